@@ -1,0 +1,1 @@
+"""Açık Kapı common library."""
