@@ -1,0 +1,1 @@
+"""Pure domain logic: no I/O, time comes from an injected clock."""
