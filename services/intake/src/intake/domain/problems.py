@@ -1,0 +1,123 @@
+"""Validation problems: stable codes, field names and Turkish messages a citizen understands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FIELD_LABELS_TR: dict[str, str] = {
+    "submission_id": "Başvuru kimliği",
+    "submitted_at": "Gönderim zamanı",
+    "channel": "Başvuru kanalı",
+    "applicant": "Başvuru sahibi bilgileri",
+    "applicant.name": "Ad soyad",
+    "applicant.phone": "Cep telefonu numarası",
+    "applicant.tckn": "T.C. Kimlik Numarası",
+    "topic": "Başvuru konusu",
+    "type": "Başvuru türü",
+    "district": "İlçe",
+    "text": "Başvuru metni",
+}
+
+# Messages for codes whose wording does not depend on the field.
+FIXED_MESSAGES_TR: dict[str, str] = {
+    "PAYLOAD_NOT_OBJECT": "Başvuru bilgileri okunamadı. Lütfen formu yeniden gönderin.",
+    "TCKN_MALFORMED": (
+        "T.C. Kimlik Numarası 11 haneli olmalı, yalnızca rakamlardan oluşmalı "
+        "ve 0 ile başlamamalıdır."
+    ),
+    "TCKN_INVALID": "T.C. Kimlik Numarası geçersiz. Lütfen 11 haneli numaranızı kontrol edin.",
+    "PHONE_INVALID": (
+        "Telefon numarası geçersiz. Lütfen cep telefonu numaranızı 0532 123 45 67 biçiminde yazın."
+    ),
+    "PHONE_NOT_MOBILE": (
+        "Bu numara bir cep telefonu numarası değil. Başvurunuzla ilgili kısa mesaj (SMS) "
+        "gönderebilmemiz için cep telefonu numaranızı yazın."
+    ),
+    "PHONE_NOT_TURKISH": (
+        "Yalnızca Türkiye'deki cep telefonu numaraları (+90) kabul edilmektedir."
+    ),
+    "TOPIC_UNKNOWN": "Seçilen başvuru konusu tanınmadı. Lütfen listeden bir konu seçin.",
+    "TYPE_UNKNOWN": (
+        "Seçilen başvuru türü tanınmadı. Lütfen listeden bir tür seçin (ör. istek, şikâyet)."
+    ),
+    "DISTRICT_UNKNOWN": "Seçilen ilçe tanınmadı. Lütfen listeden bir ilçe seçin.",
+    "CHANNEL_UNKNOWN": "Başvuru kanalı tanınmadı. Lütfen formu yeniden gönderin.",
+    "NAME_INVALID": "Lütfen adınızı ve soyadınızı harflerle yazın.",
+    "SUBMISSION_ID_INVALID": "Başvuru kimliği geçersiz. Lütfen formu yeniden gönderin.",
+    "SUBMITTED_AT_INVALID": "Gönderim zamanı okunamadı. Lütfen formu yeniden gönderin.",
+    "SUBMITTED_AT_NO_OFFSET": (
+        "Gönderim zamanında saat dilimi bilgisi eksik. Lütfen formu yeniden gönderin."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationProblem:
+    """One reason a submission cannot be accepted."""
+
+    code: str
+    field: str
+    message_tr: str
+
+
+class SubmissionInvalid(Exception):
+    """Raised with every problem found in a submission (or in one field)."""
+
+    def __init__(self, problems: tuple[ValidationProblem, ...]) -> None:
+        if not problems:
+            raise ValueError("SubmissionInvalid needs at least one problem")
+        super().__init__("; ".join(f"{p.field}: {p.code}" for p in problems))
+        self.problems = problems
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Returns the problem codes in the order they were found."""
+        return tuple(problem.code for problem in self.problems)
+
+
+class FieldInvalid(SubmissionInvalid):
+    """Raised by a single-field validator; carries exactly one problem."""
+
+    def __init__(self, problem: ValidationProblem) -> None:
+        super().__init__((problem,))
+
+    @property
+    def problem(self) -> ValidationProblem:
+        """Returns the one problem of this field."""
+        return self.problems[0]
+
+
+def field_label(field: str) -> str:
+    """Returns the Turkish label of a field, or the field name when it has none."""
+    return FIELD_LABELS_TR.get(field, field)
+
+
+def problem(code: str, field: str, *, min_len: int = 0, max_len: int = 0) -> ValidationProblem:
+    """Returns the problem with this code for this field, with its Turkish message."""
+    return ValidationProblem(code=code, field=field, message_tr=_message(code, field, min_len, max_len))
+
+
+def _message(code: str, field: str, min_len: int, max_len: int) -> str:
+    if code in FIXED_MESSAGES_TR:
+        return FIXED_MESSAGES_TR[code]
+    label = field_label(field)
+    if code == "FIELD_MISSING":
+        return f"{label} alanı boş bırakılamaz."
+    if code == "FIELD_NOT_TEXT":
+        return f"{label} alanı metin olarak gönderilmelidir."
+    if code == "FIELD_NOT_OBJECT":
+        return f"{label} eksik ya da hatalı gönderildi."
+    if code == "TEXT_TOO_SHORT":
+        return f"{label} en az {min_len} karakter olmalıdır."
+    if code == "TEXT_TOO_LONG":
+        return f"{label} en fazla {max_len} karakter olabilir."
+    return f"{label} alanı hatalı. Lütfen kontrol edin."
+
+
+class InvalidIdentifier(ValueError):
+    """Raised when an application number or tracking code typed by a person cannot be read."""
+
+    def __init__(self, code: str, message_tr: str) -> None:
+        super().__init__(f"{code}: {message_tr}")
+        self.code = code
+        self.message_tr = message_tr

@@ -1,0 +1,48 @@
+"""Resolves what a citizen or portal sent for topic, type, district and channel to a reference code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from acikkapi_shared.reference import ReferenceData
+from acikkapi_shared.turkish import search_key
+
+from intake.domain.problems import FieldInvalid, problem
+
+# field -> (problem code when unknown, attribute of ReferenceData)
+_LISTS: dict[str, tuple[str, str]] = {
+    "topic": ("TOPIC_UNKNOWN", "topics"),
+    "type": ("TYPE_UNKNOWN", "types"),
+    "district": ("DISTRICT_UNKNOWN", "districts"),
+    "channel": ("CHANNEL_UNKNOWN", "channels"),
+}
+_SEPARATOR_RUN = re.compile(r"[\s_\-]+")
+
+
+def match_key(text: str) -> str:
+    """Returns the key a code or display name is matched by: "Şikâyet" and "SIKAYET" -> "sikayet"."""
+    return _SEPARATOR_RUN.sub("_", search_key(text).strip())
+
+
+def build_index(options: Mapping[str, str]) -> dict[str, str]:
+    """Returns match key -> code for every code and display name; ValueError on an ambiguous key."""
+    index: dict[str, str] = {}
+    for code, name in options.items():
+        for key in {match_key(code), match_key(name)}:
+            if index.get(key, code) != code:
+                raise ValueError(f"{key!r} matches both {index[key]} and {code}")
+            index[key] = code
+    return index
+
+
+def resolve_code(value: str, *, field: str, reference: ReferenceData) -> str:
+    """Returns the reference code matching value (code or Turkish name, any case); FieldInvalid if none."""
+    unknown_code, attribute = _LISTS[field]
+    options: Mapping[str, str] = getattr(reference, attribute)
+    if not isinstance(value, str) or not value.strip():
+        raise FieldInvalid(problem("FIELD_MISSING", field))
+    code = build_index(options).get(match_key(value))
+    if code is None:
+        raise FieldInvalid(problem(unknown_code, field))
+    return code
