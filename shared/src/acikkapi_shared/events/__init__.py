@@ -1,0 +1,1 @@
+"""Public integration events: the envelope, topics, and one module per producing service."""

@@ -1,0 +1,65 @@
+"""The event envelope: the shape every event has in a service's log and on Kafka."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+class NewEvent(BaseModel):
+    """An event a service decided on, before the store gives it a version and position."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    payload: dict[str, Any]
+    schema_version: int = 1
+    event_id: UUID = Field(default_factory=uuid4)
+    correlation_id: str
+    causation_id: str | None = None
+    occurred_at: AwareDatetime
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        return _utc(value)
+
+
+class EventEnvelope(BaseModel):
+    """A recorded event: identity, stream position, causality and payload (JSON on the wire)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: UUID
+    service: str
+    stream_id: str
+    stream_version: int
+    position: int
+    type: str
+    schema_version: int
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime
+    correlation_id: str
+    causation_id: str | None
+    payload: dict[str, Any]
+
+    @field_validator("occurred_at", "recorded_at")
+    @classmethod
+    def _to_utc(cls, value: datetime) -> datetime:
+        return _utc(value)
+
+    def to_json_bytes(self) -> bytes:
+        """Returns the envelope as UTF-8 JSON."""
+        return self.model_dump_json().encode("utf-8")
+
+    @classmethod
+    def from_json_bytes(cls, data: bytes) -> EventEnvelope:
+        """Parses an envelope from JSON; raises pydantic.ValidationError on a bad one."""
+        return cls.model_validate_json(data)

@@ -1,0 +1,60 @@
+"""Public events of the intake service."""
+
+from __future__ import annotations
+
+from pydantic import AwareDatetime, BaseModel
+
+from acikkapi_shared.events.base import EventPayload
+
+
+class Applicant(BaseModel):
+    """Personal data of the applicant (kept together so it can be encrypted as one field later)."""
+
+    name: str
+    phone: str
+    tckn: str | None = None
+
+
+class Problem(BaseModel):
+    """One reason a submission was not accepted, with the citizen-facing Turkish message."""
+
+    code: str
+    field: str
+    message_tr: str
+
+
+class ApplicationRegistered(EventPayload):
+    TYPE = "ApplicationRegistered"
+
+    application_number: str
+    tracking_code: str
+    submission_id: str
+    channel: str
+    received_at: AwareDatetime
+    topic: str
+    type: str
+    district: str
+    text: str
+    applicant: Applicant
+
+
+class SubmissionRejected(EventPayload):
+    TYPE = "SubmissionRejected"
+
+    submission_id: str | None
+    received_at: AwareDatetime
+    problems: list[Problem]
+    source: str
+
+
+class ApplicationStageChanged(EventPayload):
+    """The citizen-facing status of an application moved, because of another service's event."""
+
+    TYPE = "ApplicationStageChanged"
+
+    application_number: str
+    stage: str
+    institution: str | None = None
+    due_at: AwareDatetime | None = None
+    source_service: str
+    source_event_id: str

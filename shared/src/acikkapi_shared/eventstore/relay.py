@@ -1,0 +1,126 @@
+"""The outbox relay: publishes committed events to the service's Kafka topic, in log order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable
+from typing import Protocol
+
+import sqlalchemy as sa
+import structlog
+from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.eventstore.schema import relay_positions
+from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
+from acikkapi_shared.observability import metrics
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = structlog.get_logger(__name__)
+
+
+class RecordPublisher(Protocol):
+    """Sends one record; the returned awaitable completes when the broker acknowledged it."""
+
+    async def send(
+        self, topic: str, key: bytes, value: bytes, headers: dict[str, str]
+    ) -> Awaitable[object]: ...
+
+
+def record_headers(event: EventEnvelope) -> dict[str, str]:
+    """Returns the Kafka headers that describe an event without parsing its body."""
+    return {
+        "event_id": str(event.event_id),
+        "event_type": event.type,
+        "schema_version": str(event.schema_version),
+        "position": str(event.position),
+        "service": event.service,
+        "correlation_id": event.correlation_id,
+        "content-type": "application/json",
+    }
+
+
+class OutboxRelay:
+    """Tails the event log from its last published position; a crash only causes a re-publish."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        store: SqlAlchemyEventStore,
+        publisher: RecordPublisher,
+        topic: str,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._engine = engine
+        self._store = store
+        self._publisher = publisher
+        self._topic = topic
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._wakeup = asyncio.Event()
+        self.published_position = 0
+
+    def notify(self) -> None:
+        """Tells the relay that new events were committed (it also polls, so this is only a hint)."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Publishes forever; errors are logged and retried with backoff."""
+        backoff = 0.1
+        while True:
+            # Cleared before reading, so a notify() during the read is never lost.
+            self._wakeup.clear()
+            try:
+                published = await self.publish_pending()
+                backoff = 0.1
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("relay_publish_failed", topic=self._topic, retry_in=backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+                continue
+            if published < self._batch_size:
+                await self._wait_for_more()
+
+    async def publish_pending(self) -> int:
+        """Publishes one batch of unpublished events and returns how many."""
+        async with self._engine.connect() as connection:
+            position = await self._load_position(connection)
+            batch = await self._store.read_after(connection, position, self._batch_size)
+            await connection.rollback()
+        if not batch:
+            self.published_position = position
+            return 0
+        sends = [
+            await self._publisher.send(
+                self._topic,
+                event.correlation_id.encode("utf-8"),
+                event.to_json_bytes(),
+                record_headers(event),
+            )
+            for event in batch
+        ]
+        await asyncio.gather(*sends)
+        last = batch[-1].position
+        async with self._engine.begin() as connection:
+            await self._save_position(connection, last)
+        self.published_position = last
+        metrics.EVENTS_PUBLISHED.labels(self._store.service).inc(len(batch))
+        return len(batch)
+
+    async def _wait_for_more(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+
+    async def _load_position(self, connection: AsyncConnection) -> int:
+        query = sa.select(relay_positions.c.position).where(relay_positions.c.relay == self._topic)
+        return int((await connection.execute(query)).scalar() or 0)
+
+    async def _save_position(self, connection: AsyncConnection, position: int) -> None:
+        updated = await connection.execute(
+            sa.update(relay_positions).where(relay_positions.c.relay == self._topic).values(position=position)
+        )
+        if updated.rowcount == 0:
+            await connection.execute(sa.insert(relay_positions).values(relay=self._topic, position=position))

@@ -1,0 +1,76 @@
+"""Tables of a service's event log: the events, the relay's published position, consumer tracking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Stores aware datetimes in UTC and always returns them aware (SQLite drops the offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JsonDocument: Any = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+metadata = sa.MetaData()
+
+events = sa.Table(
+    "events",
+    metadata,
+    # The global position of the service's log; appends are serialised, so insert order = commit order.
+    sa.Column(
+        "position",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("stream_id", sa.String(200), nullable=False),
+    sa.Column("stream_version", sa.Integer, nullable=False),
+    sa.Column("type", sa.String(100), nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+    sa.Column("correlation_id", sa.String(200), nullable=False),
+    sa.Column("causation_id", sa.String(200), nullable=True),
+    sa.Column("payload", JsonDocument, nullable=False),
+    sa.UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
+)
+sa.Index("ix_events_correlation", events.c.correlation_id)
+
+relay_positions = sa.Table(
+    "relay_positions",
+    metadata,
+    sa.Column("relay", sa.String(100), primary_key=True),
+    sa.Column("position", sa.BigInteger, nullable=False),
+)
+
+tracking = sa.Table(
+    "tracking",
+    metadata,
+    # One row per upstream message whose effects this service committed (exactly-once effect).
+    sa.Column("consumer", sa.String(100), primary_key=True),
+    sa.Column("message_key", sa.String(300), primary_key=True),
+    sa.Column("source", sa.String(300), nullable=False),
+    sa.Column("processed_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,124 @@
+"""The event store: optimistic appends to per-case streams, reads by stream, position and correlation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from acikkapi_shared.clock import Clock
+from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
+from acikkapi_shared.eventstore.errors import ConcurrencyConflict
+from acikkapi_shared.eventstore.schema import events
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+# (event type, stored schema version) -> function returning the payload one version later.
+Upcasters = Mapping[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]]
+
+
+class SqlAlchemyEventStore:
+    """A service's append-only event log on SQLAlchemy (SQLite or PostgreSQL)."""
+
+    def __init__(self, service: str, clock: Clock, upcasters: Upcasters | None = None) -> None:
+        self.service = service
+        self._clock = clock
+        self._upcasters = dict(upcasters or {})
+
+    async def append(
+        self,
+        connection: AsyncConnection,
+        stream_id: str,
+        expected_version: int,
+        new_events: Sequence[NewEvent],
+    ) -> list[EventEnvelope]:
+        """Appends events after expected_version (0 = new stream); raises ConcurrencyConflict."""
+        if not new_events:
+            return []
+        if connection.dialect.name == "postgresql":
+            # Serialise appends so positions commit in order and a tailing reader never skips one.
+            await connection.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE")
+        actual = await self.stream_version(connection, stream_id)
+        if actual != expected_version:
+            raise ConcurrencyConflict(stream_id, expected_version, actual)
+        recorded_at = self._clock.now()
+        rows = [
+            {
+                "event_id": str(event.event_id),
+                "stream_id": stream_id,
+                "stream_version": expected_version + index,
+                "type": event.type,
+                "schema_version": event.schema_version,
+                "occurred_at": event.occurred_at,
+                "recorded_at": recorded_at,
+                "correlation_id": event.correlation_id,
+                "causation_id": event.causation_id,
+                "payload": event.payload,
+            }
+            for index, event in enumerate(new_events, start=1)
+        ]
+        try:
+            result = await connection.execute(
+                sa.insert(events).returning(events.c.position, sort_by_parameter_order=True),
+                rows,
+            )
+        except IntegrityError as error:
+            raise ConcurrencyConflict(stream_id, expected_version) from error
+        positions = [row.position for row in result]
+        return [
+            self._envelope({**row, "position": position})
+            for row, position in zip(rows, positions, strict=True)
+        ]
+
+    async def stream_version(self, connection: AsyncConnection, stream_id: str) -> int:
+        """Returns the stream's current version (0 when it has no events)."""
+        query = sa.select(sa.func.max(events.c.stream_version)).where(events.c.stream_id == stream_id)
+        version = (await connection.execute(query)).scalar()
+        return int(version or 0)
+
+    async def load_stream(self, connection: AsyncConnection, stream_id: str) -> list[EventEnvelope]:
+        """Returns the stream's events in version order."""
+        query = sa.select(events).where(events.c.stream_id == stream_id).order_by(events.c.stream_version)
+        return [self._envelope(row._mapping) for row in await connection.execute(query)]
+
+    async def read_after(self, connection: AsyncConnection, position: int, limit: int) -> list[EventEnvelope]:
+        """Returns up to limit events with a global position greater than position, in order."""
+        query = sa.select(events).where(events.c.position > position).order_by(events.c.position).limit(limit)
+        return [self._envelope(row._mapping) for row in await connection.execute(query)]
+
+    async def read_correlated(
+        self, connection: AsyncConnection, correlation_ids: Sequence[str]
+    ) -> list[EventEnvelope]:
+        """Returns every event of the given correlation ids (applications), in log order."""
+        query = (
+            sa.select(events)
+            .where(events.c.correlation_id.in_(list(correlation_ids)))
+            .order_by(events.c.position)
+        )
+        return [self._envelope(row._mapping) for row in await connection.execute(query)]
+
+    async def head_position(self, connection: AsyncConnection) -> int:
+        """Returns the position of the last recorded event (0 for an empty log)."""
+        position = (await connection.execute(sa.select(sa.func.max(events.c.position)))).scalar()
+        return int(position or 0)
+
+    def _envelope(self, row: Mapping[Any, Any]) -> EventEnvelope:
+        payload = dict(row["payload"])
+        version = int(row["schema_version"])
+        while (upcast := self._upcasters.get((row["type"], version))) is not None:
+            payload = upcast(payload)
+            version += 1
+        return EventEnvelope(
+            event_id=row["event_id"],
+            service=self.service,
+            stream_id=row["stream_id"],
+            stream_version=row["stream_version"],
+            position=row["position"],
+            type=row["type"],
+            schema_version=version,
+            occurred_at=row["occurred_at"],
+            recorded_at=row["recorded_at"],
+            correlation_id=row["correlation_id"],
+            causation_id=row["causation_id"],
+            payload=payload,
+        )

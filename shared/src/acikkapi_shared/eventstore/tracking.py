@@ -1,0 +1,31 @@
+"""Consumer tracking: which upstream messages' effects are already committed (exactly-once effect)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from acikkapi_shared.eventstore.schema import tracking
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+async def already_processed(
+    connection: AsyncConnection, consumer: str, message_keys: Sequence[str]
+) -> set[str]:
+    """Returns the subset of message_keys whose effects this consumer has committed."""
+    if not message_keys:
+        return set()
+    query = sa.select(tracking.c.message_key).where(
+        tracking.c.consumer == consumer, tracking.c.message_key.in_(list(set(message_keys)))
+    )
+    return {row.message_key for row in await connection.execute(query)}
+
+
+async def record_processed(
+    connection: AsyncConnection, consumer: str, message_key: str, source: str, at: datetime
+) -> None:
+    """Records in the caller's transaction that the message's effects are committed with it."""
+    await connection.execute(
+        sa.insert(tracking).values(consumer=consumer, message_key=message_key, source=source, processed_at=at)
+    )

@@ -1,0 +1,62 @@
+"""One database transaction in which a service loads streams, appends events and updates projections."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from acikkapi_shared.clock import Clock
+from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
+from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
+from acikkapi_shared.observability import metrics
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+class Projector(Protocol):
+    """Keeps a service's read models in step with its log, in the same transaction as the append."""
+
+    async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None: ...
+
+    async def reset(self, connection: AsyncConnection) -> None: ...
+
+
+class NoProjections:
+    """A projector for a service without read models."""
+
+    async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None:
+        """Does nothing."""
+
+    async def reset(self, connection: AsyncConnection) -> None:
+        """Does nothing."""
+
+
+class UnitOfWork:
+    """Loads and appends within one open transaction; projections follow every append."""
+
+    def __init__(
+        self,
+        connection: AsyncConnection,
+        store: SqlAlchemyEventStore,
+        projector: Projector,
+        clock: Clock,
+    ) -> None:
+        self.connection = connection
+        self.store = store
+        self.clock = clock
+        self._projector = projector
+        self.appended: list[EventEnvelope] = []
+
+    async def load(self, stream_id: str) -> list[EventEnvelope]:
+        """Returns the stream's events as this transaction sees them."""
+        return await self.store.load_stream(self.connection, stream_id)
+
+    async def append(
+        self, stream_id: str, expected_version: int, events: Sequence[NewEvent]
+    ) -> list[EventEnvelope]:
+        """Appends events with optimistic concurrency and applies them to the projections."""
+        recorded = await self.store.append(self.connection, stream_id, expected_version, events)
+        await self._projector.apply(self.connection, recorded)
+        self.appended.extend(recorded)
+        for event in recorded:
+            metrics.EVENTS_APPENDED.labels(self.store.service, event.type).inc()
+        return recorded

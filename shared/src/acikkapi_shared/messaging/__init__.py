@@ -1,0 +1,1 @@
+"""Kafka side: consumer batches with exactly-once effect, the broker, topics."""

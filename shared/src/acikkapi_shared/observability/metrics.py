@@ -1,0 +1,43 @@
+"""Prometheus metrics of every service, in one place (names follow Prometheus conventions)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_APPENDED = Counter(
+    "acikkapi_events_appended_total", "Events appended to the service's log", ["service", "type"]
+)
+EVENTS_PUBLISHED = Counter(
+    "acikkapi_events_published_total", "Events the outbox relay published to Kafka", ["service"]
+)
+MESSAGES_CONSUMED = Counter(
+    "acikkapi_messages_consumed_total",
+    "Messages a consumer handled, by outcome (applied, duplicate, rejected, dead_lettered)",
+    ["service", "topic", "outcome"],
+)
+BATCH_SECONDS = Histogram(
+    "acikkapi_consumer_batch_seconds",
+    "Time to apply one consumed batch in one database transaction",
+    ["service"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+CONSUMER_RETRIES = Counter(
+    "acikkapi_consumer_retries_total",
+    "Batches retried after a transient failure (database, conflict)",
+    ["service"],
+)
+RELAY_LAG = Gauge("acikkapi_relay_lag_events", "Recorded events not yet published to Kafka", ["service"])
+APPLICATIONS_RECEIVED = Counter(
+    "acikkapi_applications_received_total",
+    "Applications registered by intake, by channel",
+    ["channel"],
+)
+SUBMISSIONS_REJECTED = Counter(
+    "acikkapi_submissions_rejected_total", "Submissions intake could not register", ["reason"]
+)
+CASES_ROUTED = Counter(
+    "acikkapi_cases_routed_total", "Cases the router assigned, by institution", ["institution"]
+)
+DEADLINES_SET = Counter("acikkapi_deadlines_set_total", "SLA deadlines recorded")
+SMS_SENT = Counter("acikkapi_sms_total", "SMS provider calls by outcome (accepted, failed)", ["outcome"])
+SMS_SEGMENTS = Counter("acikkapi_sms_segments_total", "SMS segments sent", ["encoding"])

@@ -1,0 +1,155 @@
+"""The running parts of a service around its domain: database, log relay, Kafka consumer, HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from acikkapi_shared.clock import Clock
+from acikkapi_shared.eventstore.database import migrate
+from acikkapi_shared.eventstore.relay import OutboxRelay
+from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
+from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
+from acikkapi_shared.messaging.kafka import (
+    BrokerPublisher,
+    DeadLetterPublisher,
+    create_broker,
+    ensure_topics,
+    subscribe,
+)
+from acikkapi_shared.messaging.processor import BatchProcessor, MessageHandler
+from acikkapi_shared.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
+ProjectionSetup = Callable[[sa.Connection], None]
+
+
+@dataclass
+class ServiceParts:
+    """What a service brings: its name, its log, its read models and its message handlers."""
+
+    name: str
+    settings: ServiceSettings
+    clock: Clock
+    engine: AsyncEngine
+    projector: Projector
+    create_projection_tables: ProjectionSetup
+    handlers: dict[str, MessageHandler] = field(default_factory=dict)
+    background: list[BackgroundTask] = field(default_factory=list)
+
+
+class ServiceRuntime:
+    """Starts and stops a service's parts in order, and tells whether it is ready."""
+
+    def __init__(self, parts: ServiceParts) -> None:
+        self.parts = parts
+        self.name = parts.name
+        self.settings = parts.settings
+        self.clock = parts.clock
+        self.engine = parts.engine
+        self.store = SqlAlchemyEventStore(parts.name, parts.clock)
+        topics = parts.settings.topics
+        self.broker = create_broker(
+            parts.settings.kafka_bootstrap_servers, client_id=f"acikkapi-{parts.name}"
+        )
+        self.relay = OutboxRelay(
+            self.engine, self.store, BrokerPublisher(self.broker), topics.events_of(parts.name)
+        )
+        self.processor = BatchProcessor(
+            consumer=parts.name,
+            engine=self.engine,
+            store=self.store,
+            projector=parts.projector,
+            clock=parts.clock,
+            handlers=parts.handlers,
+            dead_letter_sink=DeadLetterPublisher(self.broker, topics.dead_letters_of(parts.name), parts.name),
+            after_commit=self.relay.notify,
+        )
+        self.subscriber: Any = None
+        if parts.handlers:
+            self.subscriber = subscribe(
+                self.broker, self.processor, list(parts.handlers), group_id=f"acikkapi-{parts.name}"
+            )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """Opens a transaction for a command that does not come from Kafka (an HTTP request)."""
+        async with self.engine.begin() as connection:
+            yield UnitOfWork(connection, self.store, self.parts.projector, self.clock)
+        self.relay.notify()
+
+    async def start(self) -> None:
+        """Migrates the log, creates read models, starts the relay, the consumer and background work."""
+        await migrate(self.engine)
+        async with self.engine.begin() as connection:
+            await connection.run_sync(self.parts.create_projection_tables)
+        if self.settings.create_topics:
+            topics = self.settings.topics
+            await ensure_topics(
+                self.settings.kafka_bootstrap_servers,
+                topics.all_event_topics(),
+                topics.all_dead_letter_topics(),
+                partitions=self.settings.topic_partitions,
+                replication_factor=self.settings.topic_replication_factor,
+            )
+        await self.broker.start()
+        self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        for task in self.parts.background:
+            self._tasks.append(asyncio.create_task(task(), name=f"{self.name}-background"))
+        log.info("service_started", service=self.name)
+
+    async def stop(self) -> None:
+        """Stops consuming first, then background work, then closes the database."""
+        with contextlib.suppress(Exception):
+            await self.broker.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.engine.dispose()
+        log.info("service_stopped", service=self.name)
+
+    async def readiness(self) -> dict[str, bool]:
+        """Returns each readiness check: database reachable, Kafka reachable, partitions assigned."""
+        checks: dict[str, bool] = {}
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(sa.text("SELECT 1"))
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        try:
+            checks["kafka"] = bool(await self.broker.ping(timeout=2.0))
+        except Exception:
+            checks["kafka"] = False
+        if self.subscriber is not None:
+            consumer = getattr(self.subscriber, "consumer", None)
+            checks["consumer_assigned"] = bool(consumer is not None and consumer.assignment())
+        checks["background_running"] = all(not task.done() for task in self._tasks)
+        return checks
+
+    def lifespan(self) -> Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]:
+        """Returns a FastAPI lifespan that starts and stops this runtime."""
+
+        @contextlib.asynccontextmanager
+        async def run(_app: FastAPI) -> AsyncIterator[None]:
+            await self.start()
+            try:
+                yield
+            finally:
+                await self.stop()
+
+        return run

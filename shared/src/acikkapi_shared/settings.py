@@ -1,0 +1,35 @@
+"""Settings every service reads from the environment (ACIKKAPI_*), once, in its composition root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from acikkapi_shared.events.topics import Topics
+
+
+class ServiceSettings(BaseSettings):
+    """Common settings; each service subclasses it with its own env prefix for port and database."""
+
+    model_config = SettingsConfigDict(env_prefix="ACIKKAPI_", extra="ignore")
+
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    topic_prefix: str = "acikkapi"
+    portal_topic: str = "portal.submissions.v1"
+    topic_partitions: int = 4
+    topic_replication_factor: int = 1
+    create_topics: bool = True
+    data_dir: Path = Path("var/data")
+    http_host: str = "127.0.0.1"
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @property
+    def topics(self) -> Topics:
+        """Returns the topic names of this installation."""
+        return Topics(prefix=self.topic_prefix, portal_submissions=self.portal_topic)
+
+    def sqlite_url(self, service: str) -> str:
+        """Returns the default embedded database of a service: one SQLite file per service."""
+        return f"sqlite+aiosqlite:///{self.data_dir / service}.db"
