@@ -1,0 +1,187 @@
+"""Informational SMS texts for each stage of an application, kept within a segment budget.
+
+Institution names are never given a suffix (Turkish vowel harmony would need the name's last
+syllable): they stand alone after "İlgili kurum:" or before "tarafından". Free text (reasons,
+questions, results) is cut at a word with "..." so the message keeps its budget; "…" itself is
+not in the GSM alphabet and would switch the whole message to UCS-2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from notifier.domain.encoding import analyse, prepare_text
+
+DEFAULT_SIGNATURE = "Kars Valiliği"
+ELLIPSIS = "..."
+
+# Segment budgets per stage. Every text is GSM-7 with the Turkish single shift (149 septets a part)
+# unless free text forces UCS-2; the template tests render the longest reference names.
+BUDGETS: dict[str, int] = {
+    "registered": 2,
+    "rejected": 2,
+    "routed": 2,
+    "transferred": 3,  # names two institutions
+    "information_requested": 3,
+    "concluded": 3,
+    "reopened": 2,
+}
+
+_GREETING = "Sayın başvuru sahibi,"
+_TRACKING_HINT = "Başvuru numaranızla takip edebilirsiniz."
+
+
+def registered(
+    *,
+    application_number: str,
+    tracking_code: str,
+    institution_name: str,
+    due: date,
+    signature: str = DEFAULT_SIGNATURE,
+) -> str:
+    """Returns the SMS telling the applicant the application was registered and how to track it."""
+    return _finish(
+        f"{_GREETING} Açık Kapı başvurunuz alınmıştır. Başvuru no: {application_number}, "
+        f"takip kodu: {tracking_code}. Başvurunuz {institution_name} tarafından incelenecek ve "
+        f"en geç {_day(due)} tarihinde sonuçlanacaktır. {signature}"
+    )
+
+
+def rejected(*, application_number: str, reason: str, signature: str = DEFAULT_SIGNATURE) -> str:
+    """Returns the SMS telling why the application cannot be examined (reason cut to the budget)."""
+    return _fit(
+        lambda cut: (
+            f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuz işleme "
+            f"alınamamıştır. Gerekçe: {_sentence(cut)} {signature}"
+        ),
+        reason,
+        BUDGETS["rejected"],
+    )
+
+
+def routed(
+    *, application_number: str, institution_name: str, signature: str = DEFAULT_SIGNATURE
+) -> str:
+    """Returns the SMS telling which institution will examine the application."""
+    return _finish(
+        f"{_GREETING} {application_number} numaralı başvurunuz incelenmek üzere ilgili kuruma "
+        f"iletilmiştir. İlgili kurum: {institution_name}. {_TRACKING_HINT} {signature}"
+    )
+
+
+def transferred(
+    *,
+    application_number: str,
+    from_institution_name: str,
+    to_institution_name: str,
+    signature: str = DEFAULT_SIGNATURE,
+) -> str:
+    """Returns the SMS telling that the application was forwarded to the competent institution."""
+    return _finish(
+        f"{_GREETING} {application_number} numaralı başvurunuz görev alanı gereği başka bir "
+        f"kuruma aktarılmıştır. Önceki kurum: {from_institution_name}. Yeni kurum: "
+        f"{to_institution_name}. {_TRACKING_HINT} {signature}"
+    )
+
+
+def information_requested(
+    *,
+    application_number: str,
+    institution_name: str,
+    question: str,
+    signature: str = DEFAULT_SIGNATURE,
+) -> str:
+    """Returns the SMS asking the applicant for information (question cut to the budget)."""
+    return _fit(
+        lambda cut: (
+            f"{_GREETING} {application_number} numaralı başvurunuz için ek bilgi "
+            f"gerekmektedir. İlgili kurum: {institution_name}. İstenen bilgi: {_sentence(cut)} "
+            f"Bilgi iletilene kadar süre durdurulmuştur. Yanıtınızı başvuru numaranızla "
+            f"iletebilirsiniz. {signature}"
+        ),
+        question,
+        BUDGETS["information_requested"],
+    )
+
+
+def concluded(
+    *,
+    application_number: str,
+    institution_name: str,
+    summary: str | None = None,
+    signature: str = DEFAULT_SIGNATURE,
+) -> str:
+    """Returns the SMS telling the application was concluded, with an optional result summary."""
+
+    def build(cut: str) -> str:
+        result = f" Sonuç: {_sentence(cut)}" if cut else ""
+        return (
+            f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuz "
+            f"sonuçlandırılmıştır. İlgili kurum: {institution_name}.{result} Yanıtın tamamını "
+            f"başvuru numaranızla görebilirsiniz. {signature}"
+        )
+
+    return _fit(build, summary or "", BUDGETS["concluded"])
+
+
+def reopened(
+    *, application_number: str, institution_name: str, due: date, signature: str = DEFAULT_SIGNATURE
+) -> str:
+    """Returns the SMS telling the application was reopened on objection, with its new deadline."""
+    return _finish(
+        f"{_GREETING} {application_number} numaralı başvurunuz itirazınız üzerine yeniden "
+        f"incelemeye alınmıştır. İlgili kurum: {institution_name}. Başvurunuz en geç "
+        f"{_day(due)} tarihinde sonuçlanacaktır. {signature}"
+    )
+
+
+def _day(value: date) -> str:
+    """Returns the date the Turkish way, 05.06.2026."""
+    return value.strftime("%d.%m.%Y")
+
+
+def _sentence(text: str) -> str:
+    """Returns the text closed with a full stop, unless it already ends in an ellipsis."""
+    return text if text.endswith(ELLIPSIS) else f"{text}."
+
+
+def _finish(text: str) -> str:
+    """Returns the text as it is sent (see prepare_text); circumflexes stay as written."""
+    return prepare_text(" ".join(text.split()), transliterate_circumflex=False)
+
+
+def _fit(build: Callable[[str], str], free_text: str, budget: int) -> str:
+    """Returns build(free_text), the free text cut at a word with "..." when over the budget."""
+    value = _finish(free_text).rstrip(" .")
+    if _segments(build(value)) <= budget:
+        return _finish(build(value))
+    # Segments only grow with the prefix length, so a binary search finds the longest that fits.
+    low, high = 0, len(value)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _segments(build(_shorten(value, middle))) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    text = _finish(build(_shorten(value, low)))
+    if _segments(text) > budget:
+        raise ValueError(f"the fixed part of the message exceeds {budget} segments")
+    return text
+
+
+def _shorten(value: str, length: int) -> str:
+    """Returns the first length characters cut back to a word boundary, ending in "..."."""
+    if length >= len(value):
+        return value
+    head = value[:length]
+    boundary = head.rfind(" ")
+    if boundary >= length - 20 and boundary > 0:
+        head = head[:boundary]
+    head = head.rstrip(" .,;:-")
+    return f"{head}{ELLIPSIS}" if head else ELLIPSIS
+
+
+def _segments(text: str) -> int:
+    """Returns the segment count of the text as it will be sent."""
+    return analyse(_finish(text)).segments

@@ -1,0 +1,139 @@
+"""Every stage's SMS reads as intended and stays within its segment budget."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from acikkapi_shared.reference import kars
+from notifier.domain import templates
+from notifier.domain.encoding import analyse
+
+NUMBER = "2026-12345678-X"  # the widest printed application number
+TRACKING_CODE = "K7QX-9M2D-WR4T"
+DUE = date(2026, 6, 5)
+LONG_REASON = (
+    "Başvurunuz yargı mercilerinin görev alanına giren bir uyuşmazlığa ilişkindir; idari yoldan "
+    "inceleme yapılamamaktadır. Konuyla ilgili olarak mahkemeye başvurmanız gerekmektedir. " * 4
+)
+
+
+def _names_by_length() -> list[str]:
+    return sorted((item.name for item in kars().institutions.values()), key=len)
+
+
+LONGEST = _names_by_length()[-1]
+SECOND_LONGEST = _names_by_length()[-2]
+
+
+def _all_stages(free_text: str) -> dict[str, str]:
+    return {
+        "registered": templates.registered(
+            application_number=NUMBER,
+            tracking_code=TRACKING_CODE,
+            institution_name=LONGEST,
+            due=DUE,
+        ),
+        "rejected": templates.rejected(application_number=NUMBER, reason=free_text),
+        "routed": templates.routed(application_number=NUMBER, institution_name=LONGEST),
+        "transferred": templates.transferred(
+            application_number=NUMBER,
+            from_institution_name=LONGEST,
+            to_institution_name=SECOND_LONGEST,
+        ),
+        "information_requested": templates.information_requested(
+            application_number=NUMBER, institution_name=LONGEST, question=free_text
+        ),
+        "concluded": templates.concluded(
+            application_number=NUMBER, institution_name=LONGEST, summary=free_text
+        ),
+        "reopened": templates.reopened(application_number=NUMBER, institution_name=LONGEST, due=DUE),
+    }
+
+
+def test_every_stage_has_a_budget() -> None:
+    assert set(_all_stages("x")) == set(templates.BUDGETS)
+
+
+@pytest.mark.parametrize("free_text", [LONG_REASON, "Kısa gerekçe.", "şikâyet " * 60])
+@pytest.mark.parametrize("stage", sorted(templates.BUDGETS))
+def test_longest_values_fit_the_stage_budget(stage: str, free_text: str) -> None:
+    text = _all_stages(free_text)[stage]
+    assert 1 <= analyse(text).segments <= templates.BUDGETS[stage]
+
+
+@pytest.mark.parametrize("stage", sorted(templates.BUDGETS))
+def test_messages_use_gsm7_with_turkish_letters_not_ucs2(stage: str) -> None:
+    assert analyse(_all_stages(LONG_REASON)[stage]).encoding == "GSM7_TR"
+
+
+@pytest.mark.parametrize("stage", sorted(templates.BUDGETS))
+def test_every_message_names_the_application_and_the_sender(stage: str) -> None:
+    text = _all_stages("Kısa gerekçe")[stage]
+    assert NUMBER in text
+    assert text.endswith(templates.DEFAULT_SIGNATURE)
+    assert "  " not in text and "…" not in text
+
+
+def test_registered_carries_number_tracking_code_institution_and_due_date() -> None:
+    text = _all_stages("")["registered"]
+    assert text == (
+        f"Sayın başvuru sahibi, Açık Kapı başvurunuz alınmıştır. Başvuru no: {NUMBER}, takip "
+        f"kodu: {TRACKING_CODE}. Başvurunuz {LONGEST} tarafından incelenecek ve en geç "
+        "05.06.2026 tarihinde sonuçlanacaktır. Kars Valiliği"
+    )
+
+
+def test_short_reason_is_kept_whole_with_one_full_stop() -> None:
+    text = templates.rejected(application_number=NUMBER, reason="Aynı konuda açık başvuru var.")
+    assert "Gerekçe: Aynı konuda açık başvuru var. Kars Valiliği" in text
+
+
+def test_long_reason_is_cut_at_a_word_with_an_ellipsis() -> None:
+    text = templates.rejected(application_number=NUMBER, reason=LONG_REASON)
+    cut = text.split("Gerekçe: ", 1)[1].removesuffix(" Kars Valiliği")
+    assert cut.endswith("...")
+    kept = cut.removesuffix("...")
+    assert LONG_REASON.startswith(kept)
+    assert LONG_REASON[len(kept)] in " ;.,"  # cut between words, not inside one
+    assert analyse(text).segments == templates.BUDGETS["rejected"]
+
+
+def test_reason_with_a_circumflex_is_cut_to_fit_in_ucs2() -> None:
+    text = templates.rejected(application_number=NUMBER, reason="Şikâyetiniz " * 40)
+    assert analyse(text).encoding == "UCS2"
+    assert analyse(text).segments <= templates.BUDGETS["rejected"]
+
+
+def test_routed_and_transferred_name_the_institutions_in_full() -> None:
+    stages = _all_stages("")
+    assert f"İlgili kurum: {LONGEST}." in stages["routed"]
+    assert f"Önceki kurum: {LONGEST}. Yeni kurum: {SECOND_LONGEST}." in stages["transferred"]
+
+
+def test_concluded_without_summary_points_to_the_full_answer() -> None:
+    text = templates.concluded(application_number=NUMBER, institution_name="Kars Belediyesi")
+    assert "Sonuç:" not in text
+    assert "Yanıtın tamamını başvuru numaranızla görebilirsiniz." in text
+
+
+def test_information_request_tells_that_the_clock_is_paused() -> None:
+    text = _all_stages("Tapu kaydınızın bir örneği")["information_requested"]
+    assert "İstenen bilgi: Tapu kaydınızın bir örneği." in text
+    assert "süre durdurulmuştur" in text
+
+
+def test_reopened_gives_the_new_deadline() -> None:
+    assert "en geç 05.06.2026 tarihinde" in _all_stages("")["reopened"]
+
+
+def test_signature_can_name_another_governorship() -> None:
+    text = templates.routed(
+        application_number=NUMBER, institution_name="Ardahan Belediyesi", signature="Ardahan Valiliği"
+    )
+    assert text.endswith("Ardahan Valiliği")
+
+
+def test_fixed_text_over_budget_is_an_error_not_a_silent_overflow() -> None:
+    with pytest.raises(ValueError, match="exceeds"):
+        templates.rejected(application_number="9" * 400, reason="x")
