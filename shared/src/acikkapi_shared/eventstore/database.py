@@ -17,14 +17,17 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Returns an async engine; SQLite gets WAL, a busy timeout and one connection per process."""
+def create_engine(url: str, *, echo: bool = False, read_only: bool = False) -> AsyncEngine:
+    """Returns an async engine; SQLite gets WAL, a busy timeout and one connection per process.
+
+    A read-only engine (an auditor, a replay into another database) never takes SQLite's write lock.
+    """
     if url.startswith("sqlite"):
         # One connection serialises this process's writers, so SQLite never sees two at once
         # (other processes, such as an auditor, only read, which WAL allows alongside).
         engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
     return create_async_engine(url, echo=echo, pool_size=5, max_overflow=5, pool_pre_ping=True)
 
@@ -43,6 +46,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: sa.Connection) -> None:
     # IMMEDIATE takes the write lock up front: no deadlock when a reader later wants to write.
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_begin_deferred(connection: sa.Connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 async def migrate(engine: AsyncEngine) -> None:
