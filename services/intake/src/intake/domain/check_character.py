@@ -1,11 +1,12 @@
 """A check character over digits: weighted sum modulo the prime 31 (ISO 7064 pure-system style).
 
-Every character of the canonical string, the check character included, has a value v in 0..30 and
-the weight 3**k mod 31, k counted from the right (the check character has k = 0). The check character
-makes the weighted sum ≡ 0 (mod 31). Because 31 is prime, every weight is non-zero and 3 is not 1
-(nor -1) modulo 31, a single substitution changes the sum by (b - a)·3**k and a swap of two adjacent
-characters by (a - b)·3**k·2 — never a multiple of 31 for distinct values a, b in 0..30. So every
-single substitution and every adjacent (and every one-apart "jump") transposition is detected.
+Every character of the canonical string, the check character included, has a value v in 0..30
+and the weight 3**k mod 31, k counted from the right (the check character has k = 0). The check
+character makes the weighted sum ≡ 0 (mod 31). Because 31 is prime, every weight is non-zero,
+and 3 is neither 1 nor -1 modulo 31: a single substitution changes the sum by (b - a)·3**k, a swap
+of two adjacent characters by (a - b)·3**k·2 (one apart: (a - b)·3**k·8), never a multiple of 31
+for distinct values a, b in 0..30. So every single substitution and every adjacent or one-apart
+transposition is detected.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def check_character(digits: str) -> str:
 
 
 def is_consistent(digits_and_check: str) -> bool:
-    """Returns True when the last character is the right check character for the digits before it."""
+    """Returns True when the last character is the check character of the digits before it."""
     if len(digits_and_check) < 2 or any(ch not in _VALUE for ch in digits_and_check):
         return False
     return weighted_remainder(digits_and_check) == 0

@@ -1,4 +1,4 @@
-"""Application numbers ("2026-000123-K": year, sequence, check character) and tracking codes."""
+"""Application numbers ("2026-000123-2": year, sequence, check character) and tracking codes."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ _MAX_INPUT_LEN = 64
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—−_]+")
 # Letters people type for digits (as in Crockford base32); I and O are not check symbols.
 _ALIASES = str.maketrans({"O": "0", "o": "0", "I": "1", "i": "1", "İ": "1", "ı": "1"})
-_COMPACT = re.compile(r"^([0-9]{4})([0-9]{%d,})(.)$" % SEQUENCE_MIN_WIDTH)
+_COMPACT = re.compile(rf"^([0-9]{{4}})([0-9]{{{SEQUENCE_MIN_WIDTH},}})(.)$")
 
 MALFORMED_MESSAGE_TR = (
     "Başvuru numarası okunamadı. Numara yıl, sıra numarası ve bir kontrol karakterinden oluşur; "
@@ -54,7 +54,7 @@ CHECK_FAILED_MESSAGE_TR = (
 
 
 class InvalidApplicationNumber(InvalidIdentifier):
-    """Raised by parse_application_number: code is APPLICATION_NUMBER_MALFORMED or ..._CHECK_FAILED."""
+    """Raised by parse_application_number: APPLICATION_NUMBER_MALFORMED or _CHECK_FAILED."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -126,9 +126,7 @@ def _compact(text: str) -> str:
         raise _malformed()
     without_separators = _SEPARATORS.sub("", unicodedata.normalize("NFC", text))
     # ASCII upper case only: Turkish i/ı were mapped to 1 by the aliases first.
-    return "".join(
-        ch.upper() if "a" <= ch <= "z" else ch for ch in without_separators.translate(_ALIASES)
-    )
+    return "".join(ch.upper() if "a" <= ch <= "z" else ch for ch in without_separators.translate(_ALIASES))
 
 
 def _malformed() -> InvalidApplicationNumber:

@@ -22,8 +22,7 @@ FIELD_LABELS_TR: dict[str, str] = {
 FIXED_MESSAGES_TR: dict[str, str] = {
     "PAYLOAD_NOT_OBJECT": "Başvuru bilgileri okunamadı. Lütfen formu yeniden gönderin.",
     "TCKN_MALFORMED": (
-        "T.C. Kimlik Numarası 11 haneli olmalı, yalnızca rakamlardan oluşmalı "
-        "ve 0 ile başlamamalıdır."
+        "T.C. Kimlik Numarası 11 haneli olmalı, yalnızca rakamlardan oluşmalı ve 0 ile başlamamalıdır."
     ),
     "TCKN_INVALID": "T.C. Kimlik Numarası geçersiz. Lütfen 11 haneli numaranızı kontrol edin.",
     "PHONE_INVALID": (
@@ -33,13 +32,9 @@ FIXED_MESSAGES_TR: dict[str, str] = {
         "Bu numara bir cep telefonu numarası değil. Başvurunuzla ilgili kısa mesaj (SMS) "
         "gönderebilmemiz için cep telefonu numaranızı yazın."
     ),
-    "PHONE_NOT_TURKISH": (
-        "Yalnızca Türkiye'deki cep telefonu numaraları (+90) kabul edilmektedir."
-    ),
+    "PHONE_NOT_TURKISH": ("Yalnızca Türkiye'deki cep telefonu numaraları (+90) kabul edilmektedir."),
     "TOPIC_UNKNOWN": "Seçilen başvuru konusu tanınmadı. Lütfen listeden bir konu seçin.",
-    "TYPE_UNKNOWN": (
-        "Seçilen başvuru türü tanınmadı. Lütfen listeden bir tür seçin (ör. istek, şikâyet)."
-    ),
+    "TYPE_UNKNOWN": ("Seçilen başvuru türü tanınmadı. Lütfen listeden bir tür seçin (ör. istek, şikâyet)."),
     "DISTRICT_UNKNOWN": "Seçilen ilçe tanınmadı. Lütfen listeden bir ilçe seçin.",
     "CHANNEL_UNKNOWN": "Başvuru kanalı tanınmadı. Lütfen formu yeniden gönderin.",
     "NAME_INVALID": "Lütfen adınızı ve soyadınızı harflerle yazın.",
@@ -94,7 +89,8 @@ def field_label(field: str) -> str:
 
 def problem(code: str, field: str, *, min_len: int = 0, max_len: int = 0) -> ValidationProblem:
     """Returns the problem with this code for this field, with its Turkish message."""
-    return ValidationProblem(code=code, field=field, message_tr=_message(code, field, min_len, max_len))
+    message_tr = _message(code, field, min_len, max_len)
+    return ValidationProblem(code=code, field=field, message_tr=message_tr)
 
 
 def _message(code: str, field: str, min_len: int, max_len: int) -> str:

@@ -1,4 +1,4 @@
-"""Resolves what a citizen or portal sent for topic, type, district and channel to a reference code."""
+"""Resolves the topic, type, district or channel a citizen or portal sent to a reference code."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ _SEPARATOR_RUN = re.compile(r"[\s_\-]+")
 
 
 def match_key(text: str) -> str:
-    """Returns the key a code or display name is matched by: "Şikâyet" and "SIKAYET" -> "sikayet"."""
+    """Returns the key codes and names are matched by: "Şikâyet", "SIKAYET" -> "sikayet"."""
     return _SEPARATOR_RUN.sub("_", search_key(text).strip())
 
 
@@ -37,7 +37,7 @@ def build_index(options: Mapping[str, str]) -> dict[str, str]:
 
 
 def resolve_code(value: str, *, field: str, reference: ReferenceData) -> str:
-    """Returns the reference code matching value (code or Turkish name, any case); FieldInvalid if none."""
+    """Returns the code matching value (code or Turkish name, any case); FieldInvalid if none."""
     unknown_code, attribute = _LISTS[field]
     options: Mapping[str, str] = getattr(reference, attribute)
     if not isinstance(value, str) or not value.strip():

@@ -18,12 +18,9 @@ GROUP_SIZE = 4
 _RANDOM_BYTES = 8  # 64 bits drawn, the top 60 used
 _MAX_INPUT_LEN = 64
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—−_]+")
-_ALIASES = str.maketrans(
-    {"O": "0", "o": "0", "I": "1", "i": "1", "İ": "1", "ı": "1", "L": "1", "l": "1"}
-)
+_ALIASES = str.maketrans({"O": "0", "o": "0", "I": "1", "i": "1", "İ": "1", "ı": "1", "L": "1", "l": "1"})
 MALFORMED_MESSAGE_TR = (
-    "Takip kodu okunamadı. Kod, 4'erli gruplar hâlinde 12 harf ve rakamdan oluşur; "
-    "örneğin K7QX-9M2D-WR4T."
+    "Takip kodu okunamadı. Kod, 4'erli gruplar hâlinde 12 harf ve rakamdan oluşur; örneğin K7QX-9M2D-WR4T."
 )
 
 

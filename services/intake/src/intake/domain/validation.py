@@ -1,4 +1,4 @@
-"""Field validators of the intake: TC Kimlik No, Turkish mobile numbers, free text; masking for logs."""
+"""Field validators of the intake (TC Kimlik No, Turkish mobile, free text) and log masking."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ def is_valid_tckn(value: str) -> bool:
 
 
 def validate_tckn(value: str, *, field: str = "applicant.tckn") -> str:
-    """Returns the TC Kimlik No without surrounding blanks; raises FieldInvalid when it is not valid."""
+    """Returns the TC Kimlik No without surrounding blanks; raises FieldInvalid if not valid."""
     candidate = value.strip() if isinstance(value, str) else ""
     if not _tckn_shape_ok(candidate):
         raise FieldInvalid(problem("TCKN_MALFORMED", field))
@@ -104,16 +104,14 @@ def normalise_mobile(value: str, *, field: str = "applicant.phone") -> str:
 
 
 def _phone_shape_ok(value: str) -> bool:
-    # Only ASCII digits and the usual separators; phonenumbers alone would pick a number out of prose.
+    # ASCII digits and usual separators only: phonenumbers alone picks a number out of prose.
     if len(value) > _PHONE_MAX_RAW_LEN or not set(value) <= _PHONE_ALLOWED:
         return False
     return "+" not in value[1:]
 
 
-def normalise_text(
-    value: str, *, field: str, min_len: int, max_len: int, multiline: bool = False
-) -> str:
-    """Returns value cleaned (NFC, no control characters, whitespace collapsed, trimmed) within bounds.
+def normalise_text(value: str, *, field: str, min_len: int, max_len: int, multiline: bool = False) -> str:
+    """Returns value cleaned (NFC, no control characters, blanks collapsed, trimmed) in bounds.
 
     Single-line: every whitespace run becomes one space. Multi-line: line breaks are kept as "\\n",
     at most one blank line in a row, spaces collapsed and trimmed on each line. Raises FieldInvalid
@@ -134,7 +132,7 @@ def normalise_text(
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
-    """Returns value NFC-normalised, control characters removed, whitespace collapsed and trimmed."""
+    """Returns value NFC-normalised, without control characters, blanks collapsed, trimmed."""
     text = unicodedata.normalize("NFC", value).replace("\r\n", "\n")
     kept: list[str] = []
     for ch in text:

@@ -1,0 +1,221 @@
+"""The portal's submission contract v1 (pydantic) and its validation into a ValidSubmission."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from acikkapi_shared.reference import ReferenceData, kars
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from intake.domain.problems import (
+    FieldInvalid,
+    SubmissionInvalid,
+    ValidationProblem,
+    problem,
+)
+from intake.domain.reference_codes import resolve_code
+from intake.domain.validation import (
+    TEXT_MAX_LEN,
+    TEXT_MIN_LEN,
+    normalise_mobile,
+    normalise_name,
+    normalise_text,
+    validate_tckn,
+)
+
+__all__ = [
+    "ApplicantV1",
+    "PortalSubmissionV1",
+    "SubmissionInvalid",
+    "ValidSubmission",
+    "ValidationProblem",
+    "validate_submission",
+]
+
+FIELDS: tuple[str, ...] = (
+    "submission_id",
+    "submitted_at",
+    "channel",
+    "applicant.name",
+    "applicant.phone",
+    "applicant.tckn",
+    "topic",
+    "type",
+    "district",
+    "text",
+)
+OPTIONAL_FIELDS = frozenset({"applicant.tckn"})
+
+# pydantic error type -> stable problem code
+_PYDANTIC_CODES = {
+    "missing": "FIELD_MISSING",
+    "string_type": "FIELD_NOT_TEXT",
+    "model_type": "FIELD_NOT_OBJECT",
+    "model_attributes_type": "FIELD_NOT_OBJECT",
+    "dict_type": "FIELD_NOT_OBJECT",
+}
+
+
+class _Lenient(BaseModel):
+    # Later contract versions may add fields: ignore them. Numbers are accepted as text.
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True, frozen=True)
+
+
+class ApplicantV1(_Lenient):
+    """The applicant as the portal sends them; tckn is optional."""
+
+    name: str
+    phone: str
+    tckn: str | None = None
+
+
+class PortalSubmissionV1(_Lenient):
+    """The raw shape of a portal submission, contract v1: strings, checked later by the domain."""
+
+    submission_id: str
+    submitted_at: str
+    channel: str
+    applicant: ApplicantV1
+    topic: str
+    type: str
+    district: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ValidSubmission:
+    """A submission whose every field is valid and normalised; codes are reference codes."""
+
+    submission_id: str
+    submitted_at: datetime
+    channel: str
+    applicant_name: str
+    phone_e164: str
+    tckn: str | None
+    topic: str
+    type: str
+    district: str
+    text: str
+
+
+def validate_submission(
+    raw: Mapping[str, object], *, reference: ReferenceData | None = None
+) -> ValidSubmission:
+    """Returns the validated submission; raises SubmissionInvalid listing ALL problems found."""
+    if not isinstance(raw, Mapping):
+        raise SubmissionInvalid((problem("PAYLOAD_NOT_OBJECT", "submission"),))
+    values, problems = _read_fields(raw)
+    ref = reference if reference is not None else kars()
+    checks: dict[str, Callable[[str], object]] = {
+        "submission_id": _submission_id,
+        "submitted_at": _submitted_at,
+        "channel": lambda v: resolve_code(v, field="channel", reference=ref),
+        "applicant.name": normalise_name,
+        "applicant.phone": normalise_mobile,
+        "applicant.tckn": validate_tckn,
+        "topic": lambda v: resolve_code(v, field="topic", reference=ref),
+        "type": lambda v: resolve_code(v, field="type", reference=ref),
+        "district": lambda v: resolve_code(v, field="district", reference=ref),
+        "text": lambda v: normalise_text(
+            v, field="text", min_len=TEXT_MIN_LEN, max_len=TEXT_MAX_LEN, multiline=True
+        ),
+    }
+    clean: dict[str, Any] = {}
+    for field in FIELDS:
+        if field not in values:
+            continue  # pydantic already reported it
+        value = values[field]
+        if value is None or not value.strip():
+            if field in OPTIONAL_FIELDS:
+                clean[field] = None
+            else:
+                problems.append(problem("FIELD_MISSING", field))
+            continue
+        try:
+            clean[field] = checks[field](value)
+        except FieldInvalid as invalid:
+            problems.append(invalid.problem)
+    if problems:
+        raise SubmissionInvalid(tuple(sorted(problems, key=_form_order)))
+    return ValidSubmission(
+        submission_id=clean["submission_id"],
+        submitted_at=clean["submitted_at"],
+        channel=clean["channel"],
+        applicant_name=clean["applicant.name"],
+        phone_e164=clean["applicant.phone"],
+        tckn=clean["applicant.tckn"],
+        topic=clean["topic"],
+        type=clean["type"],
+        district=clean["district"],
+        text=clean["text"],
+    )
+
+
+def _read_fields(
+    raw: Mapping[str, object],
+) -> tuple[dict[str, str | None], list[ValidationProblem]]:
+    """Returns the fields pydantic accepted (dotted name -> text) and problems for the rest."""
+    try:
+        model = PortalSubmissionV1.model_validate(raw)
+    except ValidationError as error:
+        problems = [_from_pydantic(detail) for detail in error.errors()]
+        refused = {p.field for p in problems}
+        accepted = {
+            field: _as_text(_dig(raw, field))
+            for field in FIELDS
+            if not any(field == bad or field.startswith(bad + ".") for bad in refused)
+        }
+        return accepted, problems
+    dumped = model.model_dump()
+    return {field: _dig(dumped, field) for field in FIELDS}, []
+
+
+def _form_order(found: ValidationProblem) -> int:
+    """Returns where the problem's field sits in the form, so problems are listed top to bottom."""
+    for index, field in enumerate(FIELDS):
+        if field == found.field or field.startswith(found.field + "."):
+            return index
+    return len(FIELDS)
+
+
+def _from_pydantic(detail: Mapping[str, Any]) -> ValidationProblem:
+    field = ".".join(str(part) for part in detail["loc"]) or "submission"
+    code = _PYDANTIC_CODES.get(str(detail["type"]), "FIELD_INVALID")
+    return problem(code, field)
+
+
+def _dig(document: Mapping[str, Any], dotted: str) -> Any:
+    value: Any = document
+    for part in dotted.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _as_text(value: object) -> str | None:
+    # Only reached for values pydantic accepted: text, numbers it would coerce, or an absent tckn.
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _submission_id(value: str) -> str:
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError as error:
+        raise FieldInvalid(problem("SUBMISSION_ID_INVALID", "submission_id")) from error
+
+
+def _submitted_at(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as error:
+        raise FieldInvalid(problem("SUBMITTED_AT_INVALID", "submitted_at")) from error
+    if moment.utcoffset() is None:
+        raise FieldInvalid(problem("SUBMITTED_AT_NO_OFFSET", "submitted_at"))
+    return moment
