@@ -1,0 +1,55 @@
+"""Runs the SMS gateway simulator: acikkapi-sms-gateway-sim --host 127.0.0.1 --port 8025."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import uvicorn
+
+from sms_gateway_sim.app import SimulatorSettings, create_app
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Returns the options; each defaults to its ACIKKAPI_SMS_SIM_* environment variable."""
+    env = os.environ.get
+    parser = argparse.ArgumentParser(
+        prog="acikkapi-sms-gateway-sim",
+        description="Local SMS gateway speaking Netgsm's REST v2 send API; keeps what it receives.",
+    )
+    parser.add_argument("--host", default=env("ACIKKAPI_SMS_SIM_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(env("ACIKKAPI_SMS_SIM_PORT", "8025")))
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=env("ACIKKAPI_SMS_SIM_STORE"),
+        help="JSON Lines file: loaded on start, every accepted message appended",
+    )
+    parser.add_argument("--usercode", default=env("ACIKKAPI_SMS_SIM_USERCODE", "acikkapi"))
+    parser.add_argument("--password", default=env("ACIKKAPI_SMS_SIM_PASSWORD", "acikkapi"))
+    parser.add_argument(
+        "--headers",
+        default=env("ACIKKAPI_SMS_SIM_HEADERS"),
+        help="comma-separated sender headers to accept (default: any of 1-11 characters)",
+    )
+    parser.add_argument("--log-level", default=env("ACIKKAPI_SMS_SIM_LOG_LEVEL", "warning"))
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Starts the simulator and serves until interrupted."""
+    args = parse_args(argv)
+    headers = None if not args.headers else frozenset(h.strip() for h in args.headers.split(","))
+    settings = SimulatorSettings(
+        usercode=args.usercode,
+        password=args.password,
+        store_path=None if args.store is None else Path(args.store),
+        allowed_headers=headers,
+    )
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+
+
+if __name__ == "__main__":
+    main()
