@@ -2,7 +2,8 @@
 # Runs a real single-node Apache Kafka broker (KRaft, combined broker+controller) from Maven Central jars.
 #
 #   kafka.sh fetch                                   copy the broker jars into the cache, print the libs dir
-#   kafka.sh start --data DIR --port P [--controller-port C]
+#   kafka.sh start --data DIR --port P [--controller-port C] [--owner-pid PID]
+#                  (--owner-pid: stop the broker as soon as process PID is gone, e.g. a killed test run)
 #   kafka.sh stop --data DIR
 #   kafka.sh status --data DIR
 #
@@ -27,13 +28,13 @@ die() {
 }
 
 usage() {
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
 # --- fetch -------------------------------------------------------------------------------------------
 
-require_tools() {
+require_java() {
     if ! command -v java >/dev/null 2>&1; then
         echo "kafka.sh: Java 17 or newer is required: apt-get install openjdk-17-jre-headless" >&2
         exit 2
@@ -48,6 +49,9 @@ require_tools() {
             "apt-get install openjdk-17-jre-headless" >&2
         exit 2
     fi
+}
+
+require_maven() {
     if ! command -v mvn >/dev/null 2>&1; then
         echo "kafka.sh: Maven is required to fetch the Kafka jars: apt-get install maven" >&2
         exit 2
@@ -63,12 +67,13 @@ libs_complete() {
 }
 
 cmd_fetch() {
-    require_tools
+    require_java
     mkdir -p "$KAFKA_HOME"
     # One fetch at a time per cache directory: parallel test runs may start brokers together.
     exec 9>"$KAFKA_HOME/fetch.lock"
     flock 9
     if ! libs_complete; then
+        require_maven
         local staging="$KAFKA_HOME/libs.staging.$$"
         rm -rf "$staging"
         mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime \
@@ -111,7 +116,9 @@ running_pid() {
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     kill -0 "$pid" 2>/dev/null || return 1
     # Guard against a recycled pid: the process must be kafka.Kafka started on this directory.
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $data/server.properties" || return 1
+    local cmdline
+    cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
+    [[ $cmdline == *"kafka.Kafka $data/server.properties"* ]] || return 1
     echo "$pid"
 }
 
@@ -232,15 +239,28 @@ terminate() {
     done
 }
 
+# Stops the broker once the owner process is gone (by its pid if DIR vanished); exits by itself
+# when the broker stops first.
+start_watchdog() {
+    local owner=$1 broker=$2
+    [[ $owner =~ ^[0-9]+$ ]] || die "--owner-pid must be a number"
+    # shellcheck disable=SC2016  # expanded by the inner shell
+    setsid bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 2; done
+        if kill -0 "$2" 2>/dev/null; then "$3" stop --data "$4"; kill -TERM "$2" 2>/dev/null || true; fi' \
+        watchdog "$owner" "$broker" "$SCRIPT_DIR/kafka.sh" "$DATA" \
+        </dev/null >>"$DATA/logs/watchdog.log" 2>&1 &
+}
+
 # --- commands ------------------------------------------------------------------------------------
 
 parse_data_args() {
-    DATA="" PORT="" CONTROLLER_PORT=""
+    DATA="" PORT="" CONTROLLER_PORT="" OWNER_PID=""
     while (($#)); do
         case $1 in
             --data) DATA=${2:?--data needs a directory}; shift 2 ;;
             --port) PORT=${2:?--port needs a number}; shift 2 ;;
             --controller-port) CONTROLLER_PORT=${2:?--controller-port needs a number}; shift 2 ;;
+            --owner-pid) OWNER_PID=${2:?--owner-pid needs a pid}; shift 2 ;;
             *) echo "kafka.sh: unknown argument: $1" >&2; usage ;;
         esac
     done
@@ -311,14 +331,16 @@ cmd_start() {
             die "Kafka exited during start"
         fi
         if [[ -f $DATA/logs/server.log ]] \
-            && tail -c +$((log_offset + 1)) "$DATA/logs/server.log" | grep -q "$STARTED_MESSAGE" \
+            && grep -q "$STARTED_MESSAGE" < <(tail -c +$((log_offset + 1)) "$DATA/logs/server.log") \
             && port_in_use "$PORT"; then
             break
         fi
         sleep 0.1
         waited=$((waited + 1))
     done
-    echo "Kafka started (pid $(cat "$DATA/kafka.pid")): bootstrap servers 127.0.0.1:$PORT"
+    pid=$(cat "$DATA/kafka.pid")
+    [[ -n $OWNER_PID ]] && start_watchdog "$OWNER_PID" "$pid"
+    echo "Kafka started (pid $pid): bootstrap servers 127.0.0.1:$PORT"
 }
 
 cmd_stop() {

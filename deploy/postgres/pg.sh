@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs a private PostgreSQL server from Debian's packages, on its own data directory and port.
 #
-#   pg.sh start --data DIR --port P [--fast]   initdb if needed, start, create database "acikkapi",
-#                                              print the SQLAlchemy URL
+#   pg.sh start --data DIR --port P [--fast] [--owner-pid PID]
+#                                              initdb if needed, start, create database "acikkapi",
+#                                              print the SQLAlchemy URL; with --owner-pid, stop the
+#                                              server as soon as process PID is gone (a killed test run)
 #   pg.sh stop --data DIR                      pg_ctl stop -m fast
 #   pg.sh status --data DIR                    exit 0 if running, 3 if not
 #
@@ -23,7 +25,7 @@ die() {
 }
 
 usage() {
-    sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -58,12 +60,13 @@ as_owner() {
 }
 
 parse_args() {
-    DATA="" PORT="" FAST=0
+    DATA="" PORT="" FAST=0 OWNER_PID=""
     while (($#)); do
         case $1 in
             --data) DATA=${2:?--data needs a directory}; shift 2 ;;
             --port) PORT=${2:?--port needs a number}; shift 2 ;;
             --fast) FAST=1; shift ;;
+            --owner-pid) OWNER_PID=${2:?--owner-pid needs a pid}; shift 2 ;;
             *) echo "pg.sh: unknown argument: $1" >&2; usage ;;
         esac
     done
@@ -88,7 +91,7 @@ init_cluster() {
     fi
     chmod 700 "$DATA"
     local locale=C
-    locale -a 2>/dev/null | grep -qix 'c.utf-\?8' && locale=C.UTF-8
+    grep -qix 'c.utf-\?8' < <(locale -a 2>/dev/null) && locale=C.UTF-8
     as_owner "$BIN/initdb" -D "$DATA" -U "$SUPERUSER" -E UTF8 --locale="$locale" \
         --auth-local=trust --auth-host=reject >"$DATA.initdb.log" 2>&1 || {
         cat "$DATA.initdb.log" >&2
@@ -105,6 +108,20 @@ EOF
 
 psql_admin() {
     as_owner "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$DATA" -p "$1" -U "$SUPERUSER" -d postgres -tA "${@:2}"
+}
+
+# Stops the server once the owner process is gone (fast shutdown by pid if DIR vanished); exits by
+# itself when the server stops first.
+start_watchdog() {
+    local owner=$1 server=$2
+    [[ $owner =~ ^[0-9]+$ ]] || die "--owner-pid must be a number"
+    local script_dir
+    script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    # shellcheck disable=SC2016  # expanded by the inner shell
+    setsid bash -c 'while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do sleep 2; done
+        if kill -0 "$2" 2>/dev/null; then "$3" stop --data "$4"; kill -INT "$2" 2>/dev/null || true; fi' \
+        watchdog "$owner" "$server" "$script_dir/pg.sh" "$DATA" \
+        </dev/null >>"$DATA/watchdog.log" 2>&1 &
 }
 
 cmd_start() {
@@ -127,6 +144,7 @@ cmd_start() {
             tail -n 30 "$DATA/server.log" >&2 || true
             die "PostgreSQL did not start"
         }
+        [[ -n $OWNER_PID ]] && start_watchdog "$OWNER_PID" "$(sed -n 1p "$DATA/postmaster.pid")"
     fi
     as_owner "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -t "$READY_TIMEOUT_S" \
         || die "PostgreSQL does not accept connections on 127.0.0.1:$PORT"

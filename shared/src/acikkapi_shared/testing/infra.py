@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import shutil
 import socket
@@ -64,8 +65,11 @@ class _ScriptProcess:
 
     name = "server"
 
-    def __init__(self, script: Path, data_dir: Path | None, port: int | None) -> None:
+    def __init__(
+        self, script: Path, data_dir: Path | None, port: int | None, stop_with_this_process: bool
+    ) -> None:
         self._script = script
+        self._stop_with_this_process = stop_with_this_process
         self._owns_data_dir = data_dir is None
         self._data_dir = data_dir
         self._requested_port = port
@@ -89,7 +93,11 @@ class _ScriptProcess:
         return Path(tempfile.mkdtemp(prefix=f"acikkapi-{self.name}-"))
 
     def _start_arguments(self, data_dir: Path, port: int) -> list[str]:
-        return [str(self._script), "start", "--data", str(data_dir), "--port", str(port)]
+        arguments = [str(self._script), "start", "--data", str(data_dir), "--port", str(port)]
+        if self._stop_with_this_process:
+            # The script's watchdog stops the server if this process dies without calling stop().
+            arguments += ["--owner-pid", str(os.getpid())]
+        return arguments
 
     def _on_started(self, completed: subprocess.CompletedProcess[str]) -> None:
         """Hook for subclasses: read what the start script printed."""
@@ -144,8 +152,14 @@ class KafkaProcess(_ScriptProcess):
 
     name = "kafka"
 
-    def __init__(self, data_dir: Path | None = None, port: int | None = None) -> None:
-        super().__init__(repo_root() / "deploy" / "kafka" / "kafka.sh", data_dir, port)
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        port: int | None = None,
+        stop_with_this_process: bool = True,
+    ) -> None:
+        script = repo_root() / "deploy" / "kafka" / "kafka.sh"
+        super().__init__(script, data_dir, port, stop_with_this_process)
 
     @property
     def bootstrap_servers(self) -> str:
@@ -158,8 +172,15 @@ class PostgresProcess(_ScriptProcess):
 
     name = "postgres"
 
-    def __init__(self, data_dir: Path | None = None, port: int | None = None, fast: bool = True):
-        super().__init__(repo_root() / "deploy" / "postgres" / "pg.sh", data_dir, port)
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        port: int | None = None,
+        fast: bool = True,
+        stop_with_this_process: bool = True,
+    ) -> None:
+        script = repo_root() / "deploy" / "postgres" / "pg.sh"
+        super().__init__(script, data_dir, port, stop_with_this_process)
         self._fast = fast
         self._url: str | None = None
 
