@@ -6,7 +6,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from sms_gateway_sim.netgsm import (
     ERROR_STATUS,
+    PARAMETER_ERROR,
     SUCCESS,
     SYSTEM_ERROR,
     NetgsmError,
@@ -91,53 +92,13 @@ def create_app(
 
     @app.post("/sms/rest/v2/send")
     async def send(request: Request) -> JSONResponse:
-        faults = state.faults
-        if faults.latency_ms:
-            await asyncio.sleep(faults.latency_ms / 1000)
-        if faults.fail_next > 0:
-            faults.fail_next -= 1
-            state.store.counters.faults += 1
-            code = faults.code or (SYSTEM_ERROR if faults.status >= 500 else None)
-            return JSONResponse(error_body(code or "5000"), status_code=faults.status)
-        try:
-            check_basic_auth(
-                request.headers.get("authorization"),
-                state.settings.usercode,
-                state.settings.password,
-            )
-            try:
-                body = json.loads(await request.body())
-            except ValueError as malformed:
-                raise NetgsmError("70") from malformed
-            parsed = parse_send_request(body, allowed_headers=state.settings.allowed_headers)
-        except NetgsmError as refused:
-            state.store.counters.rejected += 1
-            return JSONResponse(error_body(refused.code), status_code=ERROR_STATUS)
-        key = request.headers.get(IDEMPOTENCY_HEADER) or None
-        known_job = state.store.job_for(key)
-        if known_job is not None:
-            state.store.counters.duplicates += 1
-            return _accepted(known_job)
-        jobid = f"{next(state.job_numbers):010d}"
-        now = clock()
-        received_iso = datetime.fromtimestamp(now, UTC).isoformat()
-        records = [
-            {
-                "id": f"{jobid}-{index}",
-                "jobid": jobid,
-                "msgheader": parsed.msgheader,
-                "no": message.no,
-                "msg": message.msg,
-                "encoding": parsed.encoding,
-                "iysfilter": parsed.iysfilter,
-                "idempotency_key": key,
-                "received_at": now,
-                "received_at_iso": received_iso,
-            }
-            for index, message in enumerate(parsed.messages, start=1)
-        ]
-        state.store.add(records)
-        return _accepted(jobid)
+        # The whole request is read and handled before any injected latency: a client that gives
+        # up waiting still leaves an accepted message behind, as with a real provider.
+        raw_body = await request.body()
+        response = _handle_send(state, request.headers, raw_body, clock())
+        if state.faults.latency_ms:
+            await asyncio.sleep(state.faults.latency_ms / 1000)
+        return response
 
     @app.get("/_sim/messages")
     async def list_messages(no: str | None = None, since: str | None = None) -> JSONResponse:
@@ -179,6 +140,53 @@ def create_app(
         return {"status": "ok"}
 
     return app
+
+
+def _handle_send(
+    state: SimulatorState, headers: Mapping[str, str], raw_body: bytes, now: float
+) -> JSONResponse:
+    """Returns the answer to one send request, storing its messages when accepted."""
+    faults = state.faults
+    if faults.fail_next > 0:
+        faults.fail_next -= 1
+        state.store.counters.faults += 1
+        code = faults.code or (SYSTEM_ERROR if faults.status >= 500 else "5000")
+        return JSONResponse(error_body(code), status_code=faults.status)
+    try:
+        check_basic_auth(headers.get("authorization"), state.settings.usercode, state.settings.password)
+        try:
+            body = json.loads(raw_body)
+        except ValueError as malformed:
+            raise NetgsmError(PARAMETER_ERROR) from malformed
+        parsed = parse_send_request(body, allowed_headers=state.settings.allowed_headers)
+    except NetgsmError as refused:
+        state.store.counters.rejected += 1
+        return JSONResponse(error_body(refused.code), status_code=ERROR_STATUS)
+    key = headers.get(IDEMPOTENCY_HEADER) or None
+    known_job = state.store.job_for(key)
+    if known_job is not None:
+        state.store.counters.duplicates += 1
+        return _accepted(known_job)
+    jobid = f"{next(state.job_numbers):010d}"
+    received_iso = datetime.fromtimestamp(now, UTC).isoformat()
+    state.store.add(
+        [
+            {
+                "id": f"{jobid}-{index}",
+                "jobid": jobid,
+                "msgheader": parsed.msgheader,
+                "no": message.no,
+                "msg": message.msg,
+                "encoding": parsed.encoding,
+                "iysfilter": parsed.iysfilter,
+                "idempotency_key": key,
+                "received_at": now,
+                "received_at_iso": received_iso,
+            }
+            for index, message in enumerate(parsed.messages, start=1)
+        ]
+    )
+    return _accepted(jobid)
 
 
 def _accepted(jobid: str) -> JSONResponse:

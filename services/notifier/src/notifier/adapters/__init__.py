@@ -1,0 +1,1 @@
+"""Adapters of the notifier's ports to real technology (SMS providers)."""

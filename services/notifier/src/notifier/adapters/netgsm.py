@@ -1,0 +1,132 @@
+"""SmsProvider for Netgsm's REST v2 send API (POST /sms/rest/v2/send, HTTP Basic auth).
+
+Netgsm has no idempotency field. The idempotency key travels in an `Idempotency-Key` header,
+which the real provider ignores and the local simulator honours; against the real provider a
+retry after a lost answer may therefore send the SMS twice.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from notifier.adapters.sms import SmsAccepted, SmsMessage, SmsProvider, SmsRejected
+from notifier.domain.encoding import prepare_text
+
+__all__ = [
+    "IDEMPOTENCY_HEADER",
+    "NetgsmSmsProvider",
+    "SmsAccepted",
+    "SmsMessage",
+    "SmsProvider",
+    "SmsRejected",
+    "classify_code",
+]
+
+SEND_PATH = "/sms/rest/v2/send"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# "0": informational message, outside İYS commercial-consent checks (public-sector notices).
+IYS_INFORMATIONAL = "0"
+_TURKISH_MOBILE_E164 = re.compile(r"^\+90(5\d{9})$")
+
+# Netgsm send answer codes: (meaning, retryable).
+_CODES: dict[str, tuple[str, bool]] = {
+    "20": ("message text is malformed or too long", False),
+    "30": ("invalid usercode or password, or no API access from this IP", False),
+    "40": ("message header (sender name) is not defined", False),
+    "50": ("İYS controlled sending is not allowed for this account", False),
+    "51": ("no İYS brand is defined for this account", False),
+    "70": ("invalid request parameters", False),
+    "80": ("sending rate limit exceeded", True),
+    "85": ("more than 20 jobs for the same number within one minute", True),
+    "100": ("provider system error", True),
+    "101": ("provider system error", True),
+}
+
+
+def classify_code(code: str) -> tuple[str, bool]:
+    """Returns the meaning of a Netgsm answer code and whether a retry may succeed."""
+    # Unknown codes (e.g. 5000, "undefined") are treated as transient; attempts are bounded by
+    # the caller's retry policy.
+    return _CODES.get(code, (f"unknown provider code {code}", True))
+
+
+class NetgsmSmsProvider:
+    """Sends each SmsMessage as one Netgsm job; implements SmsProvider."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        usercode: str,
+        password: str,
+        msgheader: str,
+        client: httpx.AsyncClient,
+        turkish_encoding: bool = True,
+    ) -> None:
+        self._url = base_url.rstrip("/") + SEND_PATH
+        self._auth = httpx.BasicAuth(usercode, password)
+        self._msgheader = msgheader
+        self._client = client
+        self._turkish_encoding = turkish_encoding
+
+    async def send(self, message: SmsMessage) -> SmsAccepted:
+        """Returns the Netgsm job id as provider_message_id; raises SmsRejected otherwise."""
+        body = self._body(message)
+        try:
+            response = await self._client.post(
+                self._url,
+                json=body,
+                auth=self._auth,
+                headers={IDEMPOTENCY_HEADER: message.idempotency_key},
+            )
+        except httpx.TimeoutException as timeout:
+            raise SmsRejected("timeout", f"no answer from Netgsm: {timeout!r}", retryable=True) from timeout
+        except httpx.HTTPError as failure:
+            raise SmsRejected("network", f"cannot reach Netgsm: {failure!r}", retryable=True) from failure
+        return _interpret(response)
+
+    def _body(self, message: SmsMessage) -> dict[str, Any]:
+        """Returns the JSON body of one send request."""
+        match = _TURKISH_MOBILE_E164.match(message.phone_e164)
+        if match is None:
+            raise SmsRejected(
+                "invalid_number",
+                "Netgsm sends to Turkish mobile numbers (+905XXXXXXXXX) only",
+                retryable=False,
+            )
+        body: dict[str, Any] = {
+            "msgheader": self._msgheader,
+            "messages": [
+                {
+                    "msg": prepare_text(message.text, transliterate_circumflex=False),
+                    "no": match.group(1),
+                }
+            ],
+            "iysfilter": IYS_INFORMATIONAL,
+        }
+        if self._turkish_encoding:
+            body["encoding"] = "TR"
+        return body
+
+
+def _interpret(response: httpx.Response) -> SmsAccepted:
+    """Returns the acceptance in a Netgsm answer, or raises SmsRejected saying why not."""
+    status = response.status_code
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = None
+    code = str(answer.get("code")) if isinstance(answer, dict) and "code" in answer else None
+    if status == 200 and code == "00":
+        jobid = answer.get("jobid") if isinstance(answer, dict) else None
+        if jobid:
+            return SmsAccepted(provider_message_id=str(jobid))
+        raise SmsRejected("invalid_response", "code 00 without a jobid", retryable=True)
+    if code is not None and code != "00" and (status == 406 or status == 200):
+        meaning, retryable = classify_code(code)
+        raise SmsRejected(code, meaning, retryable=retryable)
+    retryable = status >= 500 or status in (408, 425, 429) or status < 400
+    raise SmsRejected(f"http_{status}", f"unexpected HTTP {status} from Netgsm", retryable=retryable)
