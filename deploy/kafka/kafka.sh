@@ -77,7 +77,8 @@ cmd_fetch() {
         local staging="$KAFKA_HOME/libs.staging.$$"
         rm -rf "$staging"
         mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies -DincludeScope=runtime \
-            -DoutputDirectory="$staging" >&2 || {
+            -DoutputDirectory="$staging" >"$KAFKA_HOME/fetch.log" 2>&1 || {
+            cat "$KAFKA_HOME/fetch.log" >&2
             rm -rf "$staging"
             die "mvn could not fetch the Kafka jars (is Maven Central reachable?)"
         }
