@@ -1,0 +1,1 @@
+"""Routing tables kept as data (YAML), read with importlib.resources."""
