@@ -206,3 +206,19 @@ async def test_unknown_fault_fields_are_refused(client: httpx.AsyncClient) -> No
 
 async def test_healthz(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
+
+
+async def test_job_ids_stay_unique_across_a_clear_and_a_restart(
+    client: httpx.AsyncClient, store_path: Path, clock: Clock
+) -> None:
+    for _ in range(3):
+        await client.post(SEND, json=_body(), auth=AUTH)
+    await client.delete("/_sim/messages")
+    kept = (await client.post(SEND, json=_body(), auth=AUTH)).json()["jobid"]
+
+    restarted = create_app(SimulatorSettings(store_path=store_path), clock=clock)
+    async with restarted.router.lifespan_context(restarted):
+        transport = httpx.ASGITransport(app=restarted)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sim") as again:
+            fresh = (await again.post(SEND, json=_body(), auth=AUTH)).json()["jobid"]
+    assert int(fresh) > int(kept)

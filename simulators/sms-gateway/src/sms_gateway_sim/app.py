@@ -81,7 +81,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.store.open()
-        state.job_numbers = itertools.count(len(state.store.messages) + 1)
+        last_job = max((int(m["jobid"]) for m in state.store.messages), default=0)
+        state.job_numbers = itertools.count(last_job + 1)
         try:
             yield
         finally:
