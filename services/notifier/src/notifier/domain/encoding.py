@@ -108,10 +108,8 @@ def _measure(encoding: EncodingName, costs: list[int]) -> SmsEncoding:
     units = sum(costs)
     limits = LIMITS[encoding]
     if units <= limits.single:
-        segments = 1 if units else 0
-    else:
-        segments = count_parts(costs, limits.per_part)
-    return SmsEncoding(encoding=encoding, segments=segments, units=units)
+        return SmsEncoding(encoding=encoding, segments=1 if units else 0, units=units)
+    return SmsEncoding(encoding=encoding, segments=count_parts(costs, limits.per_part), units=units)
 
 
 def count_parts(costs: Iterable[int], capacity: int) -> int:

@@ -60,9 +60,7 @@ def rejected(*, application_number: str, reason: str, signature: str = DEFAULT_S
     )
 
 
-def routed(
-    *, application_number: str, institution_name: str, signature: str = DEFAULT_SIGNATURE
-) -> str:
+def routed(*, application_number: str, institution_name: str, signature: str = DEFAULT_SIGNATURE) -> str:
     """Returns the SMS telling which institution will examine the application."""
     return _finish(
         f"{_GREETING} {application_number} numaralı başvurunuz incelenmek üzere ilgili kuruma "
