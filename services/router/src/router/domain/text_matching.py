@@ -45,7 +45,7 @@ def _short_stem_suffixes(vowel_final: bool) -> frozenset[str]:
         cases += ["un", "le", "la", "deki", "daki", "teki", "taki", "ki"]
     buffered = ["na", "ne", "nda", "nde", "ndan", "nden", "ni", "nu", "nin", "nun", "ndaki"]
     forms = {owner + case for owner in possessives for case in cases}
-    forms |= {owner + case for owner in possessives if owner[-1:] in "iu" for case in buffered}
+    forms |= {owner + case for owner in possessives if owner[-1:] and owner[-1] in "iu" for case in buffered}
     return frozenset(forms)
 
 

@@ -1,0 +1,82 @@
+"""The `acikkapi route explain` command: JSON lines in, one decision or error per line out."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from acikkapi_cli.main import main
+from router.cli import parse_request
+
+GOOD = {"topic": "YEREL_YONETIMLER", "district": "SARIKAMIS", "type": "SIKAYET"}
+
+
+def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stdin: str, *args: str) -> tuple[int, list[str], str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(["route", "explain", *args])
+    captured = capsys.readouterr()
+    return code, captured.out.splitlines(), captured.err
+
+
+def test_explain_json_prints_one_decision_per_line_and_an_error_for_bad_lines(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        json.dumps({**GOOD, "text": "KÖYÜMÜZÜN YOLU KARDAN KAPANDI"}, ensure_ascii=False),
+        "this is not json",
+        "",
+        json.dumps({"topic": "DIGER", "district": "MERKEZ", "type": "ISTEK"}),
+        json.dumps({**GOOD, "text": 5}),
+        json.dumps({**GOOD, "text": "Bir sorunum var"}),
+    ]
+    code, out, _ = run(monkeypatch, capsys, "\n".join(lines) + "\n", "--json")
+    assert code == 0
+    results = [json.loads(line) for line in out]
+    assert len(results) == 5
+    first = results[0]
+    assert first["institution"] == "IL_OZEL_IDARE"
+    assert first["rule"] == "village-road"
+    assert 0.5 < first["confidence"] <= 1.0
+    assert "köy" in first["matched"]
+    assert first["table_version"] == "2026.11.1"
+    assert results[1] == {"error": results[1]["error"], "line": 2}
+    assert "not valid JSON" in results[1]["error"]
+    assert "missing field(s): text" in results[2]["error"]
+    assert "must be strings: text" in results[3]["error"]
+    assert results[4]["institution"] == "ACIKKAPI"
+    assert results[4]["rule"] == "triage"
+
+
+def test_explain_without_json_prints_readable_lines(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stdin = json.dumps({**GOOD, "text": "kopekler saldiriyor"}) + "\n"
+    code, out, _ = run(monkeypatch, capsys, stdin)
+    assert code == 0
+    assert out[0].startswith("BELEDIYE_SARIKAMIS\trule=municipality-stray-animals")
+
+
+def test_explain_uses_another_table_file_and_reports_a_bad_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundled = Path(__file__).parents[2] / "src" / "router" / "rules" / "kars-routing.yaml"
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(bundled.read_text("utf-8").replace('"2026.11.1"', '"local-1"'), "utf-8")
+    stdin = json.dumps({**GOOD, "text": "çöpler toplanmadı"}) + "\n"
+    code, out, _ = run(monkeypatch, capsys, stdin, "--json", "--table", str(changed))
+    assert code == 0
+    assert json.loads(out[0])["table_version"] == "local-1"
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(bundled.read_text("utf-8").replace("IL_OZEL_IDARE", "IL_OZEL"), "utf-8")
+    code, out, err = run(monkeypatch, capsys, stdin, "--json", "--table", str(broken))
+    assert code == 2
+    assert out == []
+    assert "unknown institution code 'IL_OZEL'" in err
+
+
+def test_parse_request_rejects_non_objects() -> None:
+    with pytest.raises(ValueError, match="expected a JSON object"):
+        parse_request("[1, 2]")
