@@ -11,6 +11,7 @@ from collections.abc import Sequence
 # carries `handler`, a callable(args) -> int exit code.
 COMMAND_MODULES = (
     "acikkapi_cli.audit",
+    "acikkapi_cli.dev",
     "router.cli",
     "sla_monitor.cli",
     "notifier.cli",

@@ -73,8 +73,9 @@ class ServiceRuntime:
             clock=parts.clock,
             handlers=parts.handlers,
             dead_letter_sink=DeadLetterPublisher(self.broker, topics.dead_letters_of(parts.name), parts.name),
-            after_commit=self.relay.notify,
+            after_commit=self._committed,
         )
+        self._commit_listeners: list[Callable[[], None]] = [self.relay.notify]
         self.subscriber: Any = None
         if parts.handlers:
             self.subscriber = subscribe(
@@ -82,12 +83,20 @@ class ServiceRuntime:
             )
         self._tasks: list[asyncio.Task[None]] = []
 
+    def add_commit_listener(self, listener: Callable[[], None]) -> None:
+        """Calls listener after every commit of new events (a wake-up hint, not a guarantee)."""
+        self._commit_listeners.append(listener)
+
+    def _committed(self) -> None:
+        for listener in self._commit_listeners:
+            listener()
+
     @contextlib.asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """Opens a transaction for a command that does not come from Kafka (an HTTP request)."""
         async with self.engine.begin() as connection:
             yield UnitOfWork(connection, self.store, self.parts.projector, self.clock)
-        self.relay.notify()
+        self._committed()
 
     async def start(self) -> None:
         """Migrates the log, creates read models, starts the relay, the consumer and background work."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +26,10 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     log_level: str = "INFO"
     log_json: bool = True
+    # Each service's own: read from ACIKKAPI_<SERVICE>_PORT / _DATABASE_URL by load_settings.
+    service: str = ""
+    http_port: int = 0
+    database_url: str | None = None
 
     @property
     def topics(self) -> Topics:
@@ -33,3 +39,22 @@ class ServiceSettings(BaseSettings):
     def sqlite_url(self, service: str) -> str:
         """Returns the default embedded database of a service: one SQLite file per service."""
         return f"sqlite+aiosqlite:///{self.data_dir / service}.db"
+
+    def resolved_database_url(self) -> str:
+        """Returns the configured database, or the service's embedded SQLite file."""
+        return self.database_url or self.sqlite_url(self.service)
+
+
+def load_settings(
+    service: str, default_port: int, environ: Mapping[str, str] = os.environ
+) -> ServiceSettings:
+    """Returns a service's settings: ACIKKAPI_* shared ones, ACIKKAPI_<SERVICE>_PORT/_DATABASE_URL."""
+    prefix = f"ACIKKAPI_{service.upper().replace('-', '_')}_"
+    return ServiceSettings.model_validate(
+        {
+            **ServiceSettings().model_dump(exclude={"service", "http_port", "database_url"}),
+            "service": service,
+            "http_port": environ.get(f"{prefix}PORT", default_port),
+            "database_url": environ.get(f"{prefix}DATABASE_URL"),
+        }
+    )

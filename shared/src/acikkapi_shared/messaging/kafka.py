@@ -83,8 +83,7 @@ def subscribe(
     batch_timeout_ms: int = 50,
 ) -> Any:
     """Registers a batch subscriber that hands batches to the processor, then commits offsets."""
-
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         *topics,
         group_id=group_id,
         batch=True,
@@ -95,13 +94,15 @@ def subscribe(
         parser=_total_parser,
         decoder=_raw_decoder,
     )
+
+    @subscriber
     async def consume(message: KafkaMessage) -> None:
         records = message.raw_message
         batch = records if isinstance(records, tuple) else (records,)
         await processor.process([to_inbound(record) for record in batch])
         await commit_offsets(message.consumer, batch)
 
-    return consume
+    return subscriber
 
 
 async def commit_offsets(consumer: Any, records: Sequence[Any]) -> None:

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.envelope import NewEvent
 from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 START = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
 

@@ -74,6 +74,10 @@ class KeywordMatcher:
             self._by_first_stem.setdefault(phrase[0], []).append(keyword_id)
         return keyword_id
 
+    def clear_memo(self) -> None:
+        """Forgets the per-word match results kept for speed."""
+        self._index.clear_memo()
+
     def match(self, text: str) -> dict[int, MatchedKeyword]:
         """Returns the keywords found in the text by id, exact matches preferred over typos."""
         tokens = tokenize(text)

@@ -125,6 +125,10 @@ class RoutingTable:
         known = reference if reference is not None else kars()
         return cls(parse_table(text, known), known)
 
+    def clear_match_memo(self) -> None:
+        """Forgets the per-word match results kept for speed (decisions do not change)."""
+        self._matcher.clear_memo()
+
     def route(self, request: RoutingRequest) -> RoutingDecision:
         """Returns the decision for one request; ACIKKAPI (triage) when no rule is confident."""
         district = self._districts.get(search_key(request.district).strip())

@@ -137,6 +137,10 @@ class StemIndex:
             return (stem, softened)
         return (stem,)
 
+    def clear_memo(self) -> None:
+        """Forgets the per-token results kept for speed."""
+        self._memo.clear()
+
     def hits(self, token: str) -> tuple[WordHit, ...]:
         """Returns the stems this token matches; typo matches only when nothing matched exactly."""
         cached = self._memo.get(token)

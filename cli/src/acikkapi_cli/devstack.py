@@ -1,0 +1,187 @@
+"""The local stack behind `make run` / `make up` / `make down`: Kafka, four services, SMS simulator.
+
+Everything lives under var/ in the repository: Kafka's data, one SQLite file per service, logs,
+pid files. Ports come from the environment (ACIKKAPI_<SERVICE>_PORT, ACIKKAPI_KAFKA_PORT, ...).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from acikkapi_shared.messaging.kafka import ensure_topics
+from acikkapi_shared.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class Process:
+    name: str
+    module: str
+    port_variable: str
+    default_port: int
+
+    def port(self) -> int:
+        """Returns the port this process listens on."""
+        return int(os.environ.get(self.port_variable, self.default_port))
+
+
+SERVICES = (
+    Process("intake", "intake", "ACIKKAPI_INTAKE_PORT", 8001),
+    Process("router", "router", "ACIKKAPI_ROUTER_PORT", 8002),
+    Process("sla-monitor", "sla_monitor", "ACIKKAPI_SLA_MONITOR_PORT", 8003),
+    Process("notifier", "notifier", "ACIKKAPI_NOTIFIER_PORT", 8004),
+)
+SMS_GATEWAY = Process("sms-gateway", "sms_gateway_sim", "ACIKKAPI_SMS_SIM_PORT", 8025)
+
+
+def repo_root() -> Path:
+    """Returns the workspace root (the folder holding uv.lock) above the current directory."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "uv.lock").exists():
+            return folder
+    raise SystemExit("run this from inside the Açık Kapı repository")
+
+
+class DevStack:
+    """Starts and stops the local system; state is kept in pid files under var/run."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.var = root / "var"
+        self.kafka_port = int(os.environ.get("ACIKKAPI_KAFKA_PORT", "9092"))
+        self.bootstrap = f"127.0.0.1:{self.kafka_port}"
+
+    def environment(self) -> dict[str, str]:
+        """Returns the environment every service process gets."""
+        sms_port = SMS_GATEWAY.port()
+        return {
+            **os.environ,
+            "ACIKKAPI_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "ACIKKAPI_DATA_DIR": str(self.var / "data"),
+            "ACIKKAPI_SMS_BASE_URL": os.environ.get("ACIKKAPI_SMS_BASE_URL", f"http://127.0.0.1:{sms_port}"),
+            "ACIKKAPI_SMS_SIM_PORT": str(sms_port),
+        }
+
+    def up(self) -> None:
+        """Starts whatever is not running and returns once every service is ready."""
+        for folder in ("data", "logs", "run", "sms"):
+            (self.var / folder).mkdir(parents=True, exist_ok=True)
+        self._kafka("start", "--port", str(self.kafka_port))
+        settings = ServiceSettings(kafka_bootstrap_servers=self.bootstrap)
+        topics = settings.topics
+        asyncio.run(
+            ensure_topics(
+                self.bootstrap,
+                topics.all_event_topics(),
+                topics.all_dead_letter_topics(),
+                partitions=settings.topic_partitions,
+            )
+        )
+        self._start(SMS_GATEWAY, "--store", str(self.var / "sms" / "messages.jsonl"))
+        for service in SERVICES:
+            self._start(service)
+        self._wait_ready()
+
+    def down(self) -> None:
+        """Stops the services, the simulator and Kafka; nothing is left running."""
+        for process in (*reversed(SERVICES), SMS_GATEWAY):
+            self._stop(process)
+        self._kafka("stop")
+
+    def describe(self) -> str:
+        """Returns where everything listens."""
+        lines = [f"  kafka         {self.bootstrap}"]
+        for process in (*SERVICES, SMS_GATEWAY):
+            lines.append(f"  {process.name:<13} http://127.0.0.1:{process.port()}")
+        lines.append(f"  data, logs    {self.var}")
+        return "\n".join(lines)
+
+    def _kafka(self, command: str, *extra: str) -> None:
+        script = self.root / "deploy" / "kafka" / "kafka.sh"
+        subprocess.run(["bash", str(script), command, "--data", str(self.var / "kafka"), *extra], check=True)
+
+    def _pid_file(self, process: Process) -> Path:
+        return self.var / "run" / f"{process.name}.pid"
+
+    def _running_pid(self, process: Process) -> int | None:
+        try:
+            pid = int(self._pid_file(process).read_text())
+            os.kill(pid, 0)
+        except (FileNotFoundError, ValueError, ProcessLookupError):
+            return None
+        return pid
+
+    def _start(self, process: Process, *arguments: str) -> None:
+        if self._running_pid(process) is not None:
+            return
+        log = (self.var / "logs" / f"{process.name}.log").open("ab")
+        port_args = ("--port", str(process.port())) if process is SMS_GATEWAY else ()
+        child = subprocess.Popen(
+            [sys.executable, "-m", process.module, *port_args, *arguments],
+            cwd=self.root,
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._pid_file(process).write_text(str(child.pid))
+
+    def _stop(self, process: Process) -> None:
+        pid = self._running_pid(process)
+        if pid is not None:
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and self._running_pid(process) is not None:
+                time.sleep(0.1)
+            if self._running_pid(process) is not None:
+                os.kill(pid, signal.SIGKILL)
+        self._pid_file(process).unlink(missing_ok=True)
+
+    def _wait_ready(self, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        pending = [*SERVICES, SMS_GATEWAY]
+        while pending:
+            process = pending[0]
+            path = "/healthz" if process is SMS_GATEWAY else "/readyz"
+            try:
+                if httpx.get(f"http://127.0.0.1:{process.port()}{path}", timeout=2).status_code == 200:
+                    pending.pop(0)
+                    continue
+            except httpx.HTTPError:
+                pass
+            if self._running_pid(process) is None:
+                raise SystemExit(f"{process.name} exited; see {self.var / 'logs' / process.name}.log")
+            if time.monotonic() > deadline:
+                raise SystemExit(
+                    f"{process.name} not ready after {timeout:.0f} s; see its log in {self.var}/logs"
+                )
+            time.sleep(0.2)
+
+
+def run_foreground(stack: DevStack) -> int:
+    """Starts everything, waits for Ctrl-C (or SIGTERM), then stops everything."""
+    stopping = False
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        stack.up()
+        print("Açık Kapı is running (Ctrl-C stops everything):\n" + stack.describe(), flush=True)
+        while not stopping:
+            time.sleep(0.2)
+    finally:
+        print("stopping…", flush=True)
+        stack.down()
+    return 0

@@ -1,0 +1,10 @@
+"""Runs the intake service: `python -m intake` (settings from ACIKKAPI_* environment variables)."""
+
+from __future__ import annotations
+
+from acikkapi_shared.serve import run_service
+
+from intake.app import build_app
+
+if __name__ == "__main__":
+    run_service("intake", 8001, build_app)

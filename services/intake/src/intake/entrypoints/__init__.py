@@ -1,0 +1,1 @@
+"""Entry points: HTTP (read models only) and Kafka consumers (see handlers)."""

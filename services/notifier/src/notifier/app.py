@@ -1,0 +1,72 @@
+"""The composition root of the notifier: build_app(settings, clock=..., provider=...)."""
+
+from __future__ import annotations
+
+import httpx
+from acikkapi_shared.clock import Clock, SystemClock
+from acikkapi_shared.eventstore.database import create_engine
+from acikkapi_shared.http import create_http_app
+from acikkapi_shared.runtime import ServiceParts, ServiceRuntime
+from acikkapi_shared.settings import ServiceSettings
+from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from notifier.adapters.netgsm import NetgsmSmsProvider
+from notifier.adapters.sms import SmsProvider
+from notifier.dispatcher import SmsDispatcher
+from notifier.handlers import CaseEventHandler
+from notifier.projections import NotifierProjector, create_tables
+
+
+class SmsSettings(BaseSettings):
+    """The SMS provider account (ACIKKAPI_SMS_*); defaults match the local gateway simulator."""
+
+    model_config = SettingsConfigDict(env_prefix="ACIKKAPI_SMS_", extra="ignore")
+
+    base_url: str = "http://127.0.0.1:8025"
+    usercode: str = "acikkapi"
+    password: str = "acikkapi"
+    msgheader: str = "KARSVALILIK"
+    timeout_seconds: float = 10.0
+
+
+def build_runtime(
+    settings: ServiceSettings, *, clock: Clock | None = None, provider: SmsProvider | None = None
+) -> ServiceRuntime:
+    """Returns the notifier's runtime: intake's and sla-monitor's events in, SMS out."""
+    case_events = CaseEventHandler()
+    parts = ServiceParts(
+        name="notifier",
+        settings=settings,
+        clock=clock or SystemClock(),
+        engine=create_engine(settings.resolved_database_url()),
+        projector=NotifierProjector(),
+        create_projection_tables=create_tables,
+        handlers={
+            settings.topics.events_of("intake"): case_events,
+            settings.topics.events_of("sla-monitor"): case_events,
+        },
+    )
+    runtime = ServiceRuntime(parts)
+    if provider is None:
+        sms = SmsSettings()
+        client = httpx.AsyncClient(timeout=sms.timeout_seconds, limits=httpx.Limits(max_connections=64))
+        provider = NetgsmSmsProvider(
+            base_url=sms.base_url,
+            usercode=sms.usercode,
+            password=sms.password,
+            msgheader=sms.msgheader,
+            client=client,
+        )
+    dispatcher = SmsDispatcher(runtime, provider)
+    runtime.add_commit_listener(dispatcher.notify)
+    parts.background.append(dispatcher.run)
+    return runtime
+
+
+def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
+    """Returns the notifier's HTTP app; its lifespan runs the whole service."""
+    runtime = build_runtime(settings, clock=clock)
+    app = create_http_app(runtime, title="Açık Kapı notifier")
+    app.state.runtime = runtime
+    return app

@@ -1,0 +1,10 @@
+"""Runs the router service: `python -m router` (settings from ACIKKAPI_* environment variables)."""
+
+from __future__ import annotations
+
+from acikkapi_shared.serve import run_service
+
+from router.app import build_app
+
+if __name__ == "__main__":
+    run_service("router", 8002, build_app)
