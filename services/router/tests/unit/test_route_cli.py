@@ -13,7 +13,9 @@ from router.cli import parse_request
 GOOD = {"topic": "YEREL_YONETIMLER", "district": "SARIKAMIS", "type": "SIKAYET"}
 
 
-def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stdin: str, *args: str) -> tuple[int, list[str], str]:
+def run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stdin: str, *args: str
+) -> tuple[int, list[str], str]:
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
     code = main(["route", "explain", *args])
     captured = capsys.readouterr()

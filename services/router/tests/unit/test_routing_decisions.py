@@ -12,7 +12,9 @@ TABLE = RoutingTable.load_default()
 FRESH_TABLE = RoutingTable.load_default()  # a second instance: no state shared with TABLE
 
 
-def route(text: str, *, topic: str = "DIGER", district: str = "MERKEZ", kind: str = "SIKAYET") -> RoutingDecision:
+def route(
+    text: str, *, topic: str = "DIGER", district: str = "MERKEZ", kind: str = "SIKAYET"
+) -> RoutingDecision:
     return TABLE.route(RoutingRequest(topic=topic, district=district, type=kind, text=text))
 
 

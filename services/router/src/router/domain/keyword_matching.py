@@ -51,9 +51,7 @@ class KeywordMatcher:
             self._rule_keys.append(
                 _RuleKeys(
                     scored=scored,
-                    requires=tuple(
-                        tuple(self._keyword(word) for word in group) for group in rule.requires
-                    ),
+                    requires=tuple(tuple(self._keyword(word) for word in group) for group in rule.requires),
                     excludes=tuple(self._keyword(word) for word in rule.excludes),
                 )
             )

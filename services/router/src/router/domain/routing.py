@@ -139,9 +139,7 @@ class RoutingTable:
         if not candidates:
             return RoutingDecision(TRIAGE_INSTITUTION, TRIAGE_RULE, 0.0, (), self.version)
         best = candidates[0]
-        runner_up = next(
-            (other.score for other in candidates if other.institution != best.institution), 0.0
-        )
+        runner_up = next((other.score for other in candidates if other.institution != best.institution), 0.0)
         confidence = self._confidence(best.score, runner_up)
         if confidence < self.spec.threshold:
             return RoutingDecision(

@@ -121,9 +121,7 @@ def _parse_districts(raw: Any, reference: ReferenceData) -> dict[str, dict[str, 
     for district in reference.districts:
         entry = raw.get(district)
         if not isinstance(entry, dict) or set(entry) != set(DISTRICT_ROLES):
-            raise RoutingTableError(
-                f"districts.{district}: must give exactly {', '.join(DISTRICT_ROLES)}"
-            )
+            raise RoutingTableError(f"districts.{district}: must give exactly {', '.join(DISTRICT_ROLES)}")
         for role, code in entry.items():
             _check_institution(code, f"districts.{district}.{role}", reference)
         roles[district] = {role: str(code) for role, code in entry.items()}

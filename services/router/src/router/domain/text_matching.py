@@ -19,15 +19,13 @@ MIN_SUBSTITUTION_LENGTH = 6
 # Final consonants that soften before a vowel suffix (köpek → köpeği, kitap → kitabı, dert → derdi).
 _SOFTENING = {"k": "g", "p": "b", "t": "d"}
 # Frequent petition words that must never be read as typos of a keyword.
-_NOT_TYPOS = frozenset(
-    search_key(word)
-    for word in (
-        "lütfen sayın saygılarımla arz ederim ediyorum istiyorum olarak kadar yardımcı "
-        "sorun sorunu sorunumuz durum durumu konusunda hakkında gereğinin bilgilerinize "
-        "teşekkür yıllardır günlerdir aylardır haftalardır birkaç burada orada şimdi "
-        "herkes hiçbir değil olmuyor yapılmadı yapılsın rağmen beri sonra önce içinde"
-    ).split()
-)
+_NOT_TYPOS_TEXT = """
+lütfen sayın saygılarımla arz ederim ediyorum istiyorum olarak kadar yardımcı sorun sorunu
+sorunumuz durum durumu konusunda hakkında gereğinin bilgilerinize teşekkür yıllardır günlerdir
+aylardır haftalardır birkaç burada orada şimdi herkes hiçbir değil olmuyor yapılmadı yapılsın
+rağmen beri sonra önce içinde vatandaş vatandaşlar zaman
+"""
+_NOT_TYPOS = frozenset(search_key(word) for word in _NOT_TYPOS_TEXT.split())
 
 
 def _short_stem_suffixes(vowel_final: bool) -> frozenset[str]:
