@@ -1,7 +1,8 @@
 """The local stack behind `make run` / `make up` / `make down`: Kafka, four services, SMS simulator.
 
-Everything lives under var/ in the repository: Kafka's data, one SQLite file per service, logs,
-pid files. Ports come from the environment (ACIKKAPI_<SERVICE>_PORT, ACIKKAPI_KAFKA_PORT, ...).
+Everything lives under var/ in the repository (or $ACIKKAPI_VAR_DIR): Kafka's data, one SQLite file
+per service, logs, pid files. Ports come from the environment (ACIKKAPI_<SERVICE>_PORT,
+ACIKKAPI_KAFKA_PORT, ACIKKAPI_SMS_SIM_PORT), so a second stack can run beside the first.
 """
 
 from __future__ import annotations
@@ -55,9 +56,11 @@ class DevStack:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.var = root / "var"
+        self.var = Path(os.environ.get("ACIKKAPI_VAR_DIR", root / "var")).resolve()
         self.kafka_port = int(os.environ.get("ACIKKAPI_KAFKA_PORT", "9092"))
-        self.bootstrap = f"127.0.0.1:{self.kafka_port}"
+        # A broker someone else runs (a test session's): then this stack neither starts nor stops Kafka.
+        self.external_kafka = os.environ.get("ACIKKAPI_EXTERNAL_KAFKA")
+        self.bootstrap = self.external_kafka or f"127.0.0.1:{self.kafka_port}"
 
     def environment(self) -> dict[str, str]:
         """Returns the environment every service process gets."""
@@ -75,7 +78,7 @@ class DevStack:
         for folder in ("data", "logs", "run", "sms"):
             (self.var / folder).mkdir(parents=True, exist_ok=True)
         self._kafka("start", "--port", str(self.kafka_port))
-        settings = ServiceSettings(kafka_bootstrap_servers=self.bootstrap)
+        settings = ServiceSettings(kafka_bootstrap_servers=self.bootstrap)  # reads ACIKKAPI_TOPIC_PREFIX…
         topics = settings.topics
         asyncio.run(
             ensure_topics(
@@ -105,6 +108,8 @@ class DevStack:
         return "\n".join(lines)
 
     def _kafka(self, command: str, *extra: str) -> None:
+        if self.external_kafka:
+            return
         script = self.root / "deploy" / "kafka" / "kafka.sh"
         subprocess.run(["bash", str(script), command, "--data", str(self.var / "kafka"), *extra], check=True)
 

@@ -79,7 +79,7 @@ class ServiceRuntime:
         self.subscriber: Any = None
         if parts.handlers:
             self.subscriber = subscribe(
-                self.broker, self.processor, list(parts.handlers), group_id=f"acikkapi-{parts.name}"
+                self.broker, self.processor, list(parts.handlers), group_id=f"{parts.settings.topic_prefix}-{parts.name}"
             )
         self._tasks: list[asyncio.Task[None]] = []
 
