@@ -102,3 +102,9 @@ def test_typos_that_would_make_other_words_are_not_forgiven(token: str) -> None:
 def test_an_exact_match_wins_over_typo_readings() -> None:
     index = StemIndex(["hasat", "hasta"])
     assert [(hit.stem, hit.typo) for hit in index.hits("hasat")] == [(0, False)]
+
+
+def test_a_changed_first_letter_is_not_a_typo() -> None:
+    index = StemIndex(["yakacak", "hastane"])
+    assert index.hits("bakacak") == ()
+    assert index.hits("fastane") == ()

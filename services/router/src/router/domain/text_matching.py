@@ -175,6 +175,8 @@ class StemIndex:
         # The typo must sit in the stem itself: what follows it has to be a usual suffix, so
         # "karabekir" is not read as "karla" + "bekir".
         size = len(stem)
+        if token[0] != stem[0]:
+            return False  # a changed first letter makes another word ("bakacak", "yakacak")
         for length in (size - 1, size, size + 1):
             if not MIN_TYPO_LENGTH - 1 <= length <= len(token) or token[length:] not in _TYPO_SUFFIXES:
                 continue
