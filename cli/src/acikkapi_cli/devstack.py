@@ -99,6 +99,19 @@ class DevStack:
             self._stop(process)
         self._kafka("stop")
 
+    def restart(self, name: str, *, hard: bool = False) -> None:
+        """Stops one process (SIGKILL when hard, as a crash would) and starts it again, waiting for ready."""
+        process = next(p for p in (*SERVICES, SMS_GATEWAY) if p.name == name)
+        pid = self._running_pid(process)
+        if hard and pid is not None:
+            os.kill(pid, signal.SIGKILL)
+            while self._running_pid(process) is not None:
+                time.sleep(0.05)
+        self._stop(process)
+        extra = ("--store", str(self.var / "sms" / "messages.jsonl")) if process is SMS_GATEWAY else ()
+        self._start(process, *extra)
+        self._wait_ready()
+
     def describe(self) -> str:
         """Returns where everything listens."""
         lines = [f"  kafka         {self.bootstrap}"]
@@ -119,8 +132,17 @@ class DevStack:
     def _running_pid(self, process: Process) -> int | None:
         try:
             pid = int(self._pid_file(process).read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            # Reap it if it is our own exited child, so a zombie does not count as running.
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                return None
+        except ChildProcessError:
+            pass
+        try:
             os.kill(pid, 0)
-        except (FileNotFoundError, ValueError, ProcessLookupError):
+        except ProcessLookupError:
             return None
         return pid
 

@@ -1,0 +1,128 @@
+"""The running system for end-to-end and reliability tests: the four services and the SMS simulator
+as real processes, on the session's Kafka broker, with their own topics, ports and data folder."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from acikkapi_cli.devstack import SERVICES, SMS_GATEWAY, DevStack
+from acikkapi_shared.testing import free_port, repo_root
+from aiokafka import AIOKafkaProducer
+
+
+@dataclass
+class RunningSystem:
+    stack: DevStack
+    bootstrap: str
+    portal_topic: str
+    prefix: str
+    ports: dict[str, int]
+    data_dir: Path
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    def sms_to(self, phone_e164: str) -> list[dict[str, Any]]:
+        """Returns the SMS the gateway accepted for a number."""
+        national = phone_e164.removeprefix("+90")
+        response = httpx.get(f"{self.url('sms-gateway')}/_sim/messages", params={"no": national}, timeout=5)
+        response.raise_for_status()
+        messages: list[dict[str, Any]] = response.json()
+        return messages
+
+    def wait_for_sms(self, phone_e164: str, timeout: float = 30.0) -> list[dict[str, Any]]:
+        """Polls until the number has an SMS; fails the test at the deadline."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = self.sms_to(phone_e164)
+            if messages:
+                return messages
+            time.sleep(0.1)
+        pytest.fail(f"no SMS reached {phone_e164} within {timeout} s")
+
+    def submission(self, submission_id: str, timeout: float = 30.0) -> dict[str, Any]:
+        """Polls intake until it has processed the submission; returns its outcome."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            response = httpx.get(f"{self.url('intake')}/api/v1/submissions/{submission_id}", timeout=5)
+            if response.status_code == 200:
+                outcome: dict[str, Any] = response.json()
+                return outcome
+            time.sleep(0.1)
+        pytest.fail(f"intake did not process submission {submission_id} within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def running_system(
+    kafka_bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    prefix = f"t{uuid.uuid4().hex[:8]}"
+    var = tmp_path_factory.mktemp("stack")
+    ports = {process.name: free_port() for process in (*SERVICES, SMS_GATEWAY)}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ACIKKAPI_VAR_DIR", str(var))
+        patch.setenv("ACIKKAPI_EXTERNAL_KAFKA", kafka_bootstrap_servers)
+        patch.setenv("ACIKKAPI_TOPIC_PREFIX", prefix)
+        patch.setenv("ACIKKAPI_PORTAL_TOPIC", f"{prefix}.portal.submissions.v1")
+        patch.setenv("ACIKKAPI_LOG_LEVEL", "INFO")
+        for process in (*SERVICES, SMS_GATEWAY):
+            patch.setenv(process.port_variable, str(ports[process.name]))
+        patch.delenv("ACIKKAPI_SMS_BASE_URL", raising=False)
+        stack = DevStack(repo_root())
+        try:
+            stack.up()
+            yield RunningSystem(stack, kafka_bootstrap_servers, f"{prefix}.portal.submissions.v1", prefix,
+                                ports, var / "data")
+        finally:
+            stack.down()
+
+
+@pytest.fixture
+async def portal(running_system: RunningSystem) -> AsyncIterator[AIOKafkaProducer]:
+    """A plain Kafka producer, as the citizen portal would use."""
+    producer = AIOKafkaProducer(bootstrap_servers=running_system.bootstrap, acks="all",
+                                enable_idempotence=True)
+    await producer.start()
+    yield producer
+    await producer.stop()
+
+
+_phone_counter = iter(range(1_000_000))
+
+
+def unique_mobile() -> str:
+    """Returns a valid Turkish mobile number no other test in this session uses."""
+    return f"+90532{uuid.uuid4().int % 1000:03d}{next(_phone_counter):04d}"
+
+
+def submission(**overrides: Any) -> dict[str, Any]:
+    """Returns a valid portal submission (contract v1) with a fresh id and phone number."""
+    document: dict[str, Any] = {
+        "submission_id": str(uuid.uuid4()),
+        "submitted_at": "2026-05-22T14:00:00+03:00",
+        "channel": "WEB",
+        "applicant": {"name": "Ayşe Yılmaz", "phone": unique_mobile(), "tckn": "10000000146"},
+        "topic": "YEREL_YONETIMLER",
+        "type": "SIKAYET",
+        "district": "MERKEZ",
+        "text": "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, belediyeyi aradık ama kimse ilgilenmiyor.",
+    }
+    document.update(overrides)
+    return document
+
+
+async def publish(producer: AIOKafkaProducer, topic: str, document: dict[str, Any] | bytes,
+                  key: str | None = None) -> None:
+    """Publishes one portal message and waits for the broker's acknowledgement."""
+    value = document if isinstance(document, bytes) else json.dumps(document).encode()
+    if key is None and isinstance(document, dict):
+        key = str(document.get("submission_id"))
+    await producer.send_and_wait(topic, value, key=key.encode() if key else None)

@@ -1,0 +1,100 @@
+"""One citizen application travels the whole way, on the real broker, as a user would see it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from tests.conftest import RunningSystem, publish, submission
+
+pytestmark = pytest.mark.kafka
+
+
+async def test_a_portal_submission_is_registered_routed_timed_and_notified(
+    running_system: RunningSystem, portal: AIOKafkaProducer
+) -> None:
+    document = submission(submitted_at="2026-05-22T14:00:00+03:00")
+    phone = document["applicant"]["phone"]
+    await publish(portal, running_system.portal_topic, document)
+
+    outcome = running_system.submission(document["submission_id"])
+    assert outcome["status"] == "REGISTERED"
+    number = outcome["application_number"]
+    assert number.startswith("2026-")
+
+    (sms,) = running_system.wait_for_sms(phone)
+    assert number in sms["msg"]
+    assert "Kars Belediyesi" in sms["msg"]
+    assert "05.06.2026" in sms["msg"]  # Fri 22 May + 7 business days (Kurban Bayramı is 26–30 May)
+    assert sms["msgheader"] == "KARSVALILIK"
+
+    status = httpx.get(f"{running_system.url('intake')}/api/v1/applications/{number}", timeout=5).json()
+    assert status["stage"] == "ROUTED"
+    assert status["institution"] == {"code": "BELEDIYE_KARS", "name": "Kars Belediyesi"}
+    assert datetime.fromisoformat(status["deadline"]).isoformat() == "2026-06-05T23:59:59+03:00"
+
+
+async def test_the_audit_command_prints_every_service_event_of_the_application(
+    running_system: RunningSystem, portal: AIOKafkaProducer
+) -> None:
+    document = submission(topic="SAGLIK", district="KAGIZMAN",
+                          text="Kağızman Devlet Hastanesi'nde randevu alamıyoruz, doktor yok.")
+    await publish(portal, running_system.portal_topic, document)
+    number = running_system.submission(document["submission_id"])["application_number"]
+    running_system.wait_for_sms(document["applicant"]["phone"])
+    _wait_for_sms_accepted_event(running_system, number)
+
+    for identifier in (number, document["submission_id"]):
+        result = subprocess.run(
+            ["uv", "run", "acikkapi", "audit", "case", identifier, "--json",
+             "--data-dir", str(running_system.data_dir)],
+            capture_output=True, text=True, check=True, timeout=60,
+        )
+        items = json.loads(result.stdout)
+        types = [(item["service"], item["type"]) for item in items]
+        for expected in [("intake", "ApplicationRegistered"), ("router", "CaseRouted"),
+                         ("sla-monitor", "DeadlineSet"), ("notifier", "SmsRequested"),
+                         ("notifier", "SmsAccepted")]:
+            assert expected in types, (expected, types)
+        assert types.index(("intake", "ApplicationRegistered")) < types.index(("router", "CaseRouted"))
+        assert types.index(("router", "CaseRouted")) < types.index(("sla-monitor", "DeadlineSet"))
+        assert types.index(("sla-monitor", "DeadlineSet")) < types.index(("notifier", "SmsRequested"))
+        assert all({"service", "type", "occurred_at", "payload"} <= item.keys() for item in items)
+        registered = next(i for i in items if i["type"] == "ApplicationRegistered")
+        assert "***" in registered["payload"]["applicant"]["phone"]  # masked unless --unmasked
+
+
+def _wait_for_sms_accepted_event(system: RunningSystem, number: str) -> None:
+    import time
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        result = subprocess.run(
+            ["uv", "run", "acikkapi", "audit", "case", number, "--json", "--data-dir", str(system.data_dir)],
+            capture_output=True, text=True, timeout=60,
+        )
+        if result.returncode == 0 and '"SmsAccepted"' in result.stdout:
+            return
+        time.sleep(0.2)
+    pytest.fail("SmsAccepted was never recorded")
+
+
+async def test_an_unknown_application_number_gets_a_turkish_not_found(running_system: RunningSystem) -> None:
+    response = httpx.get(f"{running_system.url('intake')}/api/v1/applications/2026-999999-X", timeout=5)
+    assert response.status_code in (400, 404)
+    assert response.json()["error"]["message"]
+
+
+async def test_every_service_reports_health_readiness_and_metrics(running_system: RunningSystem) -> None:
+    for name in ("intake", "router", "sla-monitor", "notifier"):
+        base = running_system.url(name)
+        assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+        ready = httpx.get(f"{base}/readyz", timeout=5)
+        assert ready.status_code == 200, ready.text
+        metrics = httpx.get(f"{base}/metrics", timeout=5).text
+        assert "acikkapi_messages_consumed_total" in metrics
