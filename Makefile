@@ -1,0 +1,51 @@
+# Açık Kapı — `make run` starts everything, `make test` runs every test. `make help` lists the rest.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := python3
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: help setup run up down status test test-fast lint format bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## install what is missing: uv, Python packages from uv.lock, the Kafka jars
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || { \
+	  echo "installing uv from PyPI"; python3 -m pip install --quiet uv; }
+	@command -v pyenv >/dev/null 2>&1 && pyenv rehash || true
+	$(UV) sync --frozen --all-packages
+	bash deploy/kafka/kafka.sh fetch
+
+run: setup ## start Kafka, the four services and the SMS simulator; Ctrl-C stops everything
+	$(UV) run acikkapi dev run
+
+up: setup ## the same in the background; returns when every service is ready
+	$(UV) run acikkapi dev up
+
+down: ## stop everything `make up` started
+	$(UV) run acikkapi dev down
+
+status: ## print where everything listens
+	$(UV) run acikkapi dev status
+
+test: setup ## unit, integration and end-to-end tests (starts Kafka and PostgreSQL for the session)
+	$(UV) run pytest
+
+test-fast: setup ## only the tests that need no Kafka and no PostgreSQL
+	$(UV) run pytest -m "not kafka and not postgres"
+
+lint: ## ruff (lint + format check) and mypy --strict
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy shared/src services/*/src cli/src simulators/*/src
+
+format: ## format the code
+	$(UV) run ruff format .
+	$(UV) run ruff check --fix .
+
+bench: ## end-to-end benchmark against a running stack (make up first)
+	$(UV) run python bench/e2e_throughput.py
+
+clean: down ## stop everything and delete local data under var/
+	rm -rf var
