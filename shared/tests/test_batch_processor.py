@@ -1,4 +1,4 @@
-"""The batch processor's guarantees, on a real SQLite database (no broker needed)."""
+"""The batch processor's guarantees, on real SQLite and PostgreSQL databases (no broker needed)."""
 
 from __future__ import annotations
 
@@ -48,9 +48,13 @@ def message(body: str, offset: int) -> InboundMessage:
     return InboundMessage(topic="in", partition=0, offset=offset, key=None, value=body.encode())
 
 
-@pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'p.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'p.db'}"
+    else:
+        url = request.getfixturevalue("postgres_database_url")
+    engine = create_engine(url)
     await migrate(engine)
     yield engine
     await engine.dispose()

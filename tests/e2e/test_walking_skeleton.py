@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from datetime import datetime
 
 import httpx
@@ -51,7 +52,7 @@ async def test_the_audit_command_prints_every_service_event_of_the_application(
 
     for identifier in (number, document["submission_id"]):
         result = subprocess.run(
-            ["uv", "run", "acikkapi", "audit", "case", identifier, "--json",
+            [sys.executable, "-m", "acikkapi_cli.main", "audit", "case", identifier, "--json",
              "--data-dir", str(running_system.data_dir)],
             capture_output=True, text=True, check=True, timeout=60,
         )
@@ -75,7 +76,8 @@ def _wait_for_sms_accepted_event(system: RunningSystem, number: str) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         result = subprocess.run(
-            ["uv", "run", "acikkapi", "audit", "case", number, "--json", "--data-dir", str(system.data_dir)],
+            [sys.executable, "-m", "acikkapi_cli.main", "audit", "case", number, "--json", "--data-dir",
+             str(system.data_dir)],
             capture_output=True, text=True, timeout=60,
         )
         if result.returncode == 0 and '"SmsAccepted"' in result.stdout:
