@@ -79,8 +79,9 @@ def running_system(
         stack = DevStack(repo_root())
         try:
             stack.up()
-            yield RunningSystem(stack, kafka_bootstrap_servers, f"{prefix}.portal.submissions.v1", prefix,
-                                ports, var / "data")
+            yield RunningSystem(
+                stack, kafka_bootstrap_servers, f"{prefix}.portal.submissions.v1", prefix, ports, var / "data"
+            )
         finally:
             stack.down()
 
@@ -88,8 +89,9 @@ def running_system(
 @pytest.fixture
 async def portal(running_system: RunningSystem) -> AsyncIterator[AIOKafkaProducer]:
     """A plain Kafka producer, as the citizen portal would use."""
-    producer = AIOKafkaProducer(bootstrap_servers=running_system.bootstrap, acks="all",
-                                enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=running_system.bootstrap, acks="all", enable_idempotence=True
+    )
     await producer.start()
     yield producer
     await producer.stop()
@@ -113,14 +115,17 @@ def submission(**overrides: Any) -> dict[str, Any]:
         "topic": "YEREL_YONETIMLER",
         "type": "SIKAYET",
         "district": "MERKEZ",
-        "text": "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, belediyeyi aradık ama kimse ilgilenmiyor.",
+        "text": (
+            "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, belediyeyi aradık ama kimse ilgilenmiyor."
+        ),
     }
     document.update(overrides)
     return document
 
 
-async def publish(producer: AIOKafkaProducer, topic: str, document: dict[str, Any] | bytes,
-                  key: str | None = None) -> None:
+async def publish(
+    producer: AIOKafkaProducer, topic: str, document: dict[str, Any] | bytes, key: str | None = None
+) -> None:
     """Publishes one portal message and waits for the broker's acknowledgement."""
     value = document if isinstance(document, bytes) else json.dumps(document).encode()
     if key is None and isinstance(document, dict):

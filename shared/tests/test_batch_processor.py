@@ -71,15 +71,22 @@ def dead_letters() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def processor(engine: AsyncEngine, handler: RecordingHandler,
-              dead_letters: list[tuple[str, str]]) -> BatchProcessor:
+def processor(
+    engine: AsyncEngine, handler: RecordingHandler, dead_letters: list[tuple[str, str]]
+) -> BatchProcessor:
     async def sink(msg: InboundMessage, reason: str) -> None:
         dead_letters.append((msg.source, reason))
 
     clock = ManualClock(NOW)
-    return BatchProcessor(consumer="test", engine=engine, store=SqlAlchemyEventStore("test", clock),
-                          projector=NoProjections(), clock=clock, handlers={"in": handler},
-                          dead_letter_sink=sink)
+    return BatchProcessor(
+        consumer="test",
+        engine=engine,
+        store=SqlAlchemyEventStore("test", clock),
+        projector=NoProjections(),
+        clock=clock,
+        handlers={"in": handler},
+        dead_letter_sink=sink,
+    )
 
 
 async def seen(engine: AsyncEngine) -> list[str]:
@@ -88,8 +95,9 @@ async def seen(engine: AsyncEngine) -> list[str]:
         return [f"{row.type}:{row.correlation_id}" for row in rows]
 
 
-async def test_a_redelivered_batch_has_no_second_effect(processor: BatchProcessor,
-                                                        engine: AsyncEngine) -> None:
+async def test_a_redelivered_batch_has_no_second_effect(
+    processor: BatchProcessor, engine: AsyncEngine
+) -> None:
     batch = [message("a", 0), message("b", 1)]
     await processor.process(batch)
     await processor.process(batch)
@@ -97,8 +105,9 @@ async def test_a_redelivered_batch_has_no_second_effect(processor: BatchProcesso
     assert await seen(engine) == ["Seen:a", "Seen:b"]
 
 
-async def test_a_duplicate_inside_one_batch_is_applied_once(processor: BatchProcessor,
-                                                            engine: AsyncEngine) -> None:
+async def test_a_duplicate_inside_one_batch_is_applied_once(
+    processor: BatchProcessor, engine: AsyncEngine
+) -> None:
     await processor.process([message("a", 0), message("a", 1)])
     assert await seen(engine) == ["Seen:a"]
 
@@ -120,7 +129,9 @@ async def test_transient_failures_are_retried_until_the_batch_applies(
 
 
 async def test_a_handler_bug_sets_aside_only_the_culprit(
-    processor: BatchProcessor, handler: RecordingHandler, engine: AsyncEngine,
+    processor: BatchProcessor,
+    handler: RecordingHandler,
+    engine: AsyncEngine,
     dead_letters: list[tuple[str, str]],
 ) -> None:
     handler.crash_on = b"bad"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from acikkapi_shared.testing.event_store_contract import EventStoreContract
 
 

@@ -43,8 +43,11 @@ async def test_a_portal_submission_is_registered_routed_timed_and_notified(
 async def test_the_audit_command_prints_every_service_event_of_the_application(
     running_system: RunningSystem, portal: AIOKafkaProducer
 ) -> None:
-    document = submission(topic="SAGLIK", district="KAGIZMAN",
-                          text="Kağızman Devlet Hastanesi'nde randevu alamıyoruz, doktor yok.")
+    document = submission(
+        topic="SAGLIK",
+        district="KAGIZMAN",
+        text="Kağızman Devlet Hastanesi'nde randevu alamıyoruz, doktor yok.",
+    )
     await publish(portal, running_system.portal_topic, document)
     number = running_system.submission(document["submission_id"])["application_number"]
     running_system.wait_for_sms(document["applicant"]["phone"])
@@ -52,15 +55,31 @@ async def test_the_audit_command_prints_every_service_event_of_the_application(
 
     for identifier in (number, document["submission_id"]):
         result = subprocess.run(
-            [sys.executable, "-m", "acikkapi_cli.main", "audit", "case", identifier, "--json",
-             "--data-dir", str(running_system.data_dir)],
-            capture_output=True, text=True, check=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "acikkapi_cli.main",
+                "audit",
+                "case",
+                identifier,
+                "--json",
+                "--data-dir",
+                str(running_system.data_dir),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
         )
         items = json.loads(result.stdout)
         types = [(item["service"], item["type"]) for item in items]
-        for expected in [("intake", "ApplicationRegistered"), ("router", "CaseRouted"),
-                         ("sla-monitor", "DeadlineSet"), ("notifier", "SmsRequested"),
-                         ("notifier", "SmsAccepted")]:
+        for expected in [
+            ("intake", "ApplicationRegistered"),
+            ("router", "CaseRouted"),
+            ("sla-monitor", "DeadlineSet"),
+            ("notifier", "SmsRequested"),
+            ("notifier", "SmsAccepted"),
+        ]:
             assert expected in types, (expected, types)
         assert types.index(("intake", "ApplicationRegistered")) < types.index(("router", "CaseRouted"))
         assert types.index(("router", "CaseRouted")) < types.index(("sla-monitor", "DeadlineSet"))
@@ -76,9 +95,20 @@ def _wait_for_sms_accepted_event(system: RunningSystem, number: str) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         result = subprocess.run(
-            [sys.executable, "-m", "acikkapi_cli.main", "audit", "case", number, "--json", "--data-dir",
-             str(system.data_dir)],
-            capture_output=True, text=True, timeout=60,
+            [
+                sys.executable,
+                "-m",
+                "acikkapi_cli.main",
+                "audit",
+                "case",
+                number,
+                "--json",
+                "--data-dir",
+                str(system.data_dir),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         if result.returncode == 0 and '"SmsAccepted"' in result.stdout:
             return

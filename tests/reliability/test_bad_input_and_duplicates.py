@@ -62,8 +62,9 @@ async def test_a_poison_event_goes_to_the_dead_letter_topic_with_its_reason(
     await publish(portal, running_system.portal_topic, valid)
     running_system.wait_for_sms(valid["applicant"]["phone"])  # the router went on
 
-    consumer = AIOKafkaConsumer(dead_letters, bootstrap_servers=running_system.bootstrap,
-                                auto_offset_reset="earliest", group_id=None)
+    consumer = AIOKafkaConsumer(
+        dead_letters, bootstrap_servers=running_system.bootstrap, auto_offset_reset="earliest", group_id=None
+    )
     await consumer.start()
     try:
         batch = await consumer.getmany(timeout_ms=10_000)

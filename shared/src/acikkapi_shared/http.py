@@ -37,4 +37,5 @@ def create_http_app(runtime: ServiceRuntime, *, title: str, version: str = "0.1.
     """Returns the service's FastAPI app; its lifespan runs the whole service."""
     app = FastAPI(title=title, version=version, lifespan=runtime.lifespan())
     app.include_router(health_router(runtime))
+    app.state.runtime = runtime
     return app

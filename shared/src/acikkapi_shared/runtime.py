@@ -13,8 +13,8 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from acikkapi_shared.clock import Clock
-from acikkapi_shared.eventstore.database import migrate
+from acikkapi_shared.clock import Clock, SystemClock
+from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.relay import OutboxRelay
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
@@ -31,7 +31,6 @@ from acikkapi_shared.settings import ServiceSettings
 log = structlog.get_logger(__name__)
 
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
-ProjectionSetup = Callable[[sa.Connection], None]
 
 
 @dataclass
@@ -43,9 +42,27 @@ class ServiceParts:
     clock: Clock
     engine: AsyncEngine
     projector: Projector
-    create_projection_tables: ProjectionSetup
     handlers: dict[str, MessageHandler] = field(default_factory=dict)
     background: list[BackgroundTask] = field(default_factory=list)
+
+
+def service_parts(
+    name: str,
+    settings: ServiceSettings,
+    *,
+    clock: Clock | None,
+    projector: Projector,
+    handlers: dict[str, MessageHandler],
+) -> ServiceParts:
+    """Returns a service's parts on its configured database (SQLite file by default) and the wall clock."""
+    return ServiceParts(
+        name=name,
+        settings=settings,
+        clock=clock or SystemClock(),
+        engine=create_engine(settings.resolved_database_url()),
+        projector=projector,
+        handlers=handlers,
+    )
 
 
 class ServiceRuntime:
@@ -79,7 +96,10 @@ class ServiceRuntime:
         self.subscriber: Any = None
         if parts.handlers:
             self.subscriber = subscribe(
-                self.broker, self.processor, list(parts.handlers), group_id=f"{parts.settings.topic_prefix}-{parts.name}"
+                self.broker,
+                self.processor,
+                list(parts.handlers),
+                group_id=f"{parts.settings.topic_prefix}-{parts.name}",
             )
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -102,7 +122,7 @@ class ServiceRuntime:
         """Migrates the log, creates read models, starts the relay, the consumer and background work."""
         await migrate(self.engine)
         async with self.engine.begin() as connection:
-            await connection.run_sync(self.parts.create_projection_tables)
+            await connection.run_sync(self.parts.projector.create_tables)
         if self.settings.create_topics:
             topics = self.settings.topics
             await ensure_topics(

@@ -7,7 +7,7 @@ import uuid
 
 import structlog
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
-from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
+from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage, UpstreamEventHandler
 from acikkapi_shared.observability import metrics
 
 from intake.domain.application import numbering_stream, numbering_year, register, reject, stage_change
@@ -96,12 +96,8 @@ class PortalSubmissionHandler:
             metrics.SUBMISSIONS_REJECTED.labels(found.code).inc()
 
 
-class StageHandler:
+class StageHandler(UpstreamEventHandler):
     """Follows other services' events that move the citizen-facing stage of an application."""
-
-    def message_key(self, message: InboundMessage) -> str:
-        """Returns the upstream event id (a re-published event has the same one)."""
-        return f"event:{message.envelope().event_id}"
 
     async def __call__(self, work: UnitOfWork, message: InboundMessage) -> None:
         """Records an ApplicationStageChanged on the application's stream, if the event moves it."""

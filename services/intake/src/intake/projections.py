@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.intake import (
@@ -12,6 +10,7 @@ from acikkapi_shared.events.intake import (
     SubmissionRejected,
 )
 from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
+from acikkapi_shared.eventstore.unit_of_work import TableProjector
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = sa.MetaData()
@@ -44,28 +43,22 @@ submissions = sa.Table(
 )
 
 
-def create_tables(connection: sa.Connection) -> None:
-    """Creates the read-model tables if missing (they are disposable: replay rebuilds them)."""
-    metadata.create_all(connection)
-
-
-class IntakeProjector:
+class IntakeProjector(TableProjector):
     """Applies intake's own events to its read models."""
 
-    async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None:
-        """Updates the read models for each event, in order."""
-        for event in events:
-            if event.type == ApplicationRegistered.TYPE:
-                await self._registered(connection, ApplicationRegistered.from_payload(event.payload), event)
-            elif event.type == ApplicationStageChanged.TYPE:
-                await self._stage(connection, ApplicationStageChanged.from_payload(event.payload), event)
-            elif event.type == SubmissionRejected.TYPE:
-                await self._rejected(connection, SubmissionRejected.from_payload(event.payload), event)
+    metadata = metadata
 
-    async def reset(self, connection: AsyncConnection) -> None:
-        """Empties the read models before a replay."""
-        for table in reversed(metadata.sorted_tables):
-            await connection.execute(sa.delete(table))
+    async def on_ApplicationRegistered(self, connection: AsyncConnection, event: EventEnvelope) -> None:
+        """Adds the application (stage REGISTERED) and its submission's outcome."""
+        await self._registered(connection, ApplicationRegistered.from_payload(event.payload), event)
+
+    async def on_ApplicationStageChanged(self, connection: AsyncConnection, event: EventEnvelope) -> None:
+        """Moves the application's stage, institution and deadline."""
+        await self._stage(connection, ApplicationStageChanged.from_payload(event.payload), event)
+
+    async def on_SubmissionRejected(self, connection: AsyncConnection, event: EventEnvelope) -> None:
+        """Records why a submission was not registered."""
+        await self._rejected(connection, SubmissionRejected.from_payload(event.payload), event)
 
     async def _registered(
         self, connection: AsyncConnection, registered: ApplicationRegistered, event: EventEnvelope

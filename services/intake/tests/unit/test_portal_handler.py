@@ -15,7 +15,7 @@ from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage
 from intake.handlers import PortalSubmissionHandler
-from intake.projections import IntakeProjector, applications, create_tables, submissions
+from intake.projections import IntakeProjector, applications, submissions
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)
@@ -37,7 +37,7 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'intake.db'}")
     await migrate(engine)
     async with engine.begin() as connection:
-        await connection.run_sync(create_tables)
+        await connection.run_sync(IntakeProjector().create_tables)
     yield engine
     await engine.dispose()
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import httpx
-from acikkapi_shared.clock import Clock, SystemClock
-from acikkapi_shared.eventstore.database import create_engine
+from acikkapi_shared.clock import Clock
 from acikkapi_shared.http import create_http_app
-from acikkapi_shared.runtime import ServiceParts, ServiceRuntime
+from acikkapi_shared.messaging.processor import MessageHandler
+from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,7 +15,7 @@ from notifier.adapters.netgsm import NetgsmSmsProvider
 from notifier.adapters.sms import SmsProvider
 from notifier.dispatcher import SmsDispatcher
 from notifier.handlers import CaseEventHandler
-from notifier.projections import NotifierProjector, create_tables
+from notifier.projections import NotifierProjector
 
 
 class SmsSettings(BaseSettings):
@@ -35,18 +35,11 @@ def build_runtime(
 ) -> ServiceRuntime:
     """Returns the notifier's runtime: intake's and sla-monitor's events in, SMS out."""
     case_events = CaseEventHandler()
-    parts = ServiceParts(
-        name="notifier",
-        settings=settings,
-        clock=clock or SystemClock(),
-        engine=create_engine(settings.resolved_database_url()),
-        projector=NotifierProjector(),
-        create_projection_tables=create_tables,
-        handlers={
-            settings.topics.events_of("intake"): case_events,
-            settings.topics.events_of("sla-monitor"): case_events,
-        },
-    )
+    handlers: dict[str, MessageHandler] = {
+        settings.topics.events_of("intake"): case_events,
+        settings.topics.events_of("sla-monitor"): case_events,
+    }
+    parts = service_parts("notifier", settings, clock=clock, projector=NotifierProjector(), handlers=handlers)
     runtime = ServiceRuntime(parts)
     if provider is None:
         sms = SmsSettings()
@@ -66,7 +59,4 @@ def build_runtime(
 
 def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
     """Returns the notifier's HTTP app; its lifespan runs the whole service."""
-    runtime = build_runtime(settings, clock=clock)
-    app = create_http_app(runtime, title="Açık Kapı notifier")
-    app.state.runtime = runtime
-    return app
+    return create_http_app(build_runtime(settings, clock=clock), title="Açık Kapı notifier")

@@ -11,7 +11,6 @@ import contextlib
 from typing import Any
 
 import structlog
-from acikkapi_shared.events.envelope import NewEvent
 from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.observability import metrics
@@ -114,11 +113,7 @@ class SmsDispatcher:
             for row, outcome in zip(rows, outcomes, strict=True):
                 number = row.application_number
                 version = await work.store.stream_version(work.connection, number)
-                event = NewEvent(
-                    type=outcome.TYPE,
-                    payload=outcome.to_payload(),
-                    correlation_id=number,
-                    causation_id=row.request_event_id,
-                    occurred_at=now,
+                event = outcome.as_event(
+                    correlation_id=number, causation_id=row.request_event_id, occurred_at=now
                 )
                 await work.append(number, version, [event])

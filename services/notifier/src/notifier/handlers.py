@@ -8,7 +8,7 @@ from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
 from acikkapi_shared.events.intake import ApplicationRegistered
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
-from acikkapi_shared.messaging.inbound import InboundMessage
+from acikkapi_shared.messaging.inbound import InboundMessage, UpstreamEventHandler
 
 from notifier.domain.case import CONTACT_RECORDED, DEADLINE_RECORDED, fold, sms_to_request
 
@@ -32,12 +32,8 @@ def _fact(upstream: EventEnvelope) -> tuple[str, str, dict[str, Any]] | None:
     return None
 
 
-class CaseEventHandler:
+class CaseEventHandler(UpstreamEventHandler):
     """Joins intake's and sla-monitor's events per case, in whatever order they arrive."""
-
-    def message_key(self, message: InboundMessage) -> str:
-        """Returns the upstream event id."""
-        return f"event:{message.envelope().event_id}"
 
     async def __call__(self, work: UnitOfWork, message: InboundMessage) -> None:
         """Records the upstream fact and, once the case has all it needs, the SMS intent."""
@@ -58,11 +54,5 @@ class CaseEventHandler:
         state = fold(number, [*history, *recorded])
         request = sms_to_request(state)
         if request is not None:
-            intent = NewEvent(
-                type=request.TYPE,
-                payload=request.to_payload(),
-                correlation_id=number,
-                causation_id=causation,
-                occurred_at=now,
-            )
+            intent = request.as_event(correlation_id=number, causation_id=causation, occurred_at=now)
             await work.append(number, len(history) + len(recorded), [intent])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed, SmsRequested
 from acikkapi_shared.eventstore.schema import UtcDateTime
+from acikkapi_shared.eventstore.unit_of_work import TableProjector
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 MAX_ATTEMPTS = 8
@@ -30,59 +30,54 @@ sms_outbox = sa.Table(
 )
 
 
-def create_tables(connection: sa.Connection) -> None:
-    """Creates the read-model tables if missing."""
-    metadata.create_all(connection)
-
-
 def retry_delay(attempt: int) -> timedelta:
     """Returns how long to wait before the next attempt: 2, 4, 8 … seconds, at most 10 minutes."""
     return timedelta(seconds=min(2**attempt, 600))
 
 
-class NotifierProjector:
+class NotifierProjector(TableProjector):
     """Applies SMS intents and outcomes to the outbox."""
 
-    async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None:
-        """Keeps each SMS's status and next attempt in step with the log."""
-        for event in events:
-            if event.type == SmsRequested.TYPE:
-                requested = SmsRequested.from_payload(event.payload)
-                await connection.execute(
-                    sa.insert(sms_outbox).values(
-                        request_event_id=str(event.event_id),
-                        application_number=requested.application_number,
-                        phone=requested.phone,
-                        text=requested.text,
-                        status="PENDING",
-                        attempts=0,
-                        next_attempt_at=event.occurred_at,
-                    )
-                )
-            elif event.type == SmsAccepted.TYPE:
-                accepted = SmsAccepted.from_payload(event.payload)
-                await self._update(
-                    connection,
-                    accepted.request_event_id,
-                    status="ACCEPTED",
-                    attempts=accepted.attempt,
-                    provider_message_id=accepted.provider_message_id,
-                )
-            elif event.type == SmsFailed.TYPE:
-                failed = SmsFailed.from_payload(event.payload)
-                gives_up = not failed.retryable or failed.attempt >= MAX_ATTEMPTS
-                await self._update(
-                    connection,
-                    failed.request_event_id,
-                    status="FAILED" if gives_up else "PENDING",
-                    attempts=failed.attempt,
-                    last_error=f"{failed.code}: {failed.reason}",
-                    next_attempt_at=event.occurred_at + retry_delay(failed.attempt),
-                )
+    metadata = metadata
 
-    async def reset(self, connection: AsyncConnection) -> None:
-        """Empties the read model before a replay."""
-        await connection.execute(sa.delete(sms_outbox))
+    async def on_SmsRequested(self, connection: AsyncConnection, event: EventEnvelope) -> None:
+        """Adds the SMS to the outbox, due now."""
+        requested = SmsRequested.from_payload(event.payload)
+        await connection.execute(
+            sa.insert(sms_outbox).values(
+                request_event_id=str(event.event_id),
+                application_number=requested.application_number,
+                phone=requested.phone,
+                text=requested.text,
+                status="PENDING",
+                attempts=0,
+                next_attempt_at=event.occurred_at,
+            )
+        )
+
+    async def on_SmsAccepted(self, connection: AsyncConnection, event: EventEnvelope) -> None:
+        """Marks the SMS accepted by the provider."""
+        accepted = SmsAccepted.from_payload(event.payload)
+        await self._update(
+            connection,
+            accepted.request_event_id,
+            status="ACCEPTED",
+            attempts=accepted.attempt,
+            provider_message_id=accepted.provider_message_id,
+        )
+
+    async def on_SmsFailed(self, connection: AsyncConnection, event: EventEnvelope) -> None:
+        """Schedules the next attempt, or gives up when the failure is final or attempts are used up."""
+        failed = SmsFailed.from_payload(event.payload)
+        gives_up = not failed.retryable or failed.attempt >= MAX_ATTEMPTS
+        await self._update(
+            connection,
+            failed.request_event_id,
+            status="FAILED" if gives_up else "PENDING",
+            attempts=failed.attempt,
+            last_error=f"{failed.code}: {failed.reason}",
+            next_attempt_at=event.occurred_at + retry_delay(failed.attempt),
+        )
 
     async def _update(self, connection: AsyncConnection, request_event_id: str, **values: object) -> None:
         await connection.execute(

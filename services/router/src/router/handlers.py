@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import structlog
-from acikkapi_shared.events.envelope import NewEvent
 from acikkapi_shared.events.intake import ApplicationRegistered
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
-from acikkapi_shared.messaging.inbound import InboundMessage
+from acikkapi_shared.messaging.inbound import InboundMessage, UpstreamEventHandler
 from acikkapi_shared.observability import metrics
 from acikkapi_shared.reference import kars
 
@@ -35,15 +34,11 @@ def case_routed(registered: ApplicationRegistered, table: RoutingTable) -> CaseR
     )
 
 
-class RegistrationHandler:
+class RegistrationHandler(UpstreamEventHandler):
     """Routes each ApplicationRegistered once; other intake events are not the router's business."""
 
     def __init__(self, table: RoutingTable) -> None:
         self._table = table
-
-    def message_key(self, message: InboundMessage) -> str:
-        """Returns the upstream event id."""
-        return f"event:{message.envelope().event_id}"
 
     async def __call__(self, work: UnitOfWork, message: InboundMessage) -> None:
         """Appends CaseRouted to the case's stream unless the case is already routed."""
@@ -55,12 +50,8 @@ class RegistrationHandler:
         if await work.store.stream_version(work.connection, number) > 0:
             return
         routed = case_routed(registered, self._table)
-        event = NewEvent(
-            type=routed.TYPE,
-            payload=routed.to_payload(),
-            correlation_id=number,
-            causation_id=str(upstream.event_id),
-            occurred_at=work.clock.now(),
+        event = routed.as_event(
+            correlation_id=number, causation_id=str(upstream.event_id), occurred_at=work.clock.now()
         )
         await work.append(number, 0, [event])
         log.info(

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.eventstore.schema import UtcDateTime
+from acikkapi_shared.eventstore.unit_of_work import TableProjector
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = sa.MetaData()
@@ -23,29 +22,20 @@ cases = sa.Table(
 )
 
 
-def create_tables(connection: sa.Connection) -> None:
-    """Creates the read-model tables if missing."""
-    metadata.create_all(connection)
-
-
-class RouterProjector:
+class RouterProjector(TableProjector):
     """Applies the router's events to its read model."""
 
-    async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None:
-        """Records each routing decision."""
-        for event in events:
-            if event.type == CaseRouted.TYPE:
-                routed = CaseRouted.from_payload(event.payload)
-                await connection.execute(
-                    sa.insert(cases).values(
-                        application_number=routed.application_number,
-                        institution=routed.institution,
-                        rule=routed.rule,
-                        confidence=routed.confidence,
-                        routed_at=event.occurred_at,
-                    )
-                )
+    metadata = metadata
 
-    async def reset(self, connection: AsyncConnection) -> None:
-        """Empties the read model before a replay."""
-        await connection.execute(sa.delete(cases))
+    async def on_CaseRouted(self, connection: AsyncConnection, event: EventEnvelope) -> None:
+        """Records a routing decision."""
+        routed = CaseRouted.from_payload(event.payload)
+        await connection.execute(
+            sa.insert(cases).values(
+                application_number=routed.application_number,
+                institution=routed.institution,
+                rule=routed.rule,
+                confidence=routed.confidence,
+                routed_at=event.occurred_at,
+            )
+        )

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import structlog
-from acikkapi_shared.events.envelope import NewEvent
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
-from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
+from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage, UpstreamEventHandler
 from acikkapi_shared.observability import metrics
 
 from sla_monitor.domain.calendar import BusinessCalendar
@@ -30,16 +29,12 @@ def deadline_for(routed: CaseRouted, calendar: BusinessCalendar, budget_days: in
     )
 
 
-class RoutingHandler:
+class RoutingHandler(UpstreamEventHandler):
     """Starts the SLA clock of each routed case once."""
 
     def __init__(self, calendar: BusinessCalendar, budget_days: int = 7) -> None:
         self._calendar = calendar
         self._budget_days = budget_days
-
-    def message_key(self, message: InboundMessage) -> str:
-        """Returns the upstream event id."""
-        return f"event:{message.envelope().event_id}"
 
     async def __call__(self, work: UnitOfWork, message: InboundMessage) -> None:
         """Appends DeadlineSet to the case's stream unless its clock already runs."""
@@ -51,12 +46,8 @@ class RoutingHandler:
         if await work.store.stream_version(work.connection, number) > 0:
             return
         deadline = deadline_for(routed, self._calendar, self._budget_days)
-        event = NewEvent(
-            type=deadline.TYPE,
-            payload=deadline.to_payload(),
-            correlation_id=number,
-            causation_id=str(upstream.event_id),
-            occurred_at=work.clock.now(),
+        event = deadline.as_event(
+            correlation_id=number, causation_id=str(upstream.event_id), occurred_at=work.clock.now()
         )
         await work.append(number, 0, [event])
         log.info("deadline_set", application_number=number, due_at=deadline.due_at.isoformat())

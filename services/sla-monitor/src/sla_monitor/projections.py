@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.schema import UtcDateTime
+from acikkapi_shared.eventstore.unit_of_work import TableProjector
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = sa.MetaData()
@@ -23,29 +22,20 @@ clocks = sa.Table(
 )
 
 
-def create_tables(connection: sa.Connection) -> None:
-    """Creates the read-model tables if missing."""
-    metadata.create_all(connection)
-
-
-class SlaProjector:
+class SlaProjector(TableProjector):
     """Applies the sla-monitor's events to its read model."""
 
-    async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None:
-        """Records each deadline."""
-        for event in events:
-            if event.type == DeadlineSet.TYPE:
-                deadline = DeadlineSet.from_payload(event.payload)
-                await connection.execute(
-                    sa.insert(clocks).values(
-                        application_number=deadline.application_number,
-                        institution=deadline.institution,
-                        received_at=deadline.received_at,
-                        budget_days=deadline.budget_days,
-                        due_at=deadline.due_at,
-                    )
-                )
+    metadata = metadata
 
-    async def reset(self, connection: AsyncConnection) -> None:
-        """Empties the read model before a replay."""
-        await connection.execute(sa.delete(clocks))
+    async def on_DeadlineSet(self, connection: AsyncConnection, event: EventEnvelope) -> None:
+        """Records a case's deadline."""
+        deadline = DeadlineSet.from_payload(event.payload)
+        await connection.execute(
+            sa.insert(clocks).values(
+                application_number=deadline.application_number,
+                institution=deadline.institution,
+                received_at=deadline.received_at,
+                budget_days=deadline.budget_days,
+                due_at=deadline.due_at,
+            )
+        )

@@ -139,9 +139,7 @@ def test_half_days_off_push_deadlines_across_arife(start: str, expected: str) ->
     assert HALF_DAYS_OFF.add_business_days(d(start), 7) == d(expected)
 
 
-@pytest.mark.parametrize(
-    "start", ["2026-03-13", "2026-03-14", "2026-03-15"]
-)  # Friday, Saturday, Sunday
+@pytest.mark.parametrize("start", ["2026-03-13", "2026-03-14", "2026-03-15"])  # Friday, Saturday, Sunday
 def test_weekend_start_counts_from_the_next_business_day(start: str) -> None:
     assert DEFAULT.add_business_days(d(start), 7) == d("2026-03-25")
 

@@ -49,9 +49,7 @@ def test_holiday_tables_are_built_once_per_year(monkeypatch: pytest.MonkeyPatch)
 def test_deadlines_are_computed_well_above_the_required_rate() -> None:
     calendar = BusinessCalendar()
     clocks = [
-        SlaClock(
-            received, pauses=(Pause(received + timedelta(days=1), received + timedelta(days=3)),)
-        )
+        SlaClock(received, pauses=(Pause(received + timedelta(days=1), received + timedelta(days=3)),))
         for received in receipts(2000)
     ]
     due_moment(clocks[0], calendar)  # warm the per-year cache

@@ -20,9 +20,7 @@ instants = st.datetimes(
     timezones=ZONES,
 )
 budgets = st.integers(min_value=1, max_value=30)
-closure_sets = st.frozensets(
-    st.dates(min_value=date(2024, 12, 1), max_value=date(2028, 3, 31)), max_size=8
-)
+closure_sets = st.frozensets(st.dates(min_value=date(2024, 12, 1), max_value=date(2028, 3, 31)), max_size=8)
 calendar_settings = st.builds(CalendarSettings, st.booleans(), closure_sets)
 
 
@@ -65,9 +63,7 @@ def test_more_closures_or_half_days_off_never_make_a_deadline_earlier(
 
 
 @given(instants, budgets, st.data())
-def test_a_pause_never_makes_a_deadline_earlier(
-    received: datetime, budget: int, data: st.DataObject
-) -> None:
+def test_a_pause_never_makes_a_deadline_earlier(received: datetime, budget: int, data: st.DataObject) -> None:
     calendar = BusinessCalendar()
     earlier_pauses = tuple(data.draw(st.lists(closed_pauses(received), max_size=2)))
     clock = SlaClock(received, budget, earlier_pauses)
@@ -104,14 +100,10 @@ def test_any_instant_of_the_same_istanbul_day_gives_the_same_deadline(
 ) -> None:
     day = istanbul_date(received)
     midnight = datetime.combine(day, time(0), tzinfo=ISTANBUL)
-    offset = data.draw(
-        st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=23, minutes=59))
-    )
+    offset = data.draw(st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=23, minutes=59)))
     other = (midnight + offset).astimezone(data.draw(ZONES))
     calendar = BusinessCalendar()
-    assert due_day(SlaClock(other, budget), calendar) == due_day(
-        SlaClock(received, budget), calendar
-    )
+    assert due_day(SlaClock(other, budget), calendar) == due_day(SlaClock(received, budget), calendar)
 
 
 @settings(max_examples=50)

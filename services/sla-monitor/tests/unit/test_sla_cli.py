@@ -26,9 +26,7 @@ def run(argv: list[str]) -> int:
         ("2026-12-28T08:15:00+03:00", "2027-01-07T23:59:59+03:00"),
     ],
 )
-def test_prints_the_due_moment(
-    received: str, expected: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_prints_the_due_moment(received: str, expected: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["sla", "due", "--received", received]) == 0
     assert capsys.readouterr().out == expected + "\n"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+import sqlalchemy as sa
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
@@ -15,13 +16,40 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 class Projector(Protocol):
     """Keeps a service's read models in step with its log, in the same transaction as the append."""
 
+    def create_tables(self, connection: sa.Connection) -> None: ...
+
     async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None: ...
 
     async def reset(self, connection: AsyncConnection) -> None: ...
 
 
+class TableProjector:
+    """Base of a service's read models: the tables in `metadata`, created at start, emptied for a replay."""
+
+    metadata: sa.MetaData
+
+    def create_tables(self, connection: sa.Connection) -> None:
+        """Creates the read-model tables if missing (they are disposable: replay rebuilds them)."""
+        self.metadata.create_all(connection)
+
+    async def reset(self, connection: AsyncConnection) -> None:
+        """Empties the read models before a replay."""
+        for table in reversed(self.metadata.sorted_tables):
+            await connection.execute(sa.delete(table))
+
+    async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None:
+        """Applies each event with the method named after its type (`on_CaseRouted`), if any."""
+        for event in events:
+            method = getattr(self, f"on_{event.type}", None)
+            if method is not None:
+                await method(connection, event)
+
+
 class NoProjections:
     """A projector for a service without read models."""
+
+    def create_tables(self, connection: sa.Connection) -> None:
+        """Does nothing."""
 
     async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None:
         """Does nothing."""

@@ -65,3 +65,11 @@ def decode_headers(raw: Any) -> dict[str, str]:
     for name, value in raw or ():
         headers[str(name)] = (value or b"").decode("utf-8", errors="replace")
     return headers
+
+
+class UpstreamEventHandler:
+    """Base of handlers of another service's events: the event id is the message's identity."""
+
+    def message_key(self, message: InboundMessage) -> str:
+        """Returns the upstream event id (a re-published event keeps it)."""
+        return f"event:{message.envelope().event_id}"

@@ -70,12 +70,8 @@ def register(
             name=submission.applicant_name, phone=submission.phone_e164, tckn=submission.tckn
         ),
     )
-    return issued, NewEvent(
-        type=registered.TYPE,
-        payload=registered.to_payload(),
-        correlation_id=application_number,
-        causation_id=causation_id,
-        occurred_at=now,
+    return issued, registered.as_event(
+        correlation_id=application_number, causation_id=causation_id, occurred_at=now
     )
 
 
@@ -93,12 +89,7 @@ def reject(
         problems=[Problem(code=p.code, field=p.field, message_tr=p.message_tr) for p in problems],
         source=source,
     )
-    return NewEvent(
-        type=rejected.TYPE,
-        payload=rejected.to_payload(),
-        correlation_id=submission_id or source,
-        occurred_at=now,
-    )
+    return rejected.as_event(correlation_id=submission_id or source, causation_id=None, occurred_at=now)
 
 
 def stage_change(upstream: EventEnvelope, *, now: datetime) -> NewEvent | None:
@@ -125,10 +116,6 @@ def stage_change(upstream: EventEnvelope, *, now: datetime) -> NewEvent | None:
         )
     if change is None:
         return None
-    return NewEvent(
-        type=change.TYPE,
-        payload=change.to_payload(),
-        correlation_id=change.application_number,
-        causation_id=str(upstream.event_id),
-        occurred_at=now,
+    return change.as_event(
+        correlation_id=change.application_number, causation_id=str(upstream.event_id), occurred_at=now
     )

@@ -101,8 +101,7 @@ class SlaClock:
     def with_open_pauses_ended(self, at: datetime) -> SlaClock:
         """Returns the clock as if every open pause ended at `at` (or at its start, if later)."""
         pauses = tuple(
-            pause.ended(max(at, pause.started_at)) if pause.is_open else pause
-            for pause in self.pauses
+            pause.ended(max(at, pause.started_at)) if pause.is_open else pause for pause in self.pauses
         )
         return replace(self, pauses=pauses)
 
