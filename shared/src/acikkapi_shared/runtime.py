@@ -19,13 +19,13 @@ from acikkapi_shared.eventstore.relay import OutboxRelay
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
 from acikkapi_shared.messaging.kafka import (
-    BrokerPublisher,
     DeadLetterPublisher,
     create_broker,
     ensure_topics,
     subscribe,
 )
 from acikkapi_shared.messaging.processor import BatchProcessor, MessageHandler
+from acikkapi_shared.messaging.producer import KafkaRecordPublisher
 from acikkapi_shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -79,9 +79,10 @@ class ServiceRuntime:
         self.broker = create_broker(
             parts.settings.kafka_bootstrap_servers, client_id=f"acikkapi-{parts.name}"
         )
-        self.relay = OutboxRelay(
-            self.engine, self.store, BrokerPublisher(self.broker), topics.events_of(parts.name)
+        self.record_publisher = KafkaRecordPublisher(
+            parts.settings.kafka_bootstrap_servers, client_id=f"acikkapi-{parts.name}-relay"
         )
+        self.relay = OutboxRelay(self.engine, self.store, self.record_publisher, topics.events_of(parts.name))
         self.processor = BatchProcessor(
             consumer=parts.name,
             engine=self.engine,
@@ -115,7 +116,9 @@ class ServiceRuntime:
     async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
         """Opens a transaction for a command that does not come from Kafka (an HTTP request)."""
         async with self.engine.begin() as connection:
-            yield UnitOfWork(connection, self.store, self.parts.projector, self.clock)
+            work = UnitOfWork(connection, self.store, self.parts.projector, self.clock)
+            yield work
+            await work.flush()
         self._committed()
 
     async def start(self) -> None:
@@ -132,6 +135,7 @@ class ServiceRuntime:
                 partitions=self.settings.topic_partitions,
                 replication_factor=self.settings.topic_replication_factor,
             )
+        await self.record_publisher.start()
         await self.broker.start()
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         for task in self.parts.background:
@@ -148,6 +152,8 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        with contextlib.suppress(Exception):
+            await self.record_publisher.stop()
         await self.engine.dispose()
         log.info("service_stopped", service=self.name)
 

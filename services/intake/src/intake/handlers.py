@@ -6,6 +6,8 @@ import secrets
 import uuid
 
 import structlog
+from acikkapi_shared.events.router import CaseRouted
+from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage, UpstreamEventHandler
 from acikkapi_shared.observability import metrics
@@ -65,7 +67,7 @@ class PortalSubmissionHandler:
 
     async def _register(self, work: UnitOfWork, submission: ValidSubmission) -> None:
         stream = numbering_stream(submission.submitted_at)
-        last_sequence = await work.store.stream_version(work.connection, stream)
+        last_sequence = await work.stream_version(stream)
         number = format_application_number(numbering_year(submission.submitted_at), last_sequence + 1)
         issued, registered = register(
             submission,
@@ -89,7 +91,7 @@ class PortalSubmissionHandler:
     ) -> None:
         event = reject(problems, submission_id=submission_id, source=source, now=work.clock.now())
         stream = f"submission:{submission_id}" if submission_id else f"record:{source}"
-        version = await work.store.stream_version(work.connection, stream)
+        version = await work.stream_version(stream)
         await work.append(stream, version, [event])
         log.info("submission_rejected", source=source, codes=[p.code for p in problems])
         for found in problems:
@@ -99,6 +101,8 @@ class PortalSubmissionHandler:
 class StageHandler(UpstreamEventHandler):
     """Follows other services' events that move the citizen-facing stage of an application."""
 
+    event_types = frozenset({CaseRouted.TYPE, DeadlineSet.TYPE})
+
     async def __call__(self, work: UnitOfWork, message: InboundMessage) -> None:
         """Records an ApplicationStageChanged on the application's stream, if the event moves it."""
         upstream = message.envelope()
@@ -106,7 +110,7 @@ class StageHandler(UpstreamEventHandler):
         if change is None:
             return
         number = change.correlation_id
-        version = await work.store.stream_version(work.connection, number)
+        version = await work.stream_version(number)
         if version == 0:
             raise PoisonMessage(f"application {number} is unknown to intake")
         await work.append(number, version, [change])

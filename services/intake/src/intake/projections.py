@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import sqlalchemy as sa
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.intake import (
@@ -9,9 +11,8 @@ from acikkapi_shared.events.intake import (
     ApplicationStageChanged,
     SubmissionRejected,
 )
+from acikkapi_shared.eventstore.projection import Insert, TableProjector, Update, Write, WriteRule
 from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
-from acikkapi_shared.eventstore.unit_of_work import TableProjector
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = sa.MetaData()
 
@@ -43,73 +44,75 @@ submissions = sa.Table(
 )
 
 
+def registered(event: EventEnvelope) -> list[Write]:
+    """Returns the new application (stage REGISTERED) and its submission's outcome."""
+    application = ApplicationRegistered.from_payload(event.payload)
+    return [
+        Insert(
+            applications,
+            {
+                "application_number": application.application_number,
+                "submission_id": application.submission_id,
+                "tracking_code": application.tracking_code,
+                "channel": application.channel,
+                "topic": application.topic,
+                "type": application.type,
+                "district": application.district,
+                "stage": "REGISTERED",
+                "received_at": application.received_at,
+                "updated_at": event.occurred_at,
+            },
+        ),
+        Insert(
+            submissions,
+            {
+                "submission_id": application.submission_id,
+                "status": "REGISTERED",
+                "application_number": application.application_number,
+                "problems": None,
+                "recorded_at": event.occurred_at,
+            },
+        ),
+    ]
+
+
+def stage_changed(event: EventEnvelope) -> list[Write]:
+    """Returns the move of the application's stage, institution and deadline (None keeps a value)."""
+    change = ApplicationStageChanged.from_payload(event.payload)
+    values = {
+        "stage": change.stage,
+        "institution": change.institution,
+        "due_at": change.due_at,
+        "updated_at": event.occurred_at,
+    }
+    return [Update(applications, "application_number", change.application_number, values)]
+
+
+def rejected(event: EventEnvelope) -> list[Write]:
+    """Returns why a submission with an id was not registered."""
+    rejection = SubmissionRejected.from_payload(event.payload)
+    if rejection.submission_id is None:
+        return []
+    return [
+        Insert(
+            submissions,
+            {
+                "submission_id": rejection.submission_id,
+                "status": "REJECTED",
+                "application_number": None,
+                "problems": [p.model_dump() for p in rejection.problems],
+                "recorded_at": event.occurred_at,
+            },
+        )
+    ]
+
+
 class IntakeProjector(TableProjector):
-    """Applies intake's own events to its read models."""
+    """Intake's read models: applications' status, submissions' outcome."""
 
-    metadata = metadata
-
-    async def on_ApplicationRegistered(self, connection: AsyncConnection, event: EventEnvelope) -> None:
-        """Adds the application (stage REGISTERED) and its submission's outcome."""
-        await self._registered(connection, ApplicationRegistered.from_payload(event.payload), event)
-
-    async def on_ApplicationStageChanged(self, connection: AsyncConnection, event: EventEnvelope) -> None:
-        """Moves the application's stage, institution and deadline."""
-        await self._stage(connection, ApplicationStageChanged.from_payload(event.payload), event)
-
-    async def on_SubmissionRejected(self, connection: AsyncConnection, event: EventEnvelope) -> None:
-        """Records why a submission was not registered."""
-        await self._rejected(connection, SubmissionRejected.from_payload(event.payload), event)
-
-    async def _registered(
-        self, connection: AsyncConnection, registered: ApplicationRegistered, event: EventEnvelope
-    ) -> None:
-        await connection.execute(
-            sa.insert(applications).values(
-                application_number=registered.application_number,
-                submission_id=registered.submission_id,
-                tracking_code=registered.tracking_code,
-                channel=registered.channel,
-                topic=registered.topic,
-                type=registered.type,
-                district=registered.district,
-                stage="REGISTERED",
-                received_at=registered.received_at,
-                updated_at=event.occurred_at,
-            )
-        )
-        await connection.execute(
-            sa.insert(submissions).values(
-                submission_id=registered.submission_id,
-                status="REGISTERED",
-                application_number=registered.application_number,
-                recorded_at=event.occurred_at,
-            )
-        )
-
-    async def _stage(
-        self, connection: AsyncConnection, change: ApplicationStageChanged, event: EventEnvelope
-    ) -> None:
-        values: dict[str, object] = {"stage": change.stage, "updated_at": event.occurred_at}
-        if change.institution is not None:
-            values["institution"] = change.institution
-        if change.due_at is not None:
-            values["due_at"] = change.due_at
-        await connection.execute(
-            sa.update(applications)
-            .where(applications.c.application_number == change.application_number)
-            .values(**values)
-        )
-
-    async def _rejected(
-        self, connection: AsyncConnection, rejected: SubmissionRejected, event: EventEnvelope
-    ) -> None:
-        if rejected.submission_id is None:
-            return
-        await connection.execute(
-            sa.insert(submissions).values(
-                submission_id=rejected.submission_id,
-                status="REJECTED",
-                problems=[p.model_dump() for p in rejected.problems],
-                recorded_at=event.occurred_at,
-            )
-        )
+    metadata: ClassVar[sa.MetaData] = metadata
+    rules: ClassVar[dict[str, WriteRule]] = {
+        ApplicationRegistered.TYPE: registered,
+        ApplicationStageChanged.TYPE: stage_changed,
+        SubmissionRejected.TYPE: rejected,
+    }

@@ -49,6 +49,7 @@ async def handle(engine: AsyncEngine, body: bytes, offset: int = 0) -> None:
     async with engine.begin() as connection:
         work = UnitOfWork(connection, SqlAlchemyEventStore("intake", clock), IntakeProjector(), clock)
         await handler(work, message)
+        await work.flush()
 
 
 async def test_valid_submissions_get_sequential_numbers_of_their_istanbul_year(engine: AsyncEngine) -> None:

@@ -69,12 +69,14 @@ class SmsDispatcher:
         if not rows:
             return 0
         outcomes = await asyncio.gather(*(self._send(row) for row in rows))
-        while True:
-            try:
-                await self._record(rows, outcomes)
-                return len(rows)
-            except ConcurrencyConflict:
-                continue  # a consumer appended to one of these cases meanwhile: reload versions
+        try:
+            await self._record(rows, outcomes)
+        except ConcurrencyConflict:
+            # Another dispatcher recorded some of these attempts first: keep the others' outcomes.
+            for row, outcome in zip(rows, outcomes, strict=True):
+                with contextlib.suppress(ConcurrencyConflict):
+                    await self._record([row], [outcome])
+        return len(rows)
 
     async def _send(self, row: Any) -> SmsAccepted | SmsFailed:
         attempt = int(row.attempts) + 1
@@ -108,12 +110,13 @@ class SmsDispatcher:
         )
 
     async def _record(self, rows: list[Any], outcomes: list[SmsAccepted | SmsFailed]) -> None:
+        # Each SMS's attempts form a stream of their own, "sms:<intent event id>", whose version is the
+        # number of attempts recorded, so no read is needed to append the next outcome.
         async with self._runtime.unit_of_work() as work:
             now = work.clock.now()
             for row, outcome in zip(rows, outcomes, strict=True):
-                number = row.application_number
-                version = await work.store.stream_version(work.connection, number)
+                cause = row.request_event_id
                 event = outcome.as_event(
-                    correlation_id=number, causation_id=row.request_event_id, occurred_at=now
+                    correlation_id=row.application_number, causation_id=cause, occurred_at=now
                 )
-                await work.append(number, version, [event])
+                await work.append(f"sms:{cause}", int(row.attempts), [event])

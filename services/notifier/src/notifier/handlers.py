@@ -35,6 +35,8 @@ def _fact(upstream: EventEnvelope) -> tuple[str, str, dict[str, Any]] | None:
 class CaseEventHandler(UpstreamEventHandler):
     """Joins intake's and sla-monitor's events per case, in whatever order they arrive."""
 
+    event_types = frozenset({ApplicationRegistered.TYPE, DeadlineSet.TYPE})
+
     async def __call__(self, work: UnitOfWork, message: InboundMessage) -> None:
         """Records the upstream fact and, once the case has all it needs, the SMS intent."""
         upstream = message.envelope()
@@ -45,14 +47,13 @@ class CaseEventHandler(UpstreamEventHandler):
         history = await work.load(number)
         now = work.clock.now()
         causation = str(upstream.event_id)
-        new_events = [
-            NewEvent(
-                type=kind, payload=payload, correlation_id=number, causation_id=causation, occurred_at=now
-            )
-        ]
-        recorded = await work.append(number, len(history), new_events)
-        state = fold(number, [*history, *recorded])
-        request = sms_to_request(state)
+        fact_event = NewEvent(
+            type=kind, payload=payload, correlation_id=number, causation_id=causation, occurred_at=now
+        )
+        new_events = [fact_event]
+        request = sms_to_request(fold(number, [*history, fact_event]))
         if request is not None:
-            intent = request.as_event(correlation_id=number, causation_id=causation, occurred_at=now)
-            await work.append(number, len(history) + len(recorded), [intent])
+            new_events.append(
+                request.as_event(correlation_id=number, causation_id=causation, occurred_at=now)
+            )
+        await work.append(number, len(history), new_events)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed, SmsRequested
+from acikkapi_shared.eventstore.projection import Insert, TableProjector, Update, Write, WriteRule
 from acikkapi_shared.eventstore.schema import UtcDateTime
-from acikkapi_shared.eventstore.unit_of_work import TableProjector
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 MAX_ATTEMPTS = 8
@@ -35,54 +36,76 @@ def retry_delay(attempt: int) -> timedelta:
     return timedelta(seconds=min(2**attempt, 600))
 
 
-class NotifierProjector(TableProjector):
-    """Applies SMS intents and outcomes to the outbox."""
+def _outcome(request_event_id: str, **values: Any) -> Update:
+    # Every outcome sets the same columns, so outcomes of a batch run as one statement (None keeps).
+    columns = {
+        "status": None,
+        "attempts": None,
+        "provider_message_id": None,
+        "last_error": None,
+        "next_attempt_at": None,
+    }
+    return Update(sms_outbox, "request_event_id", request_event_id, {**columns, **values})
 
-    metadata = metadata
 
-    async def on_SmsRequested(self, connection: AsyncConnection, event: EventEnvelope) -> None:
-        """Adds the SMS to the outbox, due now."""
-        requested = SmsRequested.from_payload(event.payload)
-        await connection.execute(
-            sa.insert(sms_outbox).values(
-                request_event_id=str(event.event_id),
-                application_number=requested.application_number,
-                phone=requested.phone,
-                text=requested.text,
-                status="PENDING",
-                attempts=0,
-                next_attempt_at=event.occurred_at,
-            )
+def requested(event: EventEnvelope) -> list[Write]:
+    """Returns the new outbox row of an SMS intent, due now."""
+    intent = SmsRequested.from_payload(event.payload)
+    return [
+        Insert(
+            sms_outbox,
+            {
+                "request_event_id": str(event.event_id),
+                "application_number": intent.application_number,
+                "phone": intent.phone,
+                "text": intent.text,
+                "status": "PENDING",
+                "attempts": 0,
+                "next_attempt_at": event.occurred_at,
+                "provider_message_id": None,
+                "last_error": None,
+            },
         )
+    ]
 
-    async def on_SmsAccepted(self, connection: AsyncConnection, event: EventEnvelope) -> None:
-        """Marks the SMS accepted by the provider."""
-        accepted = SmsAccepted.from_payload(event.payload)
-        await self._update(
-            connection,
-            accepted.request_event_id,
+
+def accepted(event: EventEnvelope) -> list[Write]:
+    """Returns the SMS marked accepted by the provider."""
+    outcome = SmsAccepted.from_payload(event.payload)
+    return [
+        _outcome(
+            outcome.request_event_id,
             status="ACCEPTED",
-            attempts=accepted.attempt,
-            provider_message_id=accepted.provider_message_id,
+            attempts=outcome.attempt,
+            provider_message_id=outcome.provider_message_id,
         )
+    ]
 
-    async def on_SmsFailed(self, connection: AsyncConnection, event: EventEnvelope) -> None:
-        """Schedules the next attempt, or gives up when the failure is final or attempts are used up."""
-        failed = SmsFailed.from_payload(event.payload)
-        gives_up = not failed.retryable or failed.attempt >= MAX_ATTEMPTS
-        await self._update(
-            connection,
-            failed.request_event_id,
+
+def failed(event: EventEnvelope) -> list[Write]:
+    """Returns the next attempt's schedule, or FAILED when the failure is final or attempts are used up."""
+    outcome = SmsFailed.from_payload(event.payload)
+    gives_up = not outcome.retryable or outcome.attempt >= MAX_ATTEMPTS
+    return [
+        _outcome(
+            outcome.request_event_id,
             status="FAILED" if gives_up else "PENDING",
-            attempts=failed.attempt,
-            last_error=f"{failed.code}: {failed.reason}",
-            next_attempt_at=event.occurred_at + retry_delay(failed.attempt),
+            attempts=outcome.attempt,
+            last_error=f"{outcome.code}: {outcome.reason}",
+            next_attempt_at=event.occurred_at + retry_delay(outcome.attempt),
         )
+    ]
 
-    async def _update(self, connection: AsyncConnection, request_event_id: str, **values: object) -> None:
-        await connection.execute(
-            sa.update(sms_outbox).where(sms_outbox.c.request_event_id == request_event_id).values(**values)
-        )
+
+class NotifierProjector(TableProjector):
+    """The SMS outbox the dispatcher works from."""
+
+    metadata: ClassVar[sa.MetaData] = metadata
+    rules: ClassVar[dict[str, WriteRule]] = {
+        SmsRequested.TYPE: requested,
+        SmsAccepted.TYPE: accepted,
+        SmsFailed.TYPE: failed,
+    }
 
 
 async def due_messages(

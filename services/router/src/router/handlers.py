@@ -37,6 +37,8 @@ def case_routed(registered: ApplicationRegistered, table: RoutingTable) -> CaseR
 class RegistrationHandler(UpstreamEventHandler):
     """Routes each ApplicationRegistered once; other intake events are not the router's business."""
 
+    event_types = frozenset({ApplicationRegistered.TYPE})
+
     def __init__(self, table: RoutingTable) -> None:
         self._table = table
 
@@ -47,7 +49,7 @@ class RegistrationHandler(UpstreamEventHandler):
             return
         registered = ApplicationRegistered.from_payload(upstream.payload)
         number = registered.application_number
-        if await work.store.stream_version(work.connection, number) > 0:
+        if await work.stream_version(number) > 0:
             return
         routed = case_routed(registered, self._table)
         event = routed.as_event(

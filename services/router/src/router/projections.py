@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import sqlalchemy as sa
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.router import CaseRouted
+from acikkapi_shared.eventstore.projection import Insert, TableProjector, Write, WriteRule
 from acikkapi_shared.eventstore.schema import UtcDateTime
-from acikkapi_shared.eventstore.unit_of_work import TableProjector
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = sa.MetaData()
 
@@ -22,20 +23,25 @@ cases = sa.Table(
 )
 
 
-class RouterProjector(TableProjector):
-    """Applies the router's events to its read model."""
-
-    metadata = metadata
-
-    async def on_CaseRouted(self, connection: AsyncConnection, event: EventEnvelope) -> None:
-        """Records a routing decision."""
-        routed = CaseRouted.from_payload(event.payload)
-        await connection.execute(
-            sa.insert(cases).values(
-                application_number=routed.application_number,
-                institution=routed.institution,
-                rule=routed.rule,
-                confidence=routed.confidence,
-                routed_at=event.occurred_at,
-            )
+def routed(event: EventEnvelope) -> list[Write]:
+    """Returns the row of a routing decision."""
+    decision = CaseRouted.from_payload(event.payload)
+    return [
+        Insert(
+            cases,
+            {
+                "application_number": decision.application_number,
+                "institution": decision.institution,
+                "rule": decision.rule,
+                "confidence": decision.confidence,
+                "routed_at": event.occurred_at,
+            },
         )
+    ]
+
+
+class RouterProjector(TableProjector):
+    """The router's read model."""
+
+    metadata: ClassVar[sa.MetaData] = metadata
+    rules: ClassVar[dict[str, WriteRule]] = {CaseRouted.TYPE: routed}

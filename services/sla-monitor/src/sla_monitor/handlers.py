@@ -32,6 +32,8 @@ def deadline_for(routed: CaseRouted, calendar: BusinessCalendar, budget_days: in
 class RoutingHandler(UpstreamEventHandler):
     """Starts the SLA clock of each routed case once."""
 
+    event_types = frozenset({CaseRouted.TYPE})
+
     def __init__(self, calendar: BusinessCalendar, budget_days: int = 7) -> None:
         self._calendar = calendar
         self._budget_days = budget_days
@@ -43,7 +45,7 @@ class RoutingHandler(UpstreamEventHandler):
             return
         routed = CaseRouted.from_payload(upstream.payload)
         number = routed.application_number
-        if await work.store.stream_version(work.connection, number) > 0:
+        if await work.stream_version(number) > 0:
             return
         deadline = deadline_for(routed, self._calendar, self._budget_days)
         event = deadline.as_event(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import sqlalchemy as sa
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.sla_monitor import DeadlineSet
+from acikkapi_shared.eventstore.projection import Insert, TableProjector, Write, WriteRule
 from acikkapi_shared.eventstore.schema import UtcDateTime
-from acikkapi_shared.eventstore.unit_of_work import TableProjector
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 metadata = sa.MetaData()
 
@@ -22,20 +23,25 @@ clocks = sa.Table(
 )
 
 
-class SlaProjector(TableProjector):
-    """Applies the sla-monitor's events to its read model."""
-
-    metadata = metadata
-
-    async def on_DeadlineSet(self, connection: AsyncConnection, event: EventEnvelope) -> None:
-        """Records a case's deadline."""
-        deadline = DeadlineSet.from_payload(event.payload)
-        await connection.execute(
-            sa.insert(clocks).values(
-                application_number=deadline.application_number,
-                institution=deadline.institution,
-                received_at=deadline.received_at,
-                budget_days=deadline.budget_days,
-                due_at=deadline.due_at,
-            )
+def deadline_set(event: EventEnvelope) -> list[Write]:
+    """Returns the row of a case's clock."""
+    deadline = DeadlineSet.from_payload(event.payload)
+    return [
+        Insert(
+            clocks,
+            {
+                "application_number": deadline.application_number,
+                "institution": deadline.institution,
+                "received_at": deadline.received_at,
+                "budget_days": deadline.budget_days,
+                "due_at": deadline.due_at,
+            },
         )
+    ]
+
+
+class SlaProjector(TableProjector):
+    """The sla-monitor's read model."""
+
+    metadata: ClassVar[sa.MetaData] = metadata
+    rules: ClassVar[dict[str, WriteRule]] = {DeadlineSet.TYPE: deadline_set}

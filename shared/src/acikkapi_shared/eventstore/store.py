@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,6 +13,16 @@ from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.schema import events
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event with the stream version it is to be written at."""
+
+    stream_id: str
+    version: int
+    event: NewEvent
+
 
 # (event type, stored schema version) -> function returning the payload one version later.
 Upcasters = Mapping[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]]
@@ -35,35 +46,46 @@ class SqlAlchemyEventStore:
         """Appends events after expected_version (0 = new stream); raises ConcurrencyConflict."""
         if not new_events:
             return []
-        if connection.dialect.name == "postgresql":
-            # Serialise appends so positions commit in order and a tailing reader never skips one.
-            await connection.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE")
         actual = await self.stream_version(connection, stream_id)
         if actual != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, actual)
+        return await self.insert(
+            connection,
+            [PendingEvent(stream_id, expected_version + i, e) for i, e in enumerate(new_events, start=1)],
+        )
+
+    async def insert(
+        self, connection: AsyncConnection, pending: Sequence[PendingEvent]
+    ) -> list[EventEnvelope]:
+        """Writes versioned events in one statement; a version already taken raises ConcurrencyConflict."""
+        if not pending:
+            return []
+        if connection.dialect.name == "postgresql":
+            # Serialise appends so positions commit in order and a tailing reader never skips one.
+            await connection.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE")
         recorded_at = self._clock.now()
         rows = [
             {
-                "event_id": str(event.event_id),
-                "stream_id": stream_id,
-                "stream_version": expected_version + index,
-                "type": event.type,
-                "schema_version": event.schema_version,
-                "occurred_at": event.occurred_at,
+                "event_id": str(item.event.event_id),
+                "stream_id": item.stream_id,
+                "stream_version": item.version,
+                "type": item.event.type,
+                "schema_version": item.event.schema_version,
+                "occurred_at": item.event.occurred_at,
                 "recorded_at": recorded_at,
-                "correlation_id": event.correlation_id,
-                "causation_id": event.causation_id,
-                "payload": event.payload,
+                "correlation_id": item.event.correlation_id,
+                "causation_id": item.event.causation_id,
+                "payload": item.event.payload,
             }
-            for index, event in enumerate(new_events, start=1)
+            for item in pending
         ]
         try:
             result = await connection.execute(
-                sa.insert(events).returning(events.c.position, sort_by_parameter_order=True),
-                rows,
+                sa.insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
             )
         except IntegrityError as error:
-            raise ConcurrencyConflict(stream_id, expected_version) from error
+            first = pending[0]
+            raise ConcurrencyConflict(first.stream_id, first.version - 1) from error
         positions = [row.position for row in result]
         return [
             self._envelope({**row, "position": position})

@@ -23,9 +23,13 @@ async def already_processed(
 
 
 async def record_processed(
-    connection: AsyncConnection, consumer: str, message_key: str, source: str, at: datetime
+    connection: AsyncConnection, consumer: str, processed: Sequence[tuple[str, str]], at: datetime
 ) -> None:
-    """Records in the caller's transaction that the message's effects are committed with it."""
-    await connection.execute(
-        sa.insert(tracking).values(consumer=consumer, message_key=message_key, source=source, processed_at=at)
-    )
+    """Records, in the caller's transaction, (message key, source) pairs whose effects commit with it."""
+    if not processed:
+        return
+    rows = [
+        {"consumer": consumer, "message_key": key, "source": source, "processed_at": at}
+        for key, source in processed
+    ]
+    await connection.execute(sa.insert(tracking), rows)

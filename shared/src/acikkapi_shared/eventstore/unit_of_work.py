@@ -1,4 +1,9 @@
-"""One database transaction in which a service loads streams, appends events and updates projections."""
+"""One database transaction in which a service reads streams, appends events and updates projections.
+
+Appends are buffered and written together by flush(): one INSERT for all the batch's events and one
+statement per kind of read-model write, instead of several per message. Versions are checked in memory
+against what this transaction read, and by the unique (stream, version) index when written.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from typing import Protocol
 import sqlalchemy as sa
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
-from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
+from acikkapi_shared.eventstore.errors import ConcurrencyConflict
+from acikkapi_shared.eventstore.store import PendingEvent, SqlAlchemyEventStore
 from acikkapi_shared.observability import metrics
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,28 +27,6 @@ class Projector(Protocol):
     async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None: ...
 
     async def reset(self, connection: AsyncConnection) -> None: ...
-
-
-class TableProjector:
-    """Base of a service's read models: the tables in `metadata`, created at start, emptied for a replay."""
-
-    metadata: sa.MetaData
-
-    def create_tables(self, connection: sa.Connection) -> None:
-        """Creates the read-model tables if missing (they are disposable: replay rebuilds them)."""
-        self.metadata.create_all(connection)
-
-    async def reset(self, connection: AsyncConnection) -> None:
-        """Empties the read models before a replay."""
-        for table in reversed(self.metadata.sorted_tables):
-            await connection.execute(sa.delete(table))
-
-    async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None:
-        """Applies each event with the method named after its type (`on_CaseRouted`), if any."""
-        for event in events:
-            method = getattr(self, f"on_{event.type}", None)
-            if method is not None:
-                await method(connection, event)
 
 
 class NoProjections:
@@ -59,7 +43,7 @@ class NoProjections:
 
 
 class UnitOfWork:
-    """Loads and appends within one open transaction; projections follow every append."""
+    """Reads and buffered appends within one open transaction; flush() writes them and the projections."""
 
     def __init__(
         self,
@@ -72,19 +56,52 @@ class UnitOfWork:
         self.store = store
         self.clock = clock
         self._projector = projector
+        self._versions: dict[str, int] = {}
+        self._pending: list[PendingEvent] = []
         self.appended: list[EventEnvelope] = []
+
+    async def stream_version(self, stream_id: str) -> int:
+        """Returns the stream's version as this transaction sees it, buffered appends included."""
+        if stream_id not in self._versions:
+            self._versions[stream_id] = await self.store.stream_version(self.connection, stream_id)
+        return self._versions[stream_id]
 
     async def load(self, stream_id: str) -> list[EventEnvelope]:
         """Returns the stream's events as this transaction sees them."""
+        if any(item.stream_id == stream_id for item in self._pending):
+            await self.flush()
         return await self.store.load_stream(self.connection, stream_id)
 
-    async def append(
-        self, stream_id: str, expected_version: int, events: Sequence[NewEvent]
-    ) -> list[EventEnvelope]:
-        """Appends events with optimistic concurrency and applies them to the projections."""
-        recorded = await self.store.append(self.connection, stream_id, expected_version, events)
-        await self._projector.apply(self.connection, recorded)
-        self.appended.extend(recorded)
-        for event in recorded:
-            metrics.EVENTS_APPENDED.labels(self.store.service, event.type).inc()
+    async def append(self, stream_id: str, expected_version: int, events: Sequence[NewEvent]) -> None:
+        """Buffers events after expected_version; raises ConcurrencyConflict if the stream moved.
+
+        A version this transaction has seen is checked now; any other is checked when flush() writes,
+        by the unique (stream, version) index, so an append needs no read of its own.
+        """
+        actual = self._versions.get(stream_id, expected_version)
+        if actual != expected_version:
+            raise ConcurrencyConflict(stream_id, expected_version, actual)
+        for offset, event in enumerate(events, start=1):
+            self._pending.append(PendingEvent(stream_id, expected_version + offset, event))
+        self._versions[stream_id] = expected_version + len(events)
+
+    def checkpoint(self) -> tuple[int, dict[str, int]]:
+        """Returns a mark to roll buffered appends back to (for a message found to be poison)."""
+        return len(self._pending), dict(self._versions)
+
+    def roll_back_to(self, mark: tuple[int, dict[str, int]]) -> None:
+        """Drops appends buffered since the mark (those already flushed stay: handlers check first)."""
+        count, versions = mark
+        del self._pending[count:]
+        self._versions = versions
+
+    async def flush(self) -> list[EventEnvelope]:
+        """Writes the buffered events and their read-model changes; returns them as recorded."""
+        pending, self._pending = self._pending, []
+        recorded = await self.store.insert(self.connection, pending)
+        if recorded:
+            await self._projector.apply(self.connection, recorded)
+            self.appended.extend(recorded)
+            for event in recorded:
+                metrics.EVENTS_APPENDED.labels(self.store.service, event.type).inc()
         return recorded

@@ -68,7 +68,12 @@ def decode_headers(raw: Any) -> dict[str, str]:
 
 
 class UpstreamEventHandler:
-    """Base of handlers of another service's events: the event id is the message's identity."""
+    """Base of handlers of another service's events: the event id is the message's identity.
+
+    Subclasses set `event_types` to the events they act on (None: all of them).
+    """
+
+    event_types: frozenset[str] | None = None
 
     def message_key(self, message: InboundMessage) -> str:
         """Returns the upstream event id (a re-published event keeps it)."""

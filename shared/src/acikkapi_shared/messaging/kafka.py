@@ -1,4 +1,4 @@
-"""faststream wiring: the broker, batch subscribers with manual commits, the relay's producer, topics.
+"""faststream wiring: the broker, batch subscribers with manual commits, dead letters, topics.
 
 Why the subscriber looks the way it does (traps verified against faststream 0.7 / aiokafka 0.14):
 - faststream's default Kafka ack policy commits on receipt (at-most-once), so subscribers use
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -118,20 +118,6 @@ async def commit_offsets(consumer: Any, records: Sequence[Any]) -> None:
         await consumer.commit(offsets)
     except (CommitFailedError, IllegalStateError):
         log.warning("offset_commit_failed_after_rebalance", partitions=len(offsets))
-
-
-class BrokerPublisher:
-    """The relay's producer: faststream's publish without waiting, so sends pipeline in order."""
-
-    def __init__(self, broker: KafkaBroker) -> None:
-        self._broker = broker
-
-    async def send(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Awaitable[object]:
-        """Hands the record to the producer and returns the acknowledgement future."""
-        future: Awaitable[object] = await self._broker.publish(
-            value, topic, key=key, headers=headers, no_confirm=True
-        )
-        return future
 
 
 class DeadLetterPublisher:

@@ -36,7 +36,11 @@ DEAD_LETTER_EVENT = "MessageDeadLettered"
 
 
 class MessageHandler(Protocol):
-    """What a service does with one consumed message, inside the batch's transaction."""
+    """What a service does with one consumed message, inside the batch's transaction.
+
+    A handler raises PoisonMessage before it appends anything; it may declare `event_types`, the
+    event types it acts on, so other events on its topic are skipped without touching the database.
+    """
 
     def message_key(self, message: InboundMessage) -> str:
         """Returns the key that identifies the message's effect (an event id, a submission id)."""
@@ -118,34 +122,57 @@ class BatchProcessor:
                 delay = min(delay * 2, 5.0)
 
     async def _apply(self, messages: Sequence[InboundMessage]) -> None:
+        relevant = [message for message in messages if self._wanted(message)]
+        if not relevant:
+            return
         poisoned: list[tuple[InboundMessage, str]] = []
         async with self._engine.begin() as connection:
             work = UnitOfWork(connection, self._store, self._projector, self._clock)
-            keys = [self._key(message) for message in messages]
+            keys = [self._key(message) for message in relevant]
             done = await already_processed(connection, self.consumer, keys)
-            for message, key in zip(messages, keys, strict=True):
+            processed: list[tuple[str, str]] = []
+            for message, key in zip(relevant, keys, strict=True):
                 if key in done:
                     metrics.MESSAGES_CONSUMED.labels(self._store.service, message.topic, "duplicate").inc()
                     continue
                 done.add(key)
-                handler = self._handlers.get(message.topic)
-                try:
-                    if handler is None:
-                        raise PoisonMessage(f"no handler for topic {message.topic}")
-                    structlog.contextvars.bind_contextvars(message_source=message.source)
-                    await handler(work, message)
-                    outcome = "applied"
-                except PoisonMessage as poison:
-                    poisoned.append((message, poison.reason))
-                    await self._record_dead_letter(work, message, poison.reason)
-                    outcome = "dead_lettered"
-                finally:
-                    structlog.contextvars.unbind_contextvars("message_source")
-                await record_processed(connection, self.consumer, key, message.source, self._clock.now())
+                outcome = await self._handle(work, message, poisoned)
+                processed.append((key, message.source))
                 metrics.MESSAGES_CONSUMED.labels(self._store.service, message.topic, outcome).inc()
+            await work.flush()
+            await record_processed(connection, self.consumer, processed, self._clock.now())
         self._after_commit()
         for message, reason in poisoned:
             await self._send_dead_letter(message, reason)
+
+    async def _handle(
+        self, work: UnitOfWork, message: InboundMessage, poisoned: list[tuple[InboundMessage, str]]
+    ) -> str:
+        handler = self._handlers.get(message.topic)
+        structlog.contextvars.bind_contextvars(message_source=message.source)
+        mark = work.checkpoint()
+        try:
+            if handler is None:
+                raise PoisonMessage(f"no handler for topic {message.topic}")
+            await handler(work, message)
+            return "applied"
+        except PoisonMessage as poison:
+            work.roll_back_to(mark)
+            poisoned.append((message, poison.reason))
+            await self._record_dead_letter(work, message, poison.reason)
+            return "dead_lettered"
+        finally:
+            structlog.contextvars.unbind_contextvars("message_source")
+
+    def _wanted(self, message: InboundMessage) -> bool:
+        """Returns False for an event whose type header says its handler has no use for it."""
+        handler = self._handlers.get(message.topic)
+        event_types = getattr(handler, "event_types", None)
+        event_type = message.headers.get("event_type")
+        if event_types is None or event_type is None or event_type in event_types:
+            return True
+        metrics.MESSAGES_CONSUMED.labels(self._store.service, message.topic, "ignored").inc()
+        return False
 
     async def _dead_letter(self, message: InboundMessage, reason: str) -> None:
         async with self._engine.begin() as connection:
@@ -154,7 +181,8 @@ class BatchProcessor:
             if key in await already_processed(connection, self.consumer, [key]):
                 return
             await self._record_dead_letter(work, message, reason)
-            await record_processed(connection, self.consumer, key, message.source, self._clock.now())
+            await work.flush()
+            await record_processed(connection, self.consumer, [(key, message.source)], self._clock.now())
         self._after_commit()
         await self._send_dead_letter(message, reason)
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.notifier import SmsRequested
 from acikkapi_shared.reference import kars
 
@@ -32,7 +33,17 @@ class CaseNotifications:
     sent_templates: frozenset[str] = frozenset()
 
 
-def evolve(state: CaseNotifications, event: EventEnvelope) -> CaseNotifications:
+class Fact(Protocol):
+    """An event as recorded or about to be: its type and payload are all evolve() needs."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
+
+
+def evolve(state: CaseNotifications, event: Fact) -> CaseNotifications:
     """Returns the state after one of the notifier's events."""
     payload = event.payload
     if event.type == CONTACT_RECORDED:
@@ -46,7 +57,7 @@ def evolve(state: CaseNotifications, event: EventEnvelope) -> CaseNotifications:
     return state
 
 
-def fold(application_number: str, events: list[EventEnvelope]) -> CaseNotifications:
+def fold(application_number: str, events: Sequence[Fact]) -> CaseNotifications:
     """Returns the state of a case from its stream."""
     state = CaseNotifications(application_number=application_number)
     for event in events:
