@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import Clock, SystemClock
+from acikkapi_shared.events import public_event_types
 from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.relay import OutboxRelay
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
@@ -82,7 +83,13 @@ class ServiceRuntime:
         self.record_publisher = KafkaRecordPublisher(
             parts.settings.kafka_bootstrap_servers, client_id=f"acikkapi-{parts.name}-relay"
         )
-        self.relay = OutboxRelay(self.engine, self.store, self.record_publisher, topics.events_of(parts.name))
+        self.relay = OutboxRelay(
+            self.engine,
+            self.store,
+            self.record_publisher,
+            topics.events_of(parts.name),
+            publishes=public_event_types(),
+        )
         self.processor = BatchProcessor(
             consumer=parts.name,
             engine=self.engine,
@@ -101,6 +108,7 @@ class ServiceRuntime:
                 self.processor,
                 list(parts.handlers),
                 group_id=f"{parts.settings.topic_prefix}-{parts.name}",
+                max_records=parts.settings.consumer_max_records,
             )
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -22,6 +22,8 @@ class ServiceSettings(BaseSettings):
     topic_partitions: int = 4
     topic_replication_factor: int = 1
     create_topics: bool = True
+    # Larger batches cost less per message, smaller ones wait less: the latency/throughput dial.
+    consumer_max_records: int = 100
     data_dir: Path = Path("var/data")
     http_host: str = "127.0.0.1"
     log_level: str = "INFO"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 from typing import Any
 
 import structlog
@@ -16,6 +17,7 @@ from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.observability import metrics
 from acikkapi_shared.runtime import ServiceRuntime
 
+from notifier.adapters.sms import SmsAccepted as ProviderAcceptance
 from notifier.adapters.sms import SmsMessage, SmsProvider, SmsRejected
 from notifier.projections import due_messages
 
@@ -30,13 +32,15 @@ class SmsDispatcher:
         runtime: ServiceRuntime,
         provider: SmsProvider,
         *,
-        batch_size: int = 100,
-        concurrency: int = 32,
+        batch_size: int = 200,
+        job_size: int = 50,
+        concurrency: int = 8,
         idle_poll: float = 0.5,
     ) -> None:
         self._runtime = runtime
         self._provider = provider
         self._batch_size = batch_size
+        self._job_size = job_size
         self._limit = asyncio.Semaphore(concurrency)
         self._idle_poll = idle_poll
         self._wakeup = asyncio.Event()
@@ -68,7 +72,8 @@ class SmsDispatcher:
             await connection.rollback()
         if not rows:
             return 0
-        outcomes = await asyncio.gather(*(self._send(row) for row in rows))
+        jobs = [rows[start : start + self._job_size] for start in range(0, len(rows), self._job_size)]
+        outcomes = [outcome for job in await asyncio.gather(*map(self._send_job, jobs)) for outcome in job]
         try:
             await self._record(rows, outcomes)
         except ConcurrencyConflict:
@@ -78,36 +83,33 @@ class SmsDispatcher:
                     await self._record([row], [outcome])
         return len(rows)
 
-    async def _send(self, row: Any) -> SmsAccepted | SmsFailed:
-        attempt = int(row.attempts) + 1
-        message = SmsMessage(idempotency_key=row.request_event_id, phone_e164=row.phone, text=row.text)
+    async def _send_job(self, rows: list[Any]) -> list[SmsAccepted | SmsFailed]:
+        """Sends rows as one provider job; a job refused for good is retried message by message."""
+        if len(rows) == 1:
+            return [await self._send_one(rows[0])]
+        messages = [_message(row) for row in rows]
+        # The same rows give the same key, so a job resent after a lost answer is recognised.
+        key = hashlib.sha256("|".join(sorted(m.idempotency_key for m in messages)).encode()).hexdigest()
         async with self._limit:
             try:
-                accepted = await self._provider.send(message)
+                accepted = await self._provider.send_batch(messages, idempotency_key=key)
             except SmsRejected as rejected:
-                metrics.SMS_SENT.labels("failed").inc()
-                log.warning(
-                    "sms_rejected",
-                    application_number=row.application_number,
-                    code=rejected.code,
-                    retryable=rejected.retryable,
-                    attempt=attempt,
-                )
-                return SmsFailed(
-                    application_number=row.application_number,
-                    request_event_id=row.request_event_id,
-                    code=rejected.code,
-                    reason=rejected.reason,
-                    retryable=rejected.retryable,
-                    attempt=attempt,
-                )
+                if rejected.retryable:
+                    return [_failed(row, rejected) for row in rows]
+                accepted = None
+        if accepted is None:
+            return [await self._send_one(row) for row in rows]
+        metrics.SMS_SENT.labels("accepted").inc(len(rows))
+        return [_accepted(row, acceptance) for row, acceptance in zip(rows, accepted, strict=True)]
+
+    async def _send_one(self, row: Any) -> SmsAccepted | SmsFailed:
+        async with self._limit:
+            try:
+                acceptance = await self._provider.send(_message(row))
+            except SmsRejected as rejected:
+                return _failed(row, rejected)
         metrics.SMS_SENT.labels("accepted").inc()
-        return SmsAccepted(
-            application_number=row.application_number,
-            request_event_id=row.request_event_id,
-            provider_message_id=accepted.provider_message_id,
-            attempt=attempt,
-        )
+        return _accepted(row, acceptance)
 
     async def _record(self, rows: list[Any], outcomes: list[SmsAccepted | SmsFailed]) -> None:
         # Each SMS's attempts form a stream of their own, "sms:<intent event id>", whose version is the
@@ -120,3 +122,36 @@ class SmsDispatcher:
                     correlation_id=row.application_number, causation_id=cause, occurred_at=now
                 )
                 await work.append(f"sms:{cause}", int(row.attempts), [event])
+
+
+def _message(row: Any) -> SmsMessage:
+    return SmsMessage(idempotency_key=row.request_event_id, phone_e164=row.phone, text=row.text)
+
+
+def _accepted(row: Any, acceptance: ProviderAcceptance) -> SmsAccepted:
+    return SmsAccepted(
+        application_number=row.application_number,
+        request_event_id=row.request_event_id,
+        provider_message_id=acceptance.provider_message_id,
+        attempt=int(row.attempts) + 1,
+    )
+
+
+def _failed(row: Any, rejected: SmsRejected) -> SmsFailed:
+    metrics.SMS_SENT.labels("failed").inc()
+    attempt = int(row.attempts) + 1
+    log.warning(
+        "sms_rejected",
+        application_number=row.application_number,
+        code=rejected.code,
+        retryable=rejected.retryable,
+        attempt=attempt,
+    )
+    return SmsFailed(
+        application_number=row.application_number,
+        request_event_id=row.request_event_id,
+        code=rejected.code,
+        reason=rejected.reason,
+        retryable=rejected.retryable,
+        attempt=attempt,
+    )

@@ -214,3 +214,27 @@ def test_netgsm_codes_are_classified(code: str, retryable: bool) -> None:
 
 def test_unknown_codes_are_treated_as_transient() -> None:
     assert classify_code("5000") == ("unknown provider code 5000", True)
+
+
+async def test_a_batch_goes_as_one_job_and_a_resent_batch_is_not_stored_twice(
+    simulator_url: str, control: Control, http: httpx.AsyncClient
+) -> None:
+    provider = _provider(simulator_url, http)
+    batch = [_message(f"event-{i}", phone=f"+90532123456{i}", text=f"{TEXT} {i}") for i in range(3)]
+    accepted = await provider.send_batch(batch, idempotency_key="job-key")
+    stored = control.messages()
+    assert [a.provider_message_id for a in accepted] == [m["id"] for m in stored]
+    assert [m["no"] for m in stored] == ["5321234560", "5321234561", "5321234562"]
+    again = await provider.send_batch(batch, idempotency_key="job-key")
+    assert again == accepted
+    assert len(control.messages()) == 3 and control.stats()["duplicates"] == 1
+
+
+async def test_a_batch_with_a_number_netgsm_cannot_take_is_refused_whole(
+    simulator_url: str, control: Control, http: httpx.AsyncClient
+) -> None:
+    provider = _provider(simulator_url, http)
+    with pytest.raises(SmsRejected) as refused:
+        await provider.send_batch([_message("a"), _message("b", phone="+4915112345678")], idempotency_key="k")
+    assert not refused.value.retryable
+    assert control.messages() == []

@@ -40,7 +40,11 @@ def record_headers(event: EventEnvelope) -> dict[str, str]:
 
 
 class OutboxRelay:
-    """Tails the event log from its last published position; a crash only causes a re-publish."""
+    """Tails the event log from its last published position; a crash only causes a re-publish.
+
+    With `publishes` given, only events of those types go to Kafka (the public ones); the position
+    still moves past the others.
+    """
 
     def __init__(
         self,
@@ -51,6 +55,7 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_interval: float = 1.0,
+        publishes: frozenset[str] | None = None,
     ) -> None:
         self._engine = engine
         self._store = store
@@ -59,6 +64,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
+        self._publishes = publishes
         self.published_position = 0
 
     def notify(self) -> None:
@@ -93,6 +99,7 @@ class OutboxRelay:
         if not batch:
             self.published_position = position
             return 0
+        public = [e for e in batch if self._publishes is None or e.type in self._publishes]
         sends = [
             await self._publisher.send(
                 self._topic,
@@ -100,14 +107,14 @@ class OutboxRelay:
                 event.to_json_bytes(),
                 record_headers(event),
             )
-            for event in batch
+            for event in public
         ]
         await asyncio.gather(*sends)
         last = batch[-1].position
         async with self._engine.begin() as connection:
             await self._save_position(connection, last)
         self.published_position = last
-        metrics.EVENTS_PUBLISHED.labels(self._store.service).inc(len(batch))
+        metrics.EVENTS_PUBLISHED.labels(self._store.service).inc(len(public))
         return len(batch)
 
     async def _wait_for_more(self) -> None:

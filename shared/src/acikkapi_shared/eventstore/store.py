@@ -80,13 +80,18 @@ class SqlAlchemyEventStore:
             for item in pending
         ]
         try:
-            result = await connection.execute(
-                sa.insert(events).returning(events.c.position, sort_by_parameter_order=True), rows
-            )
+            # executemany, then one look-up of the positions: RETURNING with a guaranteed order
+            # would make SQLAlchemy insert row by row on SQLite.
+            await connection.execute(sa.insert(events), rows)
         except IntegrityError as error:
             first = pending[0]
             raise ConcurrencyConflict(first.stream_id, first.version - 1) from error
-        positions = [row.position for row in result]
+        ids = [row["event_id"] for row in rows]
+        found = await connection.execute(
+            sa.select(events.c.event_id, events.c.position).where(events.c.event_id.in_(ids))
+        )
+        by_id = {row.event_id: row.position for row in found}
+        positions = [by_id[event_id] for event_id in ids]
         return [
             self._envelope({**row, "position": position})
             for row, position in zip(rows, positions, strict=True)
@@ -101,6 +106,17 @@ class SqlAlchemyEventStore:
     async def load_stream(self, connection: AsyncConnection, stream_id: str) -> list[EventEnvelope]:
         """Returns the stream's events in version order."""
         query = sa.select(events).where(events.c.stream_id == stream_id).order_by(events.c.stream_version)
+        return [self._envelope(row._mapping) for row in await connection.execute(query)]
+
+    async def load_streams(
+        self, connection: AsyncConnection, stream_ids: Sequence[str]
+    ) -> list[EventEnvelope]:
+        """Returns the events of several streams in one query, each stream in version order."""
+        query = (
+            sa.select(events)
+            .where(events.c.stream_id.in_(list(stream_ids)))
+            .order_by(events.c.stream_id, events.c.stream_version)
+        )
         return [self._envelope(row._mapping) for row in await connection.execute(query)]
 
     async def read_after(self, connection: AsyncConnection, position: int, limit: int) -> list[EventEnvelope]:

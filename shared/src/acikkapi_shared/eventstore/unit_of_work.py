@@ -7,7 +7,7 @@ against what this transaction read, and by the unique (stream, version) index wh
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -57,19 +57,37 @@ class UnitOfWork:
         self.clock = clock
         self._projector = projector
         self._versions: dict[str, int] = {}
+        self._loaded: dict[str, list[EventEnvelope]] = {}
         self._pending: list[PendingEvent] = []
         self.appended: list[EventEnvelope] = []
 
     async def stream_version(self, stream_id: str) -> int:
         """Returns the stream's version as this transaction sees it, buffered appends included."""
         if stream_id not in self._versions:
-            self._versions[stream_id] = await self.store.stream_version(self.connection, stream_id)
+            if stream_id in self._loaded:
+                self._versions[stream_id] = len(self._loaded[stream_id])
+            else:
+                self._versions[stream_id] = await self.store.stream_version(self.connection, stream_id)
         return self._versions[stream_id]
+
+    async def prefetch(self, stream_ids: Iterable[str]) -> None:
+        """Loads many streams in one query, so later stream_version() and load() calls need none."""
+        wanted = {stream_id for stream_id in stream_ids if stream_id not in self._loaded}
+        if not wanted:
+            return
+        for stream_id in wanted:
+            self._loaded[stream_id] = []
+        for event in await self.store.load_streams(self.connection, sorted(wanted)):
+            self._loaded[event.stream_id].append(event)
+        for stream_id in wanted:
+            self._versions.setdefault(stream_id, len(self._loaded[stream_id]))
 
     async def load(self, stream_id: str) -> list[EventEnvelope]:
         """Returns the stream's events as this transaction sees them."""
         if any(item.stream_id == stream_id for item in self._pending):
             await self.flush()
+        if stream_id in self._loaded:
+            return list(self._loaded[stream_id])
         return await self.store.load_stream(self.connection, stream_id)
 
     async def append(self, stream_id: str, expected_version: int, events: Sequence[NewEvent]) -> None:
@@ -99,6 +117,9 @@ class UnitOfWork:
         """Writes the buffered events and their read-model changes; returns them as recorded."""
         pending, self._pending = self._pending, []
         recorded = await self.store.insert(self.connection, pending)
+        for event in recorded:
+            if event.stream_id in self._loaded:
+                self._loaded[event.stream_id].append(event)
         if recorded:
             await self._projector.apply(self.connection, recorded)
             self.appended.extend(recorded)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 
 
 class PoisonMessage(Exception):
@@ -70,10 +72,21 @@ def decode_headers(raw: Any) -> dict[str, str]:
 class UpstreamEventHandler:
     """Base of handlers of another service's events: the event id is the message's identity.
 
-    Subclasses set `event_types` to the events they act on (None: all of them).
+    Subclasses set `event_types` to the events they act on (None: all of them). A case's stream in
+    every service is named by its application number, the events' correlation id, so the batch's
+    streams are loaded in one query before the messages are handled.
     """
 
     event_types: frozenset[str] | None = None
+
+    async def prefetch(self, work: UnitOfWork, messages: Sequence[InboundMessage]) -> None:
+        """Loads the streams of the cases these messages are about, in one query."""
+        await work.prefetch(
+            correlation
+            for message in messages
+            if (correlation := message.headers.get("correlation_id"))
+            and (self.event_types is None or message.headers.get("event_type") in self.event_types)
+        )
 
     def message_key(self, message: InboundMessage) -> str:
         """Returns the upstream event id (a re-published event keeps it)."""

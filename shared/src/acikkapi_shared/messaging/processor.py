@@ -131,6 +131,7 @@ class BatchProcessor:
             keys = [self._key(message) for message in relevant]
             done = await already_processed(connection, self.consumer, keys)
             processed: list[tuple[str, str]] = []
+            await self._prefetch(work, [m for m, k in zip(relevant, keys, strict=True) if k not in done])
             for message, key in zip(relevant, keys, strict=True):
                 if key in done:
                     metrics.MESSAGES_CONSUMED.labels(self._store.service, message.topic, "duplicate").inc()
@@ -163,6 +164,15 @@ class BatchProcessor:
             return "dead_lettered"
         finally:
             structlog.contextvars.unbind_contextvars("message_source")
+
+    async def _prefetch(self, work: UnitOfWork, messages: Sequence[InboundMessage]) -> None:
+        by_topic: dict[str, list[InboundMessage]] = {}
+        for message in messages:
+            by_topic.setdefault(message.topic, []).append(message)
+        for topic, group in by_topic.items():
+            prefetch = getattr(self._handlers.get(topic), "prefetch", None)
+            if prefetch is not None:
+                await prefetch(work, group)
 
     def _wanted(self, message: InboundMessage) -> bool:
         """Returns False for an event whose type header says its handler has no use for it."""

@@ -26,7 +26,7 @@ class KafkaRecordPublisher:
             client_id=self._client_id,
             acks="all",
             enable_idempotence=True,
-            linger_ms=2,
+            linger_ms=5,
         )
         await self._producer.start()
 

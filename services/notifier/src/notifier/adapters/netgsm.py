@@ -8,6 +8,7 @@ retry after a lost answer may therefore send the SMS twice.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -74,37 +75,47 @@ class NetgsmSmsProvider:
 
     async def send(self, message: SmsMessage) -> SmsAccepted:
         """Returns the Netgsm job id as provider_message_id; raises SmsRejected otherwise."""
-        body = self._body(message)
+        return (await self.send_batch([message], idempotency_key=message.idempotency_key))[0]
+
+    async def send_batch(self, messages: Sequence[SmsMessage], *, idempotency_key: str) -> list[SmsAccepted]:
+        """Sends the messages as one Netgsm job (its n:n form); all are accepted or SmsRejected is raised.
+
+        Each acceptance's provider_message_id is "<jobid>-<position in the job>".
+        """
+        body = self._body(messages)
         try:
             response = await self._client.post(
                 self._url,
                 json=body,
                 auth=self._auth,
-                headers={IDEMPOTENCY_HEADER: message.idempotency_key},
+                headers={IDEMPOTENCY_HEADER: idempotency_key},
             )
         except httpx.TimeoutException as timeout:
             raise SmsRejected("timeout", f"no answer from Netgsm: {timeout!r}", retryable=True) from timeout
         except httpx.HTTPError as failure:
             raise SmsRejected("network", f"cannot reach Netgsm: {failure!r}", retryable=True) from failure
-        return _interpret(response)
+        jobid = _interpret(response).provider_message_id
+        if len(messages) == 1:
+            return [SmsAccepted(provider_message_id=jobid)]
+        return [SmsAccepted(provider_message_id=f"{jobid}-{index}") for index in range(1, len(messages) + 1)]
 
-    def _body(self, message: SmsMessage) -> dict[str, Any]:
+    def _body(self, messages: Sequence[SmsMessage]) -> dict[str, Any]:
         """Returns the JSON body of one send request."""
-        match = _TURKISH_MOBILE_E164.match(message.phone_e164)
-        if match is None:
-            raise SmsRejected(
-                "invalid_number",
-                "Netgsm sends to Turkish mobile numbers (+905XXXXXXXXX) only",
-                retryable=False,
+        items = []
+        for message in messages:
+            match = _TURKISH_MOBILE_E164.match(message.phone_e164)
+            if match is None:
+                raise SmsRejected(
+                    "invalid_number",
+                    "Netgsm sends to Turkish mobile numbers (+905XXXXXXXXX) only",
+                    retryable=False,
+                )
+            items.append(
+                {"msg": prepare_text(message.text, transliterate_circumflex=False), "no": match.group(1)}
             )
         body: dict[str, Any] = {
             "msgheader": self._msgheader,
-            "messages": [
-                {
-                    "msg": prepare_text(message.text, transliterate_circumflex=False),
-                    "no": match.group(1),
-                }
-            ],
+            "messages": items,
             "iysfilter": IYS_INFORMATIONAL,
         }
         if self._turkish_encoding:

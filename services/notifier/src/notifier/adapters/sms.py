@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,4 +38,8 @@ class SmsProvider(Protocol):
 
     async def send(self, message: SmsMessage) -> SmsAccepted:
         """Returns the provider's acceptance of the message."""
+        ...
+
+    async def send_batch(self, messages: Sequence[SmsMessage], *, idempotency_key: str) -> list[SmsAccepted]:
+        """Returns the acceptance of each message, sent as one request; raises SmsRejected for all."""
         ...
