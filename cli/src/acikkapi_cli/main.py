@@ -12,6 +12,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "acikkapi_cli.audit",
     "acikkapi_cli.dev",
+    "acikkapi_cli.replay",
     "router.cli",
     "sla_monitor.cli",
     "notifier.cli",

@@ -88,3 +88,32 @@ async def test_a_body_that_is_not_json_is_recorded_as_a_rejection(engine: AsyncE
     async with engine.connect() as connection:
         types = (await connection.execute(sa.text("SELECT type, correlation_id FROM events"))).all()
     assert [(t.type, t.correlation_id) for t in types] == [("SubmissionRejected", "portal/0/0")]
+
+
+async def test_the_read_models_rebuilt_from_the_log_equal_the_live_ones(engine: AsyncEngine) -> None:
+    from acikkapi_shared.eventstore.replay import rebuild_projections
+
+    await handle(engine, json.dumps(VALID).encode())
+    await handle(engine, b"not json", offset=1)
+    await handle(
+        engine,
+        json.dumps(
+            {**VALID, "submission_id": "2b9d3c1e-6a52-4f7e-9a51-2f0c8e7d4b10", "topic": "YOK"}
+        ).encode(),
+        offset=2,
+    )
+
+    async def snapshot() -> list[object]:
+        async with engine.connect() as connection:
+            return [
+                sorted(tuple(row) for row in (await connection.execute(sa.select(table))).all())
+                for table in (applications, submissions)
+            ]
+
+    live = await snapshot()
+    assert all(live)
+    replayed = await rebuild_projections(
+        engine, SqlAlchemyEventStore("intake", ManualClock(NOW)), IntakeProjector()
+    )
+    assert replayed == 4  # number issued, registered, two rejections
+    assert await snapshot() == live

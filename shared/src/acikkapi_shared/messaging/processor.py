@@ -150,7 +150,9 @@ class BatchProcessor:
         self, work: UnitOfWork, message: InboundMessage, poisoned: list[tuple[InboundMessage, str]]
     ) -> str:
         handler = self._handlers.get(message.topic)
-        structlog.contextvars.bind_contextvars(message_source=message.source)
+        structlog.contextvars.bind_contextvars(
+            message_source=message.source, correlation_id=message.headers.get("correlation_id")
+        )
         mark = work.checkpoint()
         try:
             if handler is None:
@@ -163,7 +165,7 @@ class BatchProcessor:
             await self._record_dead_letter(work, message, poison.reason)
             return "dead_lettered"
         finally:
-            structlog.contextvars.unbind_contextvars("message_source")
+            structlog.contextvars.unbind_contextvars("message_source", "correlation_id")
 
     async def _prefetch(self, work: UnitOfWork, messages: Sequence[InboundMessage]) -> None:
         by_topic: dict[str, list[InboundMessage]] = {}

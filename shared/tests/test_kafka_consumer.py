@@ -1,0 +1,105 @@
+"""The faststream subscriber on a real broker: a new group reads from the start, offsets are
+committed only after the transaction, and a restarted consumer does not apply anything twice."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from acikkapi_shared.clock import ManualClock
+from acikkapi_shared.events.envelope import NewEvent
+from acikkapi_shared.eventstore.database import create_engine, migrate
+from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
+from acikkapi_shared.eventstore.unit_of_work import NoProjections, UnitOfWork
+from acikkapi_shared.messaging.inbound import InboundMessage
+from acikkapi_shared.messaging.kafka import create_broker, ensure_topics, subscribe
+from acikkapi_shared.messaging.processor import BatchProcessor
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+pytestmark = pytest.mark.kafka
+NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
+
+
+class Recorder:
+    def message_key(self, message: InboundMessage) -> str:
+        return message.source
+
+    async def __call__(self, work: UnitOfWork, message: InboundMessage) -> None:
+        body = (message.value or b"").decode()
+        event = NewEvent(type="Seen", payload={"body": body}, correlation_id=body, occurred_at=NOW)
+        await work.append(f"seen-{message.source}", 0, [event])
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+async def applied(engine: AsyncEngine) -> list[str]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(sa.text("SELECT correlation_id FROM events ORDER BY position"))
+        return [row.correlation_id for row in rows]
+
+
+async def run_consumer_until(engine: AsyncEngine, bootstrap: str, topic: str, group: str, count: int) -> None:
+    clock = ManualClock(NOW)
+    processor = BatchProcessor(
+        consumer="test",
+        engine=engine,
+        store=SqlAlchemyEventStore("test", clock),
+        projector=NoProjections(),
+        clock=clock,
+        handlers={topic: Recorder()},
+    )
+    broker = create_broker(bootstrap, client_id="test")
+    subscribe(broker, processor, [topic], group_id=group)
+    await broker.start()
+    try:
+        deadline = time.monotonic() + 30
+        while len(await applied(engine)) < count:
+            assert time.monotonic() < deadline, "consumer did not catch up"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # let the commit after the transaction reach the broker
+    finally:
+        await broker.stop()
+
+
+async def committed_offset(bootstrap: str, topic: str, group: str) -> int | None:
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return await consumer.committed(TopicPartition(topic, 0))
+    finally:
+        await consumer.stop()
+
+
+async def test_new_group_reads_history_commits_after_applying_and_resumes_without_repeats(
+    kafka_bootstrap_servers: str, engine: AsyncEngine
+) -> None:
+    topic, group = f"test-consumer-{uuid.uuid4().hex[:8]}", f"group-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(kafka_bootstrap_servers, [topic], [], partitions=1)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        for body in (b"one", b"two", b"three"):  # published before the group exists
+            await producer.send_and_wait(topic, body)
+        await run_consumer_until(engine, kafka_bootstrap_servers, topic, group, 3)
+        assert await applied(engine) == ["one", "two", "three"]
+        assert await committed_offset(kafka_bootstrap_servers, topic, group) == 3
+
+        await producer.send_and_wait(topic, b"four")
+        await run_consumer_until(engine, kafka_bootstrap_servers, topic, group, 4)
+    finally:
+        await producer.stop()
+    assert await applied(engine) == ["one", "two", "three", "four"]
+    assert await committed_offset(kafka_bootstrap_servers, topic, group) == 4
