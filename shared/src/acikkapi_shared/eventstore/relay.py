@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable
 from typing import Protocol
 
@@ -65,6 +66,10 @@ class OutboxRelay:
         self._poll_interval = poll_interval
         self._wakeup = asyncio.Event()
         self._publishes = publishes
+        self._position: int | None = None  # last published, kept in memory
+        self._saved_position: int | None = None
+        self._saved_at = 0.0
+        self._save_interval = 0.5
         self.published_position = 0
 
     def notify(self) -> None:
@@ -93,11 +98,12 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publishes one batch of unpublished events and returns how many."""
         async with self._engine.connect() as connection:
-            position = await self._load_position(connection)
-            batch = await self._store.read_after(connection, position, self._batch_size)
+            if self._position is None:
+                self._position = await self._load_position(connection)
+            batch = await self._store.read_after(connection, self._position, self._batch_size)
             await connection.rollback()
         if not batch:
-            self.published_position = position
+            await self._save_position_if_due(force=True)
             return 0
         public = [e for e in batch if self._publishes is None or e.type in self._publishes]
         sends = [
@@ -110,12 +116,21 @@ class OutboxRelay:
             for event in public
         ]
         await asyncio.gather(*sends)
-        last = batch[-1].position
-        async with self._engine.begin() as connection:
-            await self._save_position(connection, last)
-        self.published_position = last
+        self._position = self.published_position = batch[-1].position
+        await self._save_position_if_due(force=False)
         metrics.EVENTS_PUBLISHED.labels(self._store.service).inc(len(public))
         return len(batch)
+
+    async def _save_position_if_due(self, *, force: bool) -> None:
+        # The stored position only bounds what a restart re-publishes (harmlessly), so it is written at
+        # most twice a second under load instead of once per batch.
+        if self._position is None or self._position == self._saved_position:
+            return
+        if not force and time.monotonic() - self._saved_at < self._save_interval:
+            return
+        async with self._engine.begin() as connection:
+            await self._save_position(connection, self._position)
+        self._saved_position, self._saved_at = self._position, time.monotonic()
 
     async def _wait_for_more(self) -> None:
         with contextlib.suppress(TimeoutError):
