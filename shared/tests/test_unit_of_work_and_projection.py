@@ -1,4 +1,4 @@
-"""The buffered unit of work and batched read-model writes, on a real SQLite database."""
+"""The buffered unit of work and batched read-model writes, on real SQLite and PostgreSQL databases."""
 
 from __future__ import annotations
 
@@ -47,9 +47,13 @@ def new(kind: str, **payload: Any) -> NewEvent:
     return NewEvent(type=kind, payload=payload, correlation_id="c", occurred_at=NOW)
 
 
-@pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"
+    else:
+        url = request.getfixturevalue("postgres_database_url")
+    engine = create_engine(url)
     await migrate(engine)
     async with engine.begin() as connection:
         await connection.run_sync(CaseProjector().create_tables)
