@@ -1,5 +1,8 @@
 """The event log, the relay's published positions and consumer tracking.
 
+A frozen copy of the schema as it was at this revision (schema.py is the current one): later changes
+get revisions of their own, so this file never changes.
+
 Revision ID: 0001
 Revises:
 """
