@@ -9,6 +9,7 @@ from acikkapi_shared.events.intake import ApplicationRegistered
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage, UpstreamEventHandler
+from acikkapi_shared.observability import metrics
 
 from notifier.domain.case import CONTACT_RECORDED, DEADLINE_RECORDED, fold, sms_to_request
 
@@ -56,4 +57,5 @@ class CaseEventHandler(UpstreamEventHandler):
             new_events.append(
                 request.as_event(correlation_id=number, causation_id=causation, occurred_at=now)
             )
+            metrics.SMS_SEGMENTS.labels(request.encoding).inc(request.segments)
         await work.append(number, len(history), new_events)

@@ -118,8 +118,17 @@ class OutboxRelay:
         await asyncio.gather(*sends)
         self._position = self.published_position = batch[-1].position
         await self._save_position_if_due(force=False)
+        await self._measure_lag(full_batch=len(batch) == self._batch_size)
         metrics.EVENTS_PUBLISHED.labels(self._store.service).inc(len(public))
         return len(batch)
+
+    async def _measure_lag(self, *, full_batch: bool) -> None:
+        lag = 0
+        if full_batch:  # only then can more be waiting; a short batch means the relay caught up
+            async with self._engine.connect() as connection:
+                lag = await self._store.head_position(connection) - (self._position or 0)
+                await connection.rollback()
+        metrics.RELAY_LAG.labels(self._store.service).set(lag)
 
     async def _save_position_if_due(self, *, force: bool) -> None:
         # The stored position only bounds what a restart re-publishes (harmlessly), so it is written at
