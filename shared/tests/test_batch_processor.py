@@ -86,6 +86,7 @@ def processor(
         clock=clock,
         handlers={"in": handler},
         dead_letter_sink=sink,
+        retry_delays=(0.001, 0.01),
     )
 
 
@@ -138,3 +139,15 @@ async def test_a_handler_bug_sets_aside_only_the_culprit(
     await processor.process([message("a", 0), message("bad", 1), message("b", 2)])
     assert await seen(engine) == ["Seen:a", f"{DEAD_LETTER_EVENT}:dead-letter:in/0/1", "Seen:b"]
     assert dead_letters[0][0] == "in/0/1" and "a bug in the handler" in dead_letters[0][1]
+
+
+async def test_a_conflict_that_never_clears_is_set_aside_not_retried_forever(
+    processor: BatchProcessor,
+    handler: RecordingHandler,
+    engine: AsyncEngine,
+    dead_letters: list[tuple[str, str]],
+) -> None:
+    handler.transient_failures = 10_000  # every attempt conflicts
+    await processor.process([message("a", 0)])
+    assert dead_letters and dead_letters[0][0] == "in/0/0" and "conflict persisted" in dead_letters[0][1]
+    assert await seen(engine) == [f"{DEAD_LETTER_EVENT}:dead-letter:in/0/0"]

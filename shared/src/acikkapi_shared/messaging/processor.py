@@ -33,6 +33,7 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 DEAD_LETTER_EVENT = "MessageDeadLettered"
+MAX_CONFLICT_RETRIES = 8
 
 
 class MessageHandler(Protocol):
@@ -67,6 +68,7 @@ class BatchProcessor:
         dead_letter_sink: DeadLetterSink | None = None,
         after_commit: Callable[[], None] | None = None,
         failures_before_dead_letter: int = 3,
+        retry_delays: tuple[float, float] = (0.05, 5.0),
     ) -> None:
         self.consumer = consumer
         self._engine = engine
@@ -77,6 +79,7 @@ class BatchProcessor:
         self._dead_letter_sink = dead_letter_sink
         self._after_commit = after_commit or (lambda: None)
         self._failures_before_dead_letter = failures_before_dead_letter
+        self._first_delay, self._max_delay = retry_delays
 
     async def process(self, messages: Sequence[InboundMessage]) -> None:
         """Applies the messages; returns only once their effects are committed (or dead-lettered)."""
@@ -110,16 +113,28 @@ class BatchProcessor:
                     return
 
     async def _with_transient_retry(self, attempt: Callable[[], Awaitable[None]]) -> None:
-        delay = 0.05
+        delay = self._first_delay
+        conflicts = 0
         while True:
             try:
                 await attempt()
                 return
+            except ConcurrencyConflict as conflict:
+                # Another writer won: worth retrying, but not forever, or a handler bug that always
+                # appends at a taken version would stall the consumer instead of being set aside.
+                conflicts += 1
+                if conflicts > MAX_CONFLICT_RETRIES:
+                    raise RuntimeError(
+                        f"conflict persisted over {conflicts} attempts: {conflict}"
+                    ) from conflict
+                metrics.CONSUMER_RETRIES.labels(self._store.service).inc()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._max_delay)
             except TRANSIENT_ERRORS:
                 metrics.CONSUMER_RETRIES.labels(self._store.service).inc()
                 log.warning("batch_transient_failure", consumer=self.consumer, retry_in=delay, exc_info=True)
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
+                delay = min(delay * 2, self._max_delay)
 
     async def _apply(self, messages: Sequence[InboundMessage]) -> None:
         relevant = [message for message in messages if self._wanted(message)]
