@@ -13,7 +13,6 @@ Why the subscriber looks the way it does (traps verified against faststream 0.7 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from collections.abc import Sequence
 from typing import Any
@@ -158,7 +157,10 @@ async def ensure_topics(
         existing = set(await admin.list_topics())
         missing = [topic for topic in wanted if topic.name not in existing]
         if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(missing)
+            # aiokafka reports per-topic failures in the response instead of raising them.
+            response = await admin.create_topics(missing)
+            for name, code, *detail in getattr(response, "topic_errors", ()):
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise RuntimeError(f"cannot create topic {name}: error {code} {detail}")
     finally:
         await admin.close()
