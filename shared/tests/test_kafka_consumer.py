@@ -103,3 +103,23 @@ async def test_new_group_reads_history_commits_after_applying_and_resumes_withou
         await producer.stop()
     assert await applied(engine) == ["one", "two", "three", "four"]
     assert await committed_offset(kafka_bootstrap_servers, topic, group) == 4
+
+
+async def test_event_topics_never_expire_and_are_never_compacted(kafka_bootstrap_servers: str) -> None:
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    topic = f"test-events-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(kafka_bootstrap_servers, [topic], [], partitions=4)
+    await ensure_topics(kafka_bootstrap_servers, [topic], [], partitions=4)  # a second call is harmless
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        configs = {entry[0]: entry[1] for resource in response.resources for entry in resource[4]}
+        (description,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    assert configs["cleanup.policy"] == "delete"
+    assert configs["retention.ms"] == "-1" and configs["retention.bytes"] == "-1"
+    assert len(description["partitions"]) == 4
