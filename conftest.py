@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+
 from acikkapi_shared.testing import KafkaProcess, PostgresProcess, create_database, drop_database
 
 

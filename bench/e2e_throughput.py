@@ -28,9 +28,10 @@ from typing import Any
 
 import httpx
 import phonenumbers
+from aiokafka import AIOKafkaProducer
+
 from acikkapi_shared.events.topics import Topics
 from acikkapi_shared.reference import kars
-from aiokafka import AIOKafkaProducer
 
 PETITIONS = Path(__file__).parents[1] / "services/router/tests/unit/data/labelled_petitions.jsonl"
 FALLBACK_PETITIONS = (

@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaProducer
+
 from acikkapi_cli.devstack import SERVICES, SMS_GATEWAY, DevStack
 from acikkapi_shared.testing import free_port, repo_root
-from aiokafka import AIOKafkaProducer
 
 
 @dataclass

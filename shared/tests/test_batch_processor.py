@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.envelope import NewEvent
 from acikkapi_shared.eventstore.database import create_engine, migrate
@@ -16,7 +18,6 @@ from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import NoProjections, UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
 from acikkapi_shared.messaging.processor import DEAD_LETTER_EVENT, BatchProcessor
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
 

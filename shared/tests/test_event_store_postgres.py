@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from acikkapi_shared.testing.event_store_contract import EventStoreContract
 
 

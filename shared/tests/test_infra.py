@@ -9,12 +9,13 @@ import uuid
 from pathlib import Path
 
 import pytest
-from acikkapi_shared.testing import create_database, free_port, repo_root
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from acikkapi_shared.testing import create_database, free_port, repo_root
 
 
 def test_free_port_can_be_bound_on_loopback() -> None:

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.envelope import NewEvent
 from acikkapi_shared.eventstore.database import create_engine, migrate
@@ -20,8 +23,6 @@ from acikkapi_shared.eventstore.unit_of_work import NoProjections, UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage
 from acikkapi_shared.messaging.kafka import create_broker, ensure_topics, subscribe
 from acikkapi_shared.messaging.processor import BatchProcessor
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 pytestmark = pytest.mark.kafka
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)

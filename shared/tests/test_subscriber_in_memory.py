@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from faststream.kafka import TestKafkaBroker
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.envelope import NewEvent
 from acikkapi_shared.eventstore.database import create_engine, migrate
@@ -17,8 +20,6 @@ from acikkapi_shared.eventstore.unit_of_work import NoProjections, UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage
 from acikkapi_shared.messaging.kafka import create_broker, subscribe
 from acikkapi_shared.messaging.processor import BatchProcessor
-from faststream.kafka import TestKafkaBroker
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
 

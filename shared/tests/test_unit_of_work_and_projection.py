@@ -9,6 +9,8 @@ from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
 from acikkapi_shared.eventstore.database import create_engine, migrate
@@ -16,7 +18,6 @@ from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.projection import Insert, TableProjector, Update, Write, WriteRule
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
 metadata = sa.MetaData()

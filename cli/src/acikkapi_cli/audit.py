@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
 from acikkapi_shared.clock import SystemClock
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.topics import SERVICES
@@ -21,7 +23,6 @@ from acikkapi_shared.eventstore.schema import events as events_table
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from intake.domain.numbers import InvalidApplicationNumber, parse_application_number
 from intake.domain.validation import mask_phone, mask_tckn
-from sqlalchemy.exc import OperationalError
 
 
 def register(subparsers: Any) -> None:

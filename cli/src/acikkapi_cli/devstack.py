@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
 from acikkapi_shared.messaging.kafka import ensure_topics
 from acikkapi_shared.settings import ServiceSettings
 

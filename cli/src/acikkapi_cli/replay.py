@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from acikkapi_cli.audit import database_url
 from acikkapi_shared.clock import SystemClock
 from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.replay import rebuild_projections
@@ -18,8 +19,6 @@ from intake.projections import IntakeProjector
 from notifier.projections import NotifierProjector
 from router.projections import RouterProjector
 from sla_monitor.projections import SlaProjector
-
-from acikkapi_cli.audit import database_url
 
 PROJECTORS: dict[str, type[Projector]] = {
     "intake": IntakeProjector,

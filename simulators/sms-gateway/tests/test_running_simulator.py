@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from sms_gateway_sim.__main__ import parse_args
 from sms_gateway_sim.app import SimulatorSettings
 from sms_gateway_sim.testing import running_simulator

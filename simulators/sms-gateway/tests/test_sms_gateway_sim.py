@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+
 from sms_gateway_sim.app import SimulatorSettings, create_app
 
 AUTH = ("acikkapi", "acikkapi")

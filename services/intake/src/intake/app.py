@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.http import create_http_app
 from acikkapi_shared.messaging.processor import MessageHandler
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
-from fastapi import FastAPI
-
 from intake.entrypoints.http import status_router
 from intake.handlers import PortalSubmissionHandler, StageHandler
 from intake.projections import IntakeProjector

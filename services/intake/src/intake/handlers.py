@@ -6,12 +6,12 @@ import secrets
 import uuid
 
 import structlog
+
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage, UpstreamEventHandler
 from acikkapi_shared.observability import metrics
-
 from intake.domain.application import numbering_stream, numbering_year, register, reject, stage_change
 from intake.domain.numbers import TokenBytes, format_application_number, new_tracking_code
 from intake.domain.problems import SubmissionInvalid, ValidationProblem

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
@@ -16,7 +18,6 @@ from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage
 from intake.handlers import PortalSubmissionHandler
 from intake.projections import IntakeProjector, applications, submissions
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)
 VALID = {

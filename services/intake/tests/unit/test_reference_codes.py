@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from acikkapi_shared.reference import ReferenceData, kars
-from acikkapi_shared.turkish import tr_lower, tr_upper
 from hypothesis import given
 from hypothesis import strategies as st
+
+from acikkapi_shared.reference import ReferenceData, kars
+from acikkapi_shared.turkish import tr_lower, tr_upper
 from intake.domain.reference_codes import build_index, resolve_code
 from intake.domain.validation import FieldInvalid
 

@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from intake.domain.validation import (
     NAME_MAX_LEN,
     TEXT_MAX_LEN,

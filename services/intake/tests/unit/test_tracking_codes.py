@@ -7,6 +7,7 @@ import secrets
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from intake.domain.numbers import (
     InvalidTrackingCode,
     new_tracking_code,

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import httpx
+from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.http import create_http_app
 from acikkapi_shared.messaging.processor import MessageHandler
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
-from fastapi import FastAPI
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from notifier.adapters.netgsm import NetgsmSmsProvider
 from notifier.adapters.sms import SmsProvider
 from notifier.dispatcher import SmsDispatcher

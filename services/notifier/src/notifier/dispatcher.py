@@ -12,11 +12,11 @@ import hashlib
 from typing import Any
 
 import structlog
+
 from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.observability import metrics
 from acikkapi_shared.runtime import ServiceRuntime
-
 from notifier.adapters.sms import SmsAccepted as ProviderAcceptance
 from notifier.adapters.sms import SmsMessage, SmsProvider, SmsRejected
 from notifier.projections import due_messages

@@ -10,7 +10,6 @@ from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage, UpstreamEventHandler
 from acikkapi_shared.observability import metrics
-
 from notifier.domain.case import CONTACT_RECORDED, DEADLINE_RECORDED, fold, sms_to_request
 
 

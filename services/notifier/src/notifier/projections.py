@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed, SmsRequested
 from acikkapi_shared.eventstore.projection import Insert, TableProjector, Update, Write, WriteRule
 from acikkapi_shared.eventstore.schema import UtcDateTime
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 MAX_ATTEMPTS = 8
 metadata = sa.MetaData()

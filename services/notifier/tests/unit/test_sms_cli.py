@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+
 from acikkapi_cli.main import main
 
 

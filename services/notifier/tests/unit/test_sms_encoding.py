@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from notifier.domain.encoding import analyse, count_parts, prepare_text
 from notifier.domain.gsm_alphabet import (
     GSM7_BASIC,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from acikkapi_shared.reference import kars
 from notifier.domain import templates
 from notifier.domain.encoding import analyse

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from acikkapi_shared.serve import run_service
-
 from router.app import build_app
 
 if __name__ == "__main__":

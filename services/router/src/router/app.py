@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.http import create_http_app
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
-from fastapi import FastAPI
-
 from router.domain.routing import RoutingTable
 from router.handlers import RegistrationHandler
 from router.projections import RouterProjector

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import structlog
+
 from acikkapi_shared.events.intake import ApplicationRegistered
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage, UpstreamEventHandler
 from acikkapi_shared.observability import metrics
 from acikkapi_shared.reference import kars
-
 from router.domain.routing import RoutingRequest, RoutingTable
 
 log = structlog.get_logger(__name__)

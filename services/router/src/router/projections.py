@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import sqlalchemy as sa
+
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.eventstore.projection import Insert, TableProjector, Write, WriteRule

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from acikkapi_shared.reference import TRIAGE_INSTITUTION, kars
 from router.domain.routing import RoutingDecision, RoutingRequest, RoutingTable
 

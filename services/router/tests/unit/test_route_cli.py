@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from acikkapi_cli.main import main
 from router.cli import parse_request
 

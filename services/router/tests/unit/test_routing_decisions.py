@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from acikkapi_shared.reference import TRIAGE_INSTITUTION, kars
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from acikkapi_shared.reference import TRIAGE_INSTITUTION, kars
 from router.domain.routing import RoutingDecision, RoutingRequest, RoutingTable
 
 TABLE = RoutingTable.load_default()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from acikkapi_shared.reference import kars
 from router.domain.routing import RoutingRequest, RoutingTable, RoutingTableError
 

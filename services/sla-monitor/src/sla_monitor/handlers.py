@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import structlog
+
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage, UpstreamEventHandler
 from acikkapi_shared.observability import metrics
-
 from sla_monitor.domain.calendar import BusinessCalendar
 from sla_monitor.domain.clock import SlaClock, due_moment
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import sqlalchemy as sa
+
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.projection import Insert, TableProjector, Write, WriteRule

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
 from sla_monitor.domain.calendar import BusinessCalendar, CalendarSettings, turkish_holidays
 
 DEFAULT = BusinessCalendar()

@@ -9,6 +9,7 @@ from typing import Any
 
 import holidays
 import pytest
+
 from sla_monitor.domain import calendar as calendar_module
 from sla_monitor.domain.calendar import ISTANBUL, BusinessCalendar, CalendarSettings
 from sla_monitor.domain.clock import Pause, SlaClock, due_moment

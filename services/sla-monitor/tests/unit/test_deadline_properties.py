@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import holidays
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from sla_monitor.domain.calendar import ISTANBUL, BusinessCalendar, CalendarSettings, istanbul_date
 from sla_monitor.domain.clock import Pause, SlaClock, due_day, due_moment, due_moment_as_of
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 import pytest
+
 from acikkapi_cli.main import main
 from sla_monitor.cli import register
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from sla_monitor.domain.calendar import ISTANBUL, BusinessCalendar, CalendarSettings
 from sla_monitor.domain.clock import (
     Pause,

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
-from acikkapi_shared.events.envelope import EventEnvelope
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from acikkapi_shared.events.envelope import EventEnvelope
 
 
 @dataclass(frozen=True)

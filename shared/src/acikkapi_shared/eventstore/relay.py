@@ -10,11 +10,12 @@ from typing import Protocol
 
 import sqlalchemy as sa
 import structlog
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.schema import relay_positions
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.observability import metrics
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +58,7 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         publishes: frozenset[str] | None = None,
+        save_interval: float = 0.5,
     ) -> None:
         self._engine = engine
         self._store = store
@@ -68,8 +70,8 @@ class OutboxRelay:
         self._publishes = publishes
         self._position: int | None = None  # last published, kept in memory
         self._saved_position: int | None = None
-        self._saved_at = 0.0
-        self._save_interval = 0.5
+        self._saved_at: float | None = None
+        self._save_interval = save_interval
         self.published_position = 0
 
     def notify(self) -> None:
@@ -135,7 +137,8 @@ class OutboxRelay:
         # most twice a second under load instead of once per batch.
         if self._position is None or self._position == self._saved_position:
             return
-        if not force and time.monotonic() - self._saved_at < self._save_interval:
+        recently = self._saved_at is not None and time.monotonic() - self._saved_at < self._save_interval
+        if not force and recently:
             return
         async with self._engine.begin() as connection:
             await self._save_position(connection, self._position)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import Projector
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 async def rebuild_projections(

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from acikkapi_shared.eventstore.schema import tracking
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from acikkapi_shared.eventstore.schema import tracking
 
 
 async def already_processed(

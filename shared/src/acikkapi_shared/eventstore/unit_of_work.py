@@ -11,12 +11,13 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.store import PendingEvent, SqlAlchemyEventStore
 from acikkapi_shared.observability import metrics
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 
 class Projector(Protocol):

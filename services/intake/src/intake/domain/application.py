@@ -15,7 +15,6 @@ from acikkapi_shared.events.intake import (
 )
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.events.sla_monitor import DeadlineSet
-
 from intake.domain.submission import ValidSubmission
 from intake.domain.validation import ValidationProblem
 

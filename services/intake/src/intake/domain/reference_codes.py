@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from acikkapi_shared.reference import ReferenceData
 from acikkapi_shared.turkish import search_key
-
 from intake.domain.problems import FieldInvalid, problem
 
 # field -> (problem code when unknown, attribute of ReferenceData)

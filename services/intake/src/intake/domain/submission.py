@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from acikkapi_shared.reference import ReferenceData, kars
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from acikkapi_shared.reference import ReferenceData, kars
 from intake.domain.problems import (
     FieldInvalid,
     SubmissionInvalid,

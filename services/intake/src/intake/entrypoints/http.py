@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from acikkapi_shared.reference import kars
-from acikkapi_shared.runtime import ServiceRuntime
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from acikkapi_shared.reference import kars
+from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.application import ISTANBUL, STAGE_LABELS_TR
 from intake.domain.numbers import InvalidApplicationNumber, parse_application_number
 from intake.projections import applications, submissions

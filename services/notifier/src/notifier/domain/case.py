@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from acikkapi_shared.events.notifier import SmsRequested
 from acikkapi_shared.reference import kars
-
 from notifier.domain import templates
 from notifier.domain.encoding import analyse
 

@@ -8,7 +8,6 @@ from importlib import resources
 
 from acikkapi_shared.reference import TRIAGE_INSTITUTION, ReferenceData, kars
 from acikkapi_shared.turkish import search_key
-
 from router.domain.keyword_matching import KeywordMatcher, MatchedKeyword, RuleEvidence
 from router.domain.rule_table import RoutingTableError, RuleSpec, TableSpec, parse_table
 

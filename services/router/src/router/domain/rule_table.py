@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
 from acikkapi_shared.reference import ReferenceData
 
 # Placeholders an institution may use; each district of the table says which code they stand for.

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from acikkapi_shared.eventstore.schema import metadata
 from alembic import context
+
+from acikkapi_shared.eventstore.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata)

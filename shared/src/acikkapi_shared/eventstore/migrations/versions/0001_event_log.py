@@ -8,8 +8,9 @@ Revises:
 """
 
 import sqlalchemy as sa
-from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
 from alembic import op
+
+from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
 
 revision = "0001"
 down_revision = None
