@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.envelope import NewEvent
-from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import NoProjections, UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage
@@ -39,11 +36,8 @@ class Recorder:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
+def engine(sqlite_engine: AsyncEngine) -> AsyncEngine:
+    return sqlite_engine
 
 
 async def applied(engine: AsyncEngine) -> list[str]:

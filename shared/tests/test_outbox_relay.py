@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.envelope import NewEvent
-from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.relay import OutboxRelay
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 
@@ -38,11 +36,8 @@ class FakePublisher:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'r.db'}")
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
+def engine(sqlite_engine: AsyncEngine) -> AsyncEngine:
+    return sqlite_engine
 
 
 @pytest.fixture

@@ -3,9 +3,7 @@ rebalances, so delivery guarantees are proven against the real broker (test_kafk
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.envelope import NewEvent
-from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import NoProjections, UnitOfWork
 from acikkapi_shared.messaging.inbound import InboundMessage
@@ -35,11 +32,8 @@ class Recorder:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
+def engine(sqlite_engine: AsyncEngine) -> AsyncEngine:
+    return sqlite_engine
 
 
 async def test_bodies_that_are_not_json_reach_the_handler_and_duplicates_apply_once(
