@@ -49,6 +49,21 @@ class RunningSystem:
             time.sleep(0.1)
         pytest.fail(f"no SMS reached {phone_e164} within {timeout} s")
 
+    def sms_stats(self) -> dict[str, Any]:
+        """Returns the gateway's counters (accepted, duplicates by idempotency key, rejected…)."""
+        response = httpx.get(f"{self.url('sms-gateway')}/_sim/stats", timeout=5)
+        response.raise_for_status()
+        stats: dict[str, Any] = response.json()
+        return stats
+
+    def status(self, application_number: str, tracking_code: str) -> httpx.Response:
+        """Returns intake's answer to the citizen's status look-up."""
+        return httpx.get(
+            f"{self.url('intake')}/api/v1/applications/{application_number}",
+            params={"tracking_code": tracking_code},
+            timeout=5,
+        )
+
     def submission(self, submission_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """Polls intake until it has processed the submission; returns its outcome."""
         deadline = time.monotonic() + timeout
@@ -74,6 +89,8 @@ def running_system(
         patch.setenv("ACIKKAPI_TOPIC_PREFIX", prefix)
         patch.setenv("ACIKKAPI_PORTAL_TOPIC", f"{prefix}.portal.submissions.v1")
         patch.setenv("ACIKKAPI_LOG_LEVEL", "INFO")
+        # The tests' submissions carry fixed dates whose deadlines were checked by hand.
+        patch.setenv("ACIKKAPI_INTAKE_MAX_RECEIPT_AGE_DAYS", "36500")
         for process in (*SERVICES, SMS_GATEWAY):
             patch.setenv(process.port_variable, str(ports[process.name]))
         patch.delenv("ACIKKAPI_SMS_BASE_URL", raising=False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,42 +13,80 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
-from acikkapi_shared.events.envelope import NewEvent
+from acikkapi_shared.commands import CommandRunner
+from acikkapi_shared.decider import CommandRejected, Decider
+from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
-from acikkapi_shared.eventstore.unit_of_work import NoProjections, UnitOfWork
+from acikkapi_shared.eventstore.unit_of_work import NoProjections
+from acikkapi_shared.messaging.dead_letters import MessageDeadLettered
 from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
-from acikkapi_shared.messaging.processor import DEAD_LETTER_EVENT, BatchProcessor
+from acikkapi_shared.messaging.processor import BatchProcessor
+from acikkapi_shared.messaging.retry import Backoff
+from acikkapi_shared.testing.faults import database_error
 
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
+DEAD = MessageDeadLettered.TYPE
 
 
-class RecordingHandler:
-    """Appends one event per message keyed by its body; fails as told."""
+class Seen(EventPayload):
+    body: str
+
+
+@dataclass(frozen=True)
+class See:
+    body: str
+
+
+def _decide(command: See, seen: bool) -> Sequence[EventPayload]:
+    if command.body == "rejected":
+        raise CommandRejected("NOT_ALLOWED", "Bu işlem yapılamaz.")
+    return [] if seen else [Seen(body=command.body)]
+
+
+seen_once: Decider[bool, See] = Decider(
+    name="seen",
+    initial=lambda _stream: False,
+    evolve=lambda _state, _event: True,
+    decide=_decide,
+    events=EventTypes([Seen]),
+)
+
+
+class RecordingTranslator:
+    """Executes See per message, keyed by its JSON body's "id"; fails as told."""
+
+    event_types: frozenset[str] | None = None
 
     def __init__(self) -> None:
         self.transient_failures = 0
-        self.crash_on: bytes | None = None
+        self.database_failures: list[BaseException] = []
+        self.crash_on: str | None = None
 
     def message_key(self, message: InboundMessage) -> str:
-        return (message.value or b"").decode()
+        return str(message.json_object()["id"])
 
-    async def __call__(self, work: UnitOfWork, message: InboundMessage) -> None:
-        body = (message.value or b"").decode()
+    def streams(self, message: InboundMessage) -> Sequence[str]:
+        return [f"stream-{message.json_object()['id']}"]
+
+    async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
+        body = str(message.json_object()["id"])
         if body == "poison":
             raise PoisonMessage("cannot be applied")
-        if message.value == self.crash_on:
-            raise RuntimeError("a bug in the handler")
+        if body == self.crash_on:
+            raise RuntimeError("a bug in the translator, quoting 10000000146")
         if self.transient_failures:
             self.transient_failures -= 1
             raise ConcurrencyConflict("s", 0, 1)
-        event = NewEvent(type="Seen", payload={"body": body}, correlation_id=body, occurred_at=NOW)
-        await work.append(f"stream-{body}", 0, [event])
+        if self.database_failures:
+            raise self.database_failures.pop(0)
+        await commands.execute(seen_once, f"stream-{body}", See(body))
 
 
-def message(body: str, offset: int) -> InboundMessage:
-    return InboundMessage(topic="in", partition=0, offset=offset, key=None, value=body.encode())
+def message(body: str | bytes, offset: int, **headers: str) -> InboundMessage:
+    value = body if isinstance(body, bytes) else json.dumps({"id": body}).encode()
+    return InboundMessage(topic="in", partition=0, offset=offset, key=None, value=value, headers=headers)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -62,8 +102,8 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 @pytest.fixture
-def handler() -> RecordingHandler:
-    return RecordingHandler()
+def translator() -> RecordingTranslator:
+    return RecordingTranslator()
 
 
 @pytest.fixture
@@ -73,7 +113,7 @@ def dead_letters() -> list[tuple[str, str]]:
 
 @pytest.fixture
 def processor(
-    engine: AsyncEngine, handler: RecordingHandler, dead_letters: list[tuple[str, str]]
+    engine: AsyncEngine, translator: RecordingTranslator, dead_letters: list[tuple[str, str]]
 ) -> BatchProcessor:
     async def sink(msg: InboundMessage, reason: str) -> None:
         dead_letters.append((msg.source, reason))
@@ -85,16 +125,22 @@ def processor(
         store=SqlAlchemyEventStore("test", clock),
         projector=NoProjections(),
         clock=clock,
-        handlers={"in": handler},
+        translators={"in": translator},
         dead_letter_sink=sink,
-        retry_delays=(0.001, 0.01),
+        backoff=Backoff(first=0.001, most=0.01),
     )
 
 
 async def seen(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as connection:
-        rows = await connection.execute(sa.text("SELECT type, correlation_id FROM events ORDER BY position"))
-        return [f"{row.type}:{row.correlation_id}" for row in rows]
+        rows = await connection.execute(sa.text("SELECT type, stream_id FROM events ORDER BY position"))
+        return [f"{row.type}:{row.stream_id}" for row in rows]
+
+
+async def payloads(engine: AsyncEngine, kind: str) -> list[str]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(sa.text("SELECT payload FROM events WHERE type = :t"), {"t": kind})
+        return [json.dumps(row.payload) if not isinstance(row.payload, str) else row.payload for row in rows]
 
 
 async def test_a_redelivered_batch_has_no_second_effect(
@@ -104,51 +150,167 @@ async def test_a_redelivered_batch_has_no_second_effect(
     await processor.process(batch)
     await processor.process(batch)
     await processor.process([message("a", 7)])  # the same message re-published at another offset
-    assert await seen(engine) == ["Seen:a", "Seen:b"]
+    assert await seen(engine) == ["Seen:stream-a", "Seen:stream-b"]
 
 
 async def test_a_duplicate_inside_one_batch_is_applied_once(
     processor: BatchProcessor, engine: AsyncEngine
 ) -> None:
     await processor.process([message("a", 0), message("a", 1)])
-    assert await seen(engine) == ["Seen:a"]
+    assert await seen(engine) == ["Seen:stream-a"]
 
 
 async def test_poison_is_recorded_and_dead_lettered_and_the_rest_applied(
     processor: BatchProcessor, engine: AsyncEngine, dead_letters: list[tuple[str, str]]
 ) -> None:
     await processor.process([message("a", 0), message("poison", 1), message("b", 2)])
-    assert await seen(engine) == ["Seen:a", f"{DEAD_LETTER_EVENT}:dead-letter:in/0/1", "Seen:b"]
+    assert await seen(engine) == ["Seen:stream-a", f"{DEAD}:dead-letter:test:in/0/1", "Seen:stream-b"]
     assert dead_letters == [("in/0/1", "cannot be applied")]
 
 
-async def test_transient_failures_are_retried_until_the_batch_applies(
-    processor: BatchProcessor, handler: RecordingHandler, engine: AsyncEngine
+async def test_a_rejected_command_is_dead_lettered_with_its_code(
+    processor: BatchProcessor, engine: AsyncEngine, dead_letters: list[tuple[str, str]]
 ) -> None:
-    handler.transient_failures = 2
+    await processor.process([message("rejected", 0), message("b", 1)])
+    assert await seen(engine) == [f"{DEAD}:dead-letter:test:in/0/0", "Seen:stream-b"]
+    assert dead_letters == [("in/0/0", "rejected: NOT_ALLOWED")]
+
+
+async def test_conflicts_are_retried_until_the_batch_applies(
+    processor: BatchProcessor, translator: RecordingTranslator, engine: AsyncEngine
+) -> None:
+    translator.transient_failures = 2
     await processor.process([message("a", 0)])
-    assert await seen(engine) == ["Seen:a"]
+    assert await seen(engine) == ["Seen:stream-a"]
 
 
-async def test_a_handler_bug_sets_aside_only_the_culprit(
+async def test_a_translator_bug_sets_aside_only_the_culprit_without_quoting_it(
     processor: BatchProcessor,
-    handler: RecordingHandler,
+    translator: RecordingTranslator,
     engine: AsyncEngine,
     dead_letters: list[tuple[str, str]],
 ) -> None:
-    handler.crash_on = b"bad"
+    translator.crash_on = "bad"
     await processor.process([message("a", 0), message("bad", 1), message("b", 2)])
-    assert await seen(engine) == ["Seen:a", f"{DEAD_LETTER_EVENT}:dead-letter:in/0/1", "Seen:b"]
-    assert dead_letters[0][0] == "in/0/1" and "a bug in the handler" in dead_letters[0][1]
+    assert await seen(engine) == ["Seen:stream-a", f"{DEAD}:dead-letter:test:in/0/1", "Seen:stream-b"]
+    source, reason = dead_letters[0]
+    assert source == "in/0/1" and reason.startswith("RuntimeError at test_batch_processor.py:")
+    assert "10000000146" not in reason
 
 
 async def test_a_conflict_that_never_clears_is_set_aside_not_retried_forever(
     processor: BatchProcessor,
-    handler: RecordingHandler,
+    translator: RecordingTranslator,
     engine: AsyncEngine,
     dead_letters: list[tuple[str, str]],
 ) -> None:
-    handler.transient_failures = 10_000  # every attempt conflicts
+    translator.transient_failures = 10_000  # every attempt conflicts
     await processor.process([message("a", 0)])
-    assert dead_letters and dead_letters[0][0] == "in/0/0" and "conflict persisted" in dead_letters[0][1]
-    assert await seen(engine) == [f"{DEAD_LETTER_EVENT}:dead-letter:in/0/0"]
+    assert dead_letters and dead_letters[0][0] == "in/0/0"
+    assert await seen(engine) == [f"{DEAD}:dead-letter:test:in/0/0"]
+
+
+@pytest.mark.parametrize(
+    "sqlstate",
+    ["57P01", "57P03", "08006", "53300", "40P01", "57014", "25006"],
+    ids=[
+        "admin-shutdown",
+        "starting-up",
+        "connection-failure",
+        "too-many",
+        "deadlock",
+        "canceled",
+        "read-only",
+    ],
+)
+async def test_database_outages_are_retried_never_dead_lettered(
+    processor: BatchProcessor,
+    translator: RecordingTranslator,
+    engine: AsyncEngine,
+    dead_letters: list[tuple[str, str]],
+    sqlstate: str,
+) -> None:
+    translator.database_failures = [database_error(sqlstate) for _ in range(5)]
+    await processor.process([message("a", 0), message("b", 1)])
+    assert await seen(engine) == ["Seen:stream-a", "Seen:stream-b"]
+    assert dead_letters == []
+
+
+HOSTILE = {
+    "deep-nesting": b'{"id": "x", "n": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "huge-integer": b'{"id": "x", "n": ' + b"1" * 5000 + b"}",
+    "not-utf8": b"\xff\xfe{",
+    "nul-and-surrogate": b'{"id": "poison", "t": "\\u0000\\ud800"}',
+    "empty": b"",
+    "array": b"[1, 2]",
+}
+
+
+@pytest.mark.parametrize("body", list(HOSTILE.values()), ids=list(HOSTILE))
+async def test_no_record_loses_the_records_around_it(
+    processor: BatchProcessor, engine: AsyncEngine, dead_letters: list[tuple[str, str]], body: bytes
+) -> None:
+    long_header = "x" * 5000
+    hostile = message(body, 1, correlation_id=long_header, event_id="\x00" * 300)
+    await processor.process([message("a", 0), hostile, message("b", 2), message("c", 3)])
+    assert await seen(engine) == [
+        "Seen:stream-a",
+        f"{DEAD}:dead-letter:test:in/0/1",
+        "Seen:stream-b",
+        "Seen:stream-c",
+    ]
+    assert [source for source, _ in dead_letters] == ["in/0/1"]
+
+
+async def test_a_value_the_database_refuses_at_flush_sets_aside_only_its_message(
+    engine: AsyncEngine, dead_letters: list[tuple[str, str]]
+) -> None:
+    class Overlong(RecordingTranslator):
+        async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
+            body = str(message.json_object()["id"])
+            # A stream id longer than the column: PostgreSQL refuses it when the batch is flushed.
+            stream = "s" * 500 if body == "long" else f"stream-{body}"
+            await commands.execute(seen_once, stream, See(body))
+
+    async def sink(msg: InboundMessage, reason: str) -> None:
+        dead_letters.append((msg.source, reason))
+
+    clock = ManualClock(NOW)
+    processor = BatchProcessor(
+        consumer="test",
+        engine=engine,
+        store=SqlAlchemyEventStore("test", clock),
+        projector=NoProjections(),
+        clock=clock,
+        translators={"in": Overlong()},
+        dead_letter_sink=sink,
+        backoff=Backoff(first=0.001, most=0.01),
+    )
+    await processor.process([message("a", 0), message("long", 1), message("b", 2)])
+    applied = [row for row in await seen(engine) if not row.startswith(DEAD)]
+    assert "Seen:stream-a" in applied and "Seen:stream-b" in applied
+    if engine.dialect.name == "postgresql":
+        assert [source for source, _ in dead_letters] == ["in/0/1"]
+
+
+async def test_reasons_never_carry_the_personal_data_of_the_message(
+    processor: BatchProcessor, engine: AsyncEngine, dead_letters: list[tuple[str, str]]
+) -> None:
+    class Envelopes(RecordingTranslator):
+        def message_key(self, message: InboundMessage) -> str:
+            return f"event:{message.envelope().event_id}"
+
+        async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
+            message.envelope()
+
+    processor._translators["in"] = Envelopes()  # type: ignore[index]
+    forged = {
+        "payload": {"applicant": {"name": "Zeynep Marker", "phone": "+905329998877", "tckn": "10000000146"}}
+    }
+    await processor.process([message(json.dumps(forged).encode(), 0)])
+    (reason,) = [reason for _, reason in dead_letters]
+    stored = await payloads(engine, DEAD)
+    for secret in ("Zeynep Marker", "+905329998877", "10000000146"):
+        assert secret not in reason
+        assert all(secret not in json.loads(p)["reason"] for p in stored)
+    assert "not an event envelope" in reason and "event_id: missing" in reason

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -14,9 +15,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
-from acikkapi_shared.events.envelope import NewEvent
+from acikkapi_shared.commands import CommandRunner
+from acikkapi_shared.decider import Decider
+from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
-from acikkapi_shared.eventstore.unit_of_work import NoProjections, UnitOfWork
+from acikkapi_shared.eventstore.unit_of_work import NoProjections
 from acikkapi_shared.messaging.inbound import InboundMessage
 from acikkapi_shared.messaging.kafka import create_broker, ensure_topics, subscribe
 from acikkapi_shared.messaging.processor import BatchProcessor
@@ -25,14 +28,31 @@ pytestmark = pytest.mark.kafka
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
 
 
+class Seen(EventPayload):
+    body: str
+
+
+recorded: Decider[bool, str] = Decider(
+    name="seen",
+    initial=lambda _stream: False,
+    evolve=lambda _state, _event: True,
+    decide=lambda body, seen: [] if seen else [Seen(body=body)],
+    events=EventTypes([Seen]),
+)
+
+
 class Recorder:
+    event_types: frozenset[str] | None = None
+
     def message_key(self, message: InboundMessage) -> str:
         return message.source
 
-    async def __call__(self, work: UnitOfWork, message: InboundMessage) -> None:
+    def streams(self, message: InboundMessage) -> Sequence[str]:
+        return ()
+
+    async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
         body = (message.value or b"").decode()
-        event = NewEvent(type="Seen", payload={"body": body}, correlation_id=body, occurred_at=NOW)
-        await work.append(f"seen-{message.source}", 0, [event])
+        await commands.execute(recorded, f"seen-{message.source}", body, correlation_id=body)
 
 
 @pytest.fixture
@@ -54,7 +74,7 @@ async def run_consumer_until(engine: AsyncEngine, bootstrap: str, topic: str, gr
         store=SqlAlchemyEventStore("test", clock),
         projector=NoProjections(),
         clock=clock,
-        handlers={topic: Recorder()},
+        translators={topic: Recorder()},
     )
     broker = create_broker(bootstrap, client_id="test")
     subscribe(broker, processor, [topic], group_id=group)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable
 from datetime import UTC, datetime
 
 import pytest
@@ -14,25 +12,9 @@ from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.envelope import NewEvent
 from acikkapi_shared.eventstore.relay import OutboxRelay
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
+from acikkapi_shared.testing.fakes import RecordingPublisher as FakePublisher
 
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
-
-
-class FakePublisher:
-    """Keeps what it was sent; can be told to fail the next sends."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes, dict[str, str]]] = []
-        self.fail_next = 0
-
-    async def send(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Awaitable[object]:
-        if self.fail_next:
-            self.fail_next -= 1
-            raise ConnectionError("broker unreachable")
-        self.sent.append((topic, key, headers))
-        done: asyncio.Future[object] = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
 
 
 @pytest.fixture
@@ -66,11 +48,11 @@ async def test_public_events_go_out_in_log_order_keyed_by_case(
     await record(engine, store, "Public", "Private", "Public")
     publisher = FakePublisher()
     assert await relay_for(engine, store, publisher).publish_pending() == 3
-    assert [(key, headers["event_type"]) for _, key, headers in publisher.sent] == [
+    assert [(r.key, r.headers["event_type"]) for r in publisher.sent] == [
         (b"case-0", "Public"),
         (b"case-2", "Public"),
     ]
-    assert [int(headers["position"]) for _, _, headers in publisher.sent] == [1, 3]
+    assert [int(r.headers["position"]) for r in publisher.sent] == [1, 3]
 
 
 async def test_a_failed_publish_is_retried_from_the_same_place(
@@ -83,7 +65,7 @@ async def test_a_failed_publish_is_retried_from_the_same_place(
     with pytest.raises(ConnectionError):
         await relay.publish_pending()
     assert await relay.publish_pending() == 2
-    assert [int(h["position"]) for _, _, h in publisher.sent] == [1, 2]
+    assert [int(r.headers["position"]) for r in publisher.sent] == [1, 2]
 
 
 async def test_a_restarted_relay_resumes_from_its_stored_position_or_republishes(
@@ -97,7 +79,7 @@ async def test_a_restarted_relay_resumes_from_its_stored_position_or_republishes
     await record(engine, store, "Public")
     restarted = FakePublisher()
     await relay_for(engine, store, restarted).publish_pending()
-    assert [int(h["position"]) for _, _, h in restarted.sent] == [2]  # nothing lost, nothing repeated
+    assert [int(r.headers["position"]) for r in restarted.sent] == [2]  # nothing lost, nothing repeated
 
     # A relay that died before storing its position publishes again: harmless, consumers dedupe by id.
     await record(engine, store, "Public")
@@ -108,5 +90,5 @@ async def test_a_restarted_relay_resumes_from_its_stored_position_or_republishes
     await crashed_relay.publish_pending()  # published, but not stored before the "crash"
     again = FakePublisher()
     await relay_for(engine, store, again).publish_pending()
-    assert [int(h["position"]) for _, _, h in crashed.sent] == [3, 4]
-    assert [int(h["position"]) for _, _, h in again.sent] == [4]
+    assert [int(r.headers["position"]) for r in crashed.sent] == [3, 4]
+    assert [int(r.headers["position"]) for r in again.sent] == [4]

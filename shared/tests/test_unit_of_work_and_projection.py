@@ -1,21 +1,36 @@
-"""The buffered unit of work and batched read-model writes, on real SQLite and PostgreSQL databases."""
+"""The unit of work (folds, buffered appends, exact roll-back), the command path's execute and batched
+read-model writes, on real SQLite and PostgreSQL databases."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
+from acikkapi_shared.commands import CommandContext, execute
+from acikkapi_shared.decider import CommandRejected, Decider
+from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
 from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
-from acikkapi_shared.eventstore.projection import Insert, TableProjector, Update, Write, WriteRule
+from acikkapi_shared.eventstore.projection import (
+    SET_NULL,
+    Delete,
+    Insert,
+    TableProjector,
+    Update,
+    Write,
+    WriteRule,
+    on,
+)
+from acikkapi_shared.eventstore.replay import ensure_read_models
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 
@@ -24,28 +39,89 @@ metadata = sa.MetaData()
 cases = sa.Table(
     "cases",
     metadata,
-    sa.Column("number", sa.String, primary_key=True),
-    sa.Column("stage", sa.String),
-    sa.Column("institution", sa.String, nullable=True),
+    sa.Column("number", sa.String(40), primary_key=True),
+    sa.Column("stage", sa.String(40)),
+    sa.Column("institution", sa.String(40), nullable=True),
 )
 
 
-def opened(event: EventEnvelope) -> list[Write]:
-    return [Insert(cases, {"number": event.stream_id, "stage": "OPEN", "institution": None})]
+class Opened(EventPayload):
+    pass
 
 
-def moved(event: EventEnvelope) -> list[Write]:
-    values = {"stage": event.payload["stage"], "institution": event.payload.get("institution")}
-    return [Update(cases, "number", event.stream_id, values)]
+class Moved(EventPayload):
+    stage: str
+    institution: str | None = None
+
+
+class Cleared(EventPayload):
+    pass
+
+
+class Closed(EventPayload):
+    pass
+
+
+def opened(_event: Opened, envelope: EventEnvelope) -> list[Write]:
+    return [Insert(cases, {"number": envelope.stream_id, "stage": "OPEN", "institution": None})]
+
+
+def moved(event: Moved, envelope: EventEnvelope) -> list[Write]:
+    return [
+        Update(cases, "number", envelope.stream_id, {"stage": event.stage, "institution": event.institution})
+    ]
+
+
+def cleared(_event: Cleared, envelope: EventEnvelope) -> list[Write]:
+    return [Update(cases, "number", envelope.stream_id, {"stage": None, "institution": SET_NULL})]
+
+
+def closed(_event: Closed, envelope: EventEnvelope) -> list[Write]:
+    return [Delete(cases, "number", envelope.stream_id)]
 
 
 class CaseProjector(TableProjector):
     metadata: ClassVar[sa.MetaData] = metadata
-    rules: ClassVar[dict[str, WriteRule]] = {"Opened": opened, "Moved": moved}
+    rules: ClassVar[dict[str, WriteRule]] = dict(
+        [on(Opened, opened), on(Moved, moved), on(Cleared, cleared), on(Closed, closed)]
+    )
 
 
-def new(kind: str, **payload: Any) -> NewEvent:
-    return NewEvent(type=kind, payload=payload, correlation_id="c", occurred_at=NOW)
+@dataclass(frozen=True)
+class Move:
+    stage: str
+
+
+@dataclass(frozen=True)
+class Case:
+    opened: bool = False
+    stage: str | None = None
+
+
+def _evolve(state: Case, event: EventPayload) -> Case:
+    if isinstance(event, Opened):
+        return Case(opened=True, stage="OPEN")
+    if isinstance(event, Moved):
+        return Case(opened=True, stage=event.stage)
+    return state
+
+
+def _decide(command: Move, state: Case) -> Sequence[EventPayload]:
+    if command.stage == state.stage:
+        return []
+    if command.stage == "BACK":
+        raise CommandRejected("CANNOT_GO_BACK", "Başvuru geri alınamaz.")
+    return [Moved(stage=command.stage)] if state.opened else [Opened(), Moved(stage=command.stage)]
+
+
+case: Decider[Case, Move] = Decider(
+    name="case", initial=lambda _s: Case(), evolve=_evolve, decide=_decide, events=EventTypes([Opened, Moved])
+)
+CONTEXT = CommandContext(occurred_at=NOW, actor="officer:7", idempotency_key="k-1", request_id="r-1")
+
+
+def new(event: EventPayload) -> NewEvent:
+    return NewEvent(type=event.TYPE, payload=event.to_payload(), correlation_id="c", occurred_at=NOW)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -62,18 +138,23 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     await engine.dispose()
 
 
-def work_on(connection: Any) -> UnitOfWork:
+def work_on(connection: AsyncConnection) -> UnitOfWork:
     clock = ManualClock(NOW)
     return UnitOfWork(connection, SqlAlchemyEventStore("test", clock), CaseProjector(), clock)
+
+
+async def rows(engine: AsyncEngine) -> dict[str, tuple[Any, Any]]:
+    async with engine.connect() as connection:
+        return {r.number: (r.stage, r.institution) for r in await connection.execute(sa.select(cases))}
 
 
 async def test_appends_are_buffered_until_flush_and_versions_count_them(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         work = work_on(connection)
-        await work.append("a", 0, [new("Opened")])
+        work.append("a", 0, [new(Opened())])
         assert await work.stream_version("a") == 1
         assert await work.store.stream_version(connection, "a") == 0  # not written yet
-        await work.append("a", 1, [new("Moved", stage="ROUTED")])
+        work.append("a", 1, [new(Moved(stage="ROUTED"))])
         recorded = await work.flush()
         assert [(e.stream_id, e.stream_version) for e in recorded] == [("a", 1), ("a", 2)]
         assert await work.store.stream_version(connection, "a") == 2
@@ -82,74 +163,112 @@ async def test_appends_are_buffered_until_flush_and_versions_count_them(engine: 
 async def test_a_stale_append_conflicts_in_memory_or_at_flush(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         work = work_on(connection)
-        await work.append("a", 0, [new("Opened")])
+        work.append("a", 0, [new(Opened())])
         await work.flush()
     async with engine.begin() as connection:
         work = work_on(connection)
         assert await work.stream_version("a") == 1
         with pytest.raises(ConcurrencyConflict):
-            await work.append("a", 0, [new("Opened")])  # known version: caught at once
+            work.append("a", 0, [new(Opened())])  # known version: caught at once
     with pytest.raises(ConcurrencyConflict):
         async with engine.begin() as connection:
             work = work_on(connection)
-            await work.append("a", 0, [new("Opened")])  # unseen version: the unique index catches it
+            work.append("a", 0, [new(Opened())])  # unseen version: the unique index catches it
             await work.flush()
 
 
-async def test_loading_a_stream_sees_its_buffered_events(engine: AsyncEngine) -> None:
+async def test_execute_folds_decides_appends_and_stores_the_context(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         work = work_on(connection)
-        await work.append("a", 0, [new("Opened")])
-        assert [e.type for e in await work.load("a")] == ["Opened"]
-
-
-async def test_rolling_back_to_a_mark_drops_later_appends(engine: AsyncEngine) -> None:
+        first = await execute(work, case, "a", Move("ROUTED"), CONTEXT)
+        again = await execute(work, case, "a", Move("ROUTED"), CONTEXT)  # state kept: nothing new
+        later = await execute(work, case, "a", Move("ANSWERED"), CONTEXT)
+        recorded = await work.flush()
+    assert [e.TYPE for e in first] == ["Opened", "Moved"] and again == [] and len(later) == 1
+    assert [e.stream_version for e in recorded] == [1, 2, 3]
+    assert recorded[0].metadata == {"actor": "officer:7", "idempotency_key": "k-1", "request_id": "r-1"}
     async with engine.begin() as connection:
         work = work_on(connection)
-        await work.append("a", 0, [new("Opened")])
+        folded = await work.folded(case, "a")  # a new transaction folds the stored stream
+        assert (folded.state, folded.version) == (Case(opened=True, stage="ANSWERED"), 3)
+
+
+async def test_a_rejected_command_appends_nothing(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        work = work_on(connection)
+        with pytest.raises(CommandRejected) as rejected:
+            await execute(work, case, "a", Move("BACK"), CONTEXT)
+        assert rejected.value.code == "CANNOT_GO_BACK" and await work.flush() == []
+
+
+async def test_rolling_back_to_a_mark_drops_later_appends_and_folds_exactly(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        work = work_on(connection)
+        await execute(work, case, "a", Move("ROUTED"), CONTEXT)
         mark = work.checkpoint()
-        await work.append("b", 0, [new("Opened")])
+        await execute(work, case, "a", Move("ANSWERED"), CONTEXT)
+        await execute(work, case, "b", Move("ROUTED"), CONTEXT)
         work.roll_back_to(mark)
-        assert [e.stream_id for e in await work.flush()] == ["a"]
+        assert (await work.folded(case, "a")).state.stage == "ROUTED"
+        assert [(e.stream_id, e.type) for e in await work.flush()] == [("a", "Opened"), ("a", "Moved")]
         assert await work.stream_version("b") == 0
 
 
-async def test_writes_run_in_few_statements_and_keep_their_meaning(engine: AsyncEngine) -> None:
-    statements: list[str] = []
-    sa.event.listen(
-        engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0])
-    )
+async def test_prefetched_streams_fold_without_more_queries(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         work = work_on(connection)
-        for number in ("1", "2", "3"):
-            await work.append(number, 0, [new("Opened")])
-        await work.append("1", 1, [new("Moved", stage="ROUTED", institution="SAGLIK")])
-        await work.append("1", 2, [new("Moved", stage="ANSWERED")])  # institution None: kept
-        await work.append("2", 1, [new("Moved", stage="ROUTED", institution="MEM")])
-        statements.clear()
-        await work.flush()
-    assert statements.count("INSERT") == 2  # the events, then the three case rows
-    assert statements.count("UPDATE") == 1  # three updates in one executemany
-    async with engine.connect() as connection:
-        rows = {r.number: (r.stage, r.institution) for r in await connection.execute(sa.select(cases))}
-    assert rows == {"1": ("ANSWERED", "SAGLIK"), "2": ("ROUTED", "MEM"), "3": ("OPEN", None)}
-
-
-async def test_prefetched_streams_answer_versions_and_loads_without_more_queries(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        work = work_on(connection)
-        await work.append("a", 0, [new("Opened")])
+        await execute(work, case, "a", Move("ROUTED"), CONTEXT)
         await work.flush()
     statements: list[str] = []
-    sa.event.listen(
-        engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0])
-    )
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     async with engine.begin() as connection:
         work = work_on(connection)
         await work.prefetch(["a", "b"])
         statements.clear()
-        assert (await work.stream_version("a"), await work.stream_version("b")) == (1, 0)
-        assert [e.type for e in await work.load("a")] == ["Opened"]
+        assert (await work.folded(case, "a")).version == 2 and (await work.folded(case, "b")).version == 0
         assert statements == []
-        await work.append("a", 1, [new("Moved", stage="ROUTED")])
-        assert [e.type for e in await work.load("a")] == ["Opened", "Moved"]  # flushed, cache kept
+
+
+async def test_writes_run_in_few_statements_and_keep_their_order(engine: AsyncEngine) -> None:
+    statements: list[str] = []
+    sa.event.listen(
+        engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0])
+    )
+    async with engine.begin() as connection:
+        work = work_on(connection)
+        for number in ("1", "2", "3", "4"):
+            work.append(number, 0, [new(Opened())])
+        work.append("1", 1, [new(Moved(stage="ROUTED", institution="SAGLIK"))])
+        work.append("1", 2, [new(Moved(stage="ANSWERED"))])  # institution None: kept
+        work.append("2", 1, [new(Moved(stage="ROUTED", institution="MEM"))])
+        work.append("2", 2, [new(Cleared())])  # a different shape after the first: order must hold
+        work.append("3", 1, [new(Closed())])
+        work.append("4", 1, [new(Closed())])
+        statements.clear()
+        await work.flush()
+    assert statements.count("INSERT") == 2  # the events, then the four case rows
+    assert statements.count("DELETE") == 1  # two deletes in one executemany
+    assert await rows(engine) == {"1": ("ANSWERED", "SAGLIK"), "2": ("ROUTED", None)}
+
+
+async def test_a_changed_projector_version_rebuilds_its_tables_from_the_log(engine: AsyncEngine) -> None:
+    clock = ManualClock(NOW)
+    store = SqlAlchemyEventStore("test", clock)
+    async with engine.begin() as connection:
+        work = work_on(connection)
+        await execute(work, case, "a", Move("ROUTED"), CONTEXT)
+        await work.flush()
+    assert await ensure_read_models(engine, store, CaseProjector(), clock) == 2  # never built: built now
+    assert await ensure_read_models(engine, store, CaseProjector(), clock) is None  # current: untouched
+
+    class Renamed(CaseProjector):
+        VERSION = "2"
+
+        @property
+        def name(self) -> str:
+            return "CaseProjector"
+
+    async with engine.begin() as connection:
+        await connection.execute(sa.delete(cases))  # as if the old version had lost its rows
+    assert await ensure_read_models(engine, store, Renamed(), clock) == 2
+    assert await rows(engine) == {"a": ("ROUTED", None)}

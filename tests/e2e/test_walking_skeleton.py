@@ -34,7 +34,8 @@ async def test_a_portal_submission_is_registered_routed_timed_and_notified(
     assert "05.06.2026" in sms["msg"]  # Fri 22 May + 7 business days (Kurban Bayramı is 26–30 May)
     assert sms["msgheader"] == "KARSVALILIK"
 
-    status = httpx.get(f"{running_system.url('intake')}/api/v1/applications/{number}", timeout=5).json()
+    assert outcome["tracking_code"] in sms["msg"]
+    status = running_system.status(number, outcome["tracking_code"]).json()
     assert status["stage"] == "ROUTED"
     assert status["institution"] == {"code": "BELEDIYE_KARS", "name": "Kars Belediyesi"}
     assert datetime.fromisoformat(status["deadline"]).isoformat() == "2026-06-05T23:59:59+03:00"
@@ -87,6 +88,7 @@ async def test_the_audit_command_prints_every_service_event_of_the_application(
         assert all({"service", "type", "occurred_at", "payload"} <= item.keys() for item in items)
         registered = next(i for i in items if i["type"] == "ApplicationRegistered")
         assert "***" in registered["payload"]["applicant"]["phone"]  # masked unless --unmasked
+        assert registered["payload"]["applicant"]["name"] == "A. Y."
 
 
 def _wait_for_sms_accepted_event(system: RunningSystem, number: str) -> None:
@@ -117,9 +119,19 @@ def _wait_for_sms_accepted_event(system: RunningSystem, number: str) -> None:
 
 
 async def test_an_unknown_application_number_gets_a_turkish_not_found(running_system: RunningSystem) -> None:
-    response = httpx.get(f"{running_system.url('intake')}/api/v1/applications/2026-999999-X", timeout=5)
-    assert response.status_code in (400, 404)
-    assert response.json()["error"]["message"]
+    response = running_system.status("2026-999999-R", "K7QX-9M2D-WR4T")  # well formed, never issued
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "APPLICATION_NOT_FOUND"
+    assert "bulunamadı" in response.json()["error"]["message"]
+
+
+async def test_a_mistyped_application_number_is_told_apart_from_an_unknown_one(
+    running_system: RunningSystem,
+) -> None:
+    response = running_system.status("2026-999999-X", "K7QX-9M2D-WR4T")  # check character wrong
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "APPLICATION_NUMBER_CHECK_FAILED"
+    assert "kontrol" in response.json()["error"]["message"]
 
 
 async def test_every_service_reports_health_readiness_and_metrics(running_system: RunningSystem) -> None:

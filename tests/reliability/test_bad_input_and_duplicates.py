@@ -49,7 +49,9 @@ async def test_bad_portal_messages_are_rejected_with_reasons_and_the_next_one_is
 
     rejected_wrong = running_system.submission(wrong["submission_id"])
     assert {p["code"] for p in rejected_wrong["problems"]} >= {"TOPIC_UNKNOWN"}
-    assert running_system.sms_to(missing["applicant"]["tckn"]) == []
+    # Only the valid one's applicant was sent anything: the rejected ones got no SMS.
+    assert running_system.sms_to(wrong["applicant"]["phone"]) == []
+    assert len(running_system.sms_to(valid["applicant"]["phone"])) == 1
 
 
 async def test_a_poison_event_goes_to_the_dead_letter_topic_with_its_reason(

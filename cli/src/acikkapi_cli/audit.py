@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
 import sys
@@ -15,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
+from acikkapi_cli.services import service_settings
 from acikkapi_shared.clock import SystemClock
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.topics import SERVICES
@@ -32,7 +34,12 @@ def register(subparsers: Any) -> None:
     case = commands.add_parser("case", help="every event of one application, from all services")
     case.add_argument("identifier", help="application number (2026-000123-N) or submission id (UUID)")
     case.add_argument("--json", action="store_true", help="print a JSON array")
-    case.add_argument("--unmasked", action="store_true", help="show phone and TCKN in full (KVKK: log why)")
+    case.add_argument(
+        "--unmasked",
+        metavar="REASON",
+        default=None,
+        help="show personal data in full; the reason, who and when are appended to the access log (KVKK)",
+    )
     case.add_argument(
         "--data-dir",
         type=Path,
@@ -43,9 +50,8 @@ def register(subparsers: Any) -> None:
 
 
 def database_url(service: str, data_dir: Path) -> str:
-    """Returns a service's database: $ACIKKAPI_<SERVICE>_DATABASE_URL or its SQLite file."""
-    variable = f"ACIKKAPI_{service.upper().replace('-', '_')}_DATABASE_URL"
-    return os.environ.get(variable) or f"sqlite+aiosqlite:///{data_dir / service}.db"
+    """Returns a service's database as the service itself resolves it from its settings."""
+    return service_settings(service, data_dir).resolved_database_url()
 
 
 async def case_history(identifier: str, data_dir: Path) -> list[EventEnvelope]:
@@ -100,8 +106,12 @@ async def _read(service: str, data_dir: Path, correlation_ids: list[str]) -> lis
         await engine.dispose()
 
 
+# Free text and raw bodies often carry health, family or religious details: shown by size only.
+_BY_SIZE = frozenset({"text", "body"})
+
+
 def masked(payload: dict[str, Any]) -> dict[str, Any]:
-    """Returns the payload with phone numbers and TCKNs masked (KVKK: displays show no full identifiers)."""
+    """Returns the payload with personal data masked (KVKK: displays show no full identifiers)."""
     result: dict[str, Any] = {}
     for key, value in payload.items():
         if isinstance(value, dict):
@@ -110,9 +120,28 @@ def masked(payload: dict[str, Any]) -> dict[str, Any]:
             result[key] = mask_phone(value)
         elif key == "tckn" and isinstance(value, str) and len(value) == 11:
             result[key] = mask_tckn(value)
+        elif key == "name" and isinstance(value, str):
+            result[key] = " ".join(part[:1] + "." for part in value.split())
+        elif key == "tracking_code" and isinstance(value, str):
+            result[key] = "****-****-" + value[-4:]
+        elif key in _BY_SIZE and isinstance(value, str):
+            result[key] = f"[{len(value)} characters]"
         else:
             result[key] = value
     return result
+
+
+def log_unmasked_access(identifier: str, reason: str, log_dir: Path) -> None:
+    """Appends who saw whose personal data, when and why, as one JSON line (KVKK accountability)."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    entry = {
+        "at": SystemClock().now().isoformat(),
+        "user": getpass.getuser(),
+        "identifier": identifier,
+        "reason": reason,
+    }
+    with (log_dir / "audit-access.jsonl").open("a", encoding="utf-8") as access_log:
+        access_log.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
 
 def as_json(event: EventEnvelope, *, unmasked: bool) -> dict[str, Any]:
@@ -143,11 +172,14 @@ def _summary(event: EventEnvelope) -> str:
 
 def _audit_case(args: argparse.Namespace) -> int:
     data_dir = args.data_dir or Path(os.environ.get("ACIKKAPI_DATA_DIR", "var/data"))
+    unmasked = args.unmasked is not None
+    if unmasked:
+        if not args.unmasked.strip():
+            raise SystemExit("--unmasked needs a reason (it is written to the access log)")
+        log_unmasked_access(args.identifier, args.unmasked.strip(), data_dir.parent / "logs")
     history = asyncio.run(case_history(args.identifier, data_dir))
     if args.json:
-        json.dump(
-            [as_json(e, unmasked=args.unmasked) for e in history], sys.stdout, ensure_ascii=False, indent=2
-        )
+        json.dump([as_json(e, unmasked=unmasked) for e in history], sys.stdout, ensure_ascii=False, indent=2)
         print()
     else:
         for event in history:

@@ -4,28 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 from pathlib import Path
 from typing import Any
 
-from acikkapi_cli.audit import database_url
-from acikkapi_shared.clock import SystemClock
-from acikkapi_shared.eventstore.database import create_engine, migrate
-from acikkapi_shared.eventstore.replay import rebuild_projections
-from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
-from acikkapi_shared.eventstore.unit_of_work import Projector
-from intake.projections import IntakeProjector
-from notifier.projections import NotifierProjector
-from router.projections import RouterProjector
-from sla_monitor.projections import SlaProjector
-
-PROJECTORS: dict[str, type[Projector]] = {
-    "intake": IntakeProjector,
-    "router": RouterProjector,
-    "sla-monitor": SlaProjector,
-    "notifier": NotifierProjector,
-}
+from acikkapi_shared.events.topics import SERVICES
 
 
 def register(subparsers: Any) -> None:
@@ -33,7 +16,7 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser("replay", help="rebuild from the event logs")
     commands = parser.add_subparsers(dest="replay_command", required=True)
     projections = commands.add_parser("projections", help="rebuild a stopped service's read models")
-    projections.add_argument("service", choices=sorted(PROJECTORS))
+    projections.add_argument("service", choices=sorted(SERVICES))
     projections.add_argument(
         "--data-dir",
         type=Path,
@@ -43,20 +26,22 @@ def register(subparsers: Any) -> None:
     projections.set_defaults(handler=_replay)
 
 
-async def replay(service: str, data_dir: Path) -> int:
+async def replay(service: str, data_dir: Path | None) -> int:
     """Rebuilds the service's read models; returns the number of events replayed."""
-    engine = create_engine(database_url(service, data_dir))
+    from acikkapi_cli.services import runtime_of
+    from acikkapi_shared.eventstore.database import migrate
+    from acikkapi_shared.eventstore.replay import rebuild_projections
+
+    runtime = runtime_of(service, data_dir)
     try:
-        await migrate(engine)
-        store = SqlAlchemyEventStore(service, SystemClock())
-        return await rebuild_projections(engine, store, PROJECTORS[service]())
+        await migrate(runtime.engine)
+        return await rebuild_projections(runtime.engine, runtime.store, runtime.parts.projector)
     finally:
-        await engine.dispose()
+        await runtime.engine.dispose()
 
 
 def _replay(args: argparse.Namespace) -> int:
-    data_dir = args.data_dir or Path(os.environ.get("ACIKKAPI_DATA_DIR", "var/data"))
     started = time.perf_counter()
-    count = asyncio.run(replay(args.service, data_dir))
+    count = asyncio.run(replay(args.service, args.data_dir))
     print(f"{args.service}: {count} events replayed in {time.perf_counter() - started:.2f} s")
     return 0

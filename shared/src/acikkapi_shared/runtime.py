@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,36 +15,42 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import Clock, SystemClock
 from acikkapi_shared.events import public_event_types
+from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.eventstore.codec import PayloadCodec
 from acikkapi_shared.eventstore.database import create_engine, migrate
-from acikkapi_shared.eventstore.relay import OutboxRelay
+from acikkapi_shared.eventstore.relay import OutboxRelay, RecordPublisher
+from acikkapi_shared.eventstore.replay import VersionedProjector, ensure_read_models
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
-from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
+from acikkapi_shared.gateway import CommandGateway
+from acikkapi_shared.messaging.inbound import MessageTranslator
 from acikkapi_shared.messaging.kafka import (
     DeadLetterPublisher,
     create_broker,
     ensure_topics,
     subscribe,
 )
-from acikkapi_shared.messaging.processor import BatchProcessor, MessageHandler
+from acikkapi_shared.messaging.processor import BatchProcessor
 from acikkapi_shared.messaging.producer import KafkaRecordPublisher
 from acikkapi_shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
 BackgroundTask = Callable[[], Coroutine[Any, Any, None]]
+CommitListener = Callable[[Sequence[EventEnvelope]], None]
 
 
 @dataclass
 class ServiceParts:
-    """What a service brings: its name, its log, its read models and its message handlers."""
+    """What a service brings: its name, its log, its read models and its message translators."""
 
     name: str
     settings: ServiceSettings
     clock: Clock
     engine: AsyncEngine
-    projector: Projector
-    handlers: dict[str, MessageHandler] = field(default_factory=dict)
+    projector: VersionedProjector
+    translators: dict[str, MessageTranslator] = field(default_factory=dict)
     background: list[BackgroundTask] = field(default_factory=list)
+    codec: PayloadCodec | None = None
 
 
 def service_parts(
@@ -52,35 +58,44 @@ def service_parts(
     settings: ServiceSettings,
     *,
     clock: Clock | None,
-    projector: Projector,
-    handlers: dict[str, MessageHandler],
+    projector: VersionedProjector,
+    translators: dict[str, MessageTranslator],
+    engine: AsyncEngine | None = None,
 ) -> ServiceParts:
     """Returns a service's parts on its configured database (SQLite file by default) and the wall clock."""
     return ServiceParts(
         name=name,
         settings=settings,
         clock=clock or SystemClock(),
-        engine=create_engine(settings.resolved_database_url()),
+        engine=engine or create_engine(settings.resolved_database_url()),
         projector=projector,
-        handlers=handlers,
+        translators=translators,
     )
 
 
 class ServiceRuntime:
-    """Starts and stops a service's parts in order, and tells whether it is ready."""
+    """Starts and stops a service's parts in order, and tells whether it is ready.
 
-    def __init__(self, parts: ServiceParts) -> None:
+    record_publisher replaces the relay's Kafka producer and consume=False leaves Kafka out, so a
+    whole service can run in process in a test, fed through `processor` and `gateway`.
+    """
+
+    def __init__(
+        self, parts: ServiceParts, *, record_publisher: RecordPublisher | None = None, consume: bool = True
+    ) -> None:
         self.parts = parts
         self.name = parts.name
         self.settings = parts.settings
         self.clock = parts.clock
         self.engine = parts.engine
-        self.store = SqlAlchemyEventStore(parts.name, parts.clock)
+        self.store = SqlAlchemyEventStore(parts.name, parts.clock, parts.codec)
+        self._uses_kafka = record_publisher is None
+        self._consume = consume and self._uses_kafka
         topics = parts.settings.topics
         self.broker = create_broker(
             parts.settings.kafka_bootstrap_servers, client_id=f"acikkapi-{parts.name}"
         )
-        self.record_publisher = KafkaRecordPublisher(
+        self.record_publisher: Any = record_publisher or KafkaRecordPublisher(
             parts.settings.kafka_bootstrap_servers, client_id=f"acikkapi-{parts.name}-relay"
         )
         self.relay = OutboxRelay(
@@ -96,45 +111,47 @@ class ServiceRuntime:
             store=self.store,
             projector=parts.projector,
             clock=parts.clock,
-            handlers=parts.handlers,
-            dead_letter_sink=DeadLetterPublisher(self.broker, topics.dead_letters_of(parts.name), parts.name),
+            translators=parts.translators,
+            dead_letter_sink=DeadLetterPublisher(self.broker, topics.dead_letters_of(parts.name), parts.name)
+            if self._uses_kafka
+            else None,
             after_commit=self._committed,
         )
-        self._commit_listeners: list[Callable[[], None]] = [self.relay.notify]
+        self.gateway = CommandGateway(
+            engine=self.engine,
+            store=self.store,
+            projector=parts.projector,
+            clock=parts.clock,
+            after_commit=self._committed,
+        )
+        self._commit_listeners: list[CommitListener] = [lambda _events: self.relay.notify()]
         self.subscriber: Any = None
-        if parts.handlers:
+        if parts.translators and self._consume:
             self.subscriber = subscribe(
                 self.broker,
                 self.processor,
-                list(parts.handlers),
+                list(parts.translators),
                 group_id=f"{parts.settings.topic_prefix}-{parts.name}",
                 max_records=parts.settings.consumer_max_records,
             )
         self._tasks: list[asyncio.Task[None]] = []
 
-    def add_commit_listener(self, listener: Callable[[], None]) -> None:
-        """Calls listener after every commit of new events (a wake-up hint, not a guarantee)."""
+    def add_commit_listener(self, listener: CommitListener) -> None:
+        """Calls listener with the events of every commit, after it (metrics, wake-ups; never undo)."""
         self._commit_listeners.append(listener)
 
-    def _committed(self) -> None:
+    def _committed(self, events: Sequence[EventEnvelope]) -> None:
         for listener in self._commit_listeners:
-            listener()
-
-    @contextlib.asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
-        """Opens a transaction for a command that does not come from Kafka (an HTTP request)."""
-        async with self.engine.begin() as connection:
-            work = UnitOfWork(connection, self.store, self.parts.projector, self.clock)
-            yield work
-            await work.flush()
-        self._committed()
+            try:
+                listener(events)
+            except Exception:  # a metric or a wake-up must never fail the write that committed
+                log.exception("commit_listener_failed", service=self.name)
 
     async def start(self) -> None:
-        """Migrates the log, creates read models, starts the relay, the consumer and background work."""
+        """Migrates the log, builds read models, starts the relay, the consumer and background work."""
         await migrate(self.engine)
-        async with self.engine.begin() as connection:
-            await connection.run_sync(self.parts.projector.create_tables)
-        if self.settings.create_topics:
+        await ensure_read_models(self.engine, self.store, self.parts.projector, self.clock)
+        if self.settings.create_topics and self._uses_kafka:
             topics = self.settings.topics
             await ensure_topics(
                 self.settings.kafka_bootstrap_servers,
@@ -143,8 +160,9 @@ class ServiceRuntime:
                 partitions=self.settings.topic_partitions,
                 replication_factor=self.settings.topic_replication_factor,
             )
-        await self.record_publisher.start()
-        await self.broker.start()
+        if self._uses_kafka:
+            await self.record_publisher.start()
+            await self.broker.start()
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         for task in self.parts.background:
             self._tasks.append(asyncio.create_task(task(), name=f"{self.name}-background"))
@@ -160,8 +178,9 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
-        with contextlib.suppress(Exception):
-            await self.record_publisher.stop()
+        if self._uses_kafka:
+            with contextlib.suppress(Exception):
+                await self.record_publisher.stop()
         await self.engine.dispose()
         log.info("service_stopped", service=self.name)
 
@@ -174,10 +193,11 @@ class ServiceRuntime:
             checks["database"] = True
         except Exception:
             checks["database"] = False
-        try:
-            checks["kafka"] = bool(await self.broker.ping(timeout=2.0))
-        except Exception:
-            checks["kafka"] = False
+        if self._uses_kafka:
+            try:
+                checks["kafka"] = bool(await self.broker.ping(timeout=2.0))
+            except Exception:
+                checks["kafka"] = False
         if self.subscriber is not None:
             consumer = getattr(self.subscriber, "consumer", None)
             checks["consumer_assigned"] = bool(consumer is not None and consumer.assignment())

@@ -1,36 +1,70 @@
-"""The composition root of intake: build_app(settings, clock=...) wires every part once."""
+"""The composition root of intake: build_runtime/build_app wire every part once."""
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from acikkapi_shared.clock import Clock
+from acikkapi_shared.eventstore.relay import RecordPublisher
 from acikkapi_shared.http import create_http_app
-from acikkapi_shared.messaging.processor import MessageHandler
+from acikkapi_shared.messaging.inbound import MessageTranslator
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
+from intake import metrics
+from intake.domain.numbers import TokenBytes
+from intake.entrypoints.consumers import PortalSubmissions, StageChanges
 from intake.entrypoints.http import status_router
-from intake.handlers import PortalSubmissionHandler, StageHandler
 from intake.projections import IntakeProjector
 
 
-def build_runtime(settings: ServiceSettings, *, clock: Clock | None = None) -> ServiceRuntime:
+class IntakeSettings(BaseSettings):
+    """intake's own settings (ACIKKAPI_INTAKE_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="ACIKKAPI_INTAKE_", extra="ignore")
+
+    # How old a portal submission's receipt moment may be when intake reads it (a re-send after an
+    # outage); older ones are rejected with SUBMITTED_AT_OUT_OF_RANGE.
+    max_receipt_age_days: int = 30
+
+
+def build_runtime(
+    settings: ServiceSettings,
+    *,
+    clock: Clock | None = None,
+    token_bytes: TokenBytes = secrets.token_bytes,
+    record_publisher: RecordPublisher | None = None,
+) -> ServiceRuntime:
     """Returns intake's runtime: portal submissions in, stage changes from router and sla-monitor."""
     topics = settings.topics
-    stages = StageHandler()
-    handlers: dict[str, MessageHandler] = {
-        topics.portal_submissions: PortalSubmissionHandler(),
+    stages = StageChanges()
+    translators: dict[str, MessageTranslator] = {
+        topics.portal_submissions: PortalSubmissions(
+            token_bytes, timedelta(days=IntakeSettings().max_receipt_age_days)
+        ),
         topics.events_of("router"): stages,
         topics.events_of("sla-monitor"): stages,
     }
-    return ServiceRuntime(
-        service_parts("intake", settings, clock=clock, projector=IntakeProjector(), handlers=handlers)
+    parts = service_parts(
+        "intake", settings, clock=clock, projector=IntakeProjector(), translators=translators
     )
+    runtime = ServiceRuntime(parts, record_publisher=record_publisher)
+    runtime.add_commit_listener(metrics.committed)
+    return runtime
 
 
-def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
+def build_app(
+    settings: ServiceSettings,
+    *,
+    clock: Clock | None = None,
+    token_bytes: TokenBytes = secrets.token_bytes,
+    record_publisher: RecordPublisher | None = None,
+) -> FastAPI:
     """Returns intake's HTTP app; its lifespan runs the whole service."""
-    runtime = build_runtime(settings, clock=clock)
+    runtime = build_runtime(settings, clock=clock, token_bytes=token_bytes, record_publisher=record_publisher)
     app = create_http_app(runtime, title="Açık Kapı intake")
     app.include_router(status_router(runtime))
     return app

@@ -12,7 +12,7 @@ from acikkapi_shared.events.intake import (
     ApplicationStageChanged,
     SubmissionRejected,
 )
-from acikkapi_shared.eventstore.projection import Insert, TableProjector, Update, Write, WriteRule
+from acikkapi_shared.eventstore.projection import Insert, TableProjector, Update, Write, WriteRule, on
 from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
 
 metadata = sa.MetaData()
@@ -45,9 +45,8 @@ submissions = sa.Table(
 )
 
 
-def registered(event: EventEnvelope) -> list[Write]:
+def registered(application: ApplicationRegistered, event: EventEnvelope) -> list[Write]:
     """Returns the new application (stage REGISTERED) and its submission's outcome."""
-    application = ApplicationRegistered.from_payload(event.payload)
     return [
         Insert(
             applications,
@@ -77,9 +76,8 @@ def registered(event: EventEnvelope) -> list[Write]:
     ]
 
 
-def stage_changed(event: EventEnvelope) -> list[Write]:
+def stage_changed(change: ApplicationStageChanged, event: EventEnvelope) -> list[Write]:
     """Returns the move of the application's stage, institution and deadline (None keeps a value)."""
-    change = ApplicationStageChanged.from_payload(event.payload)
     values = {
         "stage": change.stage,
         "institution": change.institution,
@@ -89,9 +87,8 @@ def stage_changed(event: EventEnvelope) -> list[Write]:
     return [Update(applications, "application_number", change.application_number, values)]
 
 
-def rejected(event: EventEnvelope) -> list[Write]:
+def rejected(rejection: SubmissionRejected, event: EventEnvelope) -> list[Write]:
     """Returns why a submission with an id was not registered."""
-    rejection = SubmissionRejected.from_payload(event.payload)
     if rejection.submission_id is None:
         return []
     return [
@@ -112,8 +109,10 @@ class IntakeProjector(TableProjector):
     """Intake's read models: applications' status, submissions' outcome."""
 
     metadata: ClassVar[sa.MetaData] = metadata
-    rules: ClassVar[dict[str, WriteRule]] = {
-        ApplicationRegistered.TYPE: registered,
-        ApplicationStageChanged.TYPE: stage_changed,
-        SubmissionRejected.TYPE: rejected,
-    }
+    rules: ClassVar[dict[str, WriteRule]] = dict(
+        [
+            on(ApplicationRegistered, registered),
+            on(ApplicationStageChanged, stage_changed),
+            on(SubmissionRejected, rejected),
+        ]
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,8 @@ from intake.domain.submission import (
     ValidSubmission,
     validate_submission,
 )
+
+NOW = datetime(2026, 5, 22, 11, 5, tzinfo=UTC)
 
 
 def portal_payload(**changes: Any) -> dict[str, Any]:
@@ -35,7 +37,7 @@ def portal_payload(**changes: Any) -> dict[str, Any]:
 
 def problems_of(raw: Any) -> dict[str, str]:
     with pytest.raises(SubmissionInvalid) as caught:
-        validate_submission(raw)
+        validate_submission(raw, now=NOW)
     return {p.field: p.code for p in caught.value.problems}
 
 
@@ -48,7 +50,7 @@ def test_a_good_submission_is_accepted_and_normalised() -> None:
         district="Kağızman",
         text="Sokak lambaları\r\n\r\n\r\nbir haftadır yanmıyor.  ",
     )
-    valid = validate_submission(raw)
+    valid = validate_submission(raw, now=NOW)
     assert valid == ValidSubmission(
         submission_id="0b6f3c3e-9a59-4d7c-8f7e-4a1c2d3e4f50",
         submitted_at=valid.submitted_at,
@@ -67,13 +69,13 @@ def test_a_good_submission_is_accepted_and_normalised() -> None:
 
 def test_the_submission_id_is_stored_in_canonical_uuid_form() -> None:
     raw = portal_payload(submission_id="0B6F3C3E9A594D7C8F7E4A1C2D3E4F50")
-    assert validate_submission(raw).submission_id == "0b6f3c3e-9a59-4d7c-8f7e-4a1c2d3e4f50"
+    assert validate_submission(raw, now=NOW).submission_id == "0b6f3c3e-9a59-4d7c-8f7e-4a1c2d3e4f50"
 
 
 def test_fields_added_by_later_versions_are_ignored() -> None:
     raw = portal_payload(attachments=[{"name": "foto.jpg"}], contract_version=2)
     raw["applicant"]["email"] = "ayse@example.org"
-    assert validate_submission(raw).applicant_name == "Ayşe Yılmaz"
+    assert validate_submission(raw, now=NOW).applicant_name == "Ayşe Yılmaz"
 
 
 @pytest.mark.parametrize("tckn", [None, "", "   "])
@@ -83,18 +85,18 @@ def test_the_tckn_is_optional(tckn: str | None) -> None:
         del raw["applicant"]["tckn"]
     else:
         raw["applicant"]["tckn"] = tckn
-    assert validate_submission(raw).tckn is None
+    assert validate_submission(raw, now=NOW).tckn is None
 
 
 def test_numbers_sent_as_json_numbers_are_read_as_text() -> None:
     raw = portal_payload(applicant={"name": "Ali Veli", "phone": 5321234567, "tckn": 10000000146})
-    valid = validate_submission(raw)
+    valid = validate_submission(raw, now=NOW)
     assert (valid.phone_e164, valid.tckn) == ("+905321234567", "10000000146")
 
 
 @pytest.mark.parametrize("stamp", ["2026-05-22T11:00:00Z", "2026-05-22T14:00:00.123+03:00"])
 def test_submitted_at_with_an_offset_is_accepted(stamp: str) -> None:
-    assert validate_submission(portal_payload(submitted_at=stamp)).submitted_at.tzinfo is not None
+    assert validate_submission(portal_payload(submitted_at=stamp), now=NOW).submitted_at.tzinfo is not None
 
 
 @pytest.mark.parametrize(
@@ -109,6 +111,20 @@ def test_submitted_at_must_carry_an_offset(stamp: str, code: str) -> None:
     assert problems_of(portal_payload(submitted_at=stamp)) == {"submitted_at": code}
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "1999-06-01T00:00:00+03:00",  # before the numbering's first year
+        "9999-12-31T23:00:00-05:00",  # past datetime's range in UTC
+        "0001-01-01T00:30:00+14:00",  # before it
+        "2026-04-01T14:00:00+03:00",  # older than a re-send after an outage could be
+        "2026-05-22T11:30:00Z",  # in the future beyond a clock skew
+    ],
+)
+def test_a_receipt_moment_that_cannot_be_numbered_or_clocked_is_refused(stamp: str) -> None:
+    assert problems_of(portal_payload(submitted_at=stamp)) == {"submitted_at": "SUBMITTED_AT_OUT_OF_RANGE"}
+
+
 def test_every_problem_is_reported_at_once_in_form_order() -> None:
     raw = portal_payload(
         submission_id="not-a-uuid",
@@ -120,7 +136,7 @@ def test_every_problem_is_reported_at_once_in_form_order() -> None:
         text="kısa",
     )
     with pytest.raises(SubmissionInvalid) as caught:
-        validate_submission(raw)
+        validate_submission(raw, now=NOW)
     assert [(p.field, p.code) for p in caught.value.problems] == [
         ("submission_id", "SUBMISSION_ID_INVALID"),
         ("channel", "CHANNEL_UNKNOWN"),
@@ -166,7 +182,7 @@ def test_an_empty_object_lists_every_required_field() -> None:
 
 def test_blank_required_text_is_missing_with_a_turkish_message() -> None:
     with pytest.raises(SubmissionInvalid) as caught:
-        validate_submission(portal_payload(text="  \n "))
+        validate_submission(portal_payload(text="  \n "), now=NOW)
     (only,) = caught.value.problems
     assert (only.field, only.code) == ("text", "FIELD_MISSING")
     assert only.message_tr == "Başvuru metni alanı boş bırakılamaz."
@@ -206,7 +222,7 @@ def test_any_json_object_is_accepted_or_refused_with_coded_problems(raw: dict[st
     merged = copy.deepcopy(portal_payload())
     merged.update(raw)
     try:
-        validate_submission(merged)
+        validate_submission(merged, now=NOW)
     except SubmissionInvalid as invalid:
         assert invalid.problems
         assert all(p.code.isupper() and p.field and p.message_tr for p in invalid.problems)

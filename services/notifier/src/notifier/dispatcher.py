@@ -12,13 +12,14 @@ import hashlib
 from typing import Any
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed
-from acikkapi_shared.eventstore.errors import ConcurrencyConflict
-from acikkapi_shared.observability import metrics
-from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.clock import Clock
+from acikkapi_shared.commands import CommandContext
+from acikkapi_shared.gateway import CommandGateway, GatewayCommand
 from notifier.adapters.sms import SmsAccepted as ProviderAcceptance
 from notifier.adapters.sms import SmsMessage, SmsProvider, SmsRejected
+from notifier.domain.delivery import RecordSmsAttempt, deliveries, delivery_stream
 from notifier.projections import due_messages
 
 log = structlog.get_logger(__name__)
@@ -29,15 +30,19 @@ class SmsDispatcher:
 
     def __init__(
         self,
-        runtime: ServiceRuntime,
-        provider: SmsProvider,
         *,
+        engine: AsyncEngine,
+        gateway: CommandGateway,
+        clock: Clock,
+        provider: SmsProvider,
         batch_size: int = 200,
         job_size: int = 50,
         concurrency: int = 8,
         idle_poll: float = 0.5,
     ) -> None:
-        self._runtime = runtime
+        self._engine = engine
+        self._gateway = gateway
+        self._clock = clock
         self._provider = provider
         self._batch_size = batch_size
         self._job_size = job_size
@@ -45,7 +50,7 @@ class SmsDispatcher:
         self._idle_poll = idle_poll
         self._wakeup = asyncio.Event()
 
-    def notify(self) -> None:
+    def notify(self, _events: object = None) -> None:
         """Tells the dispatcher new intents may be committed."""
         self._wakeup.set()
 
@@ -67,23 +72,17 @@ class SmsDispatcher:
 
     async def dispatch_due(self) -> int:
         """Sends one batch of due SMS and records the outcomes; returns how many were sent."""
-        async with self._runtime.engine.connect() as connection:
-            rows = await due_messages(connection, self._runtime.clock.now(), self._batch_size)
+        async with self._engine.connect() as connection:
+            rows = await due_messages(connection, self._clock.now(), self._batch_size)
             await connection.rollback()
         if not rows:
             return 0
         jobs = [rows[start : start + self._job_size] for start in range(0, len(rows), self._job_size)]
         outcomes = [outcome for job in await asyncio.gather(*map(self._send_job, jobs)) for outcome in job]
-        try:
-            await self._record(rows, outcomes)
-        except ConcurrencyConflict:
-            # Another dispatcher recorded some of these attempts first: keep the others' outcomes.
-            for row, outcome in zip(rows, outcomes, strict=True):
-                with contextlib.suppress(ConcurrencyConflict):
-                    await self._record([row], [outcome])
+        await self._record(rows, outcomes)
         return len(rows)
 
-    async def _send_job(self, rows: list[Any]) -> list[SmsAccepted | SmsFailed]:
+    async def _send_job(self, rows: list[Any]) -> list[RecordSmsAttempt]:
         """Sends rows as one provider job; a job refused for good is retried message by message."""
         if len(rows) == 1:
             return [await self._send_one(rows[0])]
@@ -99,46 +98,51 @@ class SmsDispatcher:
                 accepted = None
         if accepted is None:
             return [await self._send_one(row) for row in rows]
-        metrics.SMS_SENT.labels("accepted").inc(len(rows))
         return [_accepted(row, acceptance) for row, acceptance in zip(rows, accepted, strict=True)]
 
-    async def _send_one(self, row: Any) -> SmsAccepted | SmsFailed:
+    async def _send_one(self, row: Any) -> RecordSmsAttempt:
         async with self._limit:
             try:
                 acceptance = await self._provider.send(_message(row))
             except SmsRejected as rejected:
                 return _failed(row, rejected)
-        metrics.SMS_SENT.labels("accepted").inc()
         return _accepted(row, acceptance)
 
-    async def _record(self, rows: list[Any], outcomes: list[SmsAccepted | SmsFailed]) -> None:
-        # Each SMS's attempts form a stream of their own, "sms:<intent event id>", whose version is the
-        # number of attempts recorded, so no read is needed to append the next outcome.
-        async with self._runtime.unit_of_work() as work:
-            now = work.clock.now()
-            for row, outcome in zip(rows, outcomes, strict=True):
-                cause = row.request_event_id
-                event = outcome.as_event(
-                    correlation_id=row.application_number, causation_id=cause, occurred_at=now
-                )
-                await work.append(f"sms:{cause}", int(row.attempts), [event])
+    async def _record(self, rows: list[Any], outcomes: list[RecordSmsAttempt]) -> None:
+        # Each SMS's attempts form a stream of their own, "sms:<intent event id>"; the attempt's key
+        # makes a second dispatcher's record of the same attempt a replay, not a second event.
+        now = self._clock.now()
+        requests = [
+            GatewayCommand(
+                deliveries,
+                delivery_stream(row.request_event_id),
+                outcome,
+                CommandContext(
+                    occurred_at=now,
+                    actor="timer:sms-dispatcher",
+                    correlation_id=row.application_number,
+                    causation_id=row.request_event_id,
+                    idempotency_key=f"sms-attempt:{row.request_event_id}:{int(row.attempts) + 1}",
+                ),
+            )
+            for row, outcome in zip(rows, outcomes, strict=True)
+        ]
+        await self._gateway.handle_all(requests, channel="timer")
 
 
 def _message(row: Any) -> SmsMessage:
     return SmsMessage(idempotency_key=row.request_event_id, phone_e164=row.phone, text=row.text)
 
 
-def _accepted(row: Any, acceptance: ProviderAcceptance) -> SmsAccepted:
-    return SmsAccepted(
+def _accepted(row: Any, acceptance: ProviderAcceptance) -> RecordSmsAttempt:
+    return RecordSmsAttempt(
         application_number=row.application_number,
         request_event_id=row.request_event_id,
         provider_message_id=acceptance.provider_message_id,
-        attempt=int(row.attempts) + 1,
     )
 
 
-def _failed(row: Any, rejected: SmsRejected) -> SmsFailed:
-    metrics.SMS_SENT.labels("failed").inc()
+def _failed(row: Any, rejected: SmsRejected) -> RecordSmsAttempt:
     attempt = int(row.attempts) + 1
     log.warning(
         "sms_rejected",
@@ -147,11 +151,10 @@ def _failed(row: Any, rejected: SmsRejected) -> SmsFailed:
         retryable=rejected.retryable,
         attempt=attempt,
     )
-    return SmsFailed(
+    return RecordSmsAttempt(
         application_number=row.application_number,
         request_event_id=row.request_event_id,
         code=rejected.code,
         reason=rejected.reason,
         retryable=rejected.retryable,
-        attempt=attempt,
     )

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed, SmsRequested
-from acikkapi_shared.eventstore.projection import Insert, TableProjector, Update, Write, WriteRule
+from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed
+from acikkapi_shared.eventstore.projection import Insert, TableProjector, Update, Write, WriteRule, on
 from acikkapi_shared.eventstore.schema import UtcDateTime
+from notifier.domain.events import SmsRequested
 
 MAX_ATTEMPTS = 8
 metadata = sa.MetaData()
@@ -49,9 +50,8 @@ def _outcome(request_event_id: str, **values: Any) -> Update:
     return Update(sms_outbox, "request_event_id", request_event_id, {**columns, **values})
 
 
-def requested(event: EventEnvelope) -> list[Write]:
+def requested(intent: SmsRequested, event: EventEnvelope) -> list[Write]:
     """Returns the new outbox row of an SMS intent, due now."""
-    intent = SmsRequested.from_payload(event.payload)
     return [
         Insert(
             sms_outbox,
@@ -70,9 +70,8 @@ def requested(event: EventEnvelope) -> list[Write]:
     ]
 
 
-def accepted(event: EventEnvelope) -> list[Write]:
+def accepted(outcome: SmsAccepted, event: EventEnvelope) -> list[Write]:
     """Returns the SMS marked accepted by the provider."""
-    outcome = SmsAccepted.from_payload(event.payload)
     return [
         _outcome(
             outcome.request_event_id,
@@ -83,9 +82,8 @@ def accepted(event: EventEnvelope) -> list[Write]:
     ]
 
 
-def failed(event: EventEnvelope) -> list[Write]:
+def failed(outcome: SmsFailed, event: EventEnvelope) -> list[Write]:
     """Returns the next attempt's schedule, or FAILED when the failure is final or attempts are used up."""
-    outcome = SmsFailed.from_payload(event.payload)
     gives_up = not outcome.retryable or outcome.attempt >= MAX_ATTEMPTS
     return [
         _outcome(
@@ -102,11 +100,9 @@ class NotifierProjector(TableProjector):
     """The SMS outbox the dispatcher works from."""
 
     metadata: ClassVar[sa.MetaData] = metadata
-    rules: ClassVar[dict[str, WriteRule]] = {
-        SmsRequested.TYPE: requested,
-        SmsAccepted.TYPE: accepted,
-        SmsFailed.TYPE: failed,
-    }
+    rules: ClassVar[dict[str, WriteRule]] = dict(
+        [on(SmsRequested, requested), on(SmsAccepted, accepted), on(SmsFailed, failed)]
+    )
 
 
 async def due_messages(

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.router import CaseRouted
-from acikkapi_shared.eventstore.projection import Insert, TableProjector, Write, WriteRule
+from acikkapi_shared.eventstore.projection import Insert, TableProjector, Write, WriteRule, on
 from acikkapi_shared.eventstore.schema import UtcDateTime
 
 metadata = sa.MetaData()
@@ -24,9 +24,8 @@ cases = sa.Table(
 )
 
 
-def routed(event: EventEnvelope) -> list[Write]:
+def routed(decision: CaseRouted, event: EventEnvelope) -> list[Write]:
     """Returns the row of a routing decision."""
-    decision = CaseRouted.from_payload(event.payload)
     return [
         Insert(
             cases,
@@ -45,4 +44,4 @@ class RouterProjector(TableProjector):
     """The router's read model."""
 
     metadata: ClassVar[sa.MetaData] = metadata
-    rules: ClassVar[dict[str, WriteRule]] = {CaseRouted.TYPE: routed}
+    rules: ClassVar[dict[str, WriteRule]] = dict([on(CaseRouted, routed)])

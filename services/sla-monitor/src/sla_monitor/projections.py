@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.sla_monitor import DeadlineSet
-from acikkapi_shared.eventstore.projection import Insert, TableProjector, Write, WriteRule
+from acikkapi_shared.eventstore.projection import Insert, TableProjector, Write, WriteRule, on
 from acikkapi_shared.eventstore.schema import UtcDateTime
 
 metadata = sa.MetaData()
@@ -24,9 +24,8 @@ clocks = sa.Table(
 )
 
 
-def deadline_set(event: EventEnvelope) -> list[Write]:
+def deadline_set(deadline: DeadlineSet, _event: EventEnvelope) -> list[Write]:
     """Returns the row of a case's clock."""
-    deadline = DeadlineSet.from_payload(event.payload)
     return [
         Insert(
             clocks,
@@ -45,4 +44,4 @@ class SlaProjector(TableProjector):
     """The sla-monitor's read model."""
 
     metadata: ClassVar[sa.MetaData] = metadata
-    rules: ClassVar[dict[str, WriteRule]] = {DeadlineSet.TYPE: deadline_set}
+    rules: ClassVar[dict[str, WriteRule]] = dict([on(DeadlineSet, deadline_set)])

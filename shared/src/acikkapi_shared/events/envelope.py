@@ -25,6 +25,8 @@ class NewEvent(BaseModel):
     correlation_id: str
     causation_id: str | None = None
     occurred_at: AwareDatetime
+    # Who and what asked for it: actor, idempotency key, request id (see commands.CommandContext).
+    metadata: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("occurred_at")
     @classmethod
@@ -49,6 +51,7 @@ class EventEnvelope(BaseModel):
     correlation_id: str
     causation_id: str | None
     payload: dict[str, Any]
+    metadata: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("occurred_at", "recorded_at")
     @classmethod

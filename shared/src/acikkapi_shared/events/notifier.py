@@ -1,21 +1,8 @@
-"""Public events of the notifier service."""
+"""Public events of the notifier service (the SMS intent itself, with phone and text, is private)."""
 
 from __future__ import annotations
 
 from acikkapi_shared.events.base import EventPayload
-
-
-class SmsRequested(EventPayload):
-    """The intent to send an SMS, recorded before the provider is called (its event id is the key)."""
-
-    TYPE = "SmsRequested"
-
-    application_number: str
-    template: str
-    phone: str
-    text: str
-    encoding: str
-    segments: int
 
 
 class SmsAccepted(EventPayload):

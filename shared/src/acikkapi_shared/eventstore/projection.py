@@ -1,15 +1,32 @@
-"""Read models as pure functions of events: each event yields row writes, executed in batches."""
+"""Read models as pure functions of events: each event yields row writes, executed in batches.
+
+Writes of a batch are executed in as few statements as order allows: a write waits only for earlier
+writes of the same row (or, for a write not keyed by the table's primary key, for every earlier write
+of its table); writes that are free at the same time and share a shape run as one executemany.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.schema import CreateTable
 
+from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.events.envelope import EventEnvelope
+
+
+class _SetNull:
+    def __repr__(self) -> str:
+        return "SET_NULL"
+
+
+SET_NULL: Final = _SetNull()
+"""An Update value that clears the column (None keeps the column as it is)."""
 
 
 @dataclass(frozen=True)
@@ -22,7 +39,7 @@ class Insert:
 
 @dataclass(frozen=True)
 class Update:
-    """Update the row whose column `key` equals `key_value`; a None value keeps the column as it is."""
+    """Update the rows whose column `key` equals `key_value`; None keeps a column, SET_NULL clears it."""
 
     table: sa.Table
     key: str
@@ -30,25 +47,58 @@ class Update:
     values: dict[str, Any] = field(default_factory=dict)
 
 
-Write = Insert | Update
+@dataclass(frozen=True)
+class Delete:
+    """Delete the rows whose column `key` equals `key_value`."""
+
+    table: sa.Table
+    key: str
+    key_value: Any
+
+
+Write = Insert | Update | Delete
 WriteRule = Callable[[EventEnvelope], Iterable[Write]]
+Event = TypeVar("Event", bound=EventPayload)
+
+
+def on(kind: type[Event], write: Callable[[Event, EventEnvelope], Iterable[Write]]) -> tuple[str, WriteRule]:
+    """Returns a rule entry: events of this kind, decoded (and upcast), give these writes."""
+
+    def rule(event: EventEnvelope) -> Iterable[Write]:
+        return write(kind.from_payload(event.payload, event.schema_version), event)
+
+    return kind.TYPE, rule
 
 
 class TableProjector:
     """Base of a service's read models: `rules` map an event type to the row writes it causes.
 
-    Writes of the same shape run as one executemany, so a batch of events costs a few statements, not
-    one per event: per table, first its inserts, then its updates, each in event order. So that order
-    holds, a projector gives all its updates of one table the same columns (None keeps a value).
-    The tables in `metadata` are disposable: replay rebuilds them.
+    The tables in `metadata` are disposable: replay rebuilds them, and so does the service's start
+    when `version` (the projector's own VERSION plus its tables' schema) differs from the one built.
     """
 
     metadata: ClassVar[sa.MetaData]
     rules: ClassVar[dict[str, WriteRule]]
+    VERSION: ClassVar[str] = "1"
+
+    @property
+    def name(self) -> str:
+        """Returns the name its version is recorded under."""
+        return type(self).__name__
+
+    @property
+    def version(self) -> str:
+        """Returns VERSION and a digest of the tables' schema: either changing means a rebuild."""
+        ddl = "\n".join(str(CreateTable(table)) for table in self.metadata.sorted_tables)
+        return f"{self.VERSION}-{hashlib.sha256(ddl.encode()).hexdigest()[:12]}"
 
     def create_tables(self, connection: sa.Connection) -> None:
         """Creates the read-model tables if missing."""
         self.metadata.create_all(connection)
+
+    def drop_tables(self, connection: sa.Connection) -> None:
+        """Drops the read-model tables (before they are rebuilt in a new shape)."""
+        self.metadata.drop_all(connection)
 
     async def reset(self, connection: AsyncConnection) -> None:
         """Empties the read models before a replay."""
@@ -60,37 +110,78 @@ class TableProjector:
         return [write for event in events if (rule := self.rules.get(event.type)) for write in rule(event)]
 
     async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None:
-        """Executes the events' writes, grouped by table, kind and shape."""
-        groups: dict[tuple[Any, ...], list[Write]] = {}
-        for write in self.writes(events):
-            groups.setdefault(_shape(write), []).append(write)
-        tables = list(dict.fromkeys(shape[0] for shape in groups))
-        for table in tables:
-            for kind in (Insert, Update):
-                for shape, group in groups.items():
-                    if shape[0] == table and shape[1] is kind:
-                        await _execute(connection, group)
+        """Executes the events' writes in order, batched where order allows."""
+        for statement_group in schedule(self.writes(events)):
+            await _execute(connection, statement_group)
+
+
+def _row(write: Write) -> tuple[str, Any] | None:
+    """Returns the primary-key value a write touches, or None if it is not keyed by the primary key."""
+    primary = [column.name for column in write.table.primary_key]
+    if isinstance(write, Insert):
+        if all(name in write.values for name in primary):
+            return write.table.name, tuple(write.values[name] for name in primary)
+        return None
+    if primary == [write.key]:
+        return write.table.name, (write.key_value,)
+    return None
 
 
 def _shape(write: Write) -> tuple[Any, ...]:
-    return (write.table.name, type(write), getattr(write, "key", None), tuple(sorted(write.values)))
+    if isinstance(write, Update):
+        nulls = tuple(sorted(n for n, v in write.values.items() if v is SET_NULL))
+        return (write.table.name, Update, write.key, tuple(sorted(write.values)), nulls)
+    if isinstance(write, Delete):
+        return (write.table.name, Delete, write.key)
+    return (write.table.name, Insert, tuple(sorted(write.values)))
+
+
+def schedule(writes: Sequence[Write]) -> list[list[Write]]:
+    """Returns the writes as groups to execute in order, each group one statement's rows."""
+    row_layer: dict[tuple[str, Any], int] = {}
+    table_layer: dict[str, int] = {}  # the layer after which every write of the table is done
+    barrier: dict[str, int] = {}  # writes of a table must come after this layer (an unkeyed write)
+    layers: list[dict[tuple[Any, ...], list[Write]]] = []
+    for write in writes:
+        table = write.table.name
+        row = _row(write)
+        if row is None:
+            layer = table_layer.get(table, -1) + 1
+            barrier[table] = layer
+        else:
+            layer = max(row_layer.get(row, -1), barrier.get(table, -1)) + 1
+            row_layer[row] = layer
+        table_layer[table] = max(table_layer.get(table, -1), layer)
+        while len(layers) <= layer:
+            layers.append({})
+        layers[layer].setdefault(_shape(write), []).append(write)
+    return [group for layer in layers for group in layer.values()]
 
 
 async def _execute(connection: AsyncConnection, group: list[Write]) -> None:
     first = group[0]
     if isinstance(first, Insert):
-        await connection.execute(sa.insert(first.table), [write.values for write in group])
+        await connection.execute(sa.insert(first.table), [w.values for w in group if isinstance(w, Insert)])
+        return
+    key_column = first.table.c[first.key]
+    if isinstance(first, Delete):
+        statement: Any = sa.delete(first.table).where(key_column == sa.bindparam("_key"))
+        await connection.execute(statement, [{"_key": w.key_value} for w in group if isinstance(w, Delete)])
         return
     assert isinstance(first, Update)
-    key_column = first.table.c[first.key]
-    columns = [(name, first.table.c[name]) for name in first.values]
-    statement = (
-        sa.update(first.table)
-        .where(key_column == sa.bindparam("_key"))
-        .values({name: sa.func.coalesce(sa.bindparam(f"new_{name}"), column) for name, column in columns})
-    )
+    assignments: dict[str, Any] = {}
+    for name, value in first.values.items():
+        column = first.table.c[name]
+        # None keeps what the row has; SET_NULL and real values are written as they are.
+        assignments[name] = (
+            None if value is SET_NULL else sa.func.coalesce(sa.bindparam(f"new_{name}"), column)
+        )
+    statement = sa.update(first.table).where(key_column == sa.bindparam("_key")).values(assignments)
     rows = [
-        {**{f"new_{name}": value for name, value in write.values.items()}, "_key": write.key_value}
+        {
+            **{f"new_{name}": value for name, value in write.values.items() if value is not SET_NULL},
+            "_key": write.key_value,
+        }
         for write in group
         if isinstance(write, Update)
     ]

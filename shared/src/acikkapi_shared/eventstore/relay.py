@@ -91,6 +91,7 @@ class OutboxRelay:
                 raise
             except Exception:
                 log.exception("relay_publish_failed", topic=self._topic, retry_in=backoff)
+                await self._measure_lag_while_failing()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
@@ -102,7 +103,8 @@ class OutboxRelay:
         async with self._engine.connect() as connection:
             if self._position is None:
                 self._position = await self._load_position(connection)
-            batch = await self._store.read_after(connection, self._position, self._batch_size)
+            # The stored form leaves the service: personal fields stay as the codec stored them.
+            batch = await self._store.read_after(connection, self._position, self._batch_size, stored=True)
             await connection.rollback()
         if not batch:
             await self._save_position_if_due(force=True)
@@ -130,6 +132,16 @@ class OutboxRelay:
             async with self._engine.connect() as connection:
                 lag = await self._store.head_position(connection) - (self._position or 0)
                 await connection.rollback()
+        metrics.RELAY_LAG.labels(self._store.service).set(lag)
+
+    async def _measure_lag_while_failing(self) -> None:
+        # While Kafka is unreachable the gauge must grow with the log, not freeze at its last value.
+        try:
+            async with self._engine.connect() as connection:
+                lag = await self._store.head_position(connection) - (self._position or 0)
+                await connection.rollback()
+        except Exception:
+            return
         metrics.RELAY_LAG.labels(self._store.service).set(lag)
 
     async def _save_position_if_due(self, *, force: bool) -> None:

@@ -1,4 +1,4 @@
-"""Tables of a service's event log: the events, the relay's published position, consumer tracking."""
+"""Tables of a service's event log: events, the relay's position, tracking, read-model versions."""
 
 from __future__ import annotations
 
@@ -54,6 +54,11 @@ events = sa.Table(
     sa.Column("correlation_id", sa.String(200), nullable=False),
     sa.Column("causation_id", sa.String(200), nullable=True),
     sa.Column("payload", JsonDocument, nullable=False),
+    # actor, idempotency key, request id (migration 0002)
+    sa.Column("metadata", JsonDocument, nullable=True),
+    # Reserved for a per-stream hash chain over the stored form (tamper evidence); not written yet.
+    sa.Column("prev_hash", sa.String(64), nullable=True),
+    sa.Column("hash", sa.String(64), nullable=True),
     sa.UniqueConstraint("stream_id", "stream_version", name="uq_events_stream_version"),
 )
 sa.Index("ix_events_correlation", events.c.correlation_id)
@@ -73,4 +78,15 @@ tracking = sa.Table(
     sa.Column("message_key", sa.String(300), primary_key=True),
     sa.Column("source", sa.String(300), nullable=False),
     sa.Column("processed_at", UtcDateTime, nullable=False),
+    # What a command gateway answered (event ids or the rejection), so a retry gets the same answer.
+    sa.Column("outcome", JsonDocument, nullable=True),
+)
+
+read_model_versions = sa.Table(
+    "read_model_versions",
+    metadata,
+    # The version of each projector whose tables are built; a different one rebuilds them.
+    sa.Column("projector", sa.String(100), primary_key=True),
+    sa.Column("version", sa.String(100), nullable=False),
+    sa.Column("rebuilt_at", UtcDateTime, nullable=False),
 )

@@ -1,8 +1,8 @@
-"""The event store: optimistic appends to per-case streams, reads by stream, position and correlation."""
+"""The event store: optimistic appends to streams, reads by stream, position and correlation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
+from acikkapi_shared.eventstore.codec import IdentityCodec, PayloadCodec
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.schema import events
 
@@ -25,17 +26,23 @@ class PendingEvent:
     event: NewEvent
 
 
-# (event type, stored schema version) -> function returning the payload one version later.
-Upcasters = Mapping[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]]
-
-
 class SqlAlchemyEventStore:
-    """A service's append-only event log on SQLAlchemy (SQLite or PostgreSQL)."""
+    """A service's append-only event log on SQLAlchemy (SQLite or PostgreSQL).
 
-    def __init__(self, service: str, clock: Clock, upcasters: Upcasters | None = None) -> None:
+    Reads return the decoded form of payloads (see codec.py); `stored=True` returns the stored form,
+    which is what leaves the service (the relay) and what verification would read.
+    """
+
+    def __init__(self, service: str, clock: Clock, codec: PayloadCodec | None = None) -> None:
         self.service = service
         self._clock = clock
-        self._upcasters = dict(upcasters or {})
+        self._codec = codec or IdentityCodec()
+
+    async def lock_appends(self, connection: AsyncConnection) -> None:
+        """Takes the log's append lock until the transaction ends (SQLite: BEGIN IMMEDIATE has it)."""
+        if connection.dialect.name == "postgresql":
+            # Serialise appends so positions commit in order and a tailing reader never skips one.
+            await connection.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE")
 
     async def append(
         self,
@@ -61,9 +68,7 @@ class SqlAlchemyEventStore:
         """Writes versioned events in one statement; a version already taken raises ConcurrencyConflict."""
         if not pending:
             return []
-        if connection.dialect.name == "postgresql":
-            # Serialise appends so positions commit in order and a tailing reader never skips one.
-            await connection.exec_driver_sql("LOCK TABLE events IN EXCLUSIVE MODE")
+        await self.lock_appends(connection)
         recorded_at = self._clock.now()
         rows = [
             {
@@ -76,7 +81,8 @@ class SqlAlchemyEventStore:
                 "recorded_at": recorded_at,
                 "correlation_id": item.event.correlation_id,
                 "causation_id": item.event.causation_id,
-                "payload": item.event.payload,
+                "payload": self._codec.encode(item.event.type, item.event.payload),
+                "metadata": item.event.metadata or None,
             }
             for item in pending
         ]
@@ -92,10 +98,9 @@ class SqlAlchemyEventStore:
             sa.select(events.c.event_id, events.c.position).where(events.c.event_id.in_(ids))
         )
         by_id = {row.event_id: row.position for row in found}
-        positions = [by_id[event_id] for event_id in ids]
         return [
-            self._envelope({**row, "position": position})
-            for row, position in zip(rows, positions, strict=True)
+            self._envelope({**row, "payload": item.event.payload, "position": by_id[row["event_id"]]})
+            for row, item in zip(rows, pending, strict=True)
         ]
 
     async def stream_version(self, connection: AsyncConnection, stream_id: str) -> int:
@@ -107,7 +112,7 @@ class SqlAlchemyEventStore:
     async def load_stream(self, connection: AsyncConnection, stream_id: str) -> list[EventEnvelope]:
         """Returns the stream's events in version order."""
         query = sa.select(events).where(events.c.stream_id == stream_id).order_by(events.c.stream_version)
-        return [self._envelope(row._mapping) for row in await connection.execute(query)]
+        return [self._decoded(row._mapping) for row in await connection.execute(query)]
 
     async def load_streams(
         self, connection: AsyncConnection, stream_ids: Sequence[str]
@@ -118,12 +123,22 @@ class SqlAlchemyEventStore:
             .where(events.c.stream_id.in_(list(stream_ids)))
             .order_by(events.c.stream_id, events.c.stream_version)
         )
-        return [self._envelope(row._mapping) for row in await connection.execute(query)]
+        return [self._decoded(row._mapping) for row in await connection.execute(query)]
 
-    async def read_after(self, connection: AsyncConnection, position: int, limit: int) -> list[EventEnvelope]:
+    async def read_after(
+        self, connection: AsyncConnection, position: int, limit: int, *, stored: bool = False
+    ) -> list[EventEnvelope]:
         """Returns up to limit events with a global position greater than position, in order."""
         query = sa.select(events).where(events.c.position > position).order_by(events.c.position).limit(limit)
-        return [self._envelope(row._mapping) for row in await connection.execute(query)]
+        rows = await connection.execute(query)
+        if stored:
+            return [self._envelope(row._mapping) for row in rows]
+        return [self._decoded(row._mapping) for row in rows]
+
+    async def read_events(self, connection: AsyncConnection, event_ids: Sequence[str]) -> list[EventEnvelope]:
+        """Returns the events with these ids, in log order."""
+        query = sa.select(events).where(events.c.event_id.in_(list(event_ids))).order_by(events.c.position)
+        return [self._decoded(row._mapping) for row in await connection.execute(query)]
 
     async def read_correlated(
         self, connection: AsyncConnection, correlation_ids: Sequence[str]
@@ -134,19 +149,17 @@ class SqlAlchemyEventStore:
             .where(events.c.correlation_id.in_(list(correlation_ids)))
             .order_by(events.c.position)
         )
-        return [self._envelope(row._mapping) for row in await connection.execute(query)]
+        return [self._decoded(row._mapping) for row in await connection.execute(query)]
 
     async def head_position(self, connection: AsyncConnection) -> int:
         """Returns the position of the last recorded event (0 for an empty log)."""
         position = (await connection.execute(sa.select(sa.func.max(events.c.position)))).scalar()
         return int(position or 0)
 
+    def _decoded(self, row: Mapping[Any, Any]) -> EventEnvelope:
+        return self._envelope({**row, "payload": self._codec.decode(row["type"], dict(row["payload"]))})
+
     def _envelope(self, row: Mapping[Any, Any]) -> EventEnvelope:
-        payload = dict(row["payload"])
-        version = int(row["schema_version"])
-        while (upcast := self._upcasters.get((row["type"], version))) is not None:
-            payload = upcast(payload)
-            version += 1
         return EventEnvelope(
             event_id=row["event_id"],
             service=self.service,
@@ -154,10 +167,11 @@ class SqlAlchemyEventStore:
             stream_version=row["stream_version"],
             position=row["position"],
             type=row["type"],
-            schema_version=version,
+            schema_version=row["schema_version"],
             occurred_at=row["occurred_at"],
             recorded_at=row["recorded_at"],
             correlation_id=row["correlation_id"],
             causation_id=row["causation_id"],
-            payload=payload,
+            payload=dict(row["payload"]),
+            metadata=dict(row["metadata"] or {}),
         )

@@ -1,13 +1,16 @@
-"""Consumer tracking: which upstream messages' effects are already committed (exactly-once effect)."""
+"""Tracking: which messages' or requests' effects are already committed (exactly-once effect)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.schema import tracking
 
 
@@ -24,13 +27,36 @@ async def already_processed(
 
 
 async def record_processed(
-    connection: AsyncConnection, consumer: str, processed: Sequence[tuple[str, str]], at: datetime
+    connection: AsyncConnection,
+    consumer: str,
+    processed: Sequence[tuple[str, str]],
+    at: datetime,
+    outcome: dict[str, Any] | None = None,
 ) -> None:
-    """Records, in the caller's transaction, (message key, source) pairs whose effects commit with it."""
+    """Records, in the caller's transaction, (message key, source) pairs whose effects commit with it.
+
+    Another writer that recorded one of the keys first (a second instance, a rebalance) makes this a
+    ConcurrencyConflict: the retry finds the key done.
+    """
     if not processed:
         return
     rows = [
-        {"consumer": consumer, "message_key": key, "source": source, "processed_at": at}
+        {"consumer": consumer, "message_key": key, "source": source, "processed_at": at, "outcome": outcome}
         for key, source in processed
     ]
-    await connection.execute(sa.insert(tracking), rows)
+    try:
+        await connection.execute(sa.insert(tracking), rows)
+    except IntegrityError as error:
+        raise ConcurrencyConflict(f"tracking:{consumer}", 0) from error
+
+
+async def recorded_outcome(connection: AsyncConnection, consumer: str, key: str) -> dict[str, Any] | None:
+    """Returns what was answered for a key already processed (None if it was not)."""
+    query = sa.select(tracking.c.outcome).where(
+        tracking.c.consumer == consumer, tracking.c.message_key == key
+    )
+    row = (await connection.execute(query)).first()
+    if row is None:
+        return None
+    outcome: dict[str, Any] = row.outcome or {}
+    return outcome

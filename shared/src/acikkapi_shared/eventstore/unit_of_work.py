@@ -1,23 +1,26 @@
-"""One database transaction in which a service reads streams, appends events and updates projections.
+"""One database transaction in which a service folds streams, appends events and updates projections.
 
 Appends are buffered and written together by flush(): one INSERT for all the batch's events and one
-statement per kind of read-model write, instead of several per message. Versions are checked in memory
-against what this transaction read, and by the unique (stream, version) index when written.
+statement per kind of read-model write, instead of several per message. Each stream's folded state is
+kept and evolved with the buffered appends, so a batch never re-reads what it wrote and a message
+found to be poison can be rolled back exactly. Versions are checked in memory against what this
+transaction read, and by the unique (stream, version) index when written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from acikkapi_shared.clock import Clock
+from acikkapi_shared.decider import Decider, fold
 from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.store import PendingEvent, SqlAlchemyEventStore
-from acikkapi_shared.observability import metrics
 
 
 class Projector(Protocol):
@@ -31,20 +34,42 @@ class Projector(Protocol):
 
 
 class NoProjections:
-    """A projector for a service without read models."""
+    """A projector for a service without read models: every method is a no-op."""
+
+    name = "none"
+    version = "none"
+
+    def drop_tables(self, connection: sa.Connection) -> None:
+        """Drops nothing."""
 
     def create_tables(self, connection: sa.Connection) -> None:
-        """Does nothing."""
+        """Creates nothing."""
 
     async def apply(self, connection: AsyncConnection, events: Sequence[EventEnvelope]) -> None:
-        """Does nothing."""
+        """Writes nothing."""
 
     async def reset(self, connection: AsyncConnection) -> None:
-        """Does nothing."""
+        """Deletes nothing."""
+
+
+class StreamOfAnotherKind(Exception):
+    """A stream was folded with a decider other than the one that owns it (a programming error)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A stream's state as this transaction sees it, and the version that state is at."""
+
+    decider: str
+    state: Any
+    version: int
+
+
+Checkpoint = tuple[int, dict[str, int], dict[str, Folded]]
 
 
 class UnitOfWork:
-    """Reads and buffered appends within one open transaction; flush() writes them and the projections."""
+    """Folds, buffered appends and read-model writes within one open transaction."""
 
     def __init__(
         self,
@@ -59,21 +84,14 @@ class UnitOfWork:
         self._projector = projector
         self._versions: dict[str, int] = {}
         self._loaded: dict[str, list[EventEnvelope]] = {}
+        self._folded: dict[str, Folded] = {}
         self._pending: list[PendingEvent] = []
+        self._locked = False
         self.appended: list[EventEnvelope] = []
 
-    async def stream_version(self, stream_id: str) -> int:
-        """Returns the stream's version as this transaction sees it, buffered appends included."""
-        if stream_id not in self._versions:
-            if stream_id in self._loaded:
-                self._versions[stream_id] = len(self._loaded[stream_id])
-            else:
-                self._versions[stream_id] = await self.store.stream_version(self.connection, stream_id)
-        return self._versions[stream_id]
-
     async def prefetch(self, stream_ids: Iterable[str]) -> None:
-        """Loads many streams in one query, so later stream_version() and load() calls need none."""
-        wanted = {stream_id for stream_id in stream_ids if stream_id not in self._loaded}
+        """Loads many streams in one query, so later folds and version checks need none."""
+        wanted = {s for s in stream_ids if s not in self._loaded and s not in self._folded}
         if not wanted:
             return
         for stream_id in wanted:
@@ -83,15 +101,54 @@ class UnitOfWork:
         for stream_id in wanted:
             self._versions.setdefault(stream_id, len(self._loaded[stream_id]))
 
-    async def load(self, stream_id: str) -> list[EventEnvelope]:
-        """Returns the stream's events as this transaction sees them."""
-        if any(item.stream_id == stream_id for item in self._pending):
-            await self.flush()
-        if stream_id in self._loaded:
-            return list(self._loaded[stream_id])
-        return await self.store.load_stream(self.connection, stream_id)
+    async def lock_appends(self) -> None:
+        """Takes the log's append lock now rather than at flush (for streams every writer appends to)."""
+        if not self._locked:
+            await self.store.lock_appends(self.connection)
+            self._locked = True
 
-    async def append(self, stream_id: str, expected_version: int, events: Sequence[NewEvent]) -> None:
+    async def folded(self, decider: Decider[Any, Any], stream_id: str) -> Folded:
+        """Returns the stream's state and version, folded once per transaction and kept current."""
+        known = self._folded.get(stream_id)
+        if known is not None:
+            if known.decider != decider.name:
+                raise StreamOfAnotherKind(f"{stream_id} is a {known.decider} stream, not {decider.name}")
+            return known
+        if any(item.stream_id == stream_id for item in self._pending):
+            raise StreamOfAnotherKind(f"{stream_id} has appends made without its decider")
+        if decider.exclusive:
+            # Read only under the lock, so the version cannot move before this transaction commits.
+            await self.lock_appends()
+            recorded = await self.store.load_stream(self.connection, stream_id)
+        elif stream_id in self._loaded:
+            recorded = self._loaded[stream_id]
+        else:
+            recorded = await self.store.load_stream(self.connection, stream_id)
+        events = [decider.events.decode(e.type, e.schema_version, e.payload) for e in recorded]
+        folded = Folded(decider.name, fold(decider, stream_id, events), len(recorded))
+        self._folded[stream_id] = folded
+        self._versions[stream_id] = folded.version
+        return folded
+
+    def record(
+        self,
+        decider: Decider[Any, Any],
+        stream_id: str,
+        after: Folded,
+        state: Any,
+        events: Sequence[NewEvent],
+    ) -> None:
+        """Buffers a decision's events after the state they were decided on, and keeps the new state."""
+        self.append(stream_id, after.version, events)
+        self._folded[stream_id] = Folded(decider.name, state, after.version + len(events))
+
+    async def stream_version(self, stream_id: str) -> int:
+        """Returns the stream's version as this transaction sees it, buffered appends included."""
+        if stream_id not in self._versions:
+            self._versions[stream_id] = await self.store.stream_version(self.connection, stream_id)
+        return self._versions[stream_id]
+
+    def append(self, stream_id: str, expected_version: int, events: Sequence[NewEvent]) -> None:
         """Buffers events after expected_version; raises ConcurrencyConflict if the stream moved.
 
         A version this transaction has seen is checked now; any other is checked when flush() writes,
@@ -104,26 +161,26 @@ class UnitOfWork:
             self._pending.append(PendingEvent(stream_id, expected_version + offset, event))
         self._versions[stream_id] = expected_version + len(events)
 
-    def checkpoint(self) -> tuple[int, dict[str, int]]:
-        """Returns a mark to roll buffered appends back to (for a message found to be poison)."""
-        return len(self._pending), dict(self._versions)
+    def pending_event_ids(self) -> list[str]:
+        """Returns the ids of the events buffered so far, in order."""
+        return [str(item.event.event_id) for item in self._pending]
 
-    def roll_back_to(self, mark: tuple[int, dict[str, int]]) -> None:
-        """Drops appends buffered since the mark (those already flushed stay: handlers check first)."""
-        count, versions = mark
+    def checkpoint(self) -> Checkpoint:
+        """Returns a mark to roll buffered appends back to (for a message found to be poison)."""
+        return len(self._pending), dict(self._versions), dict(self._folded)
+
+    def roll_back_to(self, mark: Checkpoint) -> None:
+        """Drops appends and folds buffered since the mark; nothing is flushed before flush()."""
+        count, versions, folded = mark
         del self._pending[count:]
         self._versions = versions
+        self._folded = folded
 
     async def flush(self) -> list[EventEnvelope]:
         """Writes the buffered events and their read-model changes; returns them as recorded."""
         pending, self._pending = self._pending, []
         recorded = await self.store.insert(self.connection, pending)
-        for event in recorded:
-            if event.stream_id in self._loaded:
-                self._loaded[event.stream_id].append(event)
         if recorded:
             await self._projector.apply(self.connection, recorded)
             self.appended.extend(recorded)
-            for event in recorded:
-                metrics.EVENTS_APPENDED.labels(self.store.service, event.type).inc()
         return recorded

@@ -1,4 +1,16 @@
-"""Applies consumed batches with exactly-once effect: tracking rows commit with the effects."""
+"""Applies consumed batches with exactly-once effect: tracking rows commit with the effects.
+
+What a batch can meet, and what happens:
+- a message that cannot be translated or whose command is rejected (any bytes, any nesting, any
+  number, any header): its buffered work is rolled back and it is dead-lettered inside the same
+  transaction; the rest of the batch is applied as if it were not there;
+- the environment failing (database restart, lost connection, lock timeout, deadlock, read-only
+  replica, a concurrent writer): the whole batch is retried with backoff, never dead-lettered;
+- a failure that is neither (a value the database refuses at flush): the batch is applied message by
+  message, so only the culprit is dead-lettered.
+process() returns only when every message is applied, skipped as done, or dead-lettered; if even a
+dead letter cannot be written it raises, and the consumer seeks back instead of moving on.
+"""
 
 from __future__ import annotations
 
@@ -6,51 +18,40 @@ import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Protocol
 
-import sqlalchemy.exc as sa_exc
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import Clock
-from acikkapi_shared.events.envelope import NewEvent
+from acikkapi_shared.commands import CommandContext, CommandRunner, execute
+from acikkapi_shared.decider import CommandRejected
+from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.tracking import already_processed, record_processed
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
-from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
+from acikkapi_shared.messaging.dead_letters import (
+    RecordDeadLetter,
+    bounded_id,
+    dead_letter_stream,
+    dead_letters,
+)
+from acikkapi_shared.messaging.failures import PoisonMessage, describe
+from acikkapi_shared.messaging.inbound import InboundMessage, MessageTranslator
+from acikkapi_shared.messaging.retry import (
+    Backoff,
+    is_database_error,
+    retrying,
+    transient_with_bounded_conflicts,
+)
 from acikkapi_shared.observability import metrics
 
 log = structlog.get_logger(__name__)
 
-# Failures that say nothing about the message: retry the same batch until they pass.
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    sa_exc.OperationalError,
-    sa_exc.InterfaceError,
-    sa_exc.DisconnectionError,
-    ConcurrencyConflict,
-    ConnectionError,
-    TimeoutError,
-)
-DEAD_LETTER_EVENT = "MessageDeadLettered"
-MAX_CONFLICT_RETRIES = 8
-
-
-class MessageHandler(Protocol):
-    """What a service does with one consumed message, inside the batch's transaction.
-
-    A handler raises PoisonMessage before it appends anything; it may declare `event_types`, the
-    event types it acts on, so other events on its topic are skipped without touching the database.
-    """
-
-    def message_key(self, message: InboundMessage) -> str:
-        """Returns the key that identifies the message's effect (an event id, a submission id)."""
-        ...
-
-    async def __call__(self, work: UnitOfWork, message: InboundMessage) -> None: ...
-
+FAILURES_BEFORE_DEAD_LETTER = 3
 
 DeadLetterSink = Callable[[InboundMessage, str], Awaitable[None]]
+AfterCommit = Callable[[Sequence[EventEnvelope]], None]
 
 
 class BatchProcessor:
@@ -64,186 +65,195 @@ class BatchProcessor:
         store: SqlAlchemyEventStore,
         projector: Projector,
         clock: Clock,
-        handlers: dict[str, MessageHandler],
+        translators: dict[str, MessageTranslator],
         dead_letter_sink: DeadLetterSink | None = None,
-        after_commit: Callable[[], None] | None = None,
-        failures_before_dead_letter: int = 3,
-        retry_delays: tuple[float, float] = (0.05, 5.0),
+        after_commit: AfterCommit | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.consumer = consumer
         self._engine = engine
         self._store = store
         self._projector = projector
         self._clock = clock
-        self._handlers = handlers
+        self._translators = translators
         self._dead_letter_sink = dead_letter_sink
-        self._after_commit = after_commit or (lambda: None)
-        self._failures_before_dead_letter = failures_before_dead_letter
-        self._first_delay, self._max_delay = retry_delays
+        self._after_commit = after_commit or (lambda _events: None)
+        self._backoff = backoff or Backoff(first=0.05, most=5.0)
 
     async def process(self, messages: Sequence[InboundMessage]) -> None:
         """Applies the messages; returns only once their effects are committed (or dead-lettered)."""
-        if not messages:
+        relevant = [message for message in messages if self._wanted(message)]
+        if not relevant:
             return
         started = time.perf_counter()
+        keyed = [(message, self._key(message)) for message in relevant]
         try:
-            await self._with_transient_retry(lambda: self._apply(messages))
+            await self._retrying(lambda: self._apply(keyed))
         except asyncio.CancelledError:
             raise
-        except Exception:
-            # A message broke the batch: apply one at a time so only the culprit is set aside.
-            log.warning("batch_failed_splitting", consumer=self.consumer, size=len(messages), exc_info=True)
-            for message in messages:
-                await self._apply_alone(message)
+        except Exception as error:
+            # Not the environment and not one message's translation: find the culprit one by one.
+            log.warning(
+                "batch_failed_splitting", consumer=self.consumer, size=len(keyed), error=describe(error)
+            )
+            for item in keyed:
+                await self._apply_alone(item)
         metrics.BATCH_SECONDS.labels(self._store.service).observe(time.perf_counter() - started)
 
-    async def _apply_alone(self, message: InboundMessage) -> None:
+    async def _apply_alone(self, item: tuple[InboundMessage, str]) -> None:
         failures = 0
         while True:
             try:
-                await self._with_transient_retry(lambda: self._apply([message]))
+                await self._retrying(lambda: self._apply([item]))
                 return
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 failures += 1
-                if failures >= self._failures_before_dead_letter:
-                    reason = f"handler failed: {error!r}"
-                    await self._with_transient_retry(functools.partial(self._dead_letter, message, reason))
+                if failures >= FAILURES_BEFORE_DEAD_LETTER:
+                    # Only is_transient failures are retried here: anything else means the dead
+                    # letter cannot be written, and the consumer must not move past the message.
+                    dead_letter = functools.partial(self._dead_letter, item, describe(error))
+                    await retrying(dead_letter, backoff=self._backoff)
                     return
+                await asyncio.sleep(self._backoff.delay(failures))
 
-    async def _with_transient_retry(self, attempt: Callable[[], Awaitable[None]]) -> None:
-        delay = self._first_delay
-        conflicts = 0
-        while True:
-            try:
-                await attempt()
-                return
-            except ConcurrencyConflict as conflict:
-                # Another writer won: worth retrying, but not forever, or a handler bug that always
-                # appends at a taken version would stall the consumer instead of being set aside.
-                conflicts += 1
-                if conflicts > MAX_CONFLICT_RETRIES:
-                    raise RuntimeError(
-                        f"conflict persisted over {conflicts} attempts: {conflict}"
-                    ) from conflict
-                metrics.CONSUMER_RETRIES.labels(self._store.service).inc()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._max_delay)
-            except TRANSIENT_ERRORS:
-                metrics.CONSUMER_RETRIES.labels(self._store.service).inc()
-                log.warning("batch_transient_failure", consumer=self.consumer, retry_in=delay, exc_info=True)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self._max_delay)
+    async def _retrying(self, attempt: Callable[[], Awaitable[None]]) -> None:
+        def on_retry(error: BaseException, wait: float) -> None:
+            metrics.CONSUMER_RETRIES.labels(self._store.service).inc()
+            log.warning(
+                "batch_transient_failure", consumer=self.consumer, error=describe(error), retry_in=wait
+            )
 
-    async def _apply(self, messages: Sequence[InboundMessage]) -> None:
-        relevant = [message for message in messages if self._wanted(message)]
-        if not relevant:
-            return
+        retry_if = transient_with_bounded_conflicts()
+        await retrying(attempt, backoff=self._backoff, retry_if=retry_if, on_retry=on_retry)
+
+    async def _apply(self, keyed: Sequence[tuple[InboundMessage, str]]) -> None:
         poisoned: list[tuple[InboundMessage, str]] = []
+        outcomes: list[tuple[str, str]] = []
         async with self._engine.begin() as connection:
             work = UnitOfWork(connection, self._store, self._projector, self._clock)
-            keys = [self._key(message) for message in relevant]
-            done = await already_processed(connection, self.consumer, keys)
+            done = await already_processed(connection, self.consumer, [key for _, key in keyed])
+            await work.prefetch(self._streams([message for message, key in keyed if key not in done]))
             processed: list[tuple[str, str]] = []
-            await self._prefetch(work, [m for m, k in zip(relevant, keys, strict=True) if k not in done])
-            for message, key in zip(relevant, keys, strict=True):
+            for message, key in keyed:
                 if key in done:
-                    metrics.MESSAGES_CONSUMED.labels(self._store.service, message.topic, "duplicate").inc()
+                    outcomes.append((message.topic, "duplicate"))
                     continue
                 done.add(key)
-                outcome = await self._handle(work, message, poisoned)
+                outcome = await self._handle(work, message, key, poisoned)
                 processed.append((key, message.source))
-                metrics.MESSAGES_CONSUMED.labels(self._store.service, message.topic, outcome).inc()
+                outcomes.append((message.topic, outcome))
             await work.flush()
             await record_processed(connection, self.consumer, processed, self._clock.now())
-        self._after_commit()
+        self._committed(work.appended, outcomes)
         for message, reason in poisoned:
             await self._send_dead_letter(message, reason)
 
     async def _handle(
-        self, work: UnitOfWork, message: InboundMessage, poisoned: list[tuple[InboundMessage, str]]
+        self, work: UnitOfWork, message: InboundMessage, key: str, poisoned: list[tuple[InboundMessage, str]]
     ) -> str:
-        handler = self._handlers.get(message.topic)
+        context = self._context(message, key)
         structlog.contextvars.bind_contextvars(
-            message_source=message.source, correlation_id=message.headers.get("correlation_id")
+            message_source=message.source, correlation_id=context.correlation_id
         )
         mark = work.checkpoint()
         try:
-            if handler is None:
-                raise PoisonMessage(f"no handler for topic {message.topic}")
-            await handler(work, message)
+            translator = self._translators.get(message.topic)
+            if translator is None:
+                raise PoisonMessage(f"no translator for topic {message.topic}")
+            await translator.translate(message, CommandRunner(work, context))
             return "applied"
-        except PoisonMessage as poison:
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            if is_database_error(error) or isinstance(error, ConcurrencyConflict):
+                raise  # the transaction is in doubt: retry or split the whole batch
             work.roll_back_to(mark)
-            poisoned.append((message, poison.reason))
-            await self._record_dead_letter(work, message, poison.reason)
-            return "dead_lettered"
+            reason = describe(error)
+            await self._record_dead_letter(work, message, reason)
+            poisoned.append((message, reason))
+            return "rejected" if isinstance(error, CommandRejected) else "dead_lettered"
         finally:
             structlog.contextvars.unbind_contextvars("message_source", "correlation_id")
 
-    async def _prefetch(self, work: UnitOfWork, messages: Sequence[InboundMessage]) -> None:
-        by_topic: dict[str, list[InboundMessage]] = {}
+    def _context(self, message: InboundMessage, key: str) -> CommandContext:
+        return CommandContext(
+            occurred_at=self._clock.now(),
+            actor=f"service:{self.consumer}",
+            correlation_id=bounded_id(message.headers.get("correlation_id")),
+            causation_id=bounded_id(message.headers.get("event_id")) or message.source,
+            idempotency_key=key,
+        )
+
+    def _streams(self, messages: Sequence[InboundMessage]) -> list[str]:
+        streams: list[str] = []
         for message in messages:
-            by_topic.setdefault(message.topic, []).append(message)
-        for topic, group in by_topic.items():
-            prefetch = getattr(self._handlers.get(topic), "prefetch", None)
-            if prefetch is not None:
-                await prefetch(work, group)
+            try:
+                streams.extend(self._translators[message.topic].streams(message))
+            except Exception:  # only a loading hint: translation reports what is wrong
+                continue
+        return streams
 
     def _wanted(self, message: InboundMessage) -> bool:
-        """Returns False for an event whose type header says its handler has no use for it."""
-        handler = self._handlers.get(message.topic)
-        event_types = getattr(handler, "event_types", None)
+        """Returns False for an event whose type header says its translator has no use for it."""
+        translator = self._translators.get(message.topic)
+        if translator is None:
+            return True  # dead-lettered: nothing here knows what to do with it
         event_type = message.headers.get("event_type")
-        if event_types is None or event_type is None or event_type in event_types:
+        if translator.event_types is None or event_type is None or event_type in translator.event_types:
             return True
         metrics.MESSAGES_CONSUMED.labels(self._store.service, message.topic, "ignored").inc()
         return False
 
-    async def _dead_letter(self, message: InboundMessage, reason: str) -> None:
+    def _key(self, message: InboundMessage) -> str:
+        """Returns the message's tracking key; its place in the topic when no identity can be read."""
+        translator = self._translators.get(message.topic)
+        try:
+            key = translator.message_key(message) if translator is not None else None
+        except Exception:
+            key = None
+        return key if key is not None and len(key) <= 300 else f"record:{message.source}"[:300]
+
+    async def _dead_letter(self, item: tuple[InboundMessage, str], reason: str) -> None:
+        message, key = item
         async with self._engine.begin() as connection:
             work = UnitOfWork(connection, self._store, self._projector, self._clock)
-            key = self._key(message)
             if key in await already_processed(connection, self.consumer, [key]):
                 return
             await self._record_dead_letter(work, message, reason)
             await work.flush()
             await record_processed(connection, self.consumer, [(key, message.source)], self._clock.now())
-        self._after_commit()
+        self._committed(work.appended, [(message.topic, "dead_lettered")])
         await self._send_dead_letter(message, reason)
 
     async def _record_dead_letter(self, work: UnitOfWork, message: InboundMessage, reason: str) -> None:
         log.warning("message_dead_lettered", consumer=self.consumer, source=message.source, reason=reason)
-        # Kept in the log, so the reason survives even if the dead-letter topic is unreachable.
-        event = NewEvent(
-            type=DEAD_LETTER_EVENT,
-            payload={
-                "consumer": self.consumer,
-                "source": message.source,
-                "reason": reason,
-                "key": (message.key or b"").decode("utf-8", errors="replace"),
-                "body": (message.value or b"")[:4096].decode("utf-8", errors="replace"),
-            },
-            correlation_id=message.headers.get("correlation_id") or f"dead-letter:{message.source}",
-            causation_id=message.headers.get("event_id"),
-            occurred_at=work.clock.now(),
+        context = CommandContext(
+            occurred_at=self._clock.now(),
+            actor=f"service:{self.consumer}",
+            correlation_id=bounded_id(message.headers.get("correlation_id"))
+            or dead_letter_stream(self.consumer, message),
+            causation_id=bounded_id(message.headers.get("event_id")),
         )
-        await work.append(f"dead-letter:{self.consumer}:{message.source}", 0, [event])
+        command = RecordDeadLetter(message=message, consumer=self.consumer, reason=reason)
+        await execute(work, dead_letters, dead_letter_stream(self.consumer, message), command, context)
+
+    def _committed(self, events: Sequence[EventEnvelope], outcomes: Sequence[tuple[str, str]]) -> None:
+        service = self._store.service
+        for topic, outcome in outcomes:
+            metrics.MESSAGES_CONSUMED.labels(service, topic, outcome).inc()
+        for event in events:
+            metrics.EVENTS_APPENDED.labels(service, event.type).inc()
+        try:
+            self._after_commit(events)
+        except Exception:  # a listener (metrics, a wake-up) must never undo a commit
+            log.exception("after_commit_listener_failed", consumer=self.consumer)
 
     async def _send_dead_letter(self, message: InboundMessage, reason: str) -> None:
         if self._dead_letter_sink is None:
             return
         try:
             await self._dead_letter_sink(message, reason)
-        except Exception:
-            log.exception("dead_letter_publish_failed", source=message.source)
-
-    def _key(self, message: InboundMessage) -> str:
-        handler = self._handlers.get(message.topic)
-        if handler is None:
-            return message.source
-        try:
-            return handler.message_key(message)
-        except PoisonMessage:
-            return message.source
+        except Exception:  # the log keeps the dead letter; the topic copy is a convenience
+            log.warning("dead_letter_publish_failed", source=message.source, exc_info=True)

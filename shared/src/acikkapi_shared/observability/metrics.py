@@ -1,4 +1,7 @@
-"""Prometheus metrics of every service, in one place (names follow Prometheus conventions)."""
+"""Prometheus metrics every service has: transport, store and command path (Prometheus naming).
+
+A service's own business metrics live in its `metrics.py`, counted from committed events.
+"""
 
 from __future__ import annotations
 
@@ -27,17 +30,8 @@ CONSUMER_RETRIES = Counter(
     ["service"],
 )
 RELAY_LAG = Gauge("acikkapi_relay_lag_events", "Recorded events not yet published to Kafka", ["service"])
-APPLICATIONS_RECEIVED = Counter(
-    "acikkapi_applications_received_total",
-    "Applications registered by intake, by channel",
-    ["channel"],
+COMMANDS_HANDLED = Counter(
+    "acikkapi_commands_total",
+    "Commands from HTTP requests and timers, by outcome (applied, rejected, replayed)",
+    ["service", "channel", "command", "outcome"],
 )
-SUBMISSIONS_REJECTED = Counter(
-    "acikkapi_submissions_rejected_total", "Submissions intake could not register", ["reason"]
-)
-CASES_ROUTED = Counter(
-    "acikkapi_cases_routed_total", "Cases the router assigned, by institution", ["institution"]
-)
-DEADLINES_SET = Counter("acikkapi_deadlines_set_total", "SLA deadlines recorded")
-SMS_SENT = Counter("acikkapi_sms_total", "SMS provider calls by outcome (accepted, failed)", ["outcome"])
-SMS_SEGMENTS = Counter("acikkapi_sms_segments_total", "SMS segments sent", ["encoding"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -155,19 +156,41 @@ class EventStoreContract:
         assert [e.type for e in events] == ["A", "B"]
         assert events[1].recorded_at == START + timedelta(seconds=5)
 
-    async def test_old_schema_versions_are_upcast_when_read(
-        self, engine: AsyncEngine, clock: ManualClock
+    async def test_metadata_is_stored_with_each_event(
+        self, engine: AsyncEngine, store: SqlAlchemyEventStore
     ) -> None:
-        old = NewEvent(type="Renamed", payload={"old": 1}, correlation_id="c", occurred_at=START)
-        writer = SqlAlchemyEventStore("intake", clock)
-        reader = SqlAlchemyEventStore(
-            "intake", clock, upcasters={("Renamed", 1): lambda p: {"new": p["old"]}}
+        event = NewEvent(
+            type="A",
+            payload={},
+            correlation_id="c",
+            occurred_at=START,
+            metadata={"actor": "officer:42", "idempotency_key": "k-1"},
         )
         async with engine.begin() as connection:
-            await writer.append(connection, "s", 0, [old])
+            (recorded,) = await store.append(connection, "s", 0, [event])
         async with engine.connect() as connection:
-            (event,) = await reader.load_stream(connection, "s")
-        assert event.payload == {"new": 1} and event.schema_version == 2
+            (loaded,) = await store.load_stream(connection, "s")
+        assert loaded.metadata == recorded.metadata == {"actor": "officer:42", "idempotency_key": "k-1"}
+
+    async def test_the_codec_stands_between_the_stored_and_the_decoded_form(
+        self, engine: AsyncEngine, clock: ManualClock
+    ) -> None:
+        class Reversing:
+            def encode(self, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+                return {"secret": payload["name"][::-1]}
+
+            def decode(self, event_type: str, stored: dict[str, Any]) -> dict[str, Any]:
+                return {"name": stored["secret"][::-1]}
+
+        store = SqlAlchemyEventStore("intake", clock, codec=Reversing())
+        event = NewEvent(type="A", payload={"name": "Ayşe"}, correlation_id="c", occurred_at=START)
+        async with engine.begin() as connection:
+            (recorded,) = await store.append(connection, "s", 0, [event])
+        async with engine.connect() as connection:
+            (decoded,) = await store.load_stream(connection, "s")
+            (stored,) = await store.read_after(connection, 0, 10, stored=True)
+        assert recorded.payload == decoded.payload == {"name": "Ayşe"}
+        assert stored.payload == {"secret": "eşyA"}
 
     async def test_migrating_twice_is_harmless(self, engine: AsyncEngine) -> None:
         await migrate(engine)

@@ -1,27 +1,22 @@
-"""Decisions of intake: register or reject a submission, and follow the citizen-facing stage."""
+"""intake's Application: registered under its number, then following the stage citizens see.
+
+The stage only moves forward: another service's events arrive on their own topics in no order
+between them, so a late one never takes an application back to an earlier stage.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
-from acikkapi_shared.events.intake import (
-    Applicant,
-    ApplicationRegistered,
-    ApplicationStageChanged,
-    Problem,
-    SubmissionRejected,
-)
-from acikkapi_shared.events.router import CaseRouted
-from acikkapi_shared.events.sla_monitor import DeadlineSet
+from acikkapi_shared.decider import CommandRejected, Decider
+from acikkapi_shared.events.base import EventPayload, EventTypes
+from acikkapi_shared.events.intake import Applicant, ApplicationRegistered, ApplicationStageChanged
 from intake.domain.submission import ValidSubmission
-from intake.domain.validation import ValidationProblem
 
-ISTANBUL = ZoneInfo("Europe/Istanbul")
-NUMBER_ISSUED = "ApplicationNumberIssued"
-
-# Citizen-facing stages and how the tracking page names them.
+# Citizen-facing stages, in the order an application moves through them, and their Turkish names.
+STAGES = ("REGISTERED", "ROUTED", "CONCLUDED")
 STAGE_LABELS_TR = {
     "REGISTERED": "Başvurunuz alındı ve kaydedildi",
     "ROUTED": "Başvurunuz ilgili kuruma iletildi",
@@ -29,92 +24,105 @@ STAGE_LABELS_TR = {
 }
 
 
-def numbering_stream(received_at: datetime) -> str:
-    """Returns the stream whose version is the last sequence issued in the Istanbul year of receipt."""
-    return f"application-numbers-{received_at.astimezone(ISTANBUL).year}"
+@dataclass(frozen=True)
+class RegisterApplication:
+    """Register a valid submission under the number issued to it."""
+
+    application_number: str
+    tracking_code: str
+    submission: ValidSubmission
 
 
-def numbering_year(received_at: datetime) -> int:
-    """Returns the year an application number belongs to (the Istanbul year of receipt)."""
-    return received_at.astimezone(ISTANBUL).year
+@dataclass(frozen=True)
+class FollowStage:
+    """Record that another service's event moved the application (to stage, at institution, by due)."""
+
+    stage: str
+    institution: str | None
+    due_at: datetime | None
+    source_service: str
+    source_event_id: str
 
 
-def register(
-    submission: ValidSubmission,
-    *,
-    application_number: str,
-    tracking_code: str,
-    now: datetime,
-    causation_id: str | None,
-) -> tuple[NewEvent, NewEvent]:
-    """Returns the number-issued event (numbering stream) and ApplicationRegistered (case stream)."""
-    issued = NewEvent(
-        type=NUMBER_ISSUED,
-        payload={"application_number": application_number, "submission_id": submission.submission_id},
-        correlation_id=application_number,
-        causation_id=causation_id,
-        occurred_at=now,
-    )
-    registered = ApplicationRegistered(
-        application_number=application_number,
-        tracking_code=tracking_code,
-        submission_id=submission.submission_id,
-        channel=submission.channel,
-        received_at=submission.submitted_at,
-        topic=submission.topic,
-        type=submission.type,
-        district=submission.district,
-        text=submission.text,
-        applicant=Applicant(
-            name=submission.applicant_name, phone=submission.phone_e164, tckn=submission.tckn
-        ),
-    )
-    return issued, registered.as_event(
-        correlation_id=application_number, causation_id=causation_id, occurred_at=now
-    )
+@dataclass(frozen=True)
+class Application:
+    application_number: str
+    registered: bool = False
+    stage: str | None = None
+    institution: str | None = None
+    due_at: datetime | None = None
 
 
-def reject(
-    problems: tuple[ValidationProblem, ...],
-    *,
-    submission_id: str | None,
-    source: str,
-    now: datetime,
-) -> NewEvent:
-    """Returns SubmissionRejected listing every problem with its Turkish message."""
-    rejected = SubmissionRejected(
-        submission_id=submission_id,
-        received_at=now,
-        problems=[Problem(code=p.code, field=p.field, message_tr=p.message_tr) for p in problems],
-        source=source,
-    )
-    return rejected.as_event(correlation_id=submission_id or source, causation_id=None, occurred_at=now)
+def _rank(stage: str | None) -> int:
+    return STAGES.index(stage) if stage in STAGES else -1
 
 
-def stage_change(upstream: EventEnvelope, *, now: datetime) -> NewEvent | None:
-    """Returns the citizen-facing stage change an upstream event causes, or None if it causes none."""
-    change: ApplicationStageChanged | None = None
-    if upstream.type == CaseRouted.TYPE:
-        routed = CaseRouted.from_payload(upstream.payload)
-        change = ApplicationStageChanged(
-            application_number=routed.application_number,
-            stage="ROUTED",
-            institution=routed.institution,
-            source_service=upstream.service,
-            source_event_id=str(upstream.event_id),
+def _register(command: RegisterApplication, state: Application) -> Sequence[EventPayload]:
+    if state.registered:
+        raise CommandRejected("APPLICATION_NUMBER_TAKEN", "Bu başvuru numarası zaten kullanılıyor.")
+    submission = command.submission
+    return [
+        ApplicationRegistered(
+            application_number=command.application_number,
+            tracking_code=command.tracking_code,
+            submission_id=submission.submission_id,
+            channel=submission.channel,
+            received_at=submission.submitted_at,
+            topic=submission.topic,
+            type=submission.type,
+            district=submission.district,
+            text=submission.text,
+            applicant=Applicant(
+                name=submission.applicant_name, phone=submission.phone_e164, tckn=submission.tckn
+            ),
         )
-    elif upstream.type == DeadlineSet.TYPE:
-        deadline = DeadlineSet.from_payload(upstream.payload)
-        change = ApplicationStageChanged(
-            application_number=deadline.application_number,
-            stage="ROUTED",
-            institution=deadline.institution,
-            due_at=deadline.due_at,
-            source_service=upstream.service,
-            source_event_id=str(upstream.event_id),
+    ]
+
+
+def _follow(command: FollowStage, state: Application) -> Sequence[EventPayload]:
+    if not state.registered:
+        raise CommandRejected("APPLICATION_UNKNOWN", "Bu numarayla kayıtlı bir başvuru bulunamadı.")
+    stage = command.stage if _rank(command.stage) > _rank(state.stage) else state.stage
+    institution = command.institution or state.institution
+    due_at = command.due_at or state.due_at
+    if (stage, institution, due_at) == (state.stage, state.institution, state.due_at):
+        return []
+    return [
+        ApplicationStageChanged(
+            application_number=state.application_number,
+            stage=stage or command.stage,
+            institution=institution,
+            due_at=due_at,
+            source_service=command.source_service,
+            source_event_id=command.source_event_id,
         )
-    if change is None:
-        return None
-    return change.as_event(
-        correlation_id=change.application_number, causation_id=str(upstream.event_id), occurred_at=now
-    )
+    ]
+
+
+def _decide(command: RegisterApplication | FollowStage, state: Application) -> Sequence[EventPayload]:
+    if isinstance(command, RegisterApplication):
+        return _register(command, state)
+    return _follow(command, state)
+
+
+def _evolve(state: Application, event: EventPayload) -> Application:
+    if isinstance(event, ApplicationRegistered):
+        return replace(state, registered=True, stage="REGISTERED")
+    if isinstance(event, ApplicationStageChanged):
+        stage = event.stage if _rank(event.stage) > _rank(state.stage) else state.stage
+        return replace(
+            state,
+            stage=stage,
+            institution=event.institution or state.institution,
+            due_at=event.due_at or state.due_at,
+        )
+    return state
+
+
+applications: Decider[Application, RegisterApplication | FollowStage] = Decider(
+    name="application",
+    initial=lambda number: Application(application_number=number),
+    evolve=_evolve,
+    decide=_decide,
+    events=EventTypes([ApplicationRegistered, ApplicationStageChanged]),
+)

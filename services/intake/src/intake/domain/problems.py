@@ -43,6 +43,11 @@ FIXED_MESSAGES_TR: dict[str, str] = {
     "SUBMITTED_AT_NO_OFFSET": (
         "Gönderim zamanında saat dilimi bilgisi eksik. Lütfen formu yeniden gönderin."
     ),
+    "SUBMITTED_AT_OUT_OF_RANGE": (
+        "Gönderim zamanı kabul edilebilir aralığın dışında. Lütfen formu yeniden gönderin."
+    ),
+    "PAYLOAD_NOT_JSON": "Başvurunuz okunamadı. Lütfen başvurunuzu yeniden gönderin.",
+    "SUBMISSION_UNPROCESSABLE": "Başvurunuz işlenemedi. Lütfen başvurunuzu yeniden gönderin.",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -49,6 +49,12 @@ FIELDS: tuple[str, ...] = (
     "text",
 )
 OPTIONAL_FIELDS = frozenset({"applicant.tckn"})
+# A receipt moment must be one an application can be numbered and clocked from: not before the
+# numbering's first year, not (beyond a clock skew) in the future, and not older than a portal's
+# re-send after a long outage could be.
+EARLIEST_RECEIPT = datetime(2000, 1, 1, tzinfo=UTC)
+RECEIPT_MAX_AGE = timedelta(days=30)
+RECEIPT_MAX_SKEW = timedelta(minutes=5)
 
 # pydantic error type -> stable problem code
 _PYDANTIC_CODES = {
@@ -103,16 +109,25 @@ class ValidSubmission:
 
 
 def validate_submission(
-    raw: Mapping[str, object], *, reference: ReferenceData | None = None
+    raw: Mapping[str, object],
+    *,
+    now: datetime,
+    max_age: timedelta = RECEIPT_MAX_AGE,
+    reference: ReferenceData | None = None,
 ) -> ValidSubmission:
-    """Returns the validated submission; raises SubmissionInvalid listing ALL problems found."""
+    """Returns the validated submission; raises SubmissionInvalid listing ALL problems found.
+
+    now is the moment intake reads it: the receipt moment must lie within max_age before it and
+    RECEIPT_MAX_SKEW after it.
+    """
     if not isinstance(raw, Mapping):
         raise SubmissionInvalid((problem("PAYLOAD_NOT_OBJECT", "submission"),))
     values, problems = _read_fields(raw)
     ref = reference if reference is not None else kars()
+    earliest = max(EARLIEST_RECEIPT, now - max_age)
     checks: dict[str, Callable[[str], object]] = {
         "submission_id": _submission_id,
-        "submitted_at": _submitted_at,
+        "submitted_at": lambda v: _submitted_at(v, earliest, now + RECEIPT_MAX_SKEW),
         "channel": lambda v: resolve_code(v, field="channel", reference=ref),
         "applicant.name": normalise_name,
         "applicant.phone": normalise_mobile,
@@ -211,11 +226,17 @@ def _submission_id(value: str) -> str:
         raise FieldInvalid(problem("SUBMISSION_ID_INVALID", "submission_id")) from error
 
 
-def _submitted_at(value: str) -> datetime:
+def _submitted_at(value: str, earliest: datetime, latest: datetime) -> datetime:
     try:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as error:
         raise FieldInvalid(problem("SUBMITTED_AT_INVALID", "submitted_at")) from error
     if moment.utcoffset() is None:
         raise FieldInvalid(problem("SUBMITTED_AT_NO_OFFSET", "submitted_at"))
+    try:
+        in_range = earliest <= moment <= latest
+    except OverflowError:  # an offset that pushes the moment past datetime's range
+        in_range = False
+    if not in_range:
+        raise FieldInvalid(problem("SUBMITTED_AT_OUT_OF_RANGE", "submitted_at"))
     return moment

@@ -1,23 +1,49 @@
-"""The notifier's view of a case, folded from its own events, and what SMS it decides to send."""
+"""The notifier's view of a case, folded from its own events, and the SMS it decides to send.
+
+Each SMS tells of one upstream event (its trigger) and is requested once per trigger: a second
+deadline (a transfer, a reopen) gets its own SMS, a redelivered one gets none. An SMS whose trigger
+arrives before the applicant's contact waits for it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from acikkapi_shared.events.notifier import SmsRequested
-from acikkapi_shared.reference import kars
+from acikkapi_shared.decider import Decider
+from acikkapi_shared.events.base import EventPayload, EventTypes
+from acikkapi_shared.reference import ReferenceData
 from notifier.domain import templates
 from notifier.domain.encoding import analyse
+from notifier.domain.events import CaseContactRecorded, CaseDeadlineRecorded, SmsRequested
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
-# The notifier's own facts, copied from upstream events so its state rebuilds from its own log.
-CONTACT_RECORDED = "CaseContactRecorded"
-DEADLINE_RECORDED = "CaseDeadlineRecorded"
 REGISTERED_TEMPLATE = "registered"
+# Intents recorded before triggers were: they stand for the one "registered" SMS of the case.
+_LEGACY_TRIGGER = "template:registered"
+
+
+@dataclass(frozen=True)
+class RecordContact:
+    """intake registered the application: remember how to reach the applicant."""
+
+    phone: str
+    tracking_code: str
+    source_event_id: str
+
+
+@dataclass(frozen=True)
+class RecordDeadline:
+    """sla-monitor set the deadline: the applicant is to be told where the case is and until when."""
+
+    institution: str
+    due_at: datetime
+    source_event_id: str
+
+
+NotifierCommand = RecordContact | RecordDeadline
 
 
 @dataclass(frozen=True)
@@ -29,39 +55,8 @@ class CaseNotifications:
     tracking_code: str | None = None
     institution: str | None = None
     due_at: datetime | None = None
-    sent_templates: frozenset[str] = frozenset()
-
-
-class Fact(Protocol):
-    """An event as recorded or about to be: its type and payload are all evolve() needs."""
-
-    @property
-    def type(self) -> str: ...
-
-    @property
-    def payload(self) -> dict[str, Any]: ...
-
-
-def evolve(state: CaseNotifications, event: Fact) -> CaseNotifications:
-    """Returns the state after one of the notifier's events."""
-    payload = event.payload
-    if event.type == CONTACT_RECORDED:
-        return replace(state, phone=payload["phone"], tracking_code=payload["tracking_code"])
-    if event.type == DEADLINE_RECORDED:
-        return replace(
-            state, institution=payload["institution"], due_at=datetime.fromisoformat(payload["due_at"])
-        )
-    if event.type == SmsRequested.TYPE:
-        return replace(state, sent_templates=state.sent_templates | {payload["template"]})
-    return state
-
-
-def fold(application_number: str, events: Sequence[Fact]) -> CaseNotifications:
-    """Returns the state of a case from its stream."""
-    state = CaseNotifications(application_number=application_number)
-    for event in events:
-        state = evolve(state, event)
-    return state
+    deadline_trigger: str | None = None
+    notified: frozenset[str] = frozenset()
 
 
 def due_day(due_at: datetime) -> date:
@@ -69,25 +64,71 @@ def due_day(due_at: datetime) -> date:
     return due_at.astimezone(ISTANBUL).date()
 
 
-def sms_to_request(state: CaseNotifications) -> SmsRequested | None:
-    """Returns the "registered" SMS once number, contact and deadline are all known, and only once."""
-    if REGISTERED_TEMPLATE in state.sent_templates:
-        return None
-    if state.phone is None or state.tracking_code is None or state.due_at is None:
-        return None
-    institution = kars().institutions.get(state.institution or "")
-    text = templates.registered(
-        application_number=state.application_number,
-        tracking_code=state.tracking_code,
-        institution_name=institution.name if institution else "ilgili kurum",
-        due=due_day(state.due_at),
-    )
-    encoding = analyse(text)
-    return SmsRequested(
-        application_number=state.application_number,
-        template=REGISTERED_TEMPLATE,
-        phone=state.phone,
-        text=text,
-        encoding=encoding.encoding,
-        segments=encoding.segments,
+def _evolve(state: CaseNotifications, event: EventPayload) -> CaseNotifications:
+    if isinstance(event, CaseContactRecorded):
+        return replace(state, phone=event.phone, tracking_code=event.tracking_code)
+    if isinstance(event, CaseDeadlineRecorded):
+        return replace(
+            state, institution=event.institution, due_at=event.due_at, deadline_trigger=event.source_event_id
+        )
+    if isinstance(event, SmsRequested):
+        return replace(state, notified=state.notified | {event.trigger_event_id or _LEGACY_TRIGGER})
+    return state
+
+
+def case_decider(reference: ReferenceData) -> Decider[CaseNotifications, NotifierCommand]:
+    """Returns the notifier's case decider, naming institutions from this reference data."""
+
+    def registered_sms(state: CaseNotifications) -> list[EventPayload]:
+        trigger = state.deadline_trigger or _LEGACY_TRIGGER
+        if state.phone is None or state.tracking_code is None or state.due_at is None:
+            return []
+        if trigger in state.notified or _LEGACY_TRIGGER in state.notified:
+            return []
+        institution = reference.institutions.get(state.institution or "")
+        text = templates.registered(
+            application_number=state.application_number,
+            tracking_code=state.tracking_code,
+            institution_name=institution.name if institution else "ilgili kurum",
+            due=due_day(state.due_at),
+        )
+        encoding = analyse(text)
+        return [
+            SmsRequested(
+                application_number=state.application_number,
+                template=REGISTERED_TEMPLATE,
+                phone=state.phone,
+                text=text,
+                encoding=encoding.encoding,
+                segments=encoding.segments,
+                trigger_event_id=trigger,
+            )
+        ]
+
+    def decide(command: NotifierCommand, state: CaseNotifications) -> Sequence[EventPayload]:
+        fact: EventPayload
+        if isinstance(command, RecordContact):
+            if state.phone is not None:
+                return []
+            fact = CaseContactRecorded(
+                phone=command.phone,
+                tracking_code=command.tracking_code,
+                source_event_id=command.source_event_id,
+            )
+        else:
+            if command.source_event_id == state.deadline_trigger:
+                return []
+            fact = CaseDeadlineRecorded(
+                institution=command.institution,
+                due_at=command.due_at,
+                source_event_id=command.source_event_id,
+            )
+        return [fact, *registered_sms(_evolve(state, fact))]
+
+    return Decider(
+        name="case-notifications",
+        initial=lambda number: CaseNotifications(application_number=number),
+        evolve=_evolve,
+        decide=decide,
+        events=EventTypes([CaseContactRecorded, CaseDeadlineRecorded, SmsRequested]),
     )

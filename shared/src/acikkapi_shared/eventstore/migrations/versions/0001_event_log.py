@@ -9,8 +9,11 @@ Revises:
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
-from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
+# The column types as they were at this revision (not imported from the live schema, which may change).
+UtcDateTime = sa.DateTime(timezone=True)
+JsonDocument = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = "0001"
 down_revision = None

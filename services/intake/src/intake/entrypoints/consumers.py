@@ -1,0 +1,140 @@
+"""intake's Kafka translators: portal submissions in; other services' events move the stage."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from acikkapi_shared.commands import CommandRunner, first_of
+from acikkapi_shared.events.router import CaseRouted
+from acikkapi_shared.events.sla_monitor import DeadlineSet
+from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage, UpstreamEventTranslator
+from acikkapi_shared.messaging.retry import is_database_error
+from intake.domain.application import FollowStage, RegisterApplication, applications
+from intake.domain.events import ApplicationNumberIssued
+from intake.domain.numbering import IssueNumber, numbering, numbering_stream, numbering_year
+from intake.domain.numbers import TokenBytes, new_tracking_code
+from intake.domain.problems import SubmissionInvalid, ValidationProblem, problem
+from intake.domain.rejection import RejectSubmission, rejection_stream, rejections
+from intake.domain.submission import RECEIPT_MAX_AGE, validate_submission
+
+PORTAL_ACTOR = "applicant:portal"
+# A submission id readable even in a body that is not usable JSON, so the citizen can be told.
+_SUBMISSION_ID = re.compile(rb'"submission_id"\s*:\s*"([0-9A-Fa-f-]{32,40})"')
+
+
+def submission_id_of(message: InboundMessage) -> str | None:
+    """Returns the canonical submission id the message carries, if one can be read."""
+    try:
+        value = message.json_object().get("submission_id")
+    except PoisonMessage:
+        found = _SUBMISSION_ID.search((message.value or b"")[:65536])
+        value = found.group(1).decode("ascii") if found else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return None
+
+
+class PortalSubmissions:
+    """A portal message → IssueNumber + RegisterApplication, or RejectSubmission with every problem."""
+
+    event_types: frozenset[str] | None = None
+
+    def __init__(
+        self, token_bytes: TokenBytes = secrets.token_bytes, max_receipt_age: timedelta = RECEIPT_MAX_AGE
+    ) -> None:
+        self._token_bytes = token_bytes
+        self._max_receipt_age = max_receipt_age
+
+    def message_key(self, message: InboundMessage) -> str:
+        """Returns the submission id (one submission = one application), else the record's place."""
+        return rejection_stream(submission_id_of(message), message.source)
+
+    def streams(self, message: InboundMessage) -> Sequence[str]:
+        """Returns nothing to prefetch: a new application's streams are new."""
+        return ()
+
+    async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
+        """Registers the submission, or records why it cannot be registered."""
+        mark = commands.work.checkpoint()
+        try:
+            await self._register(message, commands)
+        except SubmissionInvalid as invalid:
+            await self._reject(message, commands, invalid.problems)
+        except Exception as error:
+            if is_database_error(error) or submission_id_of(message) is None:
+                raise  # the environment's to retry, or nobody to tell: a dead letter
+            # Whatever else went wrong (no number is kept), the citizen's status says it was not
+            # registered, and why.
+            commands.work.roll_back_to(mark)
+            await self._reject(message, commands, (problem("SUBMISSION_UNPROCESSABLE", "submission"),))
+
+    async def _register(self, message: InboundMessage, commands: CommandRunner) -> None:
+        try:
+            document = message.json_object()
+        except PoisonMessage:
+            raise SubmissionInvalid((problem("PAYLOAD_NOT_JSON", "submission"),)) from None
+        submission = validate_submission(
+            document, now=commands.context.occurred_at, max_age=self._max_receipt_age
+        )
+        year = numbering_year(submission.submitted_at)
+        cause = submission.submission_id  # what an auditor asks by: the portal's submission id
+        decided = await commands.execute(
+            numbering,
+            numbering_stream(year),
+            IssueNumber(year, submission.submission_id),
+            causation_id=cause,
+            actor=PORTAL_ACTOR,
+        )
+        issued = first_of(decided, ApplicationNumberIssued)
+        assert issued is not None  # IssueNumber always issues one or is rejected
+        number = issued.application_number
+        register = RegisterApplication(number, new_tracking_code(self._token_bytes), submission)
+        await commands.execute(
+            applications, number, register, correlation_id=number, causation_id=cause, actor=PORTAL_ACTOR
+        )
+
+    async def _reject(
+        self, message: InboundMessage, commands: CommandRunner, problems: tuple[ValidationProblem, ...]
+    ) -> None:
+        submission_id = submission_id_of(message)
+        command = RejectSubmission(
+            submission_id=submission_id,
+            problems=problems,
+            source=message.source,
+            received_at=commands.context.occurred_at,
+        )
+        await commands.execute(rejections, rejection_stream(submission_id, message.source), command)
+
+
+class StageChanges(UpstreamEventTranslator):
+    """router's CaseRouted and sla-monitor's DeadlineSet → FollowStage on the application."""
+
+    event_types = frozenset({CaseRouted.TYPE, DeadlineSet.TYPE})
+
+    async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
+        """Executes FollowStage for the events that move the citizen-facing stage."""
+        upstream = message.envelope()
+        if upstream.type == CaseRouted.TYPE:
+            routed = CaseRouted.from_payload(upstream.payload, upstream.schema_version)
+            number, command = (
+                routed.application_number,
+                FollowStage("ROUTED", routed.institution, None, upstream.service, str(upstream.event_id)),
+            )
+        elif upstream.type == DeadlineSet.TYPE:
+            deadline = DeadlineSet.from_payload(upstream.payload, upstream.schema_version)
+            number, command = (
+                deadline.application_number,
+                FollowStage(
+                    "ROUTED", deadline.institution, deadline.due_at, upstream.service, str(upstream.event_id)
+                ),
+            )
+        else:
+            return
+        await commands.execute(applications, number, command, correlation_id=number)

@@ -1,0 +1,1 @@
+"""The notifier's entry points: Kafka translators."""

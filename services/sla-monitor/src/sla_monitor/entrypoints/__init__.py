@@ -1,0 +1,1 @@
+"""The sla-monitor's entry points: Kafka translators."""

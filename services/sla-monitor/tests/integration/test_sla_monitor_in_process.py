@@ -1,0 +1,44 @@
+"""The sla-monitor in process, built by its composition root: CaseRouted in, DeadlineSet relayed out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from acikkapi_shared.clock import ManualClock
+from acikkapi_shared.events.router import CaseRouted
+from acikkapi_shared.testing.fakes import RecordingPublisher
+from acikkapi_shared.testing.in_process import Feed, relayed, running, settings_for, upstream
+from sla_monitor.app import build_runtime
+from sla_monitor.projections import clocks
+
+NOW = datetime(2026, 3, 17, 8, 0, tzinfo=UTC)
+NUMBER = "2026-000001-N"
+
+
+async def test_each_routed_case_gets_one_deadline(tmp_path: Path) -> None:
+    settings = settings_for("sla-monitor", tmp_path)
+    publisher = RecordingPublisher()
+    runtime = build_runtime(settings, clock=ManualClock(NOW), record_publisher=publisher)
+    topic = settings.topics.events_of("router")
+    routed = CaseRouted(
+        application_number=NUMBER,
+        institution="SAGLIK",
+        institution_name="Kars İl Sağlık Müdürlüğü",
+        rule="health",
+        confidence=0.9,
+        matched=["hastane"],
+        table_version="t",
+        received_at=NOW,
+    )
+    feed = Feed()
+    event = upstream("router", routed, correlation_id=NUMBER, occurred_at=NOW)
+    async with running(runtime):
+        await runtime.processor.process([feed.event(topic, event), feed.event(topic, event)])
+        (published,) = await relayed(publisher, 1)
+        async with runtime.engine.connect() as connection:
+            (row,) = (await connection.execute(sa.select(clocks))).all()
+    assert published.type == "DeadlineSet" and published.payload["due_at"] == "2026-03-27T23:59:59+03:00"
+    assert row.application_number == NUMBER and row.institution == "SAGLIK"

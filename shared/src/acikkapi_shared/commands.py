@@ -1,0 +1,121 @@
+"""The one command path: load → fold → decide → append, whatever asked (Kafka, HTTP, a timer).
+
+The batch processor, the HTTP command gateway and timer loops all call `execute` inside a unit of
+work; they differ only in where the command and its context come from, and in how the unit of work's
+transaction, idempotency record and retries are run around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, TypeVar
+
+from acikkapi_shared.decider import Decider
+from acikkapi_shared.events.base import EventPayload
+from acikkapi_shared.events.envelope import NewEvent
+from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
+
+State = TypeVar("State")
+Command = TypeVar("Command")
+Event = TypeVar("Event", bound=EventPayload)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandContext:
+    """Who asked, on whose behalf, and why: stored with every event the command causes.
+
+    correlation_id names the application (case) the work is about; causation_id the upstream event
+    or message that caused it; idempotency_key the key under which the effect is recorded once.
+    """
+
+    occurred_at: datetime
+    actor: str
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    idempotency_key: str | None = None
+    request_id: str | None = None
+
+    def metadata(self) -> dict[str, str]:
+        """Returns what is stored in each event's metadata."""
+        values = {
+            "actor": self.actor,
+            "idempotency_key": self.idempotency_key,
+            "request_id": self.request_id,
+        }
+        return {name: value for name, value in values.items() if value}
+
+
+def new_event(event: EventPayload, stream_id: str, context: CommandContext) -> NewEvent:
+    """Returns a decided event as it is to be appended, with the context's metadata."""
+    return NewEvent(
+        type=event.TYPE,
+        schema_version=event.SCHEMA_VERSION,
+        payload=event.to_payload(),
+        correlation_id=event.correlates_with() or context.correlation_id or stream_id,
+        causation_id=context.causation_id,
+        occurred_at=context.occurred_at,
+        metadata=context.metadata(),
+    )
+
+
+async def execute(
+    work: UnitOfWork,
+    decider: Decider[State, Command],
+    stream_id: str,
+    command: Command,
+    context: CommandContext,
+) -> Sequence[EventPayload]:
+    """Decides the command on the stream's current state and buffers the events; returns them.
+
+    Raises CommandRejected when the command breaks a rule; nothing is buffered then.
+    """
+    folded = await work.folded(decider, stream_id)
+    decided = list(decider.decide(command, folded.state))
+    if not decided:
+        return decided
+    state = folded.state
+    for event in decided:
+        state = decider.evolve(state, event)
+    work.record(decider, stream_id, folded, state, [new_event(e, stream_id, context) for e in decided])
+    return decided
+
+
+def first_of(events: Sequence[EventPayload], kind: type[Event]) -> Event | None:
+    """Returns the first event of a kind among decided events (None if there is none)."""
+    return next((event for event in events if isinstance(event, kind)), None)
+
+
+def command_name(command: Any) -> str:
+    """Returns the name a command is logged and counted under."""
+    return type(command).__name__
+
+
+class CommandRunner:
+    """Executes commands in one unit of work under one context (a consumed message, a request)."""
+
+    def __init__(self, work: UnitOfWork, context: CommandContext) -> None:
+        self.work = work
+        self.context = context
+
+    async def execute(
+        self,
+        decider: Decider[State, Command],
+        stream_id: str,
+        command: Command,
+        *,
+        correlation_id: str | None = None,
+        causation_id: str | None = None,
+        actor: str | None = None,
+    ) -> Sequence[EventPayload]:
+        """Executes the command; correlation_id, causation_id and actor, when given, override the
+        context's."""
+        context = self.context
+        if correlation_id is not None:
+            context = replace(context, correlation_id=correlation_id)
+        if causation_id is not None:
+            context = replace(context, causation_id=causation_id)
+        if actor is not None:
+            context = replace(context, actor=actor)
+        return await execute(self.work, decider, stream_id, command, context)

@@ -1,0 +1,195 @@
+"""The command gateway: commands from HTTP requests and timers, on the same path as Kafka's.
+
+Each command runs in its own transaction: the idempotency key is looked up, the command executed, its
+events and read-model writes flushed and the key recorded with what was answered, all at once. A
+retry with the same key gets the same answer (the events first recorded, or the same rejection),
+never a second effect. A concurrent writer (a Kafka batch, another officer) makes the transaction
+conflict; the command is then decided again on the new state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from acikkapi_shared.clock import Clock
+from acikkapi_shared.commands import CommandContext, command_name, execute
+from acikkapi_shared.decider import CommandRejected, Decider
+from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
+from acikkapi_shared.eventstore.tracking import record_processed, recorded_outcome
+from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
+from acikkapi_shared.messaging.failures import describe
+from acikkapi_shared.messaging.retry import Backoff, retrying, transient_with_bounded_conflicts
+from acikkapi_shared.observability import metrics
+
+log = structlog.get_logger(__name__)
+
+State = TypeVar("State")
+Command = TypeVar("Command")
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was first used for a different request; answering with the first result would lie."""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A command the domain refused, as it is answered to people."""
+
+    code: str
+    message_tr: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class GatewayCommand:
+    """One command for the gateway: what to decide, on which stream, in whose name."""
+
+    decider: Decider[Any, Any]
+    stream_id: str
+    command: Any
+    context: CommandContext
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """What a command did: the events it recorded, or why it was refused; replayed for a retried key."""
+
+    events: Sequence[EventEnvelope]
+    rejection: Rejection | None = None
+    replayed: bool = False
+
+
+class CommandGateway:
+    """Runs one command per transaction with an idempotency key (HTTP `Idempotency-Key`, timer keys)."""
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        store: SqlAlchemyEventStore,
+        projector: Projector,
+        clock: Clock,
+        after_commit: Callable[[Sequence[EventEnvelope]], None] | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self._engine = engine
+        self._store = store
+        self._projector = projector
+        self.clock = clock
+        self._after_commit = after_commit or (lambda _events: None)
+        self._backoff = backoff or Backoff(first=0.02, most=1.0)
+
+    async def handle(
+        self,
+        decider: Decider[State, Command],
+        stream_id: str,
+        command: Command,
+        context: CommandContext,
+        *,
+        channel: str = "http",
+        fingerprint: str | None = None,
+    ) -> CommandOutcome:
+        """Executes the command once per (channel, context.idempotency_key); see the module docstring.
+
+        fingerprint identifies the request (a hash of its body): the same key with another fingerprint
+        raises IdempotencyKeyReused.
+        """
+        request = GatewayCommand(decider, stream_id, command, context, fingerprint)
+        (outcome,) = await self.handle_all([request], channel=channel)
+        return outcome
+
+    async def handle_all(self, requests: Sequence[GatewayCommand], *, channel: str) -> list[CommandOutcome]:
+        """Executes several commands, each once per idempotency key, in one transaction (a timer's
+        batch); each gets its own outcome, as if handled alone."""
+        keys = [request.context.idempotency_key for request in requests]
+        if not all(keys) or len(set(keys)) != len(keys):
+            raise ValueError("every gateway command needs an idempotency key of its own")
+        if not requests:
+            return []
+
+        def on_retry(error: BaseException, wait: float) -> None:
+            log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
+
+        first = requests[0].context
+        structlog.contextvars.bind_contextvars(
+            correlation_id=first.correlation_id or requests[0].stream_id, request_id=first.request_id
+        )
+        try:
+            outcomes, recorded = await retrying(
+                lambda: self._attempt(requests, channel),
+                backoff=self._backoff,
+                retry_if=transient_with_bounded_conflicts(),
+                on_retry=on_retry,
+            )
+        finally:
+            structlog.contextvars.unbind_contextvars("correlation_id", "request_id")
+        for request, outcome in zip(requests, outcomes, strict=True):
+            result = "replayed" if outcome.replayed else "rejected" if outcome.rejection else "applied"
+            metrics.COMMANDS_HANDLED.labels(
+                self._store.service, channel, command_name(request.command), result
+            ).inc()
+        for event in recorded:
+            metrics.EVENTS_APPENDED.labels(self._store.service, event.type).inc()
+        if recorded:
+            self._after_commit(recorded)
+        return outcomes
+
+    async def _attempt(
+        self, requests: Sequence[GatewayCommand], channel: str
+    ) -> tuple[list[CommandOutcome], list[EventEnvelope]]:
+        outcomes: list[CommandOutcome | None] = [None] * len(requests)
+        decided: list[tuple[int, Rejection | None, list[str]]] = []
+        async with self._engine.begin() as connection:
+            work = UnitOfWork(connection, self._store, self._projector, self.clock)
+            for index, request in enumerate(requests):
+                prior = await recorded_outcome(connection, channel, str(request.context.idempotency_key))
+                if prior is not None:
+                    outcomes[index] = await self._replay(connection, prior, request.fingerprint)
+                    continue
+                mark = work.checkpoint()
+                before = len(work.pending_event_ids())
+                rejection: Rejection | None = None
+                try:
+                    await execute(work, request.decider, request.stream_id, request.command, request.context)
+                except CommandRejected as rejected:
+                    work.roll_back_to(mark)
+                    rejection = Rejection(rejected.code, rejected.message_tr, rejected.field)
+                decided.append((index, rejection, work.pending_event_ids()[before:]))
+            recorded = await work.flush()
+            by_id = {str(event.event_id): event for event in recorded}
+            for index, rejection, event_ids in decided:
+                request = requests[index]
+                answer: dict[str, Any] = {"fingerprint": request.fingerprint, "events": event_ids}
+                if rejection is not None:
+                    answer["rejection"] = {"code": rejection.code, "message_tr": rejection.message_tr}
+                    answer["field"] = rejection.field
+                await record_processed(
+                    connection,
+                    channel,
+                    [(str(request.context.idempotency_key), request.stream_id)],
+                    self.clock.now(),
+                    answer,
+                )
+                outcomes[index] = CommandOutcome([by_id[i] for i in event_ids], rejection)
+        log.info("commands_handled", channel=channel, count=len(requests), events=len(recorded))
+        return [outcome for outcome in outcomes if outcome is not None], recorded
+
+    async def _replay(
+        self, connection: Any, prior: dict[str, Any], fingerprint: str | None
+    ) -> CommandOutcome:
+        first = prior.get("fingerprint")
+        if fingerprint is not None and first is not None and first != fingerprint:
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+        refused = prior.get("rejection")
+        rejection = None
+        if refused:
+            rejection = Rejection(refused["code"], refused["message_tr"], prior.get("field"))
+        events = await self._store.read_events(connection, list(prior.get("events", [])))
+        return CommandOutcome(events=events, rejection=rejection, replayed=True)
