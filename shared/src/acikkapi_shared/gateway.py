@@ -9,7 +9,7 @@ conflict; the command is then decided again on the new state.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import Clock
-from acikkapi_shared.commands import CommandContext, command_name, execute
+from acikkapi_shared.commands import CommandContext, CommandRunner, command_name, execute
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
@@ -29,6 +29,7 @@ from acikkapi_shared.observability import metrics
 
 log = structlog.get_logger(__name__)
 
+Result = TypeVar("Result")
 State = TypeVar("State")
 Command = TypeVar("Command")
 
@@ -78,6 +79,7 @@ class CommandGateway:
         clock: Clock,
         after_commit: Callable[[Sequence[EventEnvelope]], None] | None = None,
         backoff: Backoff | None = None,
+        max_attempts: int | None = 30,
     ) -> None:
         self._engine = engine
         self._store = store
@@ -85,6 +87,44 @@ class CommandGateway:
         self.clock = clock
         self._after_commit = after_commit or (lambda _events: None)
         self._backoff = backoff or Backoff(first=0.02, most=1.0)
+        # A request waits a few seconds for a database that restarts, then fails (HTTP 503) rather
+        # than hang; a timer's loop retries on its own schedule.
+        self._max_attempts = max_attempts
+
+    async def run(
+        self, body: Callable[[CommandRunner], Awaitable[Result]], context: CommandContext, *, channel: str
+    ) -> Result:
+        """Runs body's commands in one transaction under context, deciding again on a conflict.
+
+        For work that is more than one command (claim these, then plan that); each decider keeps it
+        idempotent. Returns what body returned in the attempt that committed.
+        """
+
+        def on_retry(error: BaseException, wait: float) -> None:
+            log.warning("commands_retried", channel=channel, error=describe(error), retry_in=wait)
+
+        async def attempt() -> tuple[Result, list[EventEnvelope]]:
+            async with self._engine.begin() as connection:
+                work = UnitOfWork(connection, self._store, self._projector, self.clock)
+                result = await body(CommandRunner(work, context))
+                recorded = await work.flush()
+            return result, recorded
+
+        result, recorded = await retrying(
+            attempt,
+            backoff=self._backoff,
+            retry_if=transient_with_bounded_conflicts(),
+            on_retry=on_retry,
+            max_attempts=self._max_attempts,
+        )
+        self._committed(recorded)
+        return result
+
+    def _committed(self, recorded: Sequence[EventEnvelope]) -> None:
+        for event in recorded:
+            metrics.EVENTS_APPENDED.labels(self._store.service, event.type).inc()
+        if recorded:
+            self._after_commit(recorded)
 
     async def handle(
         self,
@@ -127,6 +167,7 @@ class CommandGateway:
                 backoff=self._backoff,
                 retry_if=transient_with_bounded_conflicts(),
                 on_retry=on_retry,
+                max_attempts=self._max_attempts,
             )
         finally:
             structlog.contextvars.unbind_contextvars("correlation_id", "request_id")
@@ -135,10 +176,7 @@ class CommandGateway:
             metrics.COMMANDS_HANDLED.labels(
                 self._store.service, channel, command_name(request.command), result
             ).inc()
-        for event in recorded:
-            metrics.EVENTS_APPENDED.labels(self._store.service, event.type).inc()
-        if recorded:
-            self._after_commit(recorded)
+        self._committed(recorded)
         return outcomes
 
     async def _attempt(

@@ -1,0 +1,178 @@
+"""The command gateway (HTTP requests, timers) on real SQLite and PostgreSQL: once per key, the same
+answer on a retry, conflicts decided again on the new state."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from acikkapi_shared.clock import ManualClock
+from acikkapi_shared.commands import CommandContext, CommandRunner, new_event
+from acikkapi_shared.decider import CommandRejected, Decider
+from acikkapi_shared.events.base import EventPayload, EventTypes
+from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.eventstore.database import create_engine, migrate
+from acikkapi_shared.eventstore.schema import events
+from acikkapi_shared.eventstore.store import PendingEvent, SqlAlchemyEventStore
+from acikkapi_shared.eventstore.unit_of_work import NoProjections
+from acikkapi_shared.gateway import CommandGateway, GatewayCommand, IdempotencyKeyReused
+from acikkapi_shared.messaging.retry import Backoff
+
+NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
+
+
+class Counted(EventPayload):
+    value: int
+
+
+@dataclass(frozen=True)
+class Count:
+    up_to: int | None = None  # refuse to count past this
+
+
+def _decide(command: Count, value: int) -> Sequence[EventPayload]:
+    if command.up_to is not None and value >= command.up_to:
+        raise CommandRejected("LIMIT_REACHED", "Sınıra ulaşıldı.", field="up_to")
+    return [Counted(value=value + 1)]
+
+
+counter: Decider[int, Count] = Decider(
+    name="counter",
+    initial=lambda _stream: 0,
+    evolve=lambda _value, event: event.value if isinstance(event, Counted) else _value,
+    decide=_decide,
+    events=EventTypes([Counted]),
+)
+
+
+def context(key: str) -> CommandContext:
+    return CommandContext(occurred_at=NOW, actor="officer:1", idempotency_key=key, request_id=f"req-{key}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'g.db'}" if request.param == "sqlite" else None
+    engine = create_engine(url or request.getfixturevalue("postgres_database_url"))
+    await migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+def gateway_on(engine: AsyncEngine, store: SqlAlchemyEventStore | None = None) -> CommandGateway:
+    clock = ManualClock(NOW)
+    return CommandGateway(
+        engine=engine,
+        store=store or SqlAlchemyEventStore("test", clock),
+        projector=NoProjections(),
+        clock=clock,
+        backoff=Backoff(first=0.001, most=0.01),
+    )
+
+
+async def values(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(sa.select(events.c.payload).order_by(events.c.position))
+        return [int(row.payload["value"]) for row in rows]
+
+
+async def test_the_same_key_twice_records_one_event_and_answers_the_same(engine: AsyncEngine) -> None:
+    gateway = gateway_on(engine)
+    first = await gateway.handle(counter, "c", Count(), context("k-1"), fingerprint="body-1")
+    again = await gateway.handle(counter, "c", Count(), context("k-1"), fingerprint="body-1")
+    assert await values(engine) == [1]
+    assert not first.replayed and again.replayed
+    assert [e.event_id for e in again.events] == [e.event_id for e in first.events]
+    assert first.events[0].metadata == {
+        "actor": "officer:1",
+        "idempotency_key": "k-1",
+        "request_id": "req-k-1",
+    }
+
+
+async def test_a_key_reused_for_another_request_is_refused(engine: AsyncEngine) -> None:
+    gateway = gateway_on(engine)
+    await gateway.handle(counter, "c", Count(), context("k-1"), fingerprint="body-1")
+    with pytest.raises(IdempotencyKeyReused):
+        await gateway.handle(counter, "c", Count(), context("k-1"), fingerprint="body-2")
+
+
+async def test_a_rejection_is_recorded_and_answered_again_for_its_key(engine: AsyncEngine) -> None:
+    gateway = gateway_on(engine)
+    refused = await gateway.handle(counter, "c", Count(up_to=0), context("k-1"))
+    again = await gateway.handle(counter, "c", Count(up_to=0), context("k-1"))
+    assert refused.rejection is not None and refused.rejection.code == "LIMIT_REACHED"
+    assert again.replayed and again.rejection == refused.rejection and await values(engine) == []
+
+
+async def test_commands_of_one_batch_get_outcomes_of_their_own(engine: AsyncEngine) -> None:
+    gateway = gateway_on(engine)
+    outcomes = await gateway.handle_all(
+        [
+            GatewayCommand(counter, "a", Count(), context("k-a")),
+            GatewayCommand(counter, "b", Count(up_to=0), context("k-b")),
+            GatewayCommand(counter, "a", Count(), context("k-a2")),
+        ],
+        channel="timer",
+    )
+    assert [len(o.events) for o in outcomes] == [1, 0, 1] and outcomes[1].rejection is not None
+    assert [e.payload["value"] for o in outcomes for e in o.events] == [1, 2]
+
+
+async def test_concurrent_commands_on_one_stream_are_all_applied_in_turn(engine: AsyncEngine) -> None:
+    gateways = [gateway_on(engine) for _ in range(4)]
+    await asyncio.gather(
+        *(g.handle(counter, "c", Count(), context(f"k-{i}")) for i, g in enumerate(gateways))
+    )
+    assert sorted(await values(engine)) == [1, 2, 3, 4]
+
+
+@pytest.mark.postgres
+async def test_a_conflict_is_decided_again_on_the_state_that_won(postgres_database_url: str) -> None:
+    engine = create_engine(postgres_database_url)
+    await migrate(engine)
+    rival_engine = create_engine(postgres_database_url)
+    clock = ManualClock(NOW)
+
+    class RacedStore(SqlAlchemyEventStore):
+        """Lets a rival writer append to the stream between this writer's fold and its insert."""
+
+        raced = False
+
+        async def insert(
+            self, connection: AsyncConnection, pending: Sequence[PendingEvent]
+        ) -> list[EventEnvelope]:
+            if not self.raced:
+                self.raced = True
+                rival = SqlAlchemyEventStore("test", clock)
+                async with rival_engine.begin() as other:
+                    await rival.append(other, "c", 0, [new_event(Counted(value=1), "c", context("rival"))])
+            return await super().insert(connection, pending)
+
+    try:
+        outcome = await gateway_on(engine, RacedStore("test", clock)).handle(
+            counter, "c", Count(), context("k-1")
+        )
+        assert await values(engine) == [1, 2]  # decided again on the rival's 1, not written over it
+        assert outcome.events[0].payload == {"value": 2}
+    finally:
+        await rival_engine.dispose()
+        await engine.dispose()
+
+
+async def test_run_executes_several_commands_in_one_transaction(engine: AsyncEngine) -> None:
+    gateway = gateway_on(engine)
+
+    async def claim_both(commands: CommandRunner) -> int:
+        a = await commands.execute(counter, "a", Count())
+        b = await commands.execute(counter, "b", Count(up_to=5))
+        return len(a) + len(b)
+
+    assert await gateway.run(claim_both, context("timer-1"), channel="timer") == 2
+    assert sorted(await values(engine)) == [1, 1]
