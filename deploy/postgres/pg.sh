@@ -6,6 +6,8 @@
 #                                              print the SQLAlchemy URL; with --owner-pid, stop the
 #                                              server as soon as process PID is gone (a killed test run)
 #   pg.sh stop --data DIR                      pg_ctl stop -m fast
+#   pg.sh restart --data DIR [--owner-pid PID] pg_ctl restart -m fast (sessions are cut, as in a
+#                                              failover), waits until it accepts connections again
 #   pg.sh status --data DIR                    exit 0 if running, 3 if not
 #
 # Development and test instance only: it listens on 127.0.0.1 and lets the superuser "postgres" in
@@ -25,7 +27,7 @@ die() {
 }
 
 usage() {
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -165,6 +167,21 @@ cmd_stop() {
     echo "PostgreSQL stopped in $DATA"
 }
 
+cmd_restart() {
+    parse_args "$@"
+    ensure_installed
+    is_running || die "PostgreSQL is not running in $DATA"
+    local port
+    port=$(running_port)
+    as_owner "$BIN/pg_ctl" restart -D "$DATA" -m fast -w -t "$READY_TIMEOUT_S" >/dev/null \
+        || die "PostgreSQL did not restart"
+    as_owner "$BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -t "$READY_TIMEOUT_S" \
+        || die "PostgreSQL does not accept connections on 127.0.0.1:$port"
+    # The old watchdog follows the old postmaster; the new one needs its own.
+    [[ -n $OWNER_PID ]] && start_watchdog "$OWNER_PID" "$(sed -n 1p "$DATA/postmaster.pid")"
+    echo "PostgreSQL restarted in $DATA"
+}
+
 cmd_status() {
     parse_args "$@"
     ensure_installed
@@ -183,6 +200,7 @@ main() {
     case $command in
         start) cmd_start "$@" ;;
         stop) cmd_stop "$@" ;;
+        restart) cmd_restart "$@" ;;
         status) cmd_status "$@" ;;
         *) usage ;;
     esac
