@@ -3,6 +3,7 @@ as real processes, on the session's Kafka broker, with their own topics, ports a
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -13,7 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from acikkapi_cli.devstack import SERVICES, SMS_GATEWAY, DevStack
 from acikkapi_shared.testing import free_port, repo_root
@@ -64,6 +66,55 @@ class RunningSystem:
             timeout=5,
         )
 
+    def metric(self, service: str, name: str) -> float:
+        """Returns the sum of a metric's samples on a service's /metrics."""
+        text = httpx.get(f"{self.url(service)}/metrics", timeout=5).text
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in text.splitlines()
+            if line.startswith(name) and line[len(name) : len(name) + 1] in ("{", " ")
+        )
+
+    async def wait_quiet(self, within: float = 60.0) -> None:
+        """Waits until nothing is left to do anywhere: every consumer group has committed the end of
+        its topics, every relay has published its log, the notifier has no SMS pending (twice in a row,
+        half a second apart)."""
+        deadline = time.monotonic() + within
+        quiet_polls = 0
+        while quiet_polls < 2:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the system did not become quiet within {within} s")
+            quiet = await self._consumers_caught_up() and all(
+                self.metric(service, "acikkapi_relay_lag_events") == 0 for service in SERVICE_NAMES
+            )
+            quiet = quiet and self.metric("notifier", "acikkapi_sms_outbox_pending") == 0
+            quiet_polls = quiet_polls + 1 if quiet else 0
+            await asyncio.sleep(0.5)
+
+    async def _consumers_caught_up(self) -> bool:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
+        await admin.start()
+        await consumer.start()
+        try:
+            for service, topics in CONSUMED_TOPICS.items():
+                names = [
+                    self.portal_topic if t == "portal" else f"{self.prefix}.{t}.events.v1" for t in topics
+                ]
+                partitions = [
+                    TopicPartition(n, p) for n in names for p in consumer.partitions_for_topic(n) or ()
+                ]
+                ends = await consumer.end_offsets(partitions)
+                committed = await admin.list_consumer_group_offsets(f"{self.prefix}-{service}")
+                for partition, end in ends.items():
+                    done = committed.get(partition)
+                    if end > 0 and (done is None or done.offset < end):
+                        return False
+            return True
+        finally:
+            await consumer.stop()
+            await admin.close()
+
     def submission(self, submission_id: str, timeout: float = 30.0) -> dict[str, Any]:
         """Polls intake until it has processed the submission; returns its outcome."""
         deadline = time.monotonic() + timeout
@@ -74,6 +125,15 @@ class RunningSystem:
                 return outcome
             time.sleep(0.1)
         pytest.fail(f"intake did not process submission {submission_id} within {timeout} s")
+
+
+SERVICE_NAMES = ("intake", "router", "sla-monitor", "notifier")
+CONSUMED_TOPICS = {
+    "intake": ("portal", "router", "sla-monitor"),
+    "router": ("intake",),
+    "sla-monitor": ("router",),
+    "notifier": ("intake", "sla-monitor"),
+}
 
 
 @pytest.fixture(scope="session")
@@ -149,3 +209,24 @@ async def publish(
     if key is None and isinstance(document, dict):
         key = str(document.get("submission_id"))
     await producer.send_and_wait(topic, value, key=key.encode() if key else None)
+
+
+async def read_topic(bootstrap: str, topic: str) -> list[Any]:
+    """Returns every record a topic holds now, read from the beginning with read_committed."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, isolation_level="read_committed")
+    await consumer.start()
+    try:
+        await consumer.topics()  # loads the cluster's metadata, so the topic's partitions are known
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            return []
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        records: list[Any] = []
+        while any(await consumer.position(p) < offset for p, offset in end.items()):
+            for batch in (await consumer.getmany(*partitions, timeout_ms=500)).values():
+                records.extend(batch)
+        return records
+    finally:
+        await consumer.stop()

@@ -100,9 +100,13 @@ class DevStack:
             self._stop(process)
         self._kafka("stop")
 
-    def restart(self, name: str, *, hard: bool = False) -> None:
-        """Stops one process (SIGKILL when hard, as a crash would) and starts it again, waiting for ready."""
-        process = next(p for p in (*SERVICES, SMS_GATEWAY) if p.name == name)
+    def restart(
+        self, name: str, *, hard: bool = False, environment: dict[str, str] | None = None, wait: bool = True
+    ) -> None:
+        """Stops one process (SIGKILL when hard, as a crash would) and starts it again, waiting for ready.
+
+        environment adds variables for this start only (a test's crash point)."""
+        process = self._process(name)
         pid = self._running_pid(process)
         if hard and pid is not None:
             os.kill(pid, signal.SIGKILL)
@@ -110,8 +114,22 @@ class DevStack:
                 time.sleep(0.05)
         self._stop(process)
         extra = ("--store", str(self.var / "sms" / "messages.jsonl")) if process is SMS_GATEWAY else ()
-        self._start(process, *extra)
-        self._wait_ready()
+        self._start(process, *extra, environment=environment)
+        if wait:
+            self._wait_ready()
+
+    def wait_exited(self, name: str, timeout: float = 60.0) -> bool:
+        """Returns True once the process has exited (a crash point fired), False at the timeout."""
+        process = self._process(name)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._running_pid(process) is None:
+                return True
+            time.sleep(0.05)
+        return False
+
+    def _process(self, name: str) -> Process:
+        return next(p for p in (*SERVICES, SMS_GATEWAY) if p.name == name)
 
     def describe(self) -> str:
         """Returns where everything listens."""
@@ -147,7 +165,7 @@ class DevStack:
             return None
         return pid
 
-    def _start(self, process: Process, *arguments: str) -> None:
+    def _start(self, process: Process, *arguments: str, environment: dict[str, str] | None = None) -> None:
         if self._running_pid(process) is not None:
             return
         log = (self.var / "logs" / f"{process.name}.log").open("ab")
@@ -155,7 +173,7 @@ class DevStack:
         child = subprocess.Popen(
             [sys.executable, "-m", process.module, *port_args, *arguments],
             cwd=self.root,
-            env=self.environment(),
+            env={**self.environment(), **(environment or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -16,11 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.commands import CommandContext
+from acikkapi_shared.faults import crash_point
 from acikkapi_shared.gateway import CommandGateway, GatewayCommand
 from notifier.adapters.sms import SmsAccepted as ProviderAcceptance
 from notifier.adapters.sms import SmsMessage, SmsProvider, SmsRejected
 from notifier.domain.delivery import RecordSmsAttempt, deliveries, delivery_stream
-from notifier.projections import due_messages
+from notifier import metrics
+from notifier.projections import due_messages, pending_count
 
 log = structlog.get_logger(__name__)
 
@@ -74,11 +76,13 @@ class SmsDispatcher:
         """Sends one batch of due SMS and records the outcomes; returns how many were sent."""
         async with self._engine.connect() as connection:
             rows = await due_messages(connection, self._clock.now(), self._batch_size)
+            metrics.SMS_PENDING.set(await pending_count(connection))
             await connection.rollback()
         if not rows:
             return 0
         jobs = [rows[start : start + self._job_size] for start in range(0, len(rows), self._job_size)]
         outcomes = [outcome for job in await asyncio.gather(*map(self._send_job, jobs)) for outcome in job]
+        crash_point("notifier.after_provider_before_outcome")
         await self._record(rows, outcomes)
         return len(rows)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed
@@ -15,6 +15,7 @@ SMS_SENT = Counter(
     "acikkapi_sms_total", "SMS provider answers recorded, by outcome (accepted, failed)", ["outcome"]
 )
 SMS_SEGMENTS = Counter("acikkapi_sms_segments_total", "SMS segments requested", ["encoding"])
+SMS_PENDING = Gauge("acikkapi_sms_outbox_pending", "SMS recorded and not yet handed to the provider")
 
 
 def committed(events: Sequence[EventEnvelope]) -> None:

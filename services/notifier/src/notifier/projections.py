@@ -116,3 +116,9 @@ async def due_messages(
         .limit(limit)
     )
     return list(await connection.execute(query))
+
+
+async def pending_count(connection: AsyncConnection) -> int:
+    """Returns how many SMS are still to be handed to the provider (due now or later)."""
+    query = sa.select(sa.func.count()).select_from(sms_outbox).where(sms_outbox.c.status == "PENDING")
+    return int((await connection.execute(query)).scalar() or 0)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.schema import relay_positions
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
+from acikkapi_shared.faults import crash_point
 from acikkapi_shared.observability import metrics
 
 log = structlog.get_logger(__name__)
@@ -120,6 +121,7 @@ class OutboxRelay:
             for event in public
         ]
         await asyncio.gather(*sends)
+        crash_point("relay.after_publish_before_position")
         self._position = self.published_position = batch[-1].position
         await self._save_position_if_due(force=False)
         await self._measure_lag(full_batch=len(batch) == self._batch_size)

@@ -25,6 +25,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.middlewares import AckPolicy
 
+from acikkapi_shared.faults import crash_point
 from acikkapi_shared.messaging.inbound import InboundMessage, decode_headers
 from acikkapi_shared.messaging.processor import BatchProcessor
 
@@ -99,6 +100,7 @@ def subscribe(
         records = message.raw_message
         batch = records if isinstance(records, tuple) else (records,)
         await processor.process([to_inbound(record) for record in batch])
+        crash_point("consumer.after_commit_before_offsets")
         await commit_offsets(message.consumer, batch)
 
     return subscriber

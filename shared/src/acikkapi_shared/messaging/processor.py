@@ -27,6 +27,7 @@ from acikkapi_shared.commands import CommandContext, CommandRunner, execute
 from acikkapi_shared.decider import CommandRejected
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
+from acikkapi_shared.faults import crash_point
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.tracking import already_processed, record_processed
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
@@ -146,6 +147,7 @@ class BatchProcessor:
                 outcomes.append((message.topic, outcome))
             await work.flush()
             await record_processed(connection, self.consumer, processed, self._clock.now())
+            crash_point("processor.before_commit")
         self._committed(work.appended, outcomes)
         for message, reason in poisoned:
             await self._send_dead_letter(message, reason)
