@@ -19,12 +19,8 @@ from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.relay import OutboxRelay
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
-from acikkapi_shared.messaging.kafka import (
-    DeadLetterPublisher,
-    create_broker,
-    ensure_topics,
-    subscribe,
-)
+from acikkapi_shared.messaging.consumer import KafkaBatchConsumer
+from acikkapi_shared.messaging.kafka import DeadLetterPublisher, ensure_topics
 from acikkapi_shared.messaging.processor import BatchProcessor, MessageHandler
 from acikkapi_shared.messaging.producer import KafkaRecordPublisher
 from acikkapi_shared.settings import ServiceSettings
@@ -77,9 +73,6 @@ class ServiceRuntime:
         self.engine = parts.engine
         self.store = SqlAlchemyEventStore(parts.name, parts.clock)
         topics = parts.settings.topics
-        self.broker = create_broker(
-            parts.settings.kafka_bootstrap_servers, client_id=f"acikkapi-{parts.name}"
-        )
         self.record_publisher = KafkaRecordPublisher(
             parts.settings.kafka_bootstrap_servers, client_id=f"acikkapi-{parts.name}-relay"
         )
@@ -97,17 +90,22 @@ class ServiceRuntime:
             projector=parts.projector,
             clock=parts.clock,
             handlers=parts.handlers,
-            dead_letter_sink=DeadLetterPublisher(self.broker, topics.dead_letters_of(parts.name), parts.name),
+            # Dead letters go through the relay's producer (idempotent, acks=all): one producer per service.
+            dead_letter_sink=DeadLetterPublisher(
+                self.record_publisher, topics.dead_letters_of(parts.name), parts.name
+            ),
             after_commit=self._committed,
         )
         self._commit_listeners: list[Callable[[], None]] = [self.relay.notify]
-        self.subscriber: Any = None
+        self.consumer: KafkaBatchConsumer | None = None
         if parts.handlers:
-            self.subscriber = subscribe(
-                self.broker,
-                self.processor,
-                list(parts.handlers),
+            self.consumer = KafkaBatchConsumer(
+                bootstrap_servers=parts.settings.kafka_bootstrap_servers,
+                topics=list(parts.handlers),
                 group_id=f"{parts.settings.topic_prefix}-{parts.name}",
+                service=parts.name,
+                handle=self.processor.process,
+                group_instance_id=parts.settings.instance_id,
                 max_records=parts.settings.consumer_max_records,
             )
         self._tasks: list[asyncio.Task[None]] = []
@@ -144,7 +142,9 @@ class ServiceRuntime:
                 replication_factor=self.settings.topic_replication_factor,
             )
         await self.record_publisher.start()
-        await self.broker.start()
+        if self.consumer is not None:
+            await self.consumer.start()
+            self._tasks.append(asyncio.create_task(self.consumer.run(), name=f"{self.name}-consumer"))
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         for task in self.parts.background:
             self._tasks.append(asyncio.create_task(task(), name=f"{self.name}-background"))
@@ -152,8 +152,9 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         """Stops consuming first, then background work, then closes the database."""
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
+        if self.consumer is not None:
+            with contextlib.suppress(Exception):
+                await self.consumer.stop()  # cancels its loop: a batch in progress commits nothing
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -175,12 +176,11 @@ class ServiceRuntime:
         except Exception:
             checks["database"] = False
         try:
-            checks["kafka"] = bool(await self.broker.ping(timeout=2.0))
+            checks["kafka"] = await self.record_publisher.ping(timeout_s=2.0)
         except Exception:
             checks["kafka"] = False
-        if self.subscriber is not None:
-            consumer = getattr(self.subscriber, "consumer", None)
-            checks["consumer_assigned"] = bool(consumer is not None and consumer.assignment())
+        if self.consumer is not None:
+            checks.update(self.consumer.readiness())
         checks["background_running"] = all(not task.done() for task in self._tasks)
         return checks
 
