@@ -70,9 +70,10 @@ async def eventually(
 
 
 @contextlib.asynccontextmanager
-async def consuming(consumer: KafkaBatchConsumer) -> AsyncIterator[asyncio.Task[None]]:
-    """Starts the consumer and its loop; stops both on exit (and re-raises if the loop crashed)."""
-    await consumer.start()
+async def consuming(consumer: KafkaBatchConsumer, *, start: bool = True) -> AsyncIterator[asyncio.Task[None]]:
+    """Starts the consumer (unless started already) and its loop; stops both on exit."""
+    if start:
+        await consumer.start()
     task = asyncio.create_task(consumer.run(), name="test-consumer")
     try:
         yield task
