@@ -4,6 +4,7 @@ again; records that aiokafka drops when a fetch raises are fetched again."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -196,3 +197,37 @@ async def test_records_drained_by_a_getmany_that_raises_are_fetched_again_inject
     assert DropsDrainedRecordsOnce.dropped, "the injected failure did not happen"
     assert {r.key for r in DropsDrainedRecordsOnce.dropped} <= set(keys(collector.messages))
     assert sorted(keys(collector.messages)) == sorted(key for _t, _p, key in written)
+
+
+async def test_a_batch_cancelled_at_shutdown_commits_nothing_and_comes_again_after_a_restart(
+    kafka_bootstrap_servers: str,
+) -> None:
+    bootstrap, topic, group = kafka_bootstrap_servers, unique("test-cancel"), unique("group")
+    await ensure_topics(bootstrap, [topic], [], partitions=1)
+    written = [(topic, 0, f"c-{i}".encode()) for i in range(3)]
+    await produce(bootstrap, written)
+    partition = TopicPartition(topic, 0)
+    handling = asyncio.Event()
+
+    async def never_returns(batch: Sequence[InboundMessage]) -> None:
+        handling.set()
+        await asyncio.Event().wait()  # cancelled by stop()
+
+    first = KafkaBatchConsumer(
+        bootstrap_servers=bootstrap,
+        topics=[topic],
+        group_id=group,
+        service=unique("test"),
+        handle=never_returns,
+    )
+    async with consuming(first):
+        await eventually(handling.is_set, what="a batch being handled")
+    assert (await committed_offsets(bootstrap, group, [partition]))[partition] is None
+
+    collector = Collector()
+    second = KafkaBatchConsumer(
+        bootstrap_servers=bootstrap, topics=[topic], group_id=group, service=unique("test"), handle=collector
+    )
+    async with consuming(second):
+        await eventually(lambda: len(collector.messages) >= len(written), what="the batch again")
+    assert keys(collector.messages) == [key for _t, _p, key in written]
