@@ -13,8 +13,11 @@ import uuid
 from typing import Any
 
 import pytest
+import structlog
 
+from acikkapi_shared.messaging.consumer import KafkaBatchConsumer
 from acikkapi_shared.messaging.kafka import ensure_topics
+from acikkapi_shared.testing.consumers import Collector, consuming, eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -104,3 +107,27 @@ async def test_a_static_member_killed_and_restarted_gets_its_partitions_back_wit
     assert static_join < 6.0, figures
     # Without static membership the group waits for the dead member's session timeout (10 s).
     assert dynamic_join > static_join, figures
+
+
+async def test_two_running_consumers_with_one_instance_id_are_reported(kafka_bootstrap_servers: str) -> None:
+    topic, group = f"test-same-id-{uuid.uuid4().hex[:8]}", f"group-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(kafka_bootstrap_servers, [topic], [], partitions=2)
+
+    def member() -> KafkaBatchConsumer:
+        return KafkaBatchConsumer(
+            bootstrap_servers=kafka_bootstrap_servers,
+            topics=[topic],
+            group_id=group,
+            service="same-id-test",
+            handle=Collector(),
+            group_instance_id="same-id",
+        )
+
+    # aiokafka 0.14 does not stop a fenced static member: the two fence each other every few seconds.
+    with structlog.testing.capture_logs() as logs:
+        async with consuming(member()), consuming(member()):
+            await eventually(
+                lambda: any(entry["event"] == "consumer_rebalancing_repeatedly" for entry in logs),
+                timeout_s=90,
+                what="the repeated rebalancing reported",
+            )

@@ -19,26 +19,24 @@ Why a loop of our own instead of faststream's subscriber (verified against aioka
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import IllegalStateError, KafkaError
 
 from acikkapi_shared.messaging.backoff import Backoff
 from acikkapi_shared.messaging.inbound import InboundMessage
 from acikkapi_shared.messaging.kafka import commit_offsets, require_codecs, to_inbound
+from acikkapi_shared.messaging.partitions import Positions, ProbeResults, positions_of, probe_alone, seek_back
+from acikkapi_shared.messaging.rebalance import RebalanceListener
 from acikkapi_shared.messaging.unreadable import UnreadablePartitions
 from acikkapi_shared.observability import metrics
 
 log = structlog.get_logger(__name__)
 
 BatchHandler = Callable[[Sequence[InboundMessage]], Awaitable[None]]
-Positions = dict[TopicPartition, int]
-# A probed partition: None when it read, the error when it raised; absent when no fetch completed.
-ProbeResults = dict[TopicPartition, BaseException | None]
 
 
 class KafkaBatchConsumer:
@@ -103,7 +101,13 @@ class KafkaBatchConsumer:
             max_poll_records=self._max_records,
             session_timeout_ms=self._session_timeout_ms,
         )
-        consumer.subscribe(self._topics, listener=_RebalanceListener(self._rebalanced))
+        listener = RebalanceListener(
+            service=self._service,
+            group_id=self._group_id,
+            group_instance_id=self._group_instance_id,
+            changed=self._rebalanced,
+        )
+        consumer.subscribe(self._topics, listener=listener)
         await consumer.start()
         self._consumer = consumer
         self._stopped = False
@@ -171,7 +175,8 @@ class KafkaBatchConsumer:
         before: Positions,
         epoch: int,
         fetched: Mapping[TopicPartition, Sequence[Any]],
-    ) -> None:
+    ) -> bool:
+        """Hands the records to the handler, then commits; returns False when the handler raised."""
         records = [record for partition in fetched for record in fetched[partition]]
         if records:
             try:
@@ -192,15 +197,16 @@ class KafkaBatchConsumer:
                 )
                 self._rewind(consumer, before, epoch)
                 await asyncio.sleep(delay)
-                return
+                return False
             self._handler_backoff.reset()
         if epoch != self._epoch:
-            return  # a rebalance came in between: the new owner starts from the last commit
+            return True  # a rebalance came in between: the new owner starts from the last commit
         # The position after the call, not just the last record + 1: control markers and aborted
         # records that follow it are committed past too, so the group's lag does not stick at 1.
         after = await self._positions(consumer, list(before))
         moved = {partition: offset for partition, offset in after.items() if offset != before[partition]}
         await commit_offsets(consumer, moved, self._service)
+        return True
 
     async def _read_failed(
         self, consumer: AIOKafkaConsumer, before: Positions, epoch: int, error: BaseException
@@ -221,7 +227,12 @@ class KafkaBatchConsumer:
         failing = {tp: err for tp, err in results.items() if err is not None}
         if failing and (len(before) == 1 or len(failing) < len(before)):
             for partition, partition_error in failing.items():
-                self._set_unreadable(consumer, partition, before[partition], partition_error)
+                try:
+                    offset = await self._salvage(consumer, partition)
+                except IllegalStateError:
+                    offset = None  # revoked meanwhile
+                if offset is not None:
+                    self._set_unreadable(consumer, partition, offset, partition_error)
             return
         # Not one partition's fault (the group, the network, the broker): wait and try everything again.
         delay = self._read_backoff.next_delay()
@@ -242,6 +253,33 @@ class KafkaBatchConsumer:
             detail=str(error)[:300],
             retry_in=round(retry_in, 3),
         )
+
+    async def _salvage(self, consumer: AIOKafkaConsumer, partition: TopicPartition) -> int | None:
+        """Hands over the partition's records before the one that fails; returns that one's offset.
+
+        aiokafka raises for a whole fetch, so the good records ahead of a bad batch in the same
+        response would wait with it; fetching fewer records at a time gets them out. Returns None
+        when a rebalance took the partition meanwhile.
+        """
+        budget, epoch = self._max_records, self._epoch
+        while epoch == self._epoch:
+            offset: int = await consumer.position(partition)
+            try:
+                fetched = await consumer.getmany(
+                    partition, timeout_ms=int(self._probe_timeout_s * 1000), max_records=budget
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                self._rewind(consumer, {partition: offset}, epoch)
+                if budget == 1:
+                    return offset  # the record at this offset is the one that cannot be read
+                budget = max(1, budget // 2)
+                continue
+            if not fetched or not await self._deliver(consumer, {partition: offset}, epoch, fetched):
+                position: int = await consumer.position(partition)
+                return position
+        return None
 
     async def _retry_unreadable(self, consumer: AIOKafkaConsumer) -> None:
         for partition in self._unreadable.due():
@@ -264,54 +302,20 @@ class KafkaBatchConsumer:
                 self._set_unreadable(consumer, partition, offset, outcome)
 
     async def _probe(self, consumer: AIOKafkaConsumer, positions: Positions) -> ProbeResults:
-        """Fetches each partition alone from its position; seeks every one back to it afterwards."""
-        polled = {partition: consumer.last_poll_timestamp(partition) for partition in positions}
-        pending = set(positions)
-        results: ProbeResults = {}
-        deadline = time.monotonic() + self._probe_timeout_s
-        try:
-            while pending and time.monotonic() < deadline:
-                for partition in sorted(pending):
-                    if partition not in consumer.assignment():
-                        pending.discard(partition)
-                        continue
-                    try:
-                        records = await consumer.getmany(
-                            partition, timeout_ms=self._fetch_timeout_ms, max_records=self._max_records
-                        )
-                    except asyncio.CancelledError:
-                        raise
-                    except Exception as error:
-                        results[partition] = error
-                        pending.discard(partition)
-                        continue
-                    # Records, or a completed fetch with none: this partition reads.
-                    if records or consumer.last_poll_timestamp(partition) != polled[partition]:
-                        results[partition] = None
-                        pending.discard(partition)
-        finally:
-            self._rewind(consumer, positions, self._epoch)
-        return results
+        return await probe_alone(
+            consumer,
+            positions,
+            fetch_timeout_ms=self._fetch_timeout_ms,
+            max_records=self._max_records,
+            timeout_s=self._probe_timeout_s,
+        )
 
     async def _positions(self, consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> Positions:
-        """Returns the readable partitions' positions (aiokafka waits for a just-assigned one's)."""
-        positions: Positions = {}
-        for partition in partitions:
-            if partition in self._unreadable:
-                continue
-            try:
-                positions[partition] = await consumer.position(partition)
-            except IllegalStateError:
-                continue  # revoked meanwhile
-        return positions
+        return await positions_of(consumer, partitions, skip=self._unreadable)
 
     def _rewind(self, consumer: AIOKafkaConsumer, positions: Positions, epoch: int) -> None:
-        if epoch != self._epoch:
-            return  # after a rebalance, positions restart from the committed offsets
-        assigned = consumer.assignment()
-        for partition, offset in positions.items():
-            if partition in assigned:
-                consumer.seek(partition, offset)
+        if epoch == self._epoch:  # after a rebalance, positions restart from the committed offsets
+            seek_back(consumer, positions)
 
     async def _group_error(self, error: KafkaError) -> None:
         delay = self._read_backoff.next_delay()
@@ -319,24 +323,8 @@ class KafkaBatchConsumer:
         log.error("consumer_group_error", error=type(error).__name__, detail=str(error)[:300], retry_in=delay)
         await asyncio.sleep(delay)
 
-    def _rebalanced(self, event: str, partitions: set[TopicPartition]) -> None:
+    def _rebalanced(self) -> None:
         self._epoch += 1
         # A new assignment starts every partition afresh (aiokafka unpauses them); a partition that
         # is still broken is found again by its first fetch, with nothing lost.
         self._unreadable.clear_all()
-        log.info(f"consumer_partitions_{event}", group=self._group_id, partitions=len(partitions))
-
-
-class _RebalanceListener(ConsumerRebalanceListener):  # type: ignore[misc]
-    """Tells the consumer about every revocation and assignment."""
-
-    def __init__(self, notify: Callable[[str, set[TopicPartition]], None]) -> None:
-        self._notify = notify
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        """Notes the revocation before the group's rebalance."""
-        self._notify("revoked", set(revoked))
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        """Notes the new assignment."""
-        self._notify("assigned", set(assigned))

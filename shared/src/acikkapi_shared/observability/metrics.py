@@ -46,6 +46,11 @@ CONSUMER_COMMIT_FAILURES = Counter(
     "Offset commits that failed after a batch was applied (it is redelivered and skipped by tracking)",
     ["service"],
 )
+CONSUMER_REBALANCES = Counter(
+    "acikkapi_consumer_rebalances_total",
+    "Partition revocations and assignments the consumer went through",
+    ["service", "event"],
+)
 RELAY_LAG = Gauge("acikkapi_relay_lag_events", "Recorded events not yet published to Kafka", ["service"])
 APPLICATIONS_RECEIVED = Counter(
     "acikkapi_applications_received_total",
