@@ -1,17 +1,17 @@
-"""The faststream subscriber on a real broker: a new group reads from the start, offsets are
-committed only after the transaction, and a restarted consumer does not apply anything twice."""
+"""The consumer loop with the batch processor on a real broker: a new group reads from the start,
+offsets are committed only after the transaction, and a restarted consumer does not apply anything
+twice. Also its settings, its refusal to run without every codec, and the topics' configuration."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition, codec
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
@@ -20,9 +20,11 @@ from acikkapi_shared.decider import Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import NoProjections
+from acikkapi_shared.messaging.consumer import KafkaBatchConsumer
 from acikkapi_shared.messaging.inbound import InboundMessage
-from acikkapi_shared.messaging.kafka import create_broker, ensure_topics, subscribe
+from acikkapi_shared.messaging.kafka import ensure_topics
 from acikkapi_shared.messaging.processor import BatchProcessor
+from acikkapi_shared.testing.consumers import Collector, committed_offsets, consuming, eventually
 
 pytestmark = pytest.mark.kafka
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
@@ -76,17 +78,24 @@ async def run_consumer_until(engine: AsyncEngine, bootstrap: str, topic: str, gr
         clock=clock,
         translators={topic: Recorder()},
     )
-    broker = create_broker(bootstrap, client_id="test")
-    subscribe(broker, processor, [topic], group_id=group)
-    await broker.start()
-    try:
-        deadline = time.monotonic() + 30
-        while len(await applied(engine)) < count:
-            assert time.monotonic() < deadline, "consumer did not catch up"
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(0.5)  # let the commit after the transaction reach the broker
-    finally:
-        await broker.stop()
+    consumer = KafkaBatchConsumer(
+        bootstrap_servers=bootstrap, topics=[topic], group_id=group, service="test", handle=processor.process
+    )
+    partition = TopicPartition(topic, 0)
+    async with consuming(consumer):
+        await eventually(lambda: _count_is(engine, count), what=f"{count} messages applied")
+        # The commit follows the transaction: wait for it before stopping.
+        await eventually(
+            lambda: _committed_is(bootstrap, group, partition, count), what=f"offset {count} committed"
+        )
+
+
+async def _count_is(engine: AsyncEngine, count: int) -> bool:
+    return len(await applied(engine)) >= count
+
+
+async def _committed_is(bootstrap: str, group: str, partition: TopicPartition, offset: int) -> bool:
+    return (await committed_offsets(bootstrap, group, [partition]))[partition] == offset
 
 
 async def committed_offset(bootstrap: str, topic: str, group: str) -> int | None:
@@ -138,3 +147,45 @@ async def test_event_topics_never_expire_and_are_never_compacted(kafka_bootstrap
     assert configs["cleanup.policy"] == "delete"
     assert configs["retention.ms"] == "-1" and configs["retention.bytes"] == "-1"
     assert len(description["partitions"]) == 4
+
+
+class RecordingConsumer(AIOKafkaConsumer):  # type: ignore[misc]
+    """An aiokafka consumer that remembers the settings it was built with."""
+
+    settings: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, *topics: str, **settings: Any) -> None:
+        RecordingConsumer.settings = settings
+        super().__init__(*topics, **settings)
+
+
+async def test_reads_committed_from_the_earliest_offset_and_commits_only_by_hand(
+    kafka_bootstrap_servers: str,
+) -> None:
+    topic = f"test-settings-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(kafka_bootstrap_servers, [topic], [], partitions=1)
+    consumer = KafkaBatchConsumer(
+        bootstrap_servers=kafka_bootstrap_servers,
+        topics=[topic],
+        group_id=f"group-{uuid.uuid4().hex[:8]}",
+        service="test",
+        handle=Collector(),
+        group_instance_id="test-instance-1",
+        consumer_class=RecordingConsumer,
+    )
+    await consumer.start()
+    await consumer.stop()
+    settings = RecordingConsumer.settings
+    assert settings["isolation_level"] == "read_committed"
+    assert settings["auto_offset_reset"] == "earliest"
+    assert settings["enable_auto_commit"] is False
+    assert settings["group_instance_id"] == "test-instance-1"
+
+
+async def test_refuses_to_start_when_aiokafka_cannot_decode_a_codec(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(codec, "has_zstd", lambda: False)
+    consumer = KafkaBatchConsumer(
+        bootstrap_servers="127.0.0.1:9", topics=["any"], group_id="g", service="test", handle=Collector()
+    )
+    with pytest.raises(RuntimeError, match="cannot decode zstd"):
+        await consumer.start()

@@ -22,13 +22,9 @@ from acikkapi_shared.eventstore.relay import OutboxRelay, RecordPublisher
 from acikkapi_shared.eventstore.replay import VersionedProjector, ensure_read_models
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.gateway import CommandGateway
+from acikkapi_shared.messaging.consumer import KafkaBatchConsumer
 from acikkapi_shared.messaging.inbound import MessageTranslator
-from acikkapi_shared.messaging.kafka import (
-    DeadLetterPublisher,
-    create_broker,
-    ensure_topics,
-    subscribe,
-)
+from acikkapi_shared.messaging.kafka import DeadLetterPublisher, ensure_topics
 from acikkapi_shared.messaging.processor import BatchProcessor
 from acikkapi_shared.messaging.producer import KafkaRecordPublisher
 from acikkapi_shared.settings import ServiceSettings
@@ -92,12 +88,10 @@ class ServiceRuntime:
         self._uses_kafka = record_publisher is None
         self._consume = consume and self._uses_kafka
         topics = parts.settings.topics
-        self.broker = create_broker(
-            parts.settings.kafka_bootstrap_servers, client_id=f"acikkapi-{parts.name}"
-        )
-        self.record_publisher: Any = record_publisher or KafkaRecordPublisher(
+        self._kafka_publisher = KafkaRecordPublisher(
             parts.settings.kafka_bootstrap_servers, client_id=f"acikkapi-{parts.name}-relay"
         )
+        self.record_publisher: RecordPublisher = record_publisher or self._kafka_publisher
         self.relay = OutboxRelay(
             self.engine,
             self.store,
@@ -112,7 +106,10 @@ class ServiceRuntime:
             projector=parts.projector,
             clock=parts.clock,
             translators=parts.translators,
-            dead_letter_sink=DeadLetterPublisher(self.broker, topics.dead_letters_of(parts.name), parts.name)
+            # Dead letters go through the relay's producer (idempotent, acks=all): one producer per service.
+            dead_letter_sink=DeadLetterPublisher(
+                self._kafka_publisher, topics.dead_letters_of(parts.name), parts.name
+            )
             if self._uses_kafka
             else None,
             after_commit=self._committed,
@@ -125,13 +122,15 @@ class ServiceRuntime:
             after_commit=self._committed,
         )
         self._commit_listeners: list[CommitListener] = [lambda _events: self.relay.notify()]
-        self.subscriber: Any = None
+        self.consumer: KafkaBatchConsumer | None = None
         if parts.translators and self._consume:
-            self.subscriber = subscribe(
-                self.broker,
-                self.processor,
-                list(parts.translators),
+            self.consumer = KafkaBatchConsumer(
+                bootstrap_servers=parts.settings.kafka_bootstrap_servers,
+                topics=list(parts.translators),
                 group_id=f"{parts.settings.topic_prefix}-{parts.name}",
+                service=parts.name,
+                handle=self.processor.process,
+                group_instance_id=parts.settings.instance_id,
                 max_records=parts.settings.consumer_max_records,
             )
         self._tasks: list[asyncio.Task[None]] = []
@@ -161,8 +160,10 @@ class ServiceRuntime:
                 replication_factor=self.settings.topic_replication_factor,
             )
         if self._uses_kafka:
-            await self.record_publisher.start()
-            await self.broker.start()
+            await self._kafka_publisher.start()
+        if self.consumer is not None:
+            await self.consumer.start()
+            self._tasks.append(asyncio.create_task(self.consumer.run(), name=f"{self.name}-consumer"))
         self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         for task in self.parts.background:
             self._tasks.append(asyncio.create_task(task(), name=f"{self.name}-background"))
@@ -170,8 +171,9 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         """Stops consuming first, then background work, then closes the database."""
-        with contextlib.suppress(Exception):
-            await self.broker.stop()
+        if self.consumer is not None:
+            with contextlib.suppress(Exception):
+                await self.consumer.stop()  # cancels its loop: a batch in progress commits nothing
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -180,7 +182,7 @@ class ServiceRuntime:
         self._tasks.clear()
         if self._uses_kafka:
             with contextlib.suppress(Exception):
-                await self.record_publisher.stop()
+                await self._kafka_publisher.stop()
         await self.engine.dispose()
         log.info("service_stopped", service=self.name)
 
@@ -195,12 +197,11 @@ class ServiceRuntime:
             checks["database"] = False
         if self._uses_kafka:
             try:
-                checks["kafka"] = bool(await self.broker.ping(timeout=2.0))
+                checks["kafka"] = await self._kafka_publisher.ping(timeout_s=2.0)
             except Exception:
                 checks["kafka"] = False
-        if self.subscriber is not None:
-            consumer = getattr(self.subscriber, "consumer", None)
-            checks["consumer_assigned"] = bool(consumer is not None and consumer.assignment())
+        if self.consumer is not None:
+            checks.update(self.consumer.readiness())
         checks["background_running"] = all(not task.done() for task in self._tasks)
         return checks
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -24,6 +25,11 @@ class ServiceSettings(BaseSettings):
     create_topics: bool = True
     # Larger batches cost less per message, smaller ones wait less: the latency/throughput dial.
     consumer_max_records: int = 100
+    # The consumer's static group membership id: an instance restarted with the same id gets its
+    # partitions back at once instead of after the dead member's session timeout. It must differ
+    # between instances of one service: load_settings defaults it to <service>-<host>-<HTTP port>
+    # (two instances on one host cannot share a port); an empty value turns static membership off.
+    instance_id: str | None = None
     data_dir: Path = Path("var/data")
     http_host: str = "127.0.0.1"
     log_level: str = "INFO"
@@ -50,13 +56,19 @@ class ServiceSettings(BaseSettings):
 def load_settings(
     service: str, default_port: int, environ: Mapping[str, str] = os.environ
 ) -> ServiceSettings:
-    """Returns a service's settings: ACIKKAPI_* shared ones, ACIKKAPI_<SERVICE>_PORT/_DATABASE_URL."""
+    """Returns a service's settings: the shared ACIKKAPI_* ones and its own ACIKKAPI_<SERVICE>_* ones."""
     prefix = f"ACIKKAPI_{service.upper().replace('-', '_')}_"
+    shared = ServiceSettings()
+    port = environ.get(f"{prefix}PORT", default_port)
+    instance_id = environ.get(f"{prefix}INSTANCE_ID", shared.instance_id)
+    if instance_id is None:
+        instance_id = f"{service}-{socket.gethostname()}-{port}"
     return ServiceSettings.model_validate(
         {
-            **ServiceSettings().model_dump(exclude={"service", "http_port", "database_url"}),
+            **shared.model_dump(exclude={"service", "http_port", "database_url", "instance_id"}),
             "service": service,
-            "http_port": environ.get(f"{prefix}PORT", default_port),
+            "http_port": port,
             "database_url": environ.get(f"{prefix}DATABASE_URL"),
+            "instance_id": instance_id or None,
         }
     )

@@ -18,10 +18,10 @@ from acikkapi_shared.clock import Clock
 from acikkapi_shared.commands import CommandContext
 from acikkapi_shared.faults import crash_point
 from acikkapi_shared.gateway import CommandGateway, GatewayCommand
+from notifier import metrics
 from notifier.adapters.sms import SmsAccepted as ProviderAcceptance
 from notifier.adapters.sms import SmsMessage, SmsProvider, SmsRejected
 from notifier.domain.delivery import RecordSmsAttempt, deliveries, delivery_stream
-from notifier import metrics
 from notifier.projections import due_messages, pending_count
 
 log = structlog.get_logger(__name__)

@@ -1,1 +1,1 @@
-"""Kafka side: consumer batches with exactly-once effect, the broker, topics."""
+"""Kafka side: the consumer loop, batches applied with exactly-once effect, the producer, topics."""

@@ -1,63 +1,42 @@
-"""faststream wiring: the broker, batch subscribers with manual commits, dead letters, topics.
+"""Kafka plumbing around the consumer loop: records to messages, offset commits, dead letters, topics.
 
-Why the subscriber looks the way it does (traps verified against faststream 0.7 / aiokafka 0.14):
-- faststream's default Kafka ack policy commits on receipt (at-most-once), so subscribers use
-  AckPolicy.MANUAL and commit explicit offsets only after the database transaction committed;
-- the batch parser decodes header values and bodies before our handler runs, and a failure there
-  would skip records silently, so the parser is made total (bad bytes replaced) and the decoder
-  leaves bodies as bytes: decoding happens in our code, where bad input becomes a recorded rejection;
-- the handler never raises for bad input, so faststream's error path (no backoff) is never a loop;
-- a handler cancelled at shutdown commits nothing: the batch is redelivered and tracking skips it;
-- consumers start from the earliest offset for a new group (aiokafka defaults to latest).
+The consumer loop itself is in consumer.py; the producer (idempotent, acks=all) in producer.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition, codec
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import CommitFailedError, IllegalStateError, TopicAlreadyExistsError
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.middlewares import AckPolicy
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError, TopicAlreadyExistsError
 
-from acikkapi_shared.faults import crash_point
 from acikkapi_shared.messaging.inbound import InboundMessage, decode_headers
-from acikkapi_shared.messaging.processor import BatchProcessor
+from acikkapi_shared.messaging.producer import KafkaRecordPublisher
+from acikkapi_shared.observability import metrics
 
 log = structlog.get_logger(__name__)
 
 
-def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
-    """Returns a broker whose producer is idempotent with acks=all (aiokafka defaults to acks=1)."""
-    return KafkaBroker(
-        bootstrap_servers,
-        client_id=client_id,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=2,
-        request_timeout_ms=30_000,
-        logger=None,
-    )
-
-
-async def _total_parser(records: tuple[Any, ...], original: Any) -> Any:
-    safe = tuple(
-        dataclasses.replace(
-            record,
-            headers=[(name, value.encode()) for name, value in decode_headers(record.headers).items()],
+def require_codecs() -> None:
+    """Raises unless aiokafka can decode every compression codec a producer may use."""
+    missing = [
+        name
+        for name, available in (
+            ("snappy", codec.has_snappy()),
+            ("lz4", codec.has_lz4()),
+            ("zstd", codec.has_zstd()),
         )
-        for record in records
-    )
-    return await original(safe)
-
-
-async def _raw_decoder(message: Any) -> Any:
-    return None
+        if not available
+    ]
+    if missing:
+        # A batch in a codec aiokafka cannot decode stops its partition for good; refuse to start.
+        raise RuntimeError(
+            f"aiokafka cannot decode {', '.join(missing)} batches: "
+            "install aiokafka[lz4,snappy,zstd], which brings cramjam"
+        )
 
 
 def to_inbound(record: Any) -> InboundMessage:
@@ -73,71 +52,41 @@ def to_inbound(record: Any) -> InboundMessage:
     )
 
 
-def subscribe(
-    broker: KafkaBroker,
-    processor: BatchProcessor,
-    topics: Sequence[str],
-    *,
-    group_id: str,
-    max_records: int = 500,
-    batch_timeout_ms: int = 50,
-) -> Any:
-    """Registers a batch subscriber that hands batches to the processor, then commits offsets."""
-    subscriber = broker.subscriber(
-        *topics,
-        group_id=group_id,
-        batch=True,
-        ack_policy=AckPolicy.MANUAL,
-        auto_offset_reset="earliest",
-        max_records=max_records,
-        batch_timeout_ms=batch_timeout_ms,
-        parser=_total_parser,
-        decoder=_raw_decoder,
-    )
-
-    @subscriber
-    async def consume(message: KafkaMessage) -> None:
-        records = message.raw_message
-        batch = records if isinstance(records, tuple) else (records,)
-        await processor.process([to_inbound(record) for record in batch])
-        crash_point("consumer.after_commit_before_offsets")
-        await commit_offsets(message.consumer, batch)
-
-    return subscriber
-
-
-async def commit_offsets(consumer: Any, records: Sequence[Any]) -> None:
-    """Commits the offset after each partition's last record; a lost partition only redelivers."""
-    if not isinstance(consumer, AIOKafkaConsumer):
-        await consumer.commit()  # faststream's in-memory test broker
+async def commit_offsets(
+    consumer: AIOKafkaConsumer, offsets: Mapping[TopicPartition, int], service: str
+) -> None:
+    """Commits the given next offsets; a failure only means redelivery, which tracking skips."""
+    if not offsets:
         return
-    offsets: dict[TopicPartition, int] = {}
-    for record in records:
-        partition = TopicPartition(record.topic, record.partition)
-        offsets[partition] = max(offsets.get(partition, 0), record.offset + 1)
     try:
-        await consumer.commit(offsets)
+        await consumer.commit(dict(offsets))
     except (CommitFailedError, IllegalStateError):
+        metrics.CONSUMER_COMMIT_FAILURES.labels(service).inc()
         log.warning("offset_commit_failed_after_rebalance", partitions=len(offsets))
+    except KafkaError as error:
+        # The next batch's commit covers these offsets; a crash before it only redelivers.
+        metrics.CONSUMER_COMMIT_FAILURES.labels(service).inc()
+        log.warning("offset_commit_failed", partitions=len(offsets), error=repr(error))
 
 
 class DeadLetterPublisher:
     """Sends a message that could not be applied to the consumer's dead-letter topic, with the reason."""
 
-    def __init__(self, broker: KafkaBroker, topic: str, consumer: str) -> None:
-        self._broker = broker
+    def __init__(self, publisher: KafkaRecordPublisher, topic: str, consumer: str) -> None:
+        self._publisher = publisher
         self._topic = topic
         self._consumer = consumer
 
     async def __call__(self, message: InboundMessage, reason: str) -> None:
-        """Publishes the original bytes with headers naming the source and the reason."""
+        """Publishes the original bytes with headers naming the source and the reason; waits for the ack."""
         headers = {
             **message.headers,
             "dead_letter_reason": reason[:1000],
             "dead_letter_source": message.source,
             "dead_letter_consumer": self._consumer,
         }
-        await self._broker.publish(message.value or b"", self._topic, key=message.key, headers=headers)
+        acknowledged = await self._publisher.send(self._topic, message.key, message.value or b"", headers)
+        await acknowledged
 
 
 async def ensure_topics(

@@ -27,10 +27,10 @@ from acikkapi_shared.commands import CommandContext, CommandRunner, execute
 from acikkapi_shared.decider import CommandRejected
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
-from acikkapi_shared.faults import crash_point
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.tracking import already_processed, record_processed
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
+from acikkapi_shared.faults import crash_point
 from acikkapi_shared.messaging.dead_letters import (
     RecordDeadLetter,
     bounded_id,

@@ -1,7 +1,8 @@
-"""The relay's producer: aiokafka directly, idempotent with acks=all, sends pipelined in log order."""
+"""The service's producer (relay and dead letters): aiokafka directly, idempotent with acks=all."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 
 from aiokafka import AIOKafkaProducer
@@ -36,10 +37,22 @@ class KafkaRecordPublisher:
             await self._producer.stop()
             self._producer = None
 
-    async def send(self, topic: str, key: bytes, value: bytes, headers: dict[str, str]) -> Awaitable[object]:
+    async def send(
+        self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
+    ) -> Awaitable[object]:
         """Hands the record to the producer and returns the acknowledgement future."""
         if self._producer is None:
-            raise RuntimeError("the relay's producer is not started")
+            raise RuntimeError("the producer is not started")
         encoded = [(name, text.encode("utf-8")) for name, text in headers.items()]
         future: Awaitable[object] = await self._producer.send(topic, value, key=key, headers=encoded)
         return future
+
+    async def ping(self, timeout_s: float) -> bool:
+        """Returns whether a broker answered a metadata request within the timeout."""
+        if self._producer is None:
+            return False
+        try:
+            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout_s)
+        except Exception:
+            return False
+        return True

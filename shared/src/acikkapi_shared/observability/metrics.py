@@ -29,6 +29,31 @@ CONSUMER_RETRIES = Counter(
     "Batches retried after a transient failure (database, conflict)",
     ["service"],
 )
+CONSUMER_PARTITION_UNREADABLE = Gauge(
+    "acikkapi_consumer_partition_unreadable",
+    "1 while the consumer cannot read a partition (paused, retried with backoff), else 0",
+    ["service", "topic", "partition"],
+)
+CONSUMER_READ_ERRORS = Counter(
+    "acikkapi_consumer_read_errors_total",
+    "Fetches from Kafka that raised (records are fetched again, never skipped), by error class",
+    ["service", "error"],
+)
+CONSUMER_HANDLER_FAILURES = Counter(
+    "acikkapi_consumer_handler_failures_total",
+    "Batches whose handler raised: nothing committed, the batch is fetched again after a backoff",
+    ["service"],
+)
+CONSUMER_COMMIT_FAILURES = Counter(
+    "acikkapi_consumer_commit_failures_total",
+    "Offset commits that failed after a batch was applied (it is redelivered and skipped by tracking)",
+    ["service"],
+)
+CONSUMER_REBALANCES = Counter(
+    "acikkapi_consumer_rebalances_total",
+    "Partition revocations and assignments the consumer went through",
+    ["service", "event"],
+)
 RELAY_LAG = Gauge("acikkapi_relay_lag_events", "Recorded events not yet published to Kafka", ["service"])
 COMMANDS_HANDLED = Counter(
     "acikkapi_commands_total",
