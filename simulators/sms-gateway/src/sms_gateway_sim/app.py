@@ -3,121 +3,66 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
-from sms_gateway_sim.netgsm import (
-    ERROR_STATUS,
-    PARAMETER_ERROR,
-    SUCCESS,
-    SYSTEM_ERROR,
-    NetgsmError,
-    check_basic_auth,
-    error_body,
-    normalise_number,
-    parse_send_request,
-)
-from sms_gateway_sim.store import MessageStore
+from sms_gateway_sim.faults import FaultPlan, parse_faults
+from sms_gateway_sim.netgsm import normalise_number
+from sms_gateway_sim.send import IDEMPOTENCY_HEADER, SendAnswer, handle_send
+from sms_gateway_sim.state import SimulatorSettings, SimulatorState
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-
-
-@dataclass(frozen=True)
-class SimulatorSettings:
-    """Credentials the simulator accepts and where it keeps what it receives."""
-
-    usercode: str = "acikkapi"
-    password: str = "acikkapi"
-    store_path: Path | None = None
-    allowed_headers: frozenset[str] | None = None  # None: any header of 1-11 characters
-
-
-@dataclass
-class FaultPlan:
-    """Failures to inject: the next fail_next sends answer status (with a Netgsm code if 406)."""
-
-    fail_next: int = 0
-    status: int = 500
-    code: str | None = None
-    latency_ms: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """Returns the plan as JSON."""
-        return {
-            "fail_next": self.fail_next,
-            "status": self.status,
-            "code": self.code,
-            "latency_ms": self.latency_ms,
-        }
-
-
-@dataclass
-class SimulatorState:
-    """What one running simulator holds."""
-
-    settings: SimulatorSettings
-    store: MessageStore
-    faults: FaultPlan = field(default_factory=FaultPlan)
-    job_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+__all__ = ["IDEMPOTENCY_HEADER", "SimulatorSettings", "create_app"]
 
 
 def create_app(
     settings: SimulatorSettings | None = None, *, clock: Callable[[], float] = time.time
 ) -> FastAPI:
     """Returns the simulator app; clock gives unix seconds for received_at."""
-    settings = settings or SimulatorSettings()
-    state = SimulatorState(settings=settings, store=MessageStore(path=settings.store_path))
+    state = SimulatorState.create(settings or SimulatorSettings())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state.store.open()
-        last_job = max((int(m["jobid"]) for m in state.store.messages), default=0)
-        state.job_numbers = itertools.count(last_job + 1)
+        state.open()
         try:
             yield
         finally:
-            state.store.close()
+            state.close()
 
     app = FastAPI(title="Açık Kapı SMS gateway simulator (Netgsm API shape)", lifespan=lifespan)
     app.state.simulator = state
 
     @app.post("/sms/rest/v2/send")
-    async def send(request: Request) -> JSONResponse:
+    async def send(request: Request) -> Response:
         # The whole request is read and handled before any injected latency: a client that gives
         # up waiting still leaves an accepted message behind, as with a real provider.
         raw_body = await request.body()
-        response = _handle_send(state, request.headers, raw_body, clock())
+        answer = handle_send(state, request.headers, raw_body, clock())
         if state.faults.latency_ms:
             await asyncio.sleep(state.faults.latency_ms / 1000)
-        return response
+        return _response(answer)
 
     @app.get("/_sim/messages")
     async def list_messages(no: str | None = None, since: str | None = None) -> JSONResponse:
-        number = None if no is None else (normalise_number(no) or no)
-        try:
-            threshold = None if since is None else _parse_since(since)
-        except ValueError:
-            return JSONResponse({"detail": "since: unix seconds or ISO 8601"}, status_code=400)
-        return JSONResponse(state.store.select(no=number, since=threshold))
+        return _selected(state.store.select, no, since)
+
+    @app.get("/_sim/requests")
+    async def list_requests(no: str | None = None, since: str | None = None) -> JSONResponse:
+        return _selected(state.requests.select, no, since)
 
     @app.delete("/_sim/messages")
     async def clear_messages() -> dict[str, Any]:
-        state.store.clear()
+        state.clear()
         return {"cleared": True}
 
     @app.get("/_sim/stats")
     async def stats() -> dict[str, int]:
-        return state.store.counters.as_dict()
+        return state.stats()
 
     @app.get("/_sim/faults")
     async def show_faults() -> dict[str, Any]:
@@ -126,7 +71,7 @@ def create_app(
     @app.post("/_sim/faults")
     async def set_faults(request: Request) -> JSONResponse:
         try:
-            state.faults = _parse_faults(await request.json())
+            state.faults = parse_faults(await request.json())
         except (ValueError, TypeError) as wrong:
             return JSONResponse({"detail": str(wrong)}, status_code=400)
         return JSONResponse(state.faults.as_dict())
@@ -143,56 +88,21 @@ def create_app(
     return app
 
 
-def _handle_send(
-    state: SimulatorState, headers: Mapping[str, str], raw_body: bytes, now: float
-) -> JSONResponse:
-    """Returns the answer to one send request, storing its messages when accepted."""
-    faults = state.faults
-    if faults.fail_next > 0:
-        faults.fail_next -= 1
-        state.store.counters.faults += 1
-        code = faults.code or (SYSTEM_ERROR if faults.status >= 500 else "5000")
-        return JSONResponse(error_body(code), status_code=faults.status)
+def _response(answer: SendAnswer) -> Response:
+    """Returns the HTTP response for a send answer."""
+    if answer.body is not None:
+        return JSONResponse(answer.body, status_code=answer.status)
+    return Response(status_code=answer.status)
+
+
+def _selected(select: Callable[..., Sequence[Any]], no: str | None, since: str | None) -> JSONResponse:
+    """Returns what select gives for this number (normalised) and since, or 400 for a bad since."""
+    number = None if no is None else (normalise_number(no) or no)
     try:
-        check_basic_auth(headers.get("authorization"), state.settings.usercode, state.settings.password)
-        try:
-            body = json.loads(raw_body)
-        except ValueError as malformed:
-            raise NetgsmError(PARAMETER_ERROR) from malformed
-        parsed = parse_send_request(body, allowed_headers=state.settings.allowed_headers)
-    except NetgsmError as refused:
-        state.store.counters.rejected += 1
-        return JSONResponse(error_body(refused.code), status_code=ERROR_STATUS)
-    key = headers.get(IDEMPOTENCY_HEADER) or None
-    known_job = state.store.job_for(key)
-    if known_job is not None:
-        state.store.counters.duplicates += 1
-        return _accepted(known_job)
-    jobid = f"{next(state.job_numbers):010d}"
-    received_iso = datetime.fromtimestamp(now, UTC).isoformat()
-    state.store.add(
-        [
-            {
-                "id": f"{jobid}-{index}",
-                "jobid": jobid,
-                "msgheader": parsed.msgheader,
-                "no": message.no,
-                "msg": message.msg,
-                "encoding": parsed.encoding,
-                "iysfilter": parsed.iysfilter,
-                "idempotency_key": key,
-                "received_at": now,
-                "received_at_iso": received_iso,
-            }
-            for index, message in enumerate(parsed.messages, start=1)
-        ]
-    )
-    return _accepted(jobid)
-
-
-def _accepted(jobid: str) -> JSONResponse:
-    """Returns Netgsm's success answer for this job."""
-    return JSONResponse({"code": SUCCESS, "jobid": jobid, "description": "queued"})
+        threshold = None if since is None else _parse_since(since)
+    except ValueError:
+        return JSONResponse({"detail": "since: unix seconds or ISO 8601"}, status_code=400)
+    return JSONResponse(select(no=number, since=threshold))
 
 
 def _parse_since(text: str) -> float:
@@ -202,21 +112,3 @@ def _parse_since(text: str) -> float:
     except ValueError:
         moment = datetime.fromisoformat(text)
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-
-
-def _parse_faults(body: Any) -> FaultPlan:
-    """Returns the fault plan described by a /_sim/faults body."""
-    if not isinstance(body, dict):
-        raise ValueError("expected a JSON object")
-    unknown = set(body) - {"fail_next", "status", "code", "latency_ms"}
-    if unknown:
-        raise ValueError(f"unknown fields: {sorted(unknown)}")
-    plan = FaultPlan(
-        fail_next=int(body.get("fail_next", 0)),
-        status=int(body.get("status", 500)),
-        code=None if body.get("code") is None else str(body["code"]),
-        latency_ms=int(body.get("latency_ms", 0)),
-    )
-    if plan.fail_next < 0 or plan.latency_ms < 0 or not 100 <= plan.status <= 599:
-        raise ValueError("fail_next and latency_ms must be >= 0, status an HTTP status")
-    return plan
