@@ -7,12 +7,13 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from sms_gateway_sim.faults import FaultPlan, parse_faults
+from sms_gateway_sim.faults import UNAUTHORIZED_STATUS, FaultPlan, parse_faults
 from sms_gateway_sim.netgsm import normalise_number
 from sms_gateway_sim.send import IDEMPOTENCY_HEADER, SendAnswer, handle_send
 from sms_gateway_sim.state import SimulatorSettings, SimulatorState
@@ -65,8 +66,8 @@ def create_app(
         return state.stats()
 
     @app.get("/_sim/faults")
-    async def show_faults() -> dict[str, Any]:
-        return state.faults.as_dict()
+    async def show_faults() -> JSONResponse:
+        return JSONResponse(state.faults.as_dict())
 
     @app.post("/_sim/faults")
     async def set_faults(request: Request) -> JSONResponse:
@@ -77,9 +78,9 @@ def create_app(
         return JSONResponse(state.faults.as_dict())
 
     @app.delete("/_sim/faults")
-    async def clear_faults() -> dict[str, Any]:
+    async def clear_faults() -> JSONResponse:
         state.faults = FaultPlan()
-        return state.faults.as_dict()
+        return JSONResponse(state.faults.as_dict())
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -89,10 +90,12 @@ def create_app(
 
 
 def _response(answer: SendAnswer) -> Response:
-    """Returns the HTTP response for a send answer."""
+    """Returns the HTTP response for a send answer; without a Netgsm body, a plain-text status line."""
     if answer.body is not None:
         return JSONResponse(answer.body, status_code=answer.status)
-    return Response(status_code=answer.status)
+    # A 401 from an HTTP gateway challenges for Basic credentials, as RFC 9110 requires.
+    headers = {"WWW-Authenticate": 'Basic realm="api"'} if answer.status == UNAUTHORIZED_STATUS else None
+    return PlainTextResponse(HTTPStatus(answer.status).phrase, status_code=answer.status, headers=headers)
 
 
 def _selected(select: Callable[..., Sequence[Any]], no: str | None, since: str | None) -> JSONResponse:
