@@ -33,6 +33,7 @@ async def test_faults_start_off_and_show_every_mode(client: httpx.AsyncClient) -
         "code": None,
         "latency_ms": 0,
         "down": False,
+        "drop_connection": False,
         "unauthorized": False,
         "account_refused": None,
     }
@@ -88,6 +89,7 @@ async def test_account_refused_answers_406_with_its_code(client: httpx.AsyncClie
         {"down": "true"},
         {"unauthorized": 1},
         {"down": True, "drop": True},
+        {"drop_connection": True},  # says how the provider is down, so it needs down
     ],
 )
 async def test_invalid_fault_plans_are_refused(client: httpx.AsyncClient, plan: dict[str, Any]) -> None:

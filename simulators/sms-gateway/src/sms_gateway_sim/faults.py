@@ -1,9 +1,10 @@
 """Faults the simulator injects into send answers, set through /_sim/faults.
 
 Lasting modes answer every send until the faults are cleared, outermost layer first: the
-provider unreachable (down), an HTTP gateway refusing the caller (unauthorized), then the
-provider refusing the account (account_refused). fail_next counts down only when no lasting
-mode answers. Latency delays every answer after the request has been handled.
+provider unreachable (down; with drop_connection the connection is closed unanswered), an HTTP
+gateway refusing the caller (unauthorized), then the provider refusing the account
+(account_refused). fail_next counts down only when no lasting mode answers. Latency delays
+every answer, or the drop, after the request has been handled.
 """
 
 from __future__ import annotations
@@ -27,16 +28,20 @@ class FaultSettings(TypedDict):
     code: str | None
     latency_ms: int
     down: bool
+    drop_connection: bool
     unauthorized: bool
     account_refused: str | None
 
 
 @dataclass(frozen=True, slots=True)
 class InjectedFault:
-    """The answer a fault gives instead of handling the request; code None means no Netgsm body."""
+    """The answer a fault gives instead of handling the request.
+
+    status None: no answer at all (the connection is dropped); code None: no Netgsm body.
+    """
 
     kind: FaultKind
-    status: int
+    status: int | None
     code: str | None
 
 
@@ -49,6 +54,7 @@ class FaultPlan:
     code: str | None = None
     latency_ms: int = 0
     down: bool = False
+    drop_connection: bool = False
     unauthorized: bool = False
     account_refused: str | None = None
 
@@ -60,13 +66,20 @@ class FaultPlan:
             "code": self.code,
             "latency_ms": self.latency_ms,
             "down": self.down,
+            "drop_connection": self.drop_connection,
             "unauthorized": self.unauthorized,
             "account_refused": self.account_refused,
         }
 
-    def next_fault(self) -> InjectedFault | None:
-        """Returns the fault that answers the next send, using up one fail_next; None: no fault."""
+    def next_fault(self, *, can_drop: bool) -> InjectedFault | None:
+        """Returns the fault that answers the next send, using up one fail_next; None: no fault.
+
+        can_drop: whether the server can drop this request's connection; when it cannot, a
+        drop_connection outage answers 503 like down.
+        """
         if self.down:
+            if self.drop_connection and can_drop:
+                return InjectedFault("drop_connection", None, None)
             return InjectedFault("down", DOWN_STATUS, None)
         if self.unauthorized:
             return InjectedFault("unauthorized", UNAUTHORIZED_STATUS, None)
@@ -92,11 +105,14 @@ def parse_faults(body: Any) -> FaultPlan:
         code=None if body.get("code") is None else str(body["code"]),
         latency_ms=int(body.get("latency_ms", 0)),
         down=_flag(body, "down"),
+        drop_connection=_flag(body, "drop_connection"),
         unauthorized=_flag(body, "unauthorized"),
         account_refused=_account_code(body.get("account_refused")),
     )
     if plan.fail_next < 0 or plan.latency_ms < 0 or not 100 <= plan.status <= 599:
         raise ValueError("fail_next and latency_ms must be >= 0, status an HTTP status")
+    if plan.drop_connection and not plan.down:
+        raise ValueError("drop_connection says how the provider is down: it needs down: true")
     return plan
 
 

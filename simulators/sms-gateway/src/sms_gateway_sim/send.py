@@ -26,15 +26,20 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 @dataclass(frozen=True, slots=True)
 class SendAnswer:
-    """The answer to one send request; body None means an answer without a Netgsm JSON body."""
+    """The answer to one send request; body None means no Netgsm JSON body, status None no answer."""
 
-    status: int
+    status: int | None
     body: dict[str, Any] | None
     fault: FaultKind | None = None
 
 
-def handle_send(state: SimulatorState, headers: Mapping[str, str], raw_body: bytes, now: float) -> SendAnswer:
-    """Returns the answer to one send request, storing its messages when accepted and logging it."""
+def handle_send(
+    state: SimulatorState, headers: Mapping[str, str], raw_body: bytes, now: float, *, can_drop: bool = False
+) -> SendAnswer:
+    """Returns the answer to one send request, storing its messages when accepted and logging it.
+
+    can_drop: whether the server can drop this request's connection (see FaultPlan.next_fault).
+    """
     settings = state.settings
     try:
         check_basic_auth(headers.get("authorization"), settings.usercode, settings.password)
@@ -50,7 +55,7 @@ def handle_send(state: SimulatorState, headers: Mapping[str, str], raw_body: byt
     parsed: SendRequest | None = None
     jobid: str | None = None
     duplicate = False
-    fault = state.faults.next_fault()
+    fault = state.faults.next_fault(can_drop=can_drop)
     if fault is not None:
         answer = SendAnswer(fault.status, None if fault.code is None else error_body(fault.code), fault.kind)
     else:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from sms_gateway_sim.app import SimulatorSettings, create_app
+from sms_gateway_sim.app import SimulatorSettings, server_config
 
 STARTUP_TIMEOUT_SECONDS = 10.0
 
@@ -22,7 +22,7 @@ def running_simulator(settings: SimulatorSettings | None = None) -> Iterator[str
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
+    config = server_config(settings, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
