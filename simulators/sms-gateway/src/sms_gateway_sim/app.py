@@ -92,8 +92,8 @@ def create_app(
         return {"cleared": True}
 
     @app.get("/_sim/stats")
-    async def stats() -> dict[str, int]:
-        return state.stats()
+    async def stats() -> JSONResponse:
+        return JSONResponse(state.stats())
 
     @app.get("/_sim/faults")
     async def show_faults() -> JSONResponse:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, TypedDict, cast
 
 from sms_gateway_sim.netgsm import SUCCESS, normalise_number
 from sms_gateway_sim.store import JsonLinesFile
@@ -32,14 +32,13 @@ class RequestRecord(TypedDict):
 
 @dataclass
 class RequestCounters:
-    """Counts over the raw log, for asserting what a real Netgsm (which ignores the key) would do."""
+    """Counts over the raw log; state.Stats says what each means."""
 
     requests: int = 0
-    duplicates: int = 0  # requests answered as idempotent duplicates
-    duplicate_messages: int = 0  # messages in those requests
-    rejected: int = 0  # requests refused with a Netgsm code, faults not included
-    faults: int = 0  # requests answered by an injected fault
-    # Messages in every request answered 00, duplicates included: what Netgsm would have delivered.
+    duplicates: int = 0
+    duplicate_messages: int = 0
+    rejected: int = 0
+    faults: int = 0
     deliveries_without_idempotency: int = 0
 
     def count(self, record: RequestRecord) -> None:
@@ -54,17 +53,6 @@ class RequestCounters:
                 self.duplicate_messages += record["message_count"]
         else:
             self.rejected += 1
-
-    def as_dict(self) -> dict[str, int]:
-        """Returns the counters as part of the /_sim/stats JSON object."""
-        return {
-            "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "faults": self.faults,
-            "requests": self.requests,
-            "duplicate_messages": self.duplicate_messages,
-            "deliveries_without_idempotency": self.deliveries_without_idempotency,
-        }
 
 
 @dataclass
@@ -82,7 +70,7 @@ class RequestLog:
             return
         self._file = JsonLinesFile(self.path)
         for loaded in self._file.open():
-            record: RequestRecord = loaded  # type: ignore[assignment]  # written by add()
+            record = cast(RequestRecord, loaded)  # written by add()
             self.records.append(record)
             self.counters.count(record)
 

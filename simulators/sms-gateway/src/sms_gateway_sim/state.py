@@ -5,10 +5,25 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from sms_gateway_sim.faults import FaultPlan
 from sms_gateway_sim.request_log import RequestLog
 from sms_gateway_sim.store import MessageStore
+
+
+class Stats(TypedDict):
+    """The /_sim/stats counters, since the last clear (loaded from the store files included)."""
+
+    accepted: int  # messages stored, each job once
+    duplicates: int  # requests answered with an earlier job because of a repeated Idempotency-Key
+    rejected: int  # requests refused with a Netgsm code (faults not included)
+    faults: int  # requests answered by an injected fault
+    requests: int  # requests logged
+    duplicate_messages: int  # messages in the duplicate requests
+    # Messages in every request answered 00, duplicates included: what a real Netgsm, which
+    # ignores the key, would have delivered.
+    deliveries_without_idempotency: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,15 @@ class SimulatorState:
         self.store.clear()
         self.requests.clear()
 
-    def stats(self) -> dict[str, int]:
+    def stats(self) -> Stats:
         """Returns the /_sim/stats counters."""
-        return {**self.store.counters.as_dict(), **self.requests.counters.as_dict()}
+        counted = self.requests.counters
+        return {
+            "accepted": self.store.accepted,
+            "duplicates": counted.duplicates,
+            "rejected": counted.rejected,
+            "faults": counted.faults,
+            "requests": counted.requests,
+            "duplicate_messages": counted.duplicate_messages,
+            "deliveries_without_idempotency": counted.deliveries_without_idempotency,
+        }

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypedDict, cast
 
 
 class JsonLinesFile:
@@ -48,25 +48,29 @@ class JsonLinesFile:
             self._file = None
 
 
-@dataclass
-class Counters:
-    """Messages accepted since the last clear, loaded ones included."""
+class MessageRecord(TypedDict):
+    """One accepted message (GET /_sim/messages)."""
 
-    accepted: int = 0
-
-    def as_dict(self) -> dict[str, int]:
-        """Returns the counters as part of the /_sim/stats JSON object."""
-        return {"accepted": self.accepted}
+    id: str  # <jobid>-<position in the job>
+    jobid: str
+    msgheader: str
+    no: str  # 5XXXXXXXXX
+    msg: str
+    encoding: str | None
+    iysfilter: str | None
+    idempotency_key: str | None
+    received_at: float  # unix seconds
+    received_at_iso: str
 
 
 @dataclass
 class MessageStore:
-    """Every accepted message, the job id of each idempotency key, and the accepted count."""
+    """Every accepted message and the job id of each idempotency key."""
 
     path: Path | None = None
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[MessageRecord] = field(default_factory=list)
     jobs_by_key: dict[str, str] = field(default_factory=dict)
-    counters: Counters = field(default_factory=Counters)
+    accepted: int = 0  # messages since the last clear, loaded ones included
     _file: JsonLinesFile | None = None
 
     def open(self) -> None:
@@ -75,7 +79,7 @@ class MessageStore:
             return
         self._file = JsonLinesFile(self.path)
         for record in self._file.open():
-            self._remember(record)
+            self._remember(cast(MessageRecord, record))  # written by add()
 
     def close(self) -> None:
         """Flushes and closes the file."""
@@ -87,7 +91,7 @@ class MessageStore:
         """Returns the job id already given to this idempotency key, if any."""
         return None if idempotency_key is None else self.jobs_by_key.get(idempotency_key)
 
-    def add(self, records: list[dict[str, Any]]) -> None:
+    def add(self, records: list[MessageRecord]) -> None:
         """Keeps the records of one accepted request and appends them to the file."""
         for record in records:
             self._remember(record)
@@ -98,11 +102,11 @@ class MessageStore:
         """Forgets every message and counter and empties the file."""
         self.messages.clear()
         self.jobs_by_key.clear()
-        self.counters = Counters()
+        self.accepted = 0
         if self._file is not None:
             self._file.truncate()
 
-    def select(self, *, no: str | None, since: float | None) -> list[dict[str, Any]]:
+    def select(self, *, no: str | None, since: float | None) -> list[MessageRecord]:
         """Returns the messages to this number and/or received at or after since, oldest first."""
         return [
             record
@@ -110,10 +114,10 @@ class MessageStore:
             if (no is None or record["no"] == no) and (since is None or record["received_at"] >= since)
         ]
 
-    def _remember(self, record: dict[str, Any]) -> None:
+    def _remember(self, record: MessageRecord) -> None:
         """Adds one record to memory."""
         self.messages.append(record)
-        self.counters.accepted += 1
+        self.accepted += 1
         key = record.get("idempotency_key")
         if key:
             self.jobs_by_key[key] = record["jobid"]
