@@ -25,7 +25,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--store",
         type=Path,
         default=env("ACIKKAPI_SMS_SIM_STORE"),
-        help="JSON Lines file: loaded on start, every accepted message appended",
+        help="JSON Lines file: loaded on start, every accepted message appended "
+        "(the raw request log goes beside it, NAME.requests.jsonl)",
     )
     parser.add_argument("--usercode", default=env("ACIKKAPI_SMS_SIM_USERCODE", "acikkapi"))
     parser.add_argument("--password", default=env("ACIKKAPI_SMS_SIM_PASSWORD", "acikkapi"))
