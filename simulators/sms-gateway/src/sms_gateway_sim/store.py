@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypedDict, cast
 
+# Built once: json.dumps with any non-default option builds a new encoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False)
+
 
 class JsonLinesFile:
     """An append-only JSON Lines file: read once on open, one write and flush per batch of records."""
@@ -31,7 +34,7 @@ class JsonLinesFile:
         if self._file is not None:
             # A flush per batch, without fsync: a crash of the machine may lose the last lines,
             # which a simulator can afford for ≥ 500 requests a second.
-            self._file.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+            self._file.write("".join(_ENCODER.encode(r) + "\n" for r in records))
             self._file.flush()
 
     def truncate(self) -> None:
