@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from sms_gateway_sim.app import SimulatorSettings, create_app
+
+if TYPE_CHECKING:
+    from conftest import Clock
 
 AUTH = ("acikkapi", "acikkapi")
 SEND = "/sms/rest/v2/send"
@@ -30,38 +31,6 @@ def _body(**overrides: Any) -> dict[str, Any]:
 
 def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_780_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def store_path(tmp_path: Path) -> Path:
-    return tmp_path / "sms.jsonl"
-
-
-@pytest.fixture
-async def app(clock: Clock, store_path: Path) -> AsyncIterator[FastAPI]:
-    application = create_app(SimulatorSettings(store_path=store_path), clock=clock)
-    async with application.router.lifespan_context(application):
-        yield application
-
-
-@pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://sim") as http:
-        yield http
 
 
 async def test_accepted_message_gets_a_jobid_and_is_listed(client: httpx.AsyncClient, clock: Clock) -> None:
@@ -132,6 +101,9 @@ async def test_same_idempotency_key_returns_the_same_job_and_stores_once(
         "duplicates": 1,
         "rejected": 0,
         "faults": 0,
+        "requests": 3,
+        "duplicate_messages": 1,
+        "deliveries_without_idempotency": 3,
     }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import uvicorn
 
-from sms_gateway_sim.app import SimulatorSettings, create_app
+from sms_gateway_sim.app import SimulatorSettings, server_config
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -25,7 +25,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--store",
         type=Path,
         default=env("ACIKKAPI_SMS_SIM_STORE"),
-        help="JSON Lines file: loaded on start, every accepted message appended",
+        help="JSON Lines file: loaded on start, every accepted message appended "
+        "(the raw request log goes beside it, NAME.requests.jsonl)",
     )
     parser.add_argument("--usercode", default=env("ACIKKAPI_SMS_SIM_USERCODE", "acikkapi"))
     parser.add_argument("--password", default=env("ACIKKAPI_SMS_SIM_PASSWORD", "acikkapi"))
@@ -48,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         store_path=None if args.store is None else Path(args.store),
         allowed_headers=headers,
     )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.Server(server_config(settings, host=args.host, port=args.port, log_level=args.log_level)).run()
 
 
 if __name__ == "__main__":

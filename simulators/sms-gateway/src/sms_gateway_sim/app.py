@@ -3,138 +3,118 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
-import json
+import logging
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from http import HTTPStatus
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from sms_gateway_sim.netgsm import (
-    ERROR_STATUS,
-    PARAMETER_ERROR,
-    SUCCESS,
-    SYSTEM_ERROR,
-    NetgsmError,
-    check_basic_auth,
-    error_body,
-    normalise_number,
-    parse_send_request,
-)
-from sms_gateway_sim.store import MessageStore
+from sms_gateway_sim.connections import ConnectionRegistry
+from sms_gateway_sim.faults import UNAUTHORIZED_STATUS, FaultPlan, parse_faults
+from sms_gateway_sim.netgsm import normalise_number
+from sms_gateway_sim.send import IDEMPOTENCY_HEADER, SendAnswer, handle_send
+from sms_gateway_sim.state import SimulatorSettings, SimulatorState
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
+__all__ = ["IDEMPOTENCY_HEADER", "SimulatorSettings", "create_app", "server_config"]
+
+logger = logging.getLogger(__name__)
+# How long to wait for the server to notice a dropped connection (it does within a loop turn).
+DROP_NOTICE_TIMEOUT_SECONDS = 1.0
 
 
-@dataclass(frozen=True)
-class SimulatorSettings:
-    """Credentials the simulator accepts and where it keeps what it receives."""
+def server_config(settings: SimulatorSettings | None = None, **options: Any) -> uvicorn.Config:
+    """Returns a uvicorn config that serves the simulator and lets it drop connections.
 
-    usercode: str = "acikkapi"
-    password: str = "acikkapi"
-    store_path: Path | None = None
-    allowed_headers: frozenset[str] | None = None  # None: any header of 1-11 characters
-
-
-@dataclass
-class FaultPlan:
-    """Failures to inject: the next fail_next sends answer status (with a Netgsm code if 406)."""
-
-    fail_next: int = 0
-    status: int = 500
-    code: str | None = None
-    latency_ms: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        """Returns the plan as JSON."""
-        return {
-            "fail_next": self.fail_next,
-            "status": self.status,
-            "code": self.code,
-            "latency_ms": self.latency_ms,
-        }
-
-
-@dataclass
-class SimulatorState:
-    """What one running simulator holds."""
-
-    settings: SimulatorSettings
-    store: MessageStore
-    faults: FaultPlan = field(default_factory=FaultPlan)
-    job_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    options: further uvicorn.Config arguments (host, port, log_level, ...).
+    """
+    connections = ConnectionRegistry()
+    return uvicorn.Config(
+        create_app(settings, connections=connections), http=connections.protocol_class(), **options
+    )
 
 
 def create_app(
-    settings: SimulatorSettings | None = None, *, clock: Callable[[], float] = time.time
+    settings: SimulatorSettings | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    connections: ConnectionRegistry | None = None,
 ) -> FastAPI:
-    """Returns the simulator app; clock gives unix seconds for received_at."""
-    settings = settings or SimulatorSettings()
-    state = SimulatorState(settings=settings, store=MessageStore(path=settings.store_path))
+    """Returns the simulator app; clock gives unix seconds for received_at.
+
+    connections: the registry of the serving uvicorn (see server_config); without it a
+    drop_connection outage answers 503 instead.
+    """
+    state = SimulatorState.create(settings or SimulatorSettings())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        state.store.open()
-        last_job = max((int(m["jobid"]) for m in state.store.messages), default=0)
-        state.job_numbers = itertools.count(last_job + 1)
+        state.open()
         try:
             yield
         finally:
-            state.store.close()
+            state.close()
 
     app = FastAPI(title="Açık Kapı SMS gateway simulator (Netgsm API shape)", lifespan=lifespan)
     app.state.simulator = state
 
     @app.post("/sms/rest/v2/send")
-    async def send(request: Request) -> JSONResponse:
+    async def send(request: Request) -> Response:
         # The whole request is read and handled before any injected latency: a client that gives
         # up waiting still leaves an accepted message behind, as with a real provider.
         raw_body = await request.body()
-        response = _handle_send(state, request.headers, raw_body, clock())
+        can_drop = (
+            state.faults.drop_connection and connections is not None and connections.knows(request.scope)
+        )
+        answer = handle_send(state, request.headers, raw_body, clock(), can_drop=can_drop)
         if state.faults.latency_ms:
             await asyncio.sleep(state.faults.latency_ms / 1000)
-        return response
+        if answer.status is None and connections is not None:
+            await _drop(request, connections)
+        return _response(answer)
 
     @app.get("/_sim/messages")
     async def list_messages(no: str | None = None, since: str | None = None) -> JSONResponse:
-        number = None if no is None else (normalise_number(no) or no)
-        try:
-            threshold = None if since is None else _parse_since(since)
-        except ValueError:
-            return JSONResponse({"detail": "since: unix seconds or ISO 8601"}, status_code=400)
-        return JSONResponse(state.store.select(no=number, since=threshold))
+        return _selected(state.store.select, no, since)
+
+    @app.get("/_sim/requests")
+    async def list_requests(no: str | None = None, since: str | None = None) -> JSONResponse:
+        return _selected(state.requests.select, no, since)
 
     @app.delete("/_sim/messages")
     async def clear_messages() -> dict[str, Any]:
-        state.store.clear()
+        state.clear()
         return {"cleared": True}
 
     @app.get("/_sim/stats")
-    async def stats() -> dict[str, int]:
-        return state.store.counters.as_dict()
+    async def stats() -> JSONResponse:
+        return JSONResponse(state.stats())
 
     @app.get("/_sim/faults")
-    async def show_faults() -> dict[str, Any]:
-        return state.faults.as_dict()
+    async def show_faults() -> JSONResponse:
+        return JSONResponse(state.faults.as_dict())
 
     @app.post("/_sim/faults")
     async def set_faults(request: Request) -> JSONResponse:
         try:
-            state.faults = _parse_faults(await request.json())
+            state.faults = parse_faults(await request.json())
         except (ValueError, TypeError) as wrong:
             return JSONResponse({"detail": str(wrong)}, status_code=400)
+        if state.faults.drop_connection and (connections is None or not connections.knows(request.scope)):
+            logger.warning(
+                "this server cannot drop connections (not started by server_config): sends get 503"
+            )
         return JSONResponse(state.faults.as_dict())
 
     @app.delete("/_sim/faults")
-    async def clear_faults() -> dict[str, Any]:
+    async def clear_faults() -> JSONResponse:
         state.faults = FaultPlan()
-        return state.faults.as_dict()
+        return JSONResponse(state.faults.as_dict())
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -143,56 +123,43 @@ def create_app(
     return app
 
 
-def _handle_send(
-    state: SimulatorState, headers: Mapping[str, str], raw_body: bytes, now: float
-) -> JSONResponse:
-    """Returns the answer to one send request, storing its messages when accepted."""
-    faults = state.faults
-    if faults.fail_next > 0:
-        faults.fail_next -= 1
-        state.store.counters.faults += 1
-        code = faults.code or (SYSTEM_ERROR if faults.status >= 500 else "5000")
-        return JSONResponse(error_body(code), status_code=faults.status)
+async def _drop(request: Request, connections: ConnectionRegistry) -> None:
+    """Aborts the request's connection and waits until the server has noticed.
+
+    Then the server does not even try to write the response the endpoint returns afterwards
+    (a closed transport would discard it, but that is the transport's business).
+    """
+    if not connections.abort(request.scope):
+        return  # the client has already gone, e.g. timed out during the latency
     try:
-        check_basic_auth(headers.get("authorization"), state.settings.usercode, state.settings.password)
-        try:
-            body = json.loads(raw_body)
-        except ValueError as malformed:
-            raise NetgsmError(PARAMETER_ERROR) from malformed
-        parsed = parse_send_request(body, allowed_headers=state.settings.allowed_headers)
-    except NetgsmError as refused:
-        state.store.counters.rejected += 1
-        return JSONResponse(error_body(refused.code), status_code=ERROR_STATUS)
-    key = headers.get(IDEMPOTENCY_HEADER) or None
-    known_job = state.store.job_for(key)
-    if known_job is not None:
-        state.store.counters.duplicates += 1
-        return _accepted(known_job)
-    jobid = f"{next(state.job_numbers):010d}"
-    received_iso = datetime.fromtimestamp(now, UTC).isoformat()
-    state.store.add(
-        [
-            {
-                "id": f"{jobid}-{index}",
-                "jobid": jobid,
-                "msgheader": parsed.msgheader,
-                "no": message.no,
-                "msg": message.msg,
-                "encoding": parsed.encoding,
-                "iysfilter": parsed.iysfilter,
-                "idempotency_key": key,
-                "received_at": now,
-                "received_at_iso": received_iso,
-            }
-            for index, message in enumerate(parsed.messages, start=1)
-        ]
-    )
-    return _accepted(jobid)
+        async with asyncio.timeout(DROP_NOTICE_TIMEOUT_SECONDS):
+            while (await request.receive())["type"] != "http.disconnect":
+                pass
+    except TimeoutError:
+        logger.warning(
+            "the server did not notice a dropped connection within %ss", DROP_NOTICE_TIMEOUT_SECONDS
+        )
 
 
-def _accepted(jobid: str) -> JSONResponse:
-    """Returns Netgsm's success answer for this job."""
-    return JSONResponse({"code": SUCCESS, "jobid": jobid, "description": "queued"})
+def _response(answer: SendAnswer) -> Response:
+    """Returns the HTTP response for a send answer; without a Netgsm body, a plain-text status line."""
+    if answer.status is None:
+        return Response(status_code=HTTPStatus.SERVICE_UNAVAILABLE)  # never written: connection dropped
+    if answer.body is not None:
+        return JSONResponse(answer.body, status_code=answer.status)
+    # A 401 from an HTTP gateway challenges for Basic credentials, as RFC 9110 requires.
+    headers = {"WWW-Authenticate": 'Basic realm="api"'} if answer.status == UNAUTHORIZED_STATUS else None
+    return PlainTextResponse(HTTPStatus(answer.status).phrase, status_code=answer.status, headers=headers)
+
+
+def _selected(select: Callable[..., Sequence[Any]], no: str | None, since: str | None) -> JSONResponse:
+    """Returns what select gives for this number (normalised) and since, or 400 for a bad since."""
+    number = None if no is None else (normalise_number(no) or no)
+    try:
+        threshold = None if since is None else _parse_since(since)
+    except ValueError:
+        return JSONResponse({"detail": "since: unix seconds or ISO 8601"}, status_code=400)
+    return JSONResponse(select(no=number, since=threshold))
 
 
 def _parse_since(text: str) -> float:
@@ -202,21 +169,3 @@ def _parse_since(text: str) -> float:
     except ValueError:
         moment = datetime.fromisoformat(text)
         return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-
-
-def _parse_faults(body: Any) -> FaultPlan:
-    """Returns the fault plan described by a /_sim/faults body."""
-    if not isinstance(body, dict):
-        raise ValueError("expected a JSON object")
-    unknown = set(body) - {"fail_next", "status", "code", "latency_ms"}
-    if unknown:
-        raise ValueError(f"unknown fields: {sorted(unknown)}")
-    plan = FaultPlan(
-        fail_next=int(body.get("fail_next", 0)),
-        status=int(body.get("status", 500)),
-        code=None if body.get("code") is None else str(body["code"]),
-        latency_ms=int(body.get("latency_ms", 0)),
-    )
-    if plan.fail_next < 0 or plan.latency_ms < 0 or not 100 <= plan.status <= 599:
-        raise ValueError("fail_next and latency_ms must be >= 0, status an HTTP status")
-    return plan

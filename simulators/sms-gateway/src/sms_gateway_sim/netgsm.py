@@ -12,24 +12,32 @@ SUCCESS = "00"
 MESSAGE_TEXT_ERROR = "20"
 INVALID_AUTH = "30"
 INVALID_HEADER = "40"
+IYS_NOT_ALLOWED = "50"
+NO_IYS_BRAND = "51"
 PARAMETER_ERROR = "70"
 SENDING_RATE_LIMIT_EXCEEDED = "80"
 DUPLICATE_RATE_LIMIT_EXCEEDED = "85"
 SYSTEM_ERROR = "100"
+UNDEFINED_ERROR = "5000"
 
 DESCRIPTIONS = {
     SUCCESS: "queued",
     MESSAGE_TEXT_ERROR: "message text is empty, malformed or too long",
     INVALID_AUTH: "invalid usercode or password, or no API access",
     INVALID_HEADER: "message header (sender name) is not defined",
-    "50": "IYS controlled sending is not allowed for this account",
-    "51": "no IYS brand found for this account",
+    IYS_NOT_ALLOWED: "IYS controlled sending is not allowed for this account",
+    NO_IYS_BRAND: "no IYS brand found for this account",
     PARAMETER_ERROR: "invalid request: a parameter is wrong or a required field is missing",
     SENDING_RATE_LIMIT_EXCEEDED: "sending rate limit exceeded",
     DUPLICATE_RATE_LIMIT_EXCEEDED: "too many jobs for the same number within one minute",
     SYSTEM_ERROR: "system error",
     "101": "system error",
+    UNDEFINED_ERROR: "undefined error",
 }
+
+# Refusals that come from the account's set-up rather than from one request (30 also means the
+# caller's IP is not allowed): they last until someone changes the account.
+ACCOUNT_REFUSAL_CODES = frozenset({INVALID_AUTH, INVALID_HEADER, IYS_NOT_ALLOWED, NO_IYS_BRAND})
 
 # Netgsm answers provider errors with HTTP 406 and the code in the JSON body.
 ERROR_STATUS = 406
