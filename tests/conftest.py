@@ -211,20 +211,28 @@ async def publish(
     await producer.send_and_wait(topic, value, key=key.encode() if key else None)
 
 
-async def read_topic(bootstrap: str, topic: str) -> list[Any]:
+async def read_topic(bootstrap: str, topic: str, within: float = 30.0) -> list[Any]:
     """Returns every record a topic holds now, read from the beginning with read_committed."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None, isolation_level="read_committed")
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        isolation_level="read_committed",
+        auto_offset_reset="earliest",  # no group, no committed offset: every partition from its start
+    )
     await consumer.start()
     try:
-        await consumer.topics()  # loads the cluster's metadata, so the topic's partitions are known
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not partitions:
-            return []
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
+        deadline = time.monotonic() + within
+        while not consumer.assignment():  # without a group, every partition once metadata has it
+            if time.monotonic() > deadline:
+                pytest.fail(f"no partitions of {topic} within {within} s")
+            await asyncio.sleep(0.05)
+        partitions = sorted(consumer.assignment())
         end = await consumer.end_offsets(partitions)
         records: list[Any] = []
-        while any(await consumer.position(p) < offset for p, offset in end.items()):
+        while any(position < end[p] for p, position in [(p, await consumer.position(p)) for p in end]):
+            if time.monotonic() > deadline:
+                pytest.fail(f"{topic} could not be read to its end within {within} s")
             for batch in (await consumer.getmany(*partitions, timeout_ms=500)).values():
                 records.extend(batch)
         return records

@@ -206,7 +206,8 @@ class KafkaBatchConsumer:
         # records that follow it are committed past too, so the group's lag does not stick at 1.
         after = await self._positions(consumer, list(before))
         moved = {partition: offset for partition, offset in after.items() if offset != before[partition]}
-        crash_point("consumer.after_commit_before_offsets")
+        if records:
+            crash_point("consumer.after_commit_before_offsets")
         await commit_offsets(consumer, moved, self._service)
         return True
 
