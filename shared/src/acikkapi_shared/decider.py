@@ -35,7 +35,9 @@ class Decider(Generic[State, Command]):
 
     `events` are the types its streams hold. `exclusive` streams are appended to by every writer of
     the service (a numbering stream): the command path takes the log's append lock before reading
-    one, so writers queue instead of conflicting.
+    one, so writers queue instead of conflicting. When `state_in_last_event`, evolving the initial
+    state with a stream's last event gives its whole state, so only that event is read (a long
+    stream, such as a year's numbers, is never folded from its start).
     """
 
     name: str
@@ -44,6 +46,7 @@ class Decider(Generic[State, Command]):
     decide: Callable[[Command, State], Sequence[EventPayload]]
     events: EventTypes
     exclusive: bool = False
+    state_in_last_event: bool = False
 
 
 def fold(decider: Decider[State, Command], stream_id: str, events: Iterable[EventPayload]) -> State:

@@ -1,8 +1,8 @@
-"""The calendar is cheap: holiday tables are built once per year, not per deadline."""
+"""The calendar is cheap: holiday tables are built once per year, not per deadline (the rate itself is
+measured by bench/sla_deadlines.py, not asserted in a test)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,9 +12,7 @@ import pytest
 
 from sla_monitor.domain import calendar as calendar_module
 from sla_monitor.domain.calendar import ISTANBUL, BusinessCalendar, CalendarSettings
-from sla_monitor.domain.clock import Pause, SlaClock, due_moment
-
-REQUIRED_PER_SECOND = 200
+from sla_monitor.domain.clock import SlaClock, due_moment
 
 
 @pytest.fixture
@@ -45,17 +43,3 @@ def test_holiday_tables_are_built_once_per_year(monkeypatch: pytest.MonkeyPatch)
         calendar = BusinessCalendar(CalendarSettings(closures=frozenset({received.date()})))
         assert due_moment(SlaClock(received), calendar) is not None
     assert sorted(built_years) == [2026, 2027]
-
-
-def test_deadlines_are_computed_well_above_the_required_rate() -> None:
-    calendar = BusinessCalendar()
-    clocks = [
-        SlaClock(received, pauses=(Pause(received + timedelta(days=1), received + timedelta(days=3)),))
-        for received in receipts(2000)
-    ]
-    due_moment(clocks[0], calendar)  # warm the per-year cache
-    started = time.perf_counter()
-    for clock in clocks:
-        due_moment(clock, calendar)
-    per_second = len(clocks) / (time.perf_counter() - started)
-    assert per_second >= REQUIRED_PER_SECOND, f"{per_second:.0f} deadlines/s"

@@ -114,6 +114,16 @@ class SqlAlchemyEventStore:
         query = sa.select(events).where(events.c.stream_id == stream_id).order_by(events.c.stream_version)
         return [self._decoded(row._mapping) for row in await connection.execute(query)]
 
+    async def load_last(self, connection: AsyncConnection, stream_id: str) -> list[EventEnvelope]:
+        """Returns the stream's last event (an empty list for an empty stream)."""
+        query = (
+            sa.select(events)
+            .where(events.c.stream_id == stream_id)
+            .order_by(events.c.stream_version.desc())
+            .limit(1)
+        )
+        return [self._decoded(row._mapping) for row in await connection.execute(query)]
+
     async def load_streams(
         self, connection: AsyncConnection, stream_ids: Sequence[str]
     ) -> list[EventEnvelope]:

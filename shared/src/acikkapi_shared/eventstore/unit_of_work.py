@@ -119,13 +119,17 @@ class UnitOfWork:
         if decider.exclusive:
             # Read only under the lock, so the version cannot move before this transaction commits.
             await self.lock_appends()
-            recorded = await self.store.load_stream(self.connection, stream_id)
-        elif stream_id in self._loaded:
+        if stream_id in self._loaded and not decider.exclusive:
             recorded = self._loaded[stream_id]
+        elif decider.state_in_last_event:
+            recorded = await self.store.load_last(self.connection, stream_id)
         else:
             recorded = await self.store.load_stream(self.connection, stream_id)
+        if decider.state_in_last_event:
+            recorded = recorded[-1:]
         events = [decider.events.decode(e.type, e.schema_version, e.payload) for e in recorded]
-        folded = Folded(decider.name, fold(decider, stream_id, events), len(recorded))
+        version = recorded[-1].stream_version if recorded else 0
+        folded = Folded(decider.name, fold(decider, stream_id, events), version)
         self._folded[stream_id] = folded
         self._versions[stream_id] = folded.version
         return folded

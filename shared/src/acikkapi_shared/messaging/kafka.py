@@ -96,12 +96,23 @@ async def ensure_topics(
     *,
     partitions: int = 4,
     replication_factor: int = 1,
+    dead_letter_retention_days: int = 30,
 ) -> None:
-    """Creates missing topics: event topics never expire and are never compacted."""
+    """Creates missing topics: event topics never expire and are never compacted; dead-letter topics
+    keep their copies for dead_letter_retention_days (the log keeps each dead letter anyway)."""
     never_expire = {"cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"}
+    # A dead letter's copy holds the original body, personal data included (KVKK: keep no longer
+    # than needed to inspect and re-drive it).
+    dead_letter_retention = {
+        "cleanup.policy": "delete",
+        "retention.ms": str(dead_letter_retention_days * 24 * 3600 * 1000),
+    }
     wanted = [
         NewTopic(name, partitions, replication_factor, topic_configs=never_expire) for name in event_topics
-    ] + [NewTopic(name, 1, replication_factor, topic_configs=never_expire) for name in dead_letter_topics]
+    ] + [
+        NewTopic(name, 1, replication_factor, topic_configs=dead_letter_retention)
+        for name in dead_letter_topics
+    ]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:

@@ -27,4 +27,18 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(name)s %(message)s")
+    # Libraries (aiokafka, uvicorn, SQLAlchemy) log through the standard library: their lines become
+    # the same JSON objects, with the library's logger name, so their errors are never lost or
+    # unparseable in the service's log.
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    # uvicorn's own lines (started, stopped) are worth keeping at INFO.
+    logging.getLogger("uvicorn.error").setLevel(logging.INFO)

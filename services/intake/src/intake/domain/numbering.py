@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from intake.domain.events import ApplicationNumberIssued
-from intake.domain.numbers import SEQUENCE_MAX, format_application_number
+from intake.domain.numbers import SEQUENCE_MAX, format_application_number, parse_application_number
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 
@@ -53,7 +53,8 @@ def _decide(command: IssueNumber, state: Numbering) -> Sequence[EventPayload]:
 
 def _evolve(state: Numbering, event: EventPayload) -> Numbering:
     if isinstance(event, ApplicationNumberIssued):
-        return replace(state, issued=state.issued + 1)
+        # The number itself says how many were issued before it: the last one is the whole state.
+        return replace(state, issued=parse_application_number(event.application_number).sequence)
     return state
 
 
@@ -64,4 +65,5 @@ numbering: Decider[Numbering, IssueNumber] = Decider(
     decide=_decide,
     events=EventTypes([ApplicationNumberIssued]),
     exclusive=True,
+    state_in_last_event=True,
 )

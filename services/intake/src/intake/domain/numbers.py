@@ -26,7 +26,6 @@ __all__ = [
     "TokenBytes",
     "format_application_number",
     "new_tracking_code",
-    "next_application_number",
     "normalise_tracking_code",
     "parse_application_number",
 ]
@@ -87,15 +86,6 @@ class ApplicationNumber:
 def format_application_number(year: int, sequence: int) -> str:
     """Returns the printed application number, e.g. format_application_number(2026, 123)."""
     return str(ApplicationNumber(year=year, sequence=sequence))
-
-
-def next_application_number(last: ApplicationNumber | None, year: int) -> ApplicationNumber:
-    """Returns the number after last within year; the sequence starts again at 1 each year."""
-    if last is None or last.year != year:
-        if last is not None and last.year > year:
-            raise ValueError("year must not go backwards")
-        return ApplicationNumber(year=year, sequence=1)
-    return ApplicationNumber(year=year, sequence=last.sequence + 1)
 
 
 def parse_application_number(text: str) -> ApplicationNumber:

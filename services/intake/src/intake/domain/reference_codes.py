@@ -35,13 +35,25 @@ def build_index(options: Mapping[str, str]) -> dict[str, str]:
     return index
 
 
+# One index per list of options, built once: the lists are fixed for a process's life.
+_INDEXES: dict[int, tuple[Mapping[str, str], dict[str, str]]] = {}
+
+
+def _index_of(options: Mapping[str, str]) -> dict[str, str]:
+    known = _INDEXES.get(id(options))
+    if known is None or known[0] is not options:  # keeping options alive keeps its id unique
+        known = (options, build_index(options))
+        _INDEXES[id(options)] = known
+    return known[1]
+
+
 def resolve_code(value: str, *, field: str, reference: ReferenceData) -> str:
     """Returns the code matching value (code or Turkish name, any case); FieldInvalid if none."""
     unknown_code, attribute = _LISTS[field]
     options: Mapping[str, str] = getattr(reference, attribute)
     if not isinstance(value, str) or not value.strip():
         raise FieldInvalid(problem("FIELD_MISSING", field))
-    code = build_index(options).get(match_key(value))
+    code = _index_of(options).get(match_key(value))
     if code is None:
         raise FieldInvalid(problem(unknown_code, field))
     return code
