@@ -21,7 +21,7 @@ from acikkapi_shared.commands import CommandContext, CommandRunner, command_name
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
-from acikkapi_shared.eventstore.tracking import record_processed, recorded_outcome
+from acikkapi_shared.eventstore.tracking import record_outcomes, recorded_outcomes
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
 from acikkapi_shared.messaging.failures import describe
 from acikkapi_shared.messaging.retry import Backoff, retrying, transient_with_bounded_conflicts
@@ -186,8 +186,10 @@ class CommandGateway:
         decided: list[tuple[int, Rejection | None, list[str]]] = []
         async with self._engine.begin() as connection:
             work = UnitOfWork(connection, self._store, self._projector, self.clock)
+            keys = [str(request.context.idempotency_key) for request in requests]
+            priors = await recorded_outcomes(connection, channel, keys)
             for index, request in enumerate(requests):
-                prior = await recorded_outcome(connection, channel, str(request.context.idempotency_key))
+                prior = priors.get(keys[index])
                 if prior is not None:
                     outcomes[index] = await self._replay(connection, prior, request.fingerprint)
                     continue
@@ -202,20 +204,16 @@ class CommandGateway:
                 decided.append((index, rejection, work.pending_event_ids()[before:]))
             recorded = await work.flush()
             by_id = {str(event.event_id): event for event in recorded}
+            answered: list[tuple[str, str, dict[str, Any]]] = []
             for index, rejection, event_ids in decided:
                 request = requests[index]
                 answer: dict[str, Any] = {"fingerprint": request.fingerprint, "events": event_ids}
                 if rejection is not None:
                     answer["rejection"] = {"code": rejection.code, "message_tr": rejection.message_tr}
                     answer["field"] = rejection.field
-                await record_processed(
-                    connection,
-                    channel,
-                    [(str(request.context.idempotency_key), request.stream_id)],
-                    self.clock.now(),
-                    answer,
-                )
+                answered.append((keys[index], request.stream_id, answer))
                 outcomes[index] = CommandOutcome([by_id[i] for i in event_ids], rejection)
+            await record_outcomes(connection, channel, answered, self.clock.now())
         log.info("commands_handled", channel=channel, count=len(requests), events=len(recorded))
         return [outcome for outcome in outcomes if outcome is not None], recorded
 

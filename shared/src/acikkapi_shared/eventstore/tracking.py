@@ -31,7 +31,6 @@ async def record_processed(
     consumer: str,
     processed: Sequence[tuple[str, str]],
     at: datetime,
-    outcome: dict[str, Any] | None = None,
 ) -> None:
     """Records, in the caller's transaction, (message key, source) pairs whose effects commit with it.
 
@@ -41,7 +40,7 @@ async def record_processed(
     if not processed:
         return
     rows = [
-        {"consumer": consumer, "message_key": key, "source": source, "processed_at": at, "outcome": outcome}
+        {"consumer": consumer, "message_key": key, "source": source, "processed_at": at, "outcome": None}
         for key, source in processed
     ]
     try:
@@ -50,13 +49,32 @@ async def record_processed(
         raise ConcurrencyConflict(f"tracking:{consumer}", 0) from error
 
 
-async def recorded_outcome(connection: AsyncConnection, consumer: str, key: str) -> dict[str, Any] | None:
-    """Returns what was answered for a key already processed (None if it was not)."""
-    query = sa.select(tracking.c.outcome).where(
-        tracking.c.consumer == consumer, tracking.c.message_key == key
+async def recorded_outcomes(
+    connection: AsyncConnection, consumer: str, keys: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """Returns what was answered for each of the keys already processed, in one query."""
+    if not keys:
+        return {}
+    query = sa.select(tracking.c.message_key, tracking.c.outcome).where(
+        tracking.c.consumer == consumer, tracking.c.message_key.in_(list(set(keys)))
     )
-    row = (await connection.execute(query)).first()
-    if row is None:
-        return None
-    outcome: dict[str, Any] = row.outcome or {}
-    return outcome
+    return {row.message_key: dict(row.outcome or {}) for row in await connection.execute(query)}
+
+
+async def record_outcomes(
+    connection: AsyncConnection,
+    consumer: str,
+    answered: Sequence[tuple[str, str, dict[str, Any]]],
+    at: datetime,
+) -> None:
+    """Records (key, source, outcome) triples in one statement; a key taken first is a conflict."""
+    if not answered:
+        return
+    rows = [
+        {"consumer": consumer, "message_key": key, "source": source, "processed_at": at, "outcome": outcome}
+        for key, source, outcome in answered
+    ]
+    try:
+        await connection.execute(sa.insert(tracking), rows)
+    except IntegrityError as error:
+        raise ConcurrencyConflict(f"tracking:{consumer}", 0) from error
