@@ -31,6 +31,7 @@ from acikkapi_shared.eventstore.projection import (
     on,
 )
 from acikkapi_shared.eventstore.replay import ensure_read_models
+from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 
@@ -272,3 +273,32 @@ async def test_a_changed_projector_version_rebuilds_its_tables_from_the_log(engi
         await connection.execute(sa.delete(cases))  # as if the old version had lost its rows
     assert await ensure_read_models(engine, store, Renamed(), clock) == 2
     assert await rows(engine) == {"a": ("ROUTED", None)}
+
+
+async def test_a_cached_state_is_used_while_its_stream_stays_at_its_version(engine: AsyncEngine) -> None:
+    cache = StateCache()
+    clock = ManualClock(NOW)
+    store = SqlAlchemyEventStore("test", clock)
+
+    def cached_work(connection: AsyncConnection) -> UnitOfWork:
+        return UnitOfWork(connection, store, CaseProjector(), clock, cache)
+
+    async with engine.begin() as connection:
+        work = cached_work(connection)
+        await execute(work, case, "a", Move("ROUTED"), CONTEXT)
+        await work.flush()
+    work.remember_folds()  # after the commit
+    statements: list[str] = []
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    async with engine.begin() as connection:
+        work = cached_work(connection)
+        await work.prefetch(["a"])
+        assert (await work.folded(case, "a")).state == Case(opened=True, stage="ROUTED")
+    assert not any("FROM events" in s and "ORDER BY" in s for s in statements)  # no event was read
+    async with engine.begin() as connection:  # another writer moves the stream: the cache is stale
+        store_elsewhere = SqlAlchemyEventStore("test", clock)
+        await store_elsewhere.append(connection, "a", 2, [new(Moved(stage="ANSWERED"))])
+    async with engine.begin() as connection:
+        work = cached_work(connection)
+        await work.prefetch(["a"])
+        assert (await work.folded(case, "a")).state == Case(opened=True, stage="ANSWERED")

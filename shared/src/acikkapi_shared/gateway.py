@@ -20,6 +20,7 @@ from acikkapi_shared.clock import Clock
 from acikkapi_shared.commands import CommandContext, CommandRunner, command_name, execute
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.tracking import record_outcomes, recorded_outcomes
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
@@ -80,6 +81,7 @@ class CommandGateway:
         after_commit: Callable[[Sequence[EventEnvelope]], None] | None = None,
         backoff: Backoff | None = None,
         max_attempts: int | None = 30,
+        cache: StateCache | None = None,
     ) -> None:
         self._engine = engine
         self._store = store
@@ -90,6 +92,7 @@ class CommandGateway:
         # A request waits a few seconds for a database that restarts, then fails (HTTP 503) rather
         # than hang; a timer's loop retries on its own schedule.
         self._max_attempts = max_attempts
+        self._cache = cache
 
     async def run(
         self, body: Callable[[CommandRunner], Awaitable[Result]], context: CommandContext, *, channel: str
@@ -105,9 +108,10 @@ class CommandGateway:
 
         async def attempt() -> tuple[Result, list[EventEnvelope]]:
             async with self._engine.begin() as connection:
-                work = UnitOfWork(connection, self._store, self._projector, self.clock)
+                work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
                 result = await body(CommandRunner(work, context))
                 recorded = await work.flush()
+            work.remember_folds()
             return result, recorded
 
         result, recorded = await retrying(
@@ -185,9 +189,10 @@ class CommandGateway:
         outcomes: list[CommandOutcome | None] = [None] * len(requests)
         decided: list[tuple[int, Rejection | None, list[str]]] = []
         async with self._engine.begin() as connection:
-            work = UnitOfWork(connection, self._store, self._projector, self.clock)
+            work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
             keys = [str(request.context.idempotency_key) for request in requests]
             priors = await recorded_outcomes(connection, channel, keys)
+            await work.prefetch(request.stream_id for request in requests)
             for index, request in enumerate(requests):
                 prior = priors.get(keys[index])
                 if prior is not None:
@@ -214,6 +219,7 @@ class CommandGateway:
                 answered.append((keys[index], request.stream_id, answer))
                 outcomes[index] = CommandOutcome([by_id[i] for i in event_ids], rejection)
             await record_outcomes(connection, channel, answered, self.clock.now())
+        work.remember_folds()
         log.info("commands_handled", channel=channel, count=len(requests), events=len(recorded))
         return [outcome for outcome in outcomes if outcome is not None], recorded
 

@@ -20,6 +20,7 @@ from acikkapi_shared.eventstore.codec import PayloadCodec
 from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.relay import OutboxRelay, RecordPublisher
 from acikkapi_shared.eventstore.replay import VersionedProjector, ensure_read_models
+from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.gateway import CommandGateway
 from acikkapi_shared.messaging.consumer import KafkaBatchConsumer
@@ -85,6 +86,8 @@ class ServiceRuntime:
         self.clock = parts.clock
         self.engine = parts.engine
         self.store = SqlAlchemyEventStore(parts.name, parts.clock, parts.codec)
+        # One cache of folded states for every write path of the service (Kafka, HTTP, timers).
+        self.states = StateCache()
         self._uses_kafka = record_publisher is None
         self._consume = consume and self._uses_kafka
         topics = parts.settings.topics
@@ -113,6 +116,7 @@ class ServiceRuntime:
             if self._uses_kafka
             else None,
             after_commit=self._committed,
+            cache=self.states,
         )
         self.gateway = CommandGateway(
             engine=self.engine,
@@ -120,6 +124,7 @@ class ServiceRuntime:
             projector=parts.projector,
             clock=parts.clock,
             after_commit=self._committed,
+            cache=self.states,
         )
         self._commit_listeners: list[CommitListener] = [lambda _events: self.relay.notify()]
         self.consumer: KafkaBatchConsumer | None = None

@@ -109,6 +109,15 @@ class SqlAlchemyEventStore:
         version = (await connection.execute(query)).scalar()
         return int(version or 0)
 
+    async def stream_versions(self, connection: AsyncConnection, stream_ids: Sequence[str]) -> dict[str, int]:
+        """Returns the current version of each stream that has events, in one query."""
+        query = (
+            sa.select(events.c.stream_id, sa.func.max(events.c.stream_version))
+            .where(events.c.stream_id.in_(list(stream_ids)))
+            .group_by(events.c.stream_id)
+        )
+        return {row[0]: int(row[1]) for row in await connection.execute(query)}
+
     async def load_stream(self, connection: AsyncConnection, stream_id: str) -> list[EventEnvelope]:
         """Returns the stream's events in version order."""
         query = sa.select(events).where(events.c.stream_id == stream_id).order_by(events.c.stream_version)

@@ -20,6 +20,7 @@ from acikkapi_shared.clock import Clock
 from acikkapi_shared.decider import Decider, fold
 from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
+from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import PendingEvent, SqlAlchemyEventStore
 
 
@@ -77,27 +78,44 @@ class UnitOfWork:
         store: SqlAlchemyEventStore,
         projector: Projector,
         clock: Clock,
+        cache: StateCache | None = None,
     ) -> None:
         self.connection = connection
         self.store = store
         self.clock = clock
         self._projector = projector
+        self._cache = cache
         self._versions: dict[str, int] = {}
         self._loaded: dict[str, list[EventEnvelope]] = {}
         self._folded: dict[str, Folded] = {}
         self._pending: list[PendingEvent] = []
+        self._raw_streams: set[str] = set()  # appended to without a decider
         self._locked = False
         self.appended: list[EventEnvelope] = []
 
     async def prefetch(self, stream_ids: Iterable[str]) -> None:
-        """Loads many streams in one query, so later folds and version checks need none."""
+        """Loads many streams in one query, so later folds and version checks need none.
+
+        With a state cache, only the versions are read first, and only streams whose cached state is
+        out of date (or missing) are loaded.
+        """
         wanted = {s for s in stream_ids if s not in self._loaded and s not in self._folded}
         if not wanted:
             return
+        if self._cache is not None:
+            versions = await self.store.stream_versions(self.connection, sorted(wanted))
+            for stream_id in wanted:
+                self._versions.setdefault(stream_id, versions.get(stream_id, 0))
+            wanted = {
+                s
+                for s in wanted
+                if self._versions[s] > 0 and not self._cache.has_version(s, self._versions[s])
+            }
         for stream_id in wanted:
             self._loaded[stream_id] = []
-        for event in await self.store.load_streams(self.connection, sorted(wanted)):
-            self._loaded[event.stream_id].append(event)
+        if wanted:
+            for event in await self.store.load_streams(self.connection, sorted(wanted)):
+                self._loaded[event.stream_id].append(event)
         for stream_id in wanted:
             self._versions.setdefault(stream_id, len(self._loaded[stream_id]))
 
@@ -114,11 +132,21 @@ class UnitOfWork:
             if known.decider != decider.name:
                 raise StreamOfAnotherKind(f"{stream_id} is a {known.decider} stream, not {decider.name}")
             return known
-        if any(item.stream_id == stream_id for item in self._pending):
+        if stream_id in self._raw_streams:
             raise StreamOfAnotherKind(f"{stream_id} has appends made without its decider")
         if decider.exclusive:
             # Read only under the lock, so the version cannot move before this transaction commits.
             await self.lock_appends()
+        elif self._cache is not None and stream_id in self._versions:
+            version = self._versions[stream_id]
+            if version == 0 and stream_id not in self._loaded:
+                hit, state = True, decider.initial(stream_id)
+            else:
+                hit, state = self._cache.get(decider.name, stream_id, version)
+            if hit:
+                folded = Folded(decider.name, state, version)
+                self._folded[stream_id] = folded
+                return folded
         if stream_id in self._loaded and not decider.exclusive:
             recorded = self._loaded[stream_id]
         elif decider.state_in_last_event:
@@ -143,8 +171,15 @@ class UnitOfWork:
         events: Sequence[NewEvent],
     ) -> None:
         """Buffers a decision's events after the state they were decided on, and keeps the new state."""
-        self.append(stream_id, after.version, events)
+        self._append(stream_id, after.version, events)
         self._folded[stream_id] = Folded(decider.name, state, after.version + len(events))
+
+    def remember_folds(self) -> None:
+        """Puts the transaction's folded states into the cache: call it only after the commit."""
+        if self._cache is None:
+            return
+        for stream_id, folded in self._folded.items():
+            self._cache.put(folded.decider, stream_id, folded.version, folded.state)
 
     async def stream_version(self, stream_id: str) -> int:
         """Returns the stream's version as this transaction sees it, buffered appends included."""
@@ -153,11 +188,16 @@ class UnitOfWork:
         return self._versions[stream_id]
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[NewEvent]) -> None:
-        """Buffers events after expected_version; raises ConcurrencyConflict if the stream moved.
+        """Buffers events after expected_version without a decider; raises ConcurrencyConflict if the
+        stream moved.
 
         A version this transaction has seen is checked now; any other is checked when flush() writes,
         by the unique (stream, version) index, so an append needs no read of its own.
         """
+        self._raw_streams.add(stream_id)
+        self._append(stream_id, expected_version, events)
+
+    def _append(self, stream_id: str, expected_version: int, events: Sequence[NewEvent]) -> None:
         actual = self._versions.get(stream_id, expected_version)
         if actual != expected_version:
             raise ConcurrencyConflict(stream_id, expected_version, actual)

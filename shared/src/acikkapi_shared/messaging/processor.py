@@ -27,6 +27,7 @@ from acikkapi_shared.commands import CommandContext, CommandRunner, execute
 from acikkapi_shared.decider import CommandRejected
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
+from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.tracking import already_processed, record_processed
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
@@ -70,6 +71,7 @@ class BatchProcessor:
         dead_letter_sink: DeadLetterSink | None = None,
         after_commit: AfterCommit | None = None,
         backoff: Backoff | None = None,
+        cache: StateCache | None = None,
     ) -> None:
         self.consumer = consumer
         self._engine = engine
@@ -80,6 +82,7 @@ class BatchProcessor:
         self._dead_letter_sink = dead_letter_sink
         self._after_commit = after_commit or (lambda _events: None)
         self._backoff = backoff or Backoff(first=0.05, most=5.0)
+        self._cache = cache
 
     async def process(self, messages: Sequence[InboundMessage]) -> None:
         """Applies the messages; returns only once their effects are committed (or dead-lettered)."""
@@ -133,7 +136,7 @@ class BatchProcessor:
         poisoned: list[tuple[InboundMessage, str]] = []
         outcomes: list[tuple[str, str]] = []
         async with self._engine.begin() as connection:
-            work = UnitOfWork(connection, self._store, self._projector, self._clock)
+            work = UnitOfWork(connection, self._store, self._projector, self._clock, self._cache)
             done = await already_processed(connection, self.consumer, [key for _, key in keyed])
             await work.prefetch(self._streams([message for message, key in keyed if key not in done]))
             processed: list[tuple[str, str]] = []
@@ -148,6 +151,7 @@ class BatchProcessor:
             await work.flush()
             await record_processed(connection, self.consumer, processed, self._clock.now())
             crash_point("processor.before_commit")
+        work.remember_folds()
         self._committed(work.appended, outcomes)
         for message, reason in poisoned:
             await self._send_dead_letter(message, reason)
