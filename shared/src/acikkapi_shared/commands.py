@@ -66,12 +66,16 @@ async def execute(
     stream_id: str,
     command: Command,
     context: CommandContext,
+    *,
+    new_stream: bool = False,
 ) -> Sequence[EventPayload]:
     """Decides the command on the stream's current state and buffers the events; returns them.
 
+    new_stream: the stream is known to be new (its id was just issued), so its state is the initial
+    one without a read; the unique (stream, version) index still refuses a second start.
     Raises CommandRejected when the command breaks a rule; nothing is buffered then.
     """
-    folded = await work.folded(decider, stream_id)
+    folded = await work.folded(decider, stream_id, new=new_stream)
     decided = list(decider.decide(command, folded.state))
     if not decided:
         return decided
@@ -108,6 +112,7 @@ class CommandRunner:
         correlation_id: str | None = None,
         causation_id: str | None = None,
         actor: str | None = None,
+        new_stream: bool = False,
     ) -> Sequence[EventPayload]:
         """Executes the command; correlation_id, causation_id and actor, when given, override the
         context's."""
@@ -118,4 +123,4 @@ class CommandRunner:
             context = replace(context, causation_id=causation_id)
         if actor is not None:
             context = replace(context, actor=actor)
-        return await execute(self.work, decider, stream_id, command, context)
+        return await execute(self.work, decider, stream_id, command, context, new_stream=new_stream)

@@ -125,8 +125,9 @@ class UnitOfWork:
             await self.store.lock_appends(self.connection)
             self._locked = True
 
-    async def folded(self, decider: Decider[Any, Any], stream_id: str) -> Folded:
-        """Returns the stream's state and version, folded once per transaction and kept current."""
+    async def folded(self, decider: Decider[Any, Any], stream_id: str, *, new: bool = False) -> Folded:
+        """Returns the stream's state and version, folded once per transaction and kept current;
+        new: the caller knows the stream has no events yet (no read is made)."""
         known = self._folded.get(stream_id)
         if known is not None:
             if known.decider != decider.name:
@@ -134,6 +135,10 @@ class UnitOfWork:
             return known
         if stream_id in self._raw_streams:
             raise StreamOfAnotherKind(f"{stream_id} has appends made without its decider")
+        if new:
+            folded = Folded(decider.name, decider.initial(stream_id), 0)
+            self._folded[stream_id] = folded
+            return folded
         if decider.exclusive:
             # Read only under the lock, so the version cannot move before this transaction commits.
             await self.lock_appends()

@@ -96,8 +96,15 @@ class PortalSubmissions:
         assert issued is not None  # IssueNumber always issues one or is rejected
         number = issued.application_number
         register = RegisterApplication(number, new_tracking_code(self._token_bytes), submission)
+        # The number was issued under the log's lock, so its stream is new (no read needed).
         await commands.execute(
-            applications, number, register, correlation_id=number, causation_id=cause, actor=PORTAL_ACTOR
+            applications,
+            number,
+            register,
+            correlation_id=number,
+            causation_id=cause,
+            actor=PORTAL_ACTOR,
+            new_stream=True,
         )
 
     async def _reject(
