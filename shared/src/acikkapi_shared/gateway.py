@@ -199,14 +199,14 @@ class CommandGateway:
                     outcomes[index] = await self._replay(connection, prior, request.fingerprint)
                     continue
                 mark = work.checkpoint()
-                before = len(work.pending_event_ids())
+                before = work.pending_count()
                 rejection: Rejection | None = None
                 try:
                     await execute(work, request.decider, request.stream_id, request.command, request.context)
                 except CommandRejected as rejected:
                     work.roll_back_to(mark)
                     rejection = Rejection(rejected.code, rejected.message_tr, rejected.field)
-                decided.append((index, rejection, work.pending_event_ids()[before:]))
+                decided.append((index, rejection, work.pending_event_ids(before)))
             recorded = await work.flush()
             by_id = {str(event.event_id): event for event in recorded}
             answered: list[tuple[str, str, dict[str, Any]]] = []

@@ -210,9 +210,13 @@ class UnitOfWork:
             self._pending.append(PendingEvent(stream_id, expected_version + offset, event))
         self._versions[stream_id] = expected_version + len(events)
 
-    def pending_event_ids(self) -> list[str]:
-        """Returns the ids of the events buffered so far, in order."""
-        return [str(item.event.event_id) for item in self._pending]
+    def pending_count(self) -> int:
+        """Returns how many events are buffered so far."""
+        return len(self._pending)
+
+    def pending_event_ids(self, start: int = 0) -> list[str]:
+        """Returns the ids of the events buffered from position start on, in order."""
+        return [str(item.event.event_id) for item in self._pending[start:]]
 
     def checkpoint(self) -> Checkpoint:
         """Returns a mark to roll buffered appends back to (for a message found to be poison)."""
