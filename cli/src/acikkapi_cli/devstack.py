@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 
 from acikkapi_shared.messaging.kafka import ensure_topics
+from acikkapi_shared.ports import KAFKA_PORT, SERVICE_PORTS, SMS_GATEWAY_PORT, port_variable
 from acikkapi_shared.settings import ServiceSettings
 
 
@@ -34,13 +35,11 @@ class Process:
         return int(os.environ.get(self.port_variable, self.default_port))
 
 
-SERVICES = (
-    Process("intake", "intake", "ACIKKAPI_INTAKE_PORT", 8001),
-    Process("router", "router", "ACIKKAPI_ROUTER_PORT", 8002),
-    Process("sla-monitor", "sla_monitor", "ACIKKAPI_SLA_MONITOR_PORT", 8003),
-    Process("notifier", "notifier", "ACIKKAPI_NOTIFIER_PORT", 8004),
+# Each service runs as `python -m <package>`, the package being its name in Python spelling.
+SERVICES = tuple(
+    Process(name, name.replace("-", "_"), port_variable(name), port) for name, port in SERVICE_PORTS.items()
 )
-SMS_GATEWAY = Process("sms-gateway", "sms_gateway_sim", "ACIKKAPI_SMS_SIM_PORT", 8025)
+SMS_GATEWAY = Process("sms-gateway", "sms_gateway_sim", "ACIKKAPI_SMS_SIM_PORT", SMS_GATEWAY_PORT)
 
 
 def repo_root() -> Path:
@@ -58,7 +57,7 @@ class DevStack:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.var = Path(os.environ.get("ACIKKAPI_VAR_DIR", root / "var")).resolve()
-        self.kafka_port = int(os.environ.get("ACIKKAPI_KAFKA_PORT", "9092"))
+        self.kafka_port = int(os.environ.get("ACIKKAPI_KAFKA_PORT", KAFKA_PORT))
         # A broker someone else runs (a test session's): then this stack neither starts nor stops Kafka.
         self.external_kafka = os.environ.get("ACIKKAPI_EXTERNAL_KAFKA")
         self.bootstrap = self.external_kafka or f"127.0.0.1:{self.kafka_port}"

@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from acikkapi_shared.events.topics import Topics
+from acikkapi_shared.ports import KAFKA_PORT, port_variable
 
 
 class ServiceSettings(BaseSettings):
@@ -16,7 +17,7 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ACIKKAPI_", extra="ignore")
 
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_bootstrap_servers: str = f"127.0.0.1:{KAFKA_PORT}"
     topic_prefix: str = "acikkapi"
     portal_topic: str = "portal.submissions.v1"
     topic_partitions: int = 4
@@ -56,7 +57,7 @@ def load_settings(
         {
             **ServiceSettings().model_dump(exclude={"service", "http_port", "database_url"}),
             "service": service,
-            "http_port": environ.get(f"{prefix}PORT", default_port),
+            "http_port": environ.get(port_variable(service), default_port),
             "database_url": environ.get(f"{prefix}DATABASE_URL"),
         }
     )
