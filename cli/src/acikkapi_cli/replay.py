@@ -7,7 +7,6 @@ import asyncio
 import os
 import time
 from pathlib import Path
-from typing import Any
 
 from acikkapi_cli.audit import database_url
 from acikkapi_shared.clock import SystemClock
@@ -28,21 +27,6 @@ PROJECTORS: dict[str, type[Projector]] = {
 }
 
 
-def register(subparsers: Any) -> None:
-    """Adds the `replay` command group."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("replay", help="rebuild from the event logs")
-    commands = parser.add_subparsers(dest="replay_command", required=True)
-    projections = commands.add_parser("projections", help="rebuild a stopped service's read models")
-    projections.add_argument("service", choices=sorted(PROJECTORS))
-    projections.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="folder of the services' SQLite files (default: $ACIKKAPI_DATA_DIR or var/data)",
-    )
-    projections.set_defaults(handler=_replay)
-
-
 async def replay(service: str, data_dir: Path) -> int:
     """Rebuilds the service's read models; returns the number of events replayed."""
     engine = create_engine(database_url(service, data_dir))
@@ -54,7 +38,8 @@ async def replay(service: str, data_dir: Path) -> int:
         await engine.dispose()
 
 
-def _replay(args: argparse.Namespace) -> int:
+def replay_command(args: argparse.Namespace) -> int:
+    """Rebuilds a service's read models (`acikkapi replay projections`, declared in event_logs)."""
     data_dir = args.data_dir or Path(os.environ.get("ACIKKAPI_DATA_DIR", "var/data"))
     started = time.perf_counter()
     count = asyncio.run(replay(args.service, data_dir))
