@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from acikkapi_cli.devstack import DevStack, repo_root, run_foreground
+    from acikkapi_cli.devstack import DevStack, repo_root
+    from acikkapi_cli.foreground import run_foreground
 
     stack = DevStack(repo_root())
     if args.dev_command == "run":

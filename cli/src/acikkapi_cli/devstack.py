@@ -8,16 +8,19 @@ ACIKKAPI_KAFKA_PORT, ACIKKAPI_SMS_SIM_PORT), so a second stack can run beside th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from acikkapi_cli.foreground import say
 from acikkapi_shared.messaging.kafka import ensure_topics
 from acikkapi_shared.ports import KAFKA_PORT, SERVICE_PORTS, SMS_GATEWAY_PORT, port_variable
 from acikkapi_shared.settings import ServiceSettings
@@ -73,11 +76,14 @@ class DevStack:
             "ACIKKAPI_SMS_SIM_PORT": str(sms_port),
         }
 
-    def up(self) -> None:
-        """Starts whatever is not running and returns once every service is ready."""
+    def up(self, stop_requested: Callable[[], bool] = lambda: False) -> None:
+        """Starts whatever is not running and returns once every service is ready, or as soon as a stop
+        is requested (what did start is then left for down() to stop)."""
         for folder in ("data", "logs", "run", "sms"):
             (self.var / folder).mkdir(parents=True, exist_ok=True)
         self._kafka("start", "--port", str(self.kafka_port))
+        if stop_requested():
+            return
         settings = ServiceSettings(kafka_bootstrap_servers=self.bootstrap)  # reads ACIKKAPI_TOPIC_PREFIX…
         topics = settings.topics
         asyncio.run(
@@ -91,7 +97,7 @@ class DevStack:
         self._start(SMS_GATEWAY, "--store", str(self.var / "sms" / "messages.jsonl"))
         for service in SERVICES:
             self._start(service)
-        self._wait_ready()
+        self._wait_ready(stop_requested=stop_requested)
 
     def down(self) -> None:
         """Stops the services, the simulator and Kafka; nothing is left running."""
@@ -124,7 +130,19 @@ class DevStack:
         if self.external_kafka:
             return
         script = self.root / "deploy" / "kafka" / "kafka.sh"
-        subprocess.run(["bash", str(script), command, "--data", str(self.var / "kafka"), *extra], check=True)
+        # Its output passes through say(): written straight into a pipe whose reader is gone, kafka.sh's
+        # last echo would kill it with SIGPIPE.
+        result = subprocess.run(
+            ["bash", str(script), command, "--data", str(self.var / "kafka"), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
+        if result.stdout.strip():
+            say(result.stdout.rstrip())
+        if result.returncode != 0:
+            raise SystemExit(f"{script} {command} failed (exit status {result.returncode})")
 
     def _pid_file(self, process: Process) -> Path:
         return self.var / "run" / f"{process.name}.pid"
@@ -164,18 +182,18 @@ class DevStack:
     def _stop(self, process: Process) -> None:
         pid = self._running_pid(process)
         if pid is not None:
-            os.kill(pid, signal.SIGTERM)
+            _send(pid, signal.SIGTERM)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and self._running_pid(process) is not None:
                 time.sleep(0.1)
             if self._running_pid(process) is not None:
-                os.kill(pid, signal.SIGKILL)
+                _send(pid, signal.SIGKILL)
         self._pid_file(process).unlink(missing_ok=True)
 
-    def _wait_ready(self, timeout: float = 90.0) -> None:
+    def _wait_ready(self, timeout: float = 90.0, stop_requested: Callable[[], bool] = lambda: False) -> None:
         deadline = time.monotonic() + timeout
         pending = [*SERVICES, SMS_GATEWAY]
-        while pending:
+        while pending and not stop_requested():
             process = pending[0]
             path = "/healthz" if process is SMS_GATEWAY else "/readyz"
             try:
@@ -193,22 +211,7 @@ class DevStack:
             time.sleep(0.2)
 
 
-def run_foreground(stack: DevStack) -> int:
-    """Starts everything, waits for Ctrl-C (or SIGTERM), then stops everything."""
-    stopping = False
-
-    def request_stop(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    try:
-        stack.up()
-        print("Açık Kapı is running (Ctrl-C stops everything):\n" + stack.describe(), flush=True)
-        while not stopping:
-            time.sleep(0.2)
-    finally:
-        print("stopping…", flush=True)
-        stack.down()
-    return 0
+def _send(pid: int, number: signal.Signals) -> None:
+    """Signals a process that may have exited since it was found running (down() must go on then)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, number)
