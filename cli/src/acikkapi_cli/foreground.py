@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -44,8 +43,9 @@ def discard_output() -> None:
     children this process still runs (kafka.sh stop) neither fail nor die of SIGPIPE."""
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        for stream in (sys.stdout, sys.stderr):
-            os.dup2(devnull, stream.fileno())
+        # The descriptors, not sys.stdout's: they are what the interpreter and the children write to.
+        for descriptor in (1, 2):
+            os.dup2(devnull, descriptor)
     finally:
         os.close(devnull)
 
