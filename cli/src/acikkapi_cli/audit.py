@@ -27,28 +27,6 @@ from intake.domain.numbers import InvalidApplicationNumber, parse_application_nu
 from intake.domain.validation import mask_phone, mask_tckn
 
 
-def register(subparsers: Any) -> None:
-    """Adds the `audit` command group."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("audit", help="read the services' event logs")
-    commands = parser.add_subparsers(dest="audit_command", required=True)
-    case = commands.add_parser("case", help="every event of one application, from all services")
-    case.add_argument("identifier", help="application number (2026-000123-N) or submission id (UUID)")
-    case.add_argument("--json", action="store_true", help="print a JSON array")
-    case.add_argument(
-        "--unmasked",
-        metavar="REASON",
-        default=None,
-        help="show personal data in full; the reason, who and when are appended to the access log (KVKK)",
-    )
-    case.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        help="folder of the services' SQLite files (default: $ACIKKAPI_DATA_DIR or var/data)",
-    )
-    case.set_defaults(handler=_audit_case)
-
-
 def database_url(service: str, data_dir: Path) -> str:
     """Returns a service's database as the service itself resolves it from its settings."""
     return service_settings(service, data_dir).resolved_database_url()
@@ -170,7 +148,8 @@ def _summary(event: EventEnvelope) -> str:
     return " ".join(parts)
 
 
-def _audit_case(args: argparse.Namespace) -> int:
+def audit_case_command(args: argparse.Namespace) -> int:
+    """Prints one application's history (`acikkapi audit case`, declared in event_logs)."""
     data_dir = args.data_dir or Path(os.environ.get("ACIKKAPI_DATA_DIR", "var/data"))
     unmasked = args.unmasked is not None
     if unmasked:

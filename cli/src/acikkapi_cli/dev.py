@@ -1,16 +1,18 @@
-"""`acikkapi dev run|up|down|status`: the local stack (see devstack)."""
+"""`acikkapi dev run|up|down|status`: the local stack (see devstack).
+
+The stack's module (httpx, aiokafka, settings) is imported only when a `dev` command runs: every
+`acikkapi` invocation builds this parser.
+"""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from acikkapi_cli.devstack import DevStack, repo_root, run_foreground
 
-
-def register(subparsers: Any) -> None:
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Adds the `dev` command group."""
-    parser: argparse.ArgumentParser = subparsers.add_parser("dev", help="run the local stack")
+    parser = subparsers.add_parser("dev", help="run the local stack")
     commands = parser.add_subparsers(dest="dev_command", required=True)
     for name, text in (
         ("run", "start everything in the foreground; Ctrl-C stops it all"),
@@ -22,6 +24,9 @@ def register(subparsers: Any) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
+    from acikkapi_cli.devstack import DevStack, repo_root
+    from acikkapi_cli.foreground import run_foreground
+
     stack = DevStack(repo_root())
     if args.dev_command == "run":
         return run_foreground(stack)

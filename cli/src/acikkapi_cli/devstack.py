@@ -8,17 +8,21 @@ ACIKKAPI_KAFKA_PORT, ACIKKAPI_SMS_SIM_PORT), so a second stack can run beside th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
+from acikkapi_cli.foreground import say
 from acikkapi_shared.messaging.kafka import ensure_topics
+from acikkapi_shared.ports import KAFKA_PORT, SERVICE_PORTS, SMS_GATEWAY_PORT, port_variable
 from acikkapi_shared.settings import ServiceSettings
 
 
@@ -34,13 +38,11 @@ class Process:
         return int(os.environ.get(self.port_variable, self.default_port))
 
 
-SERVICES = (
-    Process("intake", "intake", "ACIKKAPI_INTAKE_PORT", 8001),
-    Process("router", "router", "ACIKKAPI_ROUTER_PORT", 8002),
-    Process("sla-monitor", "sla_monitor", "ACIKKAPI_SLA_MONITOR_PORT", 8003),
-    Process("notifier", "notifier", "ACIKKAPI_NOTIFIER_PORT", 8004),
+# Each service runs as `python -m <package>`, the package being its name in Python spelling.
+SERVICES = tuple(
+    Process(name, name.replace("-", "_"), port_variable(name), port) for name, port in SERVICE_PORTS.items()
 )
-SMS_GATEWAY = Process("sms-gateway", "sms_gateway_sim", "ACIKKAPI_SMS_SIM_PORT", 8025)
+SMS_GATEWAY = Process("sms-gateway", "sms_gateway_sim", "ACIKKAPI_SMS_SIM_PORT", SMS_GATEWAY_PORT)
 
 
 def repo_root() -> Path:
@@ -58,7 +60,7 @@ class DevStack:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.var = Path(os.environ.get("ACIKKAPI_VAR_DIR", root / "var")).resolve()
-        self.kafka_port = int(os.environ.get("ACIKKAPI_KAFKA_PORT", "9092"))
+        self.kafka_port = int(os.environ.get("ACIKKAPI_KAFKA_PORT", KAFKA_PORT))
         # A broker someone else runs (a test session's): then this stack neither starts nor stops Kafka.
         self.external_kafka = os.environ.get("ACIKKAPI_EXTERNAL_KAFKA")
         self.bootstrap = self.external_kafka or f"127.0.0.1:{self.kafka_port}"
@@ -74,11 +76,19 @@ class DevStack:
             "ACIKKAPI_SMS_SIM_PORT": str(sms_port),
         }
 
-    def up(self) -> None:
-        """Starts whatever is not running and returns once every service is ready."""
+    def up(self, stop_requested: Callable[[], bool] = lambda: False) -> None:
+        """Starts whatever is not running and returns once every service is ready, or as soon as a stop
+        is requested (what did start is then left for down() to stop)."""
         for folder in ("data", "logs", "run", "sms"):
             (self.var / folder).mkdir(parents=True, exist_ok=True)
-        self._kafka("start", "--port", str(self.kafka_port))
+        try:
+            self._kafka("start", "--port", str(self.kafka_port))
+        except SystemExit:
+            if stop_requested():
+                return  # the same Ctrl-C reached kafka.sh: a stop under way, not a failure to report
+            raise
+        if stop_requested():
+            return
         settings = ServiceSettings(kafka_bootstrap_servers=self.bootstrap)  # reads ACIKKAPI_TOPIC_PREFIX…
         topics = settings.topics
         asyncio.run(
@@ -92,7 +102,7 @@ class DevStack:
         self._start(SMS_GATEWAY, "--store", str(self.var / "sms" / "messages.jsonl"))
         for service in SERVICES:
             self._start(service)
-        self._wait_ready()
+        self._wait_ready(stop_requested=stop_requested)
 
     def down(self) -> None:
         """Stops the services, the simulator and Kafka; nothing is left running."""
@@ -143,7 +153,19 @@ class DevStack:
         if self.external_kafka:
             return
         script = self.root / "deploy" / "kafka" / "kafka.sh"
-        subprocess.run(["bash", str(script), command, "--data", str(self.var / "kafka"), *extra], check=True)
+        # Its output passes through say(): written straight into a pipe whose reader is gone, kafka.sh's
+        # last echo would kill it with SIGPIPE.
+        result = subprocess.run(
+            ["bash", str(script), command, "--data", str(self.var / "kafka"), *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            check=False,
+        )
+        if result.stdout.strip():
+            say(result.stdout.rstrip())
+        if result.returncode != 0:
+            raise SystemExit(f"{script} {command} failed (exit status {result.returncode})")
 
     def _pid_file(self, process: Process) -> Path:
         return self.var / "run" / f"{process.name}.pid"
@@ -183,18 +205,18 @@ class DevStack:
     def _stop(self, process: Process) -> None:
         pid = self._running_pid(process)
         if pid is not None:
-            os.kill(pid, signal.SIGTERM)
+            _send(pid, signal.SIGTERM)
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline and self._running_pid(process) is not None:
                 time.sleep(0.1)
             if self._running_pid(process) is not None:
-                os.kill(pid, signal.SIGKILL)
+                _send(pid, signal.SIGKILL)
         self._pid_file(process).unlink(missing_ok=True)
 
-    def _wait_ready(self, timeout: float = 90.0) -> None:
+    def _wait_ready(self, timeout: float = 90.0, stop_requested: Callable[[], bool] = lambda: False) -> None:
         deadline = time.monotonic() + timeout
         pending = [*SERVICES, SMS_GATEWAY]
-        while pending:
+        while pending and not stop_requested():
             process = pending[0]
             path = "/healthz" if process is SMS_GATEWAY else "/readyz"
             try:
@@ -212,22 +234,7 @@ class DevStack:
             time.sleep(0.2)
 
 
-def run_foreground(stack: DevStack) -> int:
-    """Starts everything, waits for Ctrl-C (or SIGTERM), then stops everything."""
-    stopping = False
-
-    def request_stop(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGTERM, request_stop)
-    try:
-        stack.up()
-        print("Açık Kapı is running (Ctrl-C stops everything):\n" + stack.describe(), flush=True)
-        while not stopping:
-            time.sleep(0.2)
-    finally:
-        print("stopping…", flush=True)
-        stack.down()
-    return 0
+def _send(pid: int, number: signal.Signals) -> None:
+    """Signals a process that may have exited since it was found running (down() must go on then)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, number)

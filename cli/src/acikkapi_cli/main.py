@@ -8,11 +8,13 @@ import sys
 from collections.abc import Sequence
 
 # Each module exposes `register(subparsers)`, adding its own command group; the parsed namespace
-# carries `handler`, a callable(args) -> int exit code.
+# carries `handler`, a callable(args) -> int exit code. Every invocation imports all of them to build
+# the parser (and `--help`), so they declare arguments only: a handler imports its implementation when
+# it runs, and a pure command (route explain, sla due, sms encode) never loads the databases' and
+# Kafka's libraries (cli/tests/test_light_commands.py checks it).
 COMMAND_MODULES = (
-    "acikkapi_cli.audit",
+    "acikkapi_cli.event_logs",
     "acikkapi_cli.dev",
-    "acikkapi_cli.replay",
     "router.cli",
     "sla_monitor.cli",
     "notifier.cli",

@@ -10,6 +10,7 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from acikkapi_shared.events.topics import Topics
+from acikkapi_shared.ports import KAFKA_PORT, port_variable
 
 
 class ServiceSettings(BaseSettings):
@@ -17,7 +18,7 @@ class ServiceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ACIKKAPI_", extra="ignore")
 
-    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    kafka_bootstrap_servers: str = f"127.0.0.1:{KAFKA_PORT}"
     topic_prefix: str = "acikkapi"
     portal_topic: str = "portal.submissions.v1"
     topic_partitions: int = 4
@@ -59,7 +60,7 @@ def load_settings(
     """Returns a service's settings: the shared ACIKKAPI_* ones and its own ACIKKAPI_<SERVICE>_* ones."""
     prefix = f"ACIKKAPI_{service.upper().replace('-', '_')}_"
     shared = ServiceSettings()
-    port = environ.get(f"{prefix}PORT", default_port)
+    port = environ.get(port_variable(service), default_port)
     instance_id = environ.get(f"{prefix}INSTANCE_ID", shared.instance_id)
     if instance_id is None:
         instance_id = f"{service}-{socket.gethostname()}-{port}"

@@ -1,4 +1,7 @@
-"""The `acikkapi sms` command group: SMS tools of the notifier service."""
+"""The `acikkapi sms` command group: SMS tools of the notifier service.
+
+Every `acikkapi` invocation builds the whole parser, so the encoder is imported only when a command runs.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,6 @@ import argparse
 import json
 import sys
 from typing import Any
-
-from notifier.domain.encoding import LIMITS, analyse, prepare_text
 
 _UNIT_NAMES = {"GSM7": "septets", "GSM7_TR": "septets", "UCS2": "UTF-16 code units"}
 
@@ -31,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def encode_command(args: argparse.Namespace) -> int:
     """Prints the encoding of the text on stdin; returns the exit code."""
+    from notifier.domain.encoding import LIMITS, analyse, prepare_text
+
     text = sys.stdin.read()
     # A trailing newline is how shells end input, not part of the message.
     text = text.removesuffix("\n")

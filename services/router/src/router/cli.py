@@ -1,25 +1,17 @@
-"""The `acikkapi route` commands: explain routing decisions for JSON lines read on stdin."""
+"""The `acikkapi route` command group, declared without loading the routing table's code.
+
+Every `acikkapi` invocation builds the whole parser, so this module imports only argparse; the handler
+imports the implementation (`router.explain`) when the command actually runs.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
-
-from router.domain.routing import (
-    RoutingDecision,
-    RoutingRequest,
-    RoutingTable,
-    RoutingTableError,
-)
-
-REQUEST_FIELDS = ("topic", "district", "type", "text")
+from typing import Any
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Adds the `route` command group to the acikkapi parser."""
     route = subparsers.add_parser("route", help="routing table tools")
     commands = route.add_subparsers(dest="route_command", required=True)
@@ -31,85 +23,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     explain.add_argument(
         "--table", type=Path, default=None, help="routing table YAML (default: the bundled one)"
     )
-    explain.set_defaults(handler=explain_command)
+    explain.set_defaults(handler=_explain)
 
 
-def explain_command(args: argparse.Namespace) -> int:
-    """Routes every stdin line and prints its decision; bad lines print an error and go on."""
-    try:
-        table = _load_table(args.table)
-    except (OSError, RoutingTableError) as error:
-        print(f"cannot load the routing table: {error}", file=sys.stderr)
-        return 2
-    for output in explain_lines(table, sys.stdin, as_json=args.json):
-        _write(output, sys.stdout)
-    return 0
+def _explain(args: argparse.Namespace) -> int:
+    from router.explain import explain_command
 
-
-def _load_table(path: Path | None) -> RoutingTable:
-    if path is None:
-        return RoutingTable.load_default()
-    return RoutingTable.from_yaml_text(path.read_text("utf-8"))
-
-
-def _write(line: str, stream: TextIO) -> None:
-    stream.write(line + "\n")
-    stream.flush()
-
-
-def explain_lines(table: RoutingTable, lines: Iterable[str], *, as_json: bool) -> Iterable[str]:
-    """Yields one output line per non-blank input line, in order."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            request = parse_request(line)
-        except ValueError as error:
-            problem = {"error": str(error), "line": number}
-            yield json.dumps(problem, ensure_ascii=False) if as_json else f"line {number}: {error}"
-            continue
-        decision = table.route(request)
-        yield _as_json(decision) if as_json else _as_text(decision)
-
-
-def parse_request(line: str) -> RoutingRequest:
-    """Returns the request of one JSON line; ValueError says what is wrong with it."""
-    try:
-        document: Any = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise ValueError(f"not valid JSON: {error.msg}") from error
-    if not isinstance(document, dict):
-        raise ValueError("expected a JSON object with topic, district, type and text")
-    missing = [name for name in REQUEST_FIELDS if name not in document]
-    if missing:
-        raise ValueError(f"missing field(s): {', '.join(missing)}")
-    wrong = [name for name in REQUEST_FIELDS if not isinstance(document[name], str)]
-    if wrong:
-        raise ValueError(f"field(s) must be strings: {', '.join(wrong)}")
-    return RoutingRequest(
-        topic=document["topic"],
-        district=document["district"],
-        type=document["type"],
-        text=document["text"],
-    )
-
-
-def _as_json(decision: RoutingDecision) -> str:
-    return json.dumps(
-        {
-            "institution": decision.institution,
-            "rule": decision.rule,
-            "confidence": decision.confidence,
-            "matched": list(decision.matched),
-            "table_version": decision.table_version,
-        },
-        ensure_ascii=False,
-    )
-
-
-def _as_text(decision: RoutingDecision) -> str:
-    matched = ", ".join(decision.matched) or "-"
-    return (
-        f"{decision.institution}\trule={decision.rule}\tconfidence={decision.confidence:.3f}"
-        f"\tmatched={matched}\ttable={decision.table_version}"
-    )
+    return explain_command(args)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from acikkapi_cli.main import main
-from router.cli import parse_request
+from router.explain import parse_request
 
 GOOD = {"topic": "YEREL_YONETIMLER", "district": "SARIKAMIS", "type": "SIKAYET"}
 

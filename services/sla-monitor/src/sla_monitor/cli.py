@@ -6,6 +6,9 @@
 The receipt instant must carry an offset (`Z`, `+03:00`, `-05:00`, ...): a naive datetime is
 rejected rather than guessed, because an operator pasting a UTC timestamp without `Z` would
 otherwise get a deadline one day off for night-time receipts.
+
+Every `acikkapi` invocation builds the whole parser, so this module imports only the standard library:
+the calendar (and its holiday tables) is imported when a deadline is actually computed.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import sys
 from datetime import date, datetime
 from typing import Any
 
-from sla_monitor.domain.calendar import BusinessCalendar, CalendarSettings
-from sla_monitor.domain.clock import DEFAULT_BUDGET_DAYS, MAX_BUDGET_DAYS, SlaClock, due_moment
+# Only for the help text, which is built on every invocation: the budget itself defaults in SlaClock
+# (a test keeps the two equal).
+_DEFAULT_BUDGET_HELP = "business days allowed (default 7)"
 
 
 def _aware_datetime(text: str) -> datetime:
@@ -41,6 +45,8 @@ def _calendar_day(text: str) -> date:
 
 
 def _budget(text: str) -> int:
+    from sla_monitor.domain.clock import MAX_BUDGET_DAYS
+
     try:
         days = int(text)
     except ValueError:
@@ -71,8 +77,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     due.add_argument(
         "--days",
         type=_budget,
-        default=DEFAULT_BUDGET_DAYS,
-        help=f"business days allowed (default {DEFAULT_BUDGET_DAYS})",
+        default=None,
+        help=_DEFAULT_BUDGET_HELP,
     )
     due.add_argument(
         "--closure",
@@ -92,11 +98,15 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def print_due_moment(args: argparse.Namespace) -> int:
     """Prints the due moment for the parsed `sla due` arguments and returns the exit code."""
+    from sla_monitor.domain.calendar import BusinessCalendar, CalendarSettings
+    from sla_monitor.domain.clock import DEFAULT_BUDGET_DAYS, SlaClock, due_moment
+
     settings = CalendarSettings(
         half_days_are_business_days=not args.half_days_off,
         closures=frozenset(args.closure),
     )
-    clock = SlaClock(received_at=args.received, budget_days=args.days)
+    budget: int = DEFAULT_BUDGET_DAYS if args.days is None else args.days
+    clock = SlaClock(received_at=args.received, budget_days=budget)
     due = due_moment(clock, BusinessCalendar(settings))
     if due is None:  # a clock without pauses always has a due moment
         print("no due moment", file=sys.stderr)

@@ -7,7 +7,8 @@ import argparse
 import pytest
 
 from acikkapi_cli.main import main
-from sla_monitor.cli import register
+from sla_monitor.cli import _DEFAULT_BUDGET_HELP, register
+from sla_monitor.domain.clock import DEFAULT_BUDGET_DAYS
 
 
 def run(argv: list[str]) -> int:
@@ -67,3 +68,8 @@ def test_rejects_bad_input_with_a_clear_error(
 def test_the_acikkapi_command_has_the_sla_group(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sla", "due", "--received", "2026-03-17T07:00:00Z"]) == 0
     assert capsys.readouterr().out == "2026-03-27T23:59:59+03:00\n"
+
+
+def test_the_help_states_the_clocks_default_budget() -> None:
+    # The help text is written out so that building the parser imports no calendar; it must not drift.
+    assert _DEFAULT_BUDGET_HELP.endswith(f"(default {DEFAULT_BUDGET_DAYS})")
