@@ -60,6 +60,10 @@ def alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
+def default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -82,13 +86,19 @@ def test_ctrl_c_on_dev_run_piped_into_tee_stops_every_process(
     log.touch()  # tee creates it too, but perhaps after the first look
     command = [*uv_command(), "run", "--no-sync", "acikkapi", "dev", "run"]
     # One process group for uv (with the CLI under it) and tee, as a shell makes for a pipeline.
+    # A job started in the background (CI, nohup) inherits SIGINT ignored: give the pipeline the
+    # default disposition a terminal's foreground job has, or the Ctrl-C below would mean nothing.
     run = subprocess.Popen(
         command, cwd=repo_root(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL, process_group=0,
+        stdin=subprocess.DEVNULL, process_group=0, preexec_fn=default_sigint,
     )  # fmt: skip
     assert run.stdout is not None
     tee = subprocess.Popen(
-        ["tee", str(log)], stdin=run.stdout, stdout=subprocess.DEVNULL, process_group=run.pid
+        ["tee", str(log)],
+        stdin=run.stdout,
+        stdout=subprocess.DEVNULL,
+        process_group=run.pid,
+        preexec_fn=default_sigint,
     )
     run.stdout.close()  # tee holds the only read end: when it dies, the pipe has no reader
     pids: dict[str, int] = {}

@@ -60,7 +60,12 @@ async def test_a_service_killed_inside_a_crash_window_resumes_without_loss_or_du
     for document in documents:
         await publish(portal, running_system.portal_topic, document)
     assert await asyncio.to_thread(stack.wait_exited, crashing), f"{crashing} never reached {point}"
+    started = time.monotonic()
     await asyncio.to_thread(stack.restart, crashing)
+    # Ready (partitions assigned again) within seconds: static membership, no session timeout wait.
+    ready_after = time.monotonic() - started
+    print(f"{crashing} ready {ready_after:.1f} s after a restart following SIGKILL")
+    assert ready_after < 15
 
     deadline = time.monotonic() + 90
     missing = documents
