@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 from acikkapi_shared.testing import KafkaProcess, PostgresProcess, create_database, drop_database
+from acikkapi_shared.testing.kafka_clients import JavaRecordWriter
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +41,9 @@ def postgres_database_url(postgres_url: str) -> Iterator[str]:
     url = create_database(postgres_url, name)
     yield url
     drop_database(postgres_url, name)
+
+
+@pytest.fixture(scope="session")
+def java_writer(tmp_path_factory: pytest.TempPathFactory) -> JavaRecordWriter:
+    """Kafka's own Java producer, compiled once per session against the broker's kafka-clients jar."""
+    return JavaRecordWriter.compiled(tmp_path_factory.mktemp("java-record-writer"))

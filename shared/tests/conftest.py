@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.eventstore.database import create_engine, migrate
-from acikkapi_shared.testing.kafka_clients import JavaRecordWriter
 
 
 @pytest.fixture
@@ -19,9 +18,3 @@ async def sqlite_engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
     await migrate(engine)
     yield engine
     await engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def java_writer(tmp_path_factory: pytest.TempPathFactory) -> JavaRecordWriter:
-    """Kafka's own Java producer, compiled once per session against the broker's kafka-clients jar."""
-    return JavaRecordWriter.compiled(tmp_path_factory.mktemp("java-record-writer"))
