@@ -1,18 +1,17 @@
-"""Capped exponential backoff with jitter, for loops that retry the same thing until it passes."""
+"""A running sequence of backoff delays, for loops that retry the same thing until it passes."""
 
 from __future__ import annotations
 
-import random
+from acikkapi_shared.messaging.retry import Backoff
 
 
-class Backoff:
-    """Delays that double from `first` up to `cap`; each is jittered so restarted peers do not align."""
+class BackoffSequence:
+    """Delays that double from `first` up to `cap`, each jittered (see retry.Backoff); reset on success."""
 
     def __init__(self, first: float, cap: float) -> None:
         if first <= 0 or cap < first:
             raise ValueError("backoff needs 0 < first <= cap")
-        self._first = first
-        self._cap = cap
+        self._policy = Backoff(first=first, most=cap, jitter=0.5)
         self._attempts = 0
 
     @property
@@ -22,9 +21,8 @@ class Backoff:
 
     def next_delay(self) -> float:
         """Returns the next delay in seconds: between half and all of the capped exponential value."""
-        ceiling = min(self._cap, self._first * 2 ** min(self._attempts, 32))
         self._attempts += 1
-        return random.uniform(ceiling / 2, ceiling)
+        return self._policy.delay(min(self._attempts, 64))
 
     def reset(self) -> None:
         """Starts again from the first delay (after a success)."""

@@ -27,7 +27,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import IllegalStateError, KafkaError
 
 from acikkapi_shared.faults import crash_point
-from acikkapi_shared.messaging.backoff import Backoff
+from acikkapi_shared.messaging.backoff import BackoffSequence
 from acikkapi_shared.messaging.inbound import InboundMessage
 from acikkapi_shared.messaging.kafka import commit_offsets, require_codecs, to_inbound
 from acikkapi_shared.messaging.partitions import Positions, ProbeResults, positions_of, probe_alone, seek_back
@@ -74,8 +74,8 @@ class KafkaBatchConsumer:
         self._session_timeout_ms = session_timeout_ms
         self._client_id = client_id or f"acikkapi-{service}"
         self._consumer_class = consumer_class
-        self._handler_backoff = Backoff(*handler_retry_delays)
-        self._read_backoff = Backoff(*read_retry_delays)
+        self._handler_backoff = BackoffSequence(*handler_retry_delays)
+        self._read_backoff = BackoffSequence(*read_retry_delays)
         self._unreadable = UnreadablePartitions(service, retry_delays=unreadable_retry_delays)
         self._consumer: AIOKafkaConsumer | None = None
         self._running: asyncio.Task[Any] | None = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aiokafka import TopicPartition
 from prometheus_client import Gauge
 
-from acikkapi_shared.messaging.backoff import Backoff
+from acikkapi_shared.messaging.backoff import BackoffSequence
 from acikkapi_shared.observability import metrics
 
 
@@ -17,7 +17,7 @@ from acikkapi_shared.observability import metrics
 class _Entry:
     reason: str
     offset: int
-    backoff: Backoff
+    backoff: BackoffSequence
     retry_at: float
 
 
@@ -40,7 +40,7 @@ class UnreadablePartitions:
         """Records the partition as unreadable at offset; returns the delay before it is tried again."""
         entry = self._entries.get(partition)
         if entry is None:
-            entry = _Entry(reason, offset, Backoff(self._first_delay, self._max_delay), 0.0)
+            entry = _Entry(reason, offset, BackoffSequence(self._first_delay, self._max_delay), 0.0)
             self._entries[partition] = entry
         entry.reason, entry.offset = reason, offset
         delay = entry.backoff.next_delay()
