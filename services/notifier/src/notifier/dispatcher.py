@@ -84,7 +84,7 @@ class SmsDispatcher:
         clock: Clock,
         provider: SmsProvider,
         instance_id: str,
-        batch_size: int = 200,
+        batch_size: int = 400,
         job_size: int = 50,
         concurrency: int = 8,
         send_timeout: float = 30.0,
