@@ -176,3 +176,34 @@ async def test_run_executes_several_commands_in_one_transaction(engine: AsyncEng
 
     assert await gateway.run(claim_both, context("timer-1"), channel="timer") == 2
     assert sorted(await values(engine)) == [1, 1]
+
+
+async def test_handle_run_records_a_multi_command_effect_once_per_key(engine: AsyncEngine) -> None:
+    gateway = gateway_on(engine)
+    calls = 0
+
+    async def count_both(commands: CommandRunner) -> None:
+        nonlocal calls
+        calls += 1
+        await commands.execute(counter, "a", Count())
+        await commands.execute(counter, "b", Count())
+
+    first = await gateway.handle_run(count_both, context("k-1"), source="count", fingerprint="f")
+    again = await gateway.handle_run(count_both, context("k-1"), source="count", fingerprint="f")
+    assert sorted(await values(engine)) == [1, 1] and calls == 1
+    assert again.replayed and [e.event_id for e in again.events] == [e.event_id for e in first.events]
+    with pytest.raises(IdempotencyKeyReused):
+        await gateway.handle_run(count_both, context("k-1"), source="count", fingerprint="other")
+
+
+async def test_handle_run_rolls_back_every_command_of_a_rejected_body(engine: AsyncEngine) -> None:
+    gateway = gateway_on(engine)
+
+    async def count_then_refuse(commands: CommandRunner) -> None:
+        await commands.execute(counter, "a", Count())
+        await commands.execute(counter, "b", Count(up_to=0))
+
+    refused = await gateway.handle_run(count_then_refuse, context("k-1"), source="count")
+    again = await gateway.handle_run(count_then_refuse, context("k-1"), source="count")
+    assert refused.rejection is not None and refused.rejection.code == "LIMIT_REACHED"
+    assert again.replayed and again.rejection == refused.rejection and await values(engine) == []

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 import sqlalchemy as sa
+from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
@@ -32,6 +33,7 @@ from acikkapi_shared.eventstore.projection import (
 )
 from acikkapi_shared.eventstore.replay import ensure_read_models
 from acikkapi_shared.eventstore.state_cache import StateCache
+from acikkapi_shared.eventstore.schema import UtcDateTime
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 
@@ -302,3 +304,38 @@ async def test_a_cached_state_is_used_while_its_stream_stays_at_its_version(engi
         work = cached_work(connection)
         await work.prefetch(["a"])
         assert (await work.folded(case, "a")).state == Case(opened=True, stage="ANSWERED")
+
+
+due = sa.Table(
+    "due",
+    sa.MetaData(),
+    sa.Column("number", sa.String(40), primary_key=True),
+    sa.Column("due_at", UtcDateTime, nullable=True),
+)
+
+
+class Due(EventPayload):
+    at: AwareDatetime
+
+
+class DueProjector(TableProjector):
+    metadata: ClassVar[sa.MetaData] = due.metadata
+    rules: ClassVar[dict[str, WriteRule]] = dict(
+        [
+            on(Opened, lambda _e, env: [Insert(due, {"number": env.stream_id, "due_at": None})]),
+            on(Due, lambda e, env: [Update(due, "number", env.stream_id, {"due_at": e.at})]),
+        ]
+    )
+
+
+async def test_an_updated_value_is_stored_as_its_column_type_stores_it(engine: AsyncEngine) -> None:
+    # A time set by an Update must compare with a query's time as one set by an Insert does.
+    clock = ManualClock(NOW)
+    async with engine.begin() as connection:
+        await connection.run_sync(DueProjector().create_tables)
+        work = UnitOfWork(connection, SqlAlchemyEventStore("test", clock), DueProjector(), clock)
+        work.append("1", 0, [new(Opened()), new(Due(at=NOW))])
+        await work.flush()
+    async with engine.connect() as connection:
+        found = await connection.execute(sa.select(due.c.number).where(due.c.due_at >= NOW))
+        assert [row.number for row in found] == ["1"]

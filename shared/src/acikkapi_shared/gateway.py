@@ -223,6 +223,62 @@ class CommandGateway:
         log.info("commands_handled", channel=channel, count=len(requests), events=len(recorded))
         return [outcome for outcome in outcomes if outcome is not None], recorded
 
+    async def handle_run(
+        self,
+        body: Callable[[CommandRunner], Awaitable[object]],
+        context: CommandContext,
+        *,
+        source: str,
+        channel: str = "http",
+        fingerprint: str | None = None,
+    ) -> CommandOutcome:
+        """Runs body's commands in one transaction once per (channel, context.idempotency_key).
+
+        For a request whose effect spans streams (re-send these): what handle is for one command. A
+        CommandRejected from body rolls back all its commands and is the recorded answer. source
+        names the kind of request (a few fixed names: it is also the metric's command label).
+        """
+        key = context.idempotency_key
+        if not key:
+            raise ValueError("handle_run needs an idempotency key")
+
+        def on_retry(error: BaseException, wait: float) -> None:
+            log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
+
+        async def attempt() -> tuple[CommandOutcome, list[EventEnvelope]]:
+            async with self._engine.begin() as connection:
+                prior = await recorded_outcome(connection, channel, key)
+                if prior is not None:
+                    return await self._replay(connection, prior, fingerprint), []
+                work = UnitOfWork(connection, self._store, self._projector, self.clock)
+                rejection: Rejection | None = None
+                mark = work.checkpoint()
+                try:
+                    await body(CommandRunner(work, context))
+                except CommandRejected as rejected:
+                    work.roll_back_to(mark)
+                    rejection = Rejection(rejected.code, rejected.message_tr, rejected.field)
+                event_ids = work.pending_event_ids()
+                recorded = await work.flush()
+                answer: dict[str, Any] = {"fingerprint": fingerprint, "events": event_ids}
+                if rejection is not None:
+                    answer["rejection"] = {"code": rejection.code, "message_tr": rejection.message_tr}
+                    answer["field"] = rejection.field
+                await record_processed(connection, channel, [(key, source)], self.clock.now(), answer)
+            return CommandOutcome(recorded, rejection), recorded
+
+        outcome, recorded = await retrying(
+            attempt,
+            backoff=self._backoff,
+            retry_if=transient_with_bounded_conflicts(),
+            on_retry=on_retry,
+            max_attempts=self._max_attempts,
+        )
+        result = "replayed" if outcome.replayed else "rejected" if outcome.rejection else "applied"
+        metrics.COMMANDS_HANDLED.labels(self._store.service, channel, source, result).inc()
+        self._committed(recorded)
+        return outcome
+
     async def _replay(
         self, connection: Any, prior: dict[str, Any], fingerprint: str | None
     ) -> CommandOutcome:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+from typing import Any
+
 import httpx
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +23,7 @@ from notifier.adapters.sms import SmsProvider
 from notifier.dispatcher import SmsDispatcher
 from notifier.domain.case import case_decider
 from notifier.entrypoints.consumers import CaseEvents
+from notifier.entrypoints.http import sms_router
 from notifier.projections import NotifierProjector
 
 
@@ -32,6 +37,15 @@ class SmsSettings(BaseSettings):
     password: str = "acikkapi"
     msgheader: str = "KARSVALILIK"
     timeout_seconds: float = 10.0
+    # A job's lease: no other instance sends it within this time; it must outlast a send (the
+    # timeout above, bounded as a whole at twice it) and the outcome's recording.
+    lease_seconds: float = 60.0
+
+
+def instance_id_of(settings: ServiceSettings) -> str:
+    """Returns the id this instance leases SMS jobs under: its configured instance id (unique among
+    running instances, as Kafka's static membership already needs), or one drawn per process."""
+    return settings.instance_id or f"notifier-{uuid.uuid4().hex[:12]}"
 
 
 def build_runtime(
@@ -41,8 +55,12 @@ def build_runtime(
     provider: SmsProvider | None = None,
     reference: ReferenceData | None = None,
     record_publisher: RecordPublisher | None = None,
+    dispatch: bool = True,
 ) -> ServiceRuntime:
-    """Returns the notifier's runtime: intake's and sla-monitor's events in, SMS out."""
+    """Returns the notifier's runtime: intake's and sla-monitor's events in, SMS out.
+
+    dispatch=False leaves the SMS dispatcher out (a test builds its own with build_dispatcher).
+    """
     case_events = CaseEvents(case_decider(reference or kars()))
     translators: dict[str, MessageTranslator] = {
         settings.topics.events_of("intake"): case_events,
@@ -53,8 +71,20 @@ def build_runtime(
     )
     runtime = ServiceRuntime(parts, record_publisher=record_publisher)
     runtime.add_commit_listener(metrics.committed)
+    if dispatch:
+        dispatcher = build_dispatcher(runtime, provider, instance_id=instance_id_of(settings))
+        runtime.add_commit_listener(dispatcher.notify)
+        parts.background.append(dispatcher.run)
+    return runtime
+
+
+def build_dispatcher(
+    runtime: ServiceRuntime, provider: SmsProvider | None, *, instance_id: str, **options: Any
+) -> SmsDispatcher:
+    """Returns the SMS dispatcher on the runtime's database and gateway (Netgsm when no provider is
+    given); options are SmsDispatcher's tuning arguments."""
+    sms = SmsSettings()
     if provider is None:
-        sms = SmsSettings()
         client = httpx.AsyncClient(timeout=sms.timeout_seconds, limits=httpx.Limits(max_connections=64))
         provider = NetgsmSmsProvider(
             base_url=sms.base_url,
@@ -63,14 +93,25 @@ def build_runtime(
             msgheader=sms.msgheader,
             client=client,
         )
-    dispatcher = SmsDispatcher(
-        engine=runtime.engine, gateway=runtime.gateway, clock=runtime.clock, provider=provider
+    options.setdefault("send_timeout", 2 * sms.timeout_seconds)
+    options.setdefault("lease", timedelta(seconds=max(sms.lease_seconds, 2 * sms.timeout_seconds + 10)))
+    return SmsDispatcher(
+        engine=runtime.engine,
+        gateway=runtime.gateway,
+        clock=runtime.clock,
+        provider=provider,
+        instance_id=instance_id,
+        **options,
     )
-    runtime.add_commit_listener(dispatcher.notify)
-    parts.background.append(dispatcher.run)
-    return runtime
+
+
+def http_app(runtime: ServiceRuntime) -> FastAPI:
+    """Returns the notifier's HTTP app on a runtime; its lifespan runs the runtime."""
+    app = create_http_app(runtime, title="Açık Kapı notifier")
+    app.include_router(sms_router(runtime.gateway))
+    return app
 
 
 def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
     """Returns the notifier's HTTP app; its lifespan runs the whole service."""
-    return create_http_app(build_runtime(settings, clock=clock), title="Açık Kapı notifier")
+    return http_app(build_runtime(settings, clock=clock))

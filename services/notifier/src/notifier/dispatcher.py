@@ -1,34 +1,80 @@
-"""Sends recorded SMS intents through the provider and records each outcome as an event.
+"""Sends SMS intents as provider jobs: plan (claim) → lease → send → record, each step committed.
 
-The intent (SmsRequested) is committed before the provider is called and its event id is the
-idempotency key, so a crash between the call and the outcome only leads to a re-send with the same key.
+A round plans waiting intents into jobs of up to job_size (each intent's stream records the claim in
+the same transaction as the job is planned), leases the due jobs, sends each one under its job id
+as the idempotency key and records each job's outcome in a transaction of its own as soon as it is
+answered. A recording that fails is retried, never the sending; a job is sent again only after a
+failure was recorded, or after its lease expired with no outcome (the holder died or lost the
+answer): the one window in which a provider without idempotency keys may deliver twice.
+
+The provider refusing the account (credentials, IP allow-list, sender header) pauses all sending:
+one job probes after 1, 2, 4, 8 and then every 10 minutes until it is accepted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-from typing import Any
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import Clock
-from acikkapi_shared.commands import CommandContext
+from acikkapi_shared.commands import CommandContext, CommandRunner
+from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.faults import crash_point
-from acikkapi_shared.gateway import CommandGateway, GatewayCommand
+from acikkapi_shared.gateway import CommandGateway
+from acikkapi_shared.messaging.failures import describe
+from acikkapi_shared.messaging.retry import Backoff
 from notifier import metrics
-from notifier.adapters.sms import SmsAccepted as ProviderAcceptance
 from notifier.adapters.sms import SmsMessage, SmsProvider, SmsRejected
-from notifier.domain.delivery import RecordSmsAttempt, deliveries, delivery_stream
-from notifier.projections import due_messages, pending_count
+from notifier.domain.delivery import ClaimSms, deliveries, delivery_stream
+from notifier.domain.events import JobMember
+from notifier.domain.jobs import (
+    FailureKind,
+    Job,
+    LeaseJob,
+    PlanJob,
+    RecordJobAccepted,
+    RecordJobRefused,
+    job_stream,
+    jobs,
+    member_commands,
+)
+from notifier.projections import Row, due_jobs, messages_of, pending_count, unplanned_intents
 
 log = structlog.get_logger(__name__)
 
+ACTOR = "timer:sms-dispatcher"
+PAUSE_FIRST = timedelta(minutes=1)
+PAUSE_MOST = timedelta(minutes=10)
+JobOutcome = RecordJobAccepted | RecordJobRefused
+
+
+@dataclass
+class _Pause:
+    """Sending is paused because the provider refuses the account; a probe may go at `until`."""
+
+    code: str
+    until: datetime
+    probes: int = 0
+    since: float = 0.0  # monotonic, for the log line when it ends
+
+
+def failure_kind(rejected: SmsRejected) -> FailureKind:
+    """Returns how a provider's refusal counts: the account's, a transient one, or the message's."""
+    if rejected.account:
+        return "account"
+    return "transient" if rejected.retryable else "message"
+
 
 class SmsDispatcher:
-    """Works through the SMS outbox: concurrent provider calls, outcomes appended in one transaction."""
+    """Works through the SMS outbox in rounds; one round at a time per instance."""
 
     def __init__(
         self,
@@ -37,20 +83,37 @@ class SmsDispatcher:
         gateway: CommandGateway,
         clock: Clock,
         provider: SmsProvider,
-        batch_size: int = 200,
+        instance_id: str,
+        batch_size: int = 400,
         job_size: int = 50,
         concurrency: int = 8,
+        send_timeout: float = 30.0,
+        lease: timedelta = timedelta(seconds=60),
         idle_poll: float = 0.5,
+        record_backoff: Backoff | None = None,
     ) -> None:
+        if lease.total_seconds() < send_timeout + 10:
+            raise ValueError("the lease must outlast a send (send_timeout) and its recording")
         self._engine = engine
         self._gateway = gateway
         self._clock = clock
         self._provider = provider
+        self.instance_id = instance_id
         self._batch_size = batch_size
         self._job_size = job_size
-        self._limit = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
+        self._send_timeout = send_timeout
+        self._lease = lease
         self._idle_poll = idle_poll
+        self._record_backoff = record_backoff or Backoff(first=0.2, most=10.0)
+        self._round = asyncio.Lock()
         self._wakeup = asyncio.Event()
+        self._pause: _Pause | None = None
+
+    @property
+    def paused(self) -> bool:
+        """Whether sending is paused because the provider refuses the account."""
+        return self._pause is not None
 
     def notify(self, _events: object = None) -> None:
         """Tells the dispatcher new intents may be committed."""
@@ -64,8 +127,8 @@ class SmsDispatcher:
                 sent = await self.dispatch_due()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("sms_dispatch_failed")
+            except Exception as error:
+                log.error("sms_dispatch_failed", error=describe(error))
                 sent = 0
                 await asyncio.sleep(1.0)
             if sent == 0:
@@ -73,92 +136,200 @@ class SmsDispatcher:
                     await asyncio.wait_for(self._wakeup.wait(), timeout=self._idle_poll)
 
     async def dispatch_due(self) -> int:
-        """Sends one batch of due SMS and records the outcomes; returns how many were sent."""
+        """Runs one round: plans waiting intents, sends the due jobs; returns how many jobs were sent."""
+        async with self._round:
+            await self.plan()
+            async with self._engine.connect() as connection:
+                metrics.SMS_PENDING.set(await pending_count(connection))
+                await connection.rollback()
+            now = self._clock.now()
+            if self._pause is not None and now < self._pause.until:
+                return 0
+            # While paused, one job probes whether the provider takes the account again.
+            limit = 1 if self._pause is not None else self._concurrency
+            async with self._engine.connect() as connection:
+                due = await due_jobs(connection, now, self.instance_id, limit)
+                await connection.rollback()
+            if not due:
+                return 0
+            leased = await self._take_leases(due, now)
+            if not leased:
+                return 0
+            async with self._engine.connect() as connection:
+                rows = await messages_of(
+                    connection, [m.request_event_id for job in leased for m in job.members]
+                )
+                await connection.rollback()
+            await asyncio.gather(*(self._send(job, rows) for job in leased))
+            return len(leased)
+
+    async def plan(self) -> int:
+        """Plans intents waiting for a job into new jobs, claiming each; returns how many were planned."""
         async with self._engine.connect() as connection:
-            rows = await due_messages(connection, self._clock.now(), self._batch_size)
-            metrics.SMS_PENDING.set(await pending_count(connection))
+            rows = await unplanned_intents(connection, self._batch_size)
             await connection.rollback()
         if not rows:
             return 0
-        jobs = [rows[start : start + self._job_size] for start in range(0, len(rows), self._job_size)]
-        outcomes = [outcome for job in await asyncio.gather(*map(self._send_job, jobs)) for outcome in job]
-        crash_point("notifier.after_provider_before_outcome")
-        await self._record(rows, outcomes)
-        return len(rows)
-
-    async def _send_job(self, rows: list[Any]) -> list[RecordSmsAttempt]:
-        """Sends rows as one provider job; a job refused for good is retried message by message."""
-        if len(rows) == 1:
-            return [await self._send_one(rows[0])]
-        messages = [_message(row) for row in rows]
-        # The same rows give the same key, so a job resent after a lost answer is recognised.
-        key = hashlib.sha256("|".join(sorted(m.idempotency_key for m in messages)).encode()).hexdigest()
-        async with self._limit:
-            try:
-                accepted = await self._provider.send_batch(messages, idempotency_key=key)
-            except SmsRejected as rejected:
-                if rejected.retryable:
-                    return [_failed(row, rejected) for row in rows]
-                accepted = None
-        if accepted is None:
-            return [await self._send_one(row) for row in rows]
-        return [_accepted(row, acceptance) for row, acceptance in zip(rows, accepted, strict=True)]
-
-    async def _send_one(self, row: Any) -> RecordSmsAttempt:
-        async with self._limit:
-            try:
-                acceptance = await self._provider.send(_message(row))
-            except SmsRejected as rejected:
-                return _failed(row, rejected)
-        return _accepted(row, acceptance)
-
-    async def _record(self, rows: list[Any], outcomes: list[RecordSmsAttempt]) -> None:
-        # Each SMS's attempts form a stream of their own, "sms:<intent event id>"; the attempt's key
-        # makes a second dispatcher's record of the same attempt a replay, not a second event.
         now = self._clock.now()
-        requests = [
-            GatewayCommand(
-                deliveries,
-                delivery_stream(row.request_event_id),
-                outcome,
-                CommandContext(
-                    occurred_at=now,
-                    actor="timer:sms-dispatcher",
-                    correlation_id=row.application_number,
-                    causation_id=row.request_event_id,
-                    idempotency_key=f"sms-attempt:{row.request_event_id}:{int(row.attempts) + 1}",
-                ),
-            )
-            for row, outcome in zip(rows, outcomes, strict=True)
+        together = [row for row in rows if not row.alone]
+        chunks = [
+            together[start : start + self._job_size] for start in range(0, len(together), self._job_size)
         ]
-        await self._gateway.handle_all(requests, channel="timer")
+        chunks += [[row] for row in rows if row.alone]  # split out of a job: each in one of its own
+        # Job ids are drawn once, outside the transaction: a retry plans the same jobs.
+        planned = [(str(uuid.uuid4()), chunk) for chunk in chunks]
 
+        async def claim_and_plan(commands: CommandRunner) -> int:
+            await commands.work.prefetch(delivery_stream(str(row.request_event_id)) for row in rows)
+            count = 0
+            for job_id, chunk in planned:
+                members: list[JobMember] = []
+                for row in chunk:
+                    number, intent = str(row.application_number), str(row.request_event_id)
+                    stream = delivery_stream(intent)
+                    await commands.execute(
+                        deliveries, stream, ClaimSms(number, intent, job_id), correlation_id=number
+                    )
+                    # Claimed by this job now (or by this job's earlier attempt whose commit was
+                    # reported lost); claimed by another planner's job: left to that one.
+                    state = (await commands.work.folded(deliveries, stream)).state
+                    if state.status == "CLAIMED" and state.job_id == job_id:
+                        members.append(JobMember(request_event_id=intent, application_number=number))
+                if members:
+                    await commands.execute(jobs, job_stream(job_id), PlanJob(job_id, tuple(members), now))
+                    count += len(members)
+            return count
 
-def _message(row: Any) -> SmsMessage:
-    return SmsMessage(idempotency_key=row.request_event_id, phone_e164=row.phone, text=row.text)
+        return await self._gateway.run(claim_and_plan, self._context(now), channel="sms-plan")
 
+    async def _take_leases(self, job_ids: Sequence[str], now: datetime) -> list[Job]:
+        """Leases the jobs that are still free to this instance; returns them as leased."""
+        lease = LeaseJob(self.instance_id, now, now + self._lease)
 
-def _accepted(row: Any, acceptance: ProviderAcceptance) -> RecordSmsAttempt:
-    return RecordSmsAttempt(
-        application_number=row.application_number,
-        request_event_id=row.request_event_id,
-        provider_message_id=acceptance.provider_message_id,
-    )
+        async def lease_all(commands: CommandRunner) -> list[Job]:
+            await commands.work.prefetch(job_stream(job_id) for job_id in job_ids)
+            leased = []
+            for job_id in job_ids:
+                # Appended at the folded version: of two instances leasing one job, one conflicts
+                # and, deciding again, finds the other's lease.
+                if await commands.execute(jobs, job_stream(job_id), lease):
+                    leased.append((await commands.work.folded(jobs, job_stream(job_id))).state)
+            return leased
 
+        return await self._gateway.run(lease_all, self._context(now), channel="sms-lease")
 
-def _failed(row: Any, rejected: SmsRejected) -> RecordSmsAttempt:
-    attempt = int(row.attempts) + 1
-    log.warning(
-        "sms_rejected",
-        application_number=row.application_number,
-        code=rejected.code,
-        retryable=rejected.retryable,
-        attempt=attempt,
-    )
-    return RecordSmsAttempt(
-        application_number=row.application_number,
-        request_event_id=row.request_event_id,
-        code=rejected.code,
-        reason=rejected.reason,
-        retryable=rejected.retryable,
-    )
+    async def _send(self, job: Job, rows: dict[str, Row]) -> None:
+        """Sends one leased job's attempt and records how it ended (never sent twice by this call)."""
+        messages = []
+        for member in job.members:
+            row = rows.get(member.request_event_id)
+            if row is None:  # cannot happen while the outbox is in step with the log
+                log.error("sms_job_member_missing", job_id=job.job_id)
+                return
+            messages.append(
+                SmsMessage(idempotency_key=member.request_event_id, phone_e164=row.phone, text=row.text)
+            )
+        outcome = await self._attempt(job, messages)
+        crash_point("notifier.after_provider_before_outcome")
+        await self._record(job, outcome)
+        self._account_answer(outcome)
+
+    async def _attempt(self, job: Job, messages: list[SmsMessage]) -> JobOutcome:
+        """Returns what the provider answered to one attempt of the job."""
+        try:
+            # A bound on the whole call (httpx's timeout is per read): the lease must outlast it.
+            async with asyncio.timeout(self._send_timeout):
+                accepted = await self._provider.send_batch(messages, idempotency_key=job.job_id)
+        except SmsRejected as rejected:
+            kind = failure_kind(rejected)
+            log.warning(
+                "sms_job_refused", job_id=job.job_id, attempt=job.attempt, code=rejected.code, kind=kind
+            )
+            return RecordJobRefused(job.attempt, kind, rejected.code, rejected.reason, self._clock.now())
+        except TimeoutError:
+            reason = f"no answer within {self._send_timeout} s"
+            return RecordJobRefused(job.attempt, "transient", "timeout", reason, self._clock.now())
+        except Exception as error:
+            # Not the provider's answer (a bug, an unexpected error): the job may have been sent, so
+            # it is retried as after a lost answer, under the same key; the other jobs are unaffected.
+            log.error("sms_job_send_failed", job_id=job.job_id, error=type(error).__name__)
+            reason = f"send failed: {type(error).__name__}"
+            return RecordJobRefused(job.attempt, "transient", "error", reason, self._clock.now())
+        if len(accepted) != len(messages):
+            reason = f"{len(accepted)} acceptances for {len(messages)} messages"
+            return RecordJobRefused(job.attempt, "transient", "invalid_response", reason, self._clock.now())
+        return RecordJobAccepted(job.attempt, tuple(a.provider_message_id for a in accepted))
+
+    async def _record(self, job: Job, outcome: JobOutcome) -> Sequence[EventPayload]:
+        """Records the job's outcome and what it does to each member, retrying until it commits."""
+        stream = job_stream(job.job_id)
+
+        async def record(commands: CommandRunner) -> Sequence[EventPayload]:
+            await commands.work.prefetch(
+                [stream, *(delivery_stream(m.request_event_id) for m in job.members)]
+            )
+            decided = await commands.execute(jobs, stream, outcome)
+            state = (await commands.work.folded(jobs, stream)).state
+            for event in decided:
+                for command in member_commands(state, event):
+                    await commands.execute(
+                        deliveries,
+                        delivery_stream(command.request_event_id),
+                        command,
+                        correlation_id=command.application_number,
+                    )
+            return decided
+
+        failures = 0
+        while True:
+            try:
+                return await self._gateway.run(
+                    record, self._context(self._clock.now()), channel="sms-outcome"
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # Sending again because the record failed would be the duplicate to avoid: the
+                # answer is kept here until it commits (the gateway already retried what is transient).
+                failures += 1
+                wait = self._record_backoff.delay(failures)
+                log.error("sms_outcome_not_recorded", job_id=job.job_id, error=describe(error), retry_in=wait)
+                await asyncio.sleep(wait)
+
+    def _account_answer(self, outcome: JobOutcome) -> None:
+        """Pauses sending on an account refusal, resumes when the provider takes a job again."""
+        now = self._clock.now()
+        kind = outcome.kind if isinstance(outcome, RecordJobRefused) else None
+        pause = self._pause
+        if kind == "account" and isinstance(outcome, RecordJobRefused):
+            if pause is None:
+                self._pause = _Pause(outcome.code, now + PAUSE_FIRST, since=time.monotonic())
+                metrics.account_refused(outcome.code)
+                log.error(
+                    "sms_provider_account_refused",
+                    code=outcome.code,
+                    reason=outcome.reason,
+                    next_probe_in=PAUSE_FIRST.total_seconds(),
+                )
+            elif now >= pause.until:  # a probe's answer, not one of the jobs sent as the pause began
+                self._probe_again(pause, now)
+        elif kind == "transient":
+            if pause is not None and now >= pause.until:
+                self._probe_again(pause, now)  # the account may be fine, the provider is not: wait on
+        elif pause is not None:
+            # Accepted, or a message refused on its merits: the provider takes the account again.
+            self._pause = None
+            metrics.account_accepted(pause.code)
+            log.info(
+                "sms_provider_account_accepted",
+                code=pause.code,
+                probes=pause.probes,
+                paused_seconds=round(time.monotonic() - pause.since, 1),
+            )
+
+    def _probe_again(self, pause: _Pause, now: datetime) -> None:
+        pause.probes += 1
+        pause.until = now + min(PAUSE_FIRST * 2**pause.probes, PAUSE_MOST)
+
+    def _context(self, now: datetime) -> CommandContext:
+        return CommandContext(occurred_at=now, actor=ACTOR)

@@ -1,4 +1,5 @@
-"""The notifier's business metrics, counted from committed events (never inside a retried transaction)."""
+"""The notifier's business metrics, counted from committed events (never inside a retried transaction),
+and the provider-account alarm the dispatcher raises while sending is paused."""
 
 from __future__ import annotations
 
@@ -8,18 +9,36 @@ from prometheus_client import Counter, Gauge
 
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed
-from notifier.domain.events import SmsRequested
+from notifier.domain.events import (
+    SmsJobAccepted,
+    SmsJobAttemptFailed,
+    SmsJobFailed,
+    SmsJobSplit,
+    SmsRedriven,
+    SmsRequested,
+)
 
 SMS_REQUESTED = Counter("acikkapi_sms_requested_total", "SMS the notifier decided to send", ["template"])
 SMS_SENT = Counter(
-    "acikkapi_sms_total", "SMS provider answers recorded, by outcome (accepted, failed)", ["outcome"]
+    "acikkapi_sms_total", "SMS outcomes recorded, by outcome (accepted, failed for good)", ["outcome"]
 )
 SMS_SEGMENTS = Counter("acikkapi_sms_segments_total", "SMS segments requested", ["encoding"])
-SMS_PENDING = Gauge("acikkapi_sms_outbox_pending", "SMS recorded and not yet handed to the provider")
+SMS_PENDING = Gauge("acikkapi_sms_outbox_pending", "SMS recorded and not yet accepted by the provider")
+SMS_JOB_ATTEMPTS = Counter(
+    "acikkapi_sms_job_attempts_total",
+    "Provider job attempts recorded, by outcome (accepted, transient, account, split, failed)",
+    ["outcome"],
+)
+SMS_REDRIVEN = Counter("acikkapi_sms_redriven_total", "Failed SMS put back to be sent by a re-drive")
+ACCOUNT_REFUSED = Gauge(
+    "acikkapi_sms_provider_account_refused",
+    "1 while sending is paused because the provider refuses the account (by refusal code)",
+    ["code"],
+)
 
 
 def committed(events: Sequence[EventEnvelope]) -> None:
-    """Counts the SMS intents and provider outcomes of a commit."""
+    """Counts the SMS intents, outcomes, job attempts and re-drives of a commit."""
     for event in events:
         if event.type == SmsRequested.TYPE:
             SMS_REQUESTED.labels(str(event.payload.get("template"))).inc()
@@ -28,3 +47,25 @@ def committed(events: Sequence[EventEnvelope]) -> None:
             SMS_SENT.labels("accepted").inc()
         elif event.type == SmsFailed.TYPE:
             SMS_SENT.labels("failed").inc()
+        elif event.type == SmsJobAccepted.TYPE:
+            SMS_JOB_ATTEMPTS.labels("accepted").inc()
+        elif event.type == SmsJobAttemptFailed.TYPE:
+            SMS_JOB_ATTEMPTS.labels(
+                "account" if event.payload.get("kind") == "account" else "transient"
+            ).inc()
+        elif event.type == SmsJobSplit.TYPE:
+            SMS_JOB_ATTEMPTS.labels("split").inc()
+        elif event.type == SmsJobFailed.TYPE:
+            SMS_JOB_ATTEMPTS.labels("failed").inc()
+        elif event.type == SmsRedriven.TYPE:
+            SMS_REDRIVEN.inc()
+
+
+def account_refused(code: str) -> None:
+    """Raises the alarm: the provider refuses the account with this code (a few fixed codes)."""
+    ACCOUNT_REFUSED.labels(code).set(1)
+
+
+def account_accepted(code: str) -> None:
+    """Clears the alarm raised for this code."""
+    ACCOUNT_REFUSED.labels(code).set(0)

@@ -136,8 +136,32 @@ async def test_configuration_errors_are_not_retryable(
 ) -> None:
     with pytest.raises(SmsRejected) as rejected:
         await _provider(simulator_url, http, **overrides).send(_message())
-    assert (rejected.value.code, rejected.value.retryable) == (code, False)
+    assert (rejected.value.code, rejected.value.retryable, rejected.value.account) == (code, False, True)
     assert control.messages() == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "account"),
+    [
+        ({"unauthorized": True}, "http_401", True),
+        ({"account_refused": "50"}, "50", True),
+        ({"account_refused": "51"}, "51", True),
+        ({"fail_next": 1, "status": 406, "code": "20"}, "20", False),  # the message's own fault
+        ({"fail_next": 1, "status": 406, "code": "70"}, "70", False),
+    ],
+)
+async def test_refusals_of_the_account_are_told_from_refusals_of_a_message(
+    simulator_url: str,
+    control: Control,
+    http: httpx.AsyncClient,
+    fault: dict[str, Any],
+    code: str,
+    account: bool,
+) -> None:
+    control.inject(fault)
+    with pytest.raises(SmsRejected) as rejected:
+        await _provider(simulator_url, http).send(_message())
+    assert (rejected.value.code, rejected.value.retryable, rejected.value.account) == (code, False, account)
 
 
 async def test_non_turkish_mobile_number_is_refused_without_a_request(
@@ -202,7 +226,12 @@ async def test_unreachable_gateway_is_retryable(http: httpx.AsyncClient) -> None
 async def test_wrong_path_is_not_retryable(simulator_url: str, http: httpx.AsyncClient) -> None:
     with pytest.raises(SmsRejected) as rejected:
         await _provider(f"{simulator_url}/nothing-here", http).send(_message())
-    assert (rejected.value.code, rejected.value.retryable) == ("http_404", False)
+    # A wrong URL refuses every message: the account's configuration, not a message, is at fault.
+    assert (rejected.value.code, rejected.value.retryable, rejected.value.account) == (
+        "http_404",
+        False,
+        True,
+    )
 
 
 @pytest.mark.parametrize(

@@ -173,9 +173,10 @@ async def _execute(connection: AsyncConnection, group: list[Write]) -> None:
     for name, value in first.values.items():
         column = first.table.c[name]
         # None keeps what the row has; SET_NULL and real values are written as they are.
-        assignments[name] = (
-            None if value is SET_NULL else sa.func.coalesce(sa.bindparam(f"new_{name}"), column)
-        )
+        # Typed as the column, so its type's bind processing applies (UtcDateTime stores naive UTC on
+        # SQLite; an untyped parameter would store the offset too, and compare wrongly with others).
+        new_value = sa.bindparam(f"new_{name}", type_=column.type)
+        assignments[name] = None if value is SET_NULL else sa.func.coalesce(new_value, column)
     statement = sa.update(first.table).where(key_column == sa.bindparam("_key")).values(assignments)
     rows = [
         {

@@ -17,6 +17,7 @@ from notifier.adapters.sms import SmsAccepted, SmsMessage, SmsProvider, SmsRejec
 from notifier.domain.encoding import prepare_text
 
 __all__ = [
+    "ACCOUNT_CODES",
     "IDEMPOTENCY_HEADER",
     "NetgsmSmsProvider",
     "SmsAccepted",
@@ -45,6 +46,15 @@ _CODES: dict[str, tuple[str, bool]] = {
     "100": ("provider system error", True),
     "101": ("provider system error", True),
 }
+
+
+# Refusals of the account or the caller rather than of a message: they last until someone changes
+# the account, the sender header, the IP allow-list or the configured URL, so the dispatcher pauses
+# instead of failing messages. 70 (a parameter) stays a message's refusal: the simulator, like
+# Netgsm, answers it for an invalid number.
+ACCOUNT_CODES = frozenset({"30", "40", "50", "51"})
+# 401/403 from a gateway in front of Netgsm, 407 from a proxy, 404 for a wrong base URL.
+ACCOUNT_STATUSES = frozenset({401, 403, 404, 407})
 
 
 def classify_code(code: str) -> tuple[str, bool]:
@@ -138,6 +148,11 @@ def _interpret(response: httpx.Response) -> SmsAccepted:
         raise SmsRejected("invalid_response", "code 00 without a jobid", retryable=True)
     if code is not None and code != "00" and (status == 406 or status == 200):
         meaning, retryable = classify_code(code)
-        raise SmsRejected(code, meaning, retryable=retryable)
+        raise SmsRejected(code, meaning, retryable=retryable, account=code in ACCOUNT_CODES)
     retryable = status >= 500 or status in (408, 425, 429) or status < 400
-    raise SmsRejected(f"http_{status}", f"unexpected HTTP {status} from Netgsm", retryable=retryable)
+    raise SmsRejected(
+        f"http_{status}",
+        f"unexpected HTTP {status} from Netgsm",
+        retryable=retryable,
+        account=status in ACCOUNT_STATUSES,
+    )

@@ -24,13 +24,18 @@ class SmsAccepted:
 
 
 class SmsRejected(Exception):
-    """The provider did not take the message; retryable says whether sending again may succeed."""
+    """The provider did not take the message; retryable says whether sending again may succeed.
 
-    def __init__(self, code: str, reason: str, *, retryable: bool) -> None:
+    account says the provider refuses the account or the caller (credentials, IP allow-list,
+    sender header), not this message: every message would be refused until someone fixes it.
+    """
+
+    def __init__(self, code: str, reason: str, *, retryable: bool, account: bool = False) -> None:
         super().__init__(f"SMS rejected ({code}): {reason}")
         self.code = code
         self.reason = reason
         self.retryable = retryable
+        self.account = account
 
 
 class SmsProvider(Protocol):

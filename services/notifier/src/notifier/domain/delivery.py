@@ -1,79 +1,161 @@
-"""An SMS's delivery: the attempts to hand one intent to the provider, and how each ended.
+"""An SMS's delivery: which job holds the intent, and how it ended.
 
-Its stream is "sms:<intent event id>"; an intent accepted once is never recorded as sent again.
+Its stream is "sms:<intent event id>". An intent is in at most one job at a time (planning claims it
+here, in the same transaction as the job is planned, so two planners conflict on this stream), and
+an intent accepted once is never claimed, accepted or failed again. A failed intent can be re-driven
+once per re-drive request.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Literal
 
 from acikkapi_shared.decider import Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed
+from notifier.domain.events import SmsClaimed, SmsRedriven, SmsReleased
+
+DeliveryStatus = Literal["PENDING", "CLAIMED", "ACCEPTED", "FAILED"]
+# Before jobs, every failed attempt was an SmsFailed on this stream and the 8th retryable one was
+# final; such logs still fold (and project) the way they were meant.
+LEGACY_MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
-class RecordSmsAttempt:
-    """Record what the provider answered to one attempt at an intent."""
+class ClaimSms:
+    """Make the intent a member of a planned job (no effect unless it is waiting for one)."""
 
     application_number: str
     request_event_id: str
-    provider_message_id: str | None = None  # accepted when set
-    code: str = ""
-    reason: str = ""
-    retryable: bool = True
+    job_id: str
+
+
+@dataclass(frozen=True)
+class RecordSmsAccepted:
+    """The member's job was accepted by the provider."""
+
+    application_number: str
+    request_event_id: str
+    job_id: str
+    provider_message_id: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class RecordSmsFailed:
+    """The member's job was given up."""
+
+    application_number: str
+    request_event_id: str
+    job_id: str
+    code: str
+    reason: str
+    attempt: int
+
+
+@dataclass(frozen=True)
+class ReleaseSms:
+    """The member's job was split: the intent waits for a job of its own."""
+
+    application_number: str
+    request_event_id: str
+    job_id: str
+    code: str
+
+
+@dataclass(frozen=True)
+class RedriveSms:
+    """Put a failed intent back to be sent (once per redrive_key)."""
+
+    application_number: str
+    request_event_id: str
+    redrive_key: str
+
+
+DeliveryCommand = ClaimSms | RecordSmsAccepted | RecordSmsFailed | ReleaseSms | RedriveSms
 
 
 @dataclass(frozen=True)
 class Delivery:
+    """Where one intent stands; job_id is the job that holds (or last held) it."""
+
     stream_id: str
-    attempts: int = 0
-    accepted: bool = False
+    status: DeliveryStatus = "PENDING"
+    job_id: str | None = None
+    redrives: frozenset[str] = frozenset()
 
 
 def delivery_stream(request_event_id: str) -> str:
-    """Returns the stream of an intent's delivery attempts."""
+    """Returns the stream of an intent's delivery."""
     return f"sms:{request_event_id}"
 
 
-def _decide(command: RecordSmsAttempt, state: Delivery) -> Sequence[EventPayload]:
-    if state.accepted:
-        return []
-    attempt = state.attempts + 1
-    if command.provider_message_id is not None:
+def is_final(failed: SmsFailed) -> bool:
+    """Returns whether an SmsFailed ended the delivery (each one since jobs; see LEGACY_MAX_ATTEMPTS)."""
+    return not failed.retryable or failed.attempt >= LEGACY_MAX_ATTEMPTS
+
+
+def _decide(command: DeliveryCommand, state: Delivery) -> Sequence[EventPayload]:
+    number, intent = command.application_number, command.request_event_id
+    if isinstance(command, ClaimSms):
+        if state.status != "PENDING":
+            return []
+        return [SmsClaimed(application_number=number, request_event_id=intent, job_id=command.job_id)]
+    if isinstance(command, RedriveSms):
+        if state.status != "FAILED" or command.redrive_key in state.redrives:
+            return []
+        return [
+            SmsRedriven(application_number=number, request_event_id=intent, redrive_key=command.redrive_key)
+        ]
+    if state.status != "CLAIMED" or state.job_id != command.job_id:
+        return []  # an outcome of a job that no longer holds the intent
+    if isinstance(command, RecordSmsAccepted):
         return [
             SmsAccepted(
-                application_number=command.application_number,
-                request_event_id=command.request_event_id,
+                application_number=number,
+                request_event_id=intent,
                 provider_message_id=command.provider_message_id,
-                attempt=attempt,
+                attempt=command.attempt,
+            )
+        ]
+    if isinstance(command, RecordSmsFailed):
+        return [
+            SmsFailed(
+                application_number=number,
+                request_event_id=intent,
+                code=command.code,
+                reason=command.reason,
+                retryable=False,  # given up: only a re-drive sends it again
+                attempt=command.attempt,
             )
         ]
     return [
-        SmsFailed(
-            application_number=command.application_number,
-            request_event_id=command.request_event_id,
-            code=command.code,
-            reason=command.reason,
-            retryable=command.retryable,
-            attempt=attempt,
+        SmsReleased(
+            application_number=number, request_event_id=intent, job_id=command.job_id, code=command.code
         )
     ]
 
 
 def _evolve(state: Delivery, event: EventPayload) -> Delivery:
+    if isinstance(event, SmsClaimed):
+        return replace(state, status="CLAIMED", job_id=event.job_id)
     if isinstance(event, SmsAccepted):
-        return replace(state, attempts=event.attempt, accepted=True)
+        return replace(state, status="ACCEPTED")
     if isinstance(event, SmsFailed):
-        return replace(state, attempts=event.attempt)
+        return replace(state, status="FAILED" if is_final(event) else "PENDING")
+    if isinstance(event, SmsReleased):
+        return replace(state, status="PENDING")
+    if isinstance(event, SmsRedriven):
+        return replace(state, status="PENDING", redrives=state.redrives | {event.redrive_key})
     return state
 
 
-deliveries: Decider[Delivery, RecordSmsAttempt] = Decider(
+deliveries: Decider[Delivery, DeliveryCommand] = Decider(
     name="sms-delivery",
     initial=lambda stream_id: Delivery(stream_id=stream_id),
     evolve=_evolve,
     decide=_decide,
-    events=EventTypes([SmsAccepted, SmsFailed]),
+    events=EventTypes([SmsClaimed, SmsAccepted, SmsFailed, SmsReleased, SmsRedriven]),
 )

@@ -5,7 +5,7 @@ An SMS intent carries the phone number and a text with the tracking code: it mus
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from acikkapi_shared.events.base import EventPayload
 
@@ -39,3 +39,104 @@ class SmsRequested(EventPayload):
     encoding: str
     segments: int
     trigger_event_id: str | None = None
+
+
+# An SMS's delivery stream ("sms:<intent id>") and the job streams ("sms-job:<job id>") below hold ids,
+# codes and times only: the phone and the text stay in the intent.
+
+
+class _SmsOfCase(EventPayload):
+    """An event of one intent's delivery stream: about the application the SMS tells of."""
+
+    application_number: str
+    request_event_id: str
+
+    def correlates_with(self) -> str | None:
+        """Returns the application the SMS is about."""
+        return self.application_number
+
+
+class SmsClaimed(_SmsOfCase):
+    """The intent became a member of a job; it is in one job at a time."""
+
+    job_id: str
+
+
+class SmsReleased(_SmsOfCase):
+    """The intent's job was split (a message of it was refused for good): it is planned again alone."""
+
+    job_id: str
+    code: str
+
+
+class SmsRedriven(_SmsOfCase):
+    """A failed intent was put back to be sent again, in a new job under a new key."""
+
+    redrive_key: str
+
+
+class JobMember(BaseModel):
+    """One intent of a job, in the job's order (part of SmsJobPlanned, not an event)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_event_id: str
+    application_number: str
+
+
+class SmsJobPlanned(EventPayload):
+    """A provider job was planned: these members, in this order, always under the job id as key."""
+
+    job_id: str
+    members: list[JobMember]
+    planned_at: AwareDatetime
+
+
+class SmsJobLeased(EventPayload):
+    """An instance is about to send the job's attempt; no other may until lease_until."""
+
+    job_id: str
+    attempt: int
+    instance_id: str
+    lease_until: AwareDatetime
+
+
+class SmsJobAttemptFailed(EventPayload):
+    """An attempt was not accepted and the job will be sent again: kind "transient" (network, timeout,
+    provider error) after next_attempt_at, or "account" (credentials, IP, sender header) once the
+    provider takes the account again."""
+
+    job_id: str
+    attempt: int
+    kind: str
+    code: str
+    reason: str
+    failed_at: AwareDatetime
+    next_attempt_at: AwareDatetime
+
+
+class SmsJobAccepted(EventPayload):
+    """The provider accepted the job; provider_message_ids are its members', in order."""
+
+    job_id: str
+    attempt: int
+    provider_message_ids: list[str]
+
+
+class SmsJobFailed(EventPayload):
+    """The job is given up: a single message refused for good, or transient failures for a day."""
+
+    job_id: str
+    attempt: int
+    code: str
+    reason: str
+
+
+class SmsJobSplit(EventPayload):
+    """The provider refused a message of a multi-member job for good: its members are planned again,
+    each alone, so only the message at fault fails."""
+
+    job_id: str
+    attempt: int
+    code: str
+    reason: str

@@ -1,0 +1,72 @@
+"""The notifier's operations API: re-drive failed SMS (POST /api/v1/sms/redrive, Idempotency-Key)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, Field
+
+from acikkapi_shared.gateway import CommandGateway, IdempotencyKeyReused
+from notifier.redrive import RedriveSelection, redrive, redriven_ids
+
+KEY_MISSING_TR = "Idempotency-Key başlığı gereklidir."
+KEY_REUSED_TR = "Bu Idempotency-Key başka bir istek için kullanılmış."
+SELECTION_MISSING_TR = "request_event_ids veya failed_since alanlarından en az biri gereklidir."
+
+
+class RedriveRequest(BaseModel):
+    """Which failed SMS to send again: these intents (SmsRequested event ids) and/or those failed since."""
+
+    request_event_ids: Annotated[list[str], Field(max_length=10_000)] | None = None
+    failed_since: AwareDatetime | None = None
+
+
+class RedriveAnswer(BaseModel):
+    """The SMS put back to be sent; replayed when the key was used before (nothing more was done)."""
+
+    redriven: list[str]
+    count: int
+    replayed: bool
+
+
+def _error(status: int, code: str, message_tr: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message_tr}}, status_code=status)
+
+
+def sms_router(gateway: CommandGateway) -> APIRouter:
+    """Returns the SMS operations routes, writing through the service's command gateway."""
+    router = APIRouter(prefix="/api/v1/sms", tags=["operations"])
+
+    @router.post("/redrive", response_model=RedriveAnswer)
+    async def redrive_failed(
+        request: RedriveRequest,
+        idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+        x_request_id: Annotated[str | None, Header(max_length=200)] = None,
+    ) -> Any:
+        if not idempotency_key:
+            return _error(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR)
+        try:
+            selection = RedriveSelection(
+                request_event_ids=None
+                if request.request_event_ids is None
+                else tuple(request.request_event_ids),
+                failed_since=request.failed_since,
+            )
+        except ValueError:
+            return _error(422, "REDRIVE_SELECTION_REQUIRED", SELECTION_MISSING_TR)
+        try:
+            outcome = await redrive(
+                gateway,
+                selection,
+                idempotency_key=idempotency_key,
+                actor="http:operator",
+                request_id=x_request_id,
+            )
+        except IdempotencyKeyReused:
+            return _error(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)
+        redriven = list(redriven_ids(outcome))
+        return RedriveAnswer(redriven=redriven, count=len(redriven), replayed=outcome.replayed)
+
+    return router
