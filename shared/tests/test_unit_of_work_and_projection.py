@@ -32,8 +32,8 @@ from acikkapi_shared.eventstore.projection import (
     on,
 )
 from acikkapi_shared.eventstore.replay import ensure_read_models
-from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.schema import UtcDateTime
+from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 

@@ -247,10 +247,10 @@ class CommandGateway:
 
         async def attempt() -> tuple[CommandOutcome, list[EventEnvelope]]:
             async with self._engine.begin() as connection:
-                prior = await recorded_outcome(connection, channel, key)
+                prior = (await recorded_outcomes(connection, channel, [key])).get(key)
                 if prior is not None:
                     return await self._replay(connection, prior, fingerprint), []
-                work = UnitOfWork(connection, self._store, self._projector, self.clock)
+                work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
                 rejection: Rejection | None = None
                 mark = work.checkpoint()
                 try:
@@ -264,7 +264,8 @@ class CommandGateway:
                 if rejection is not None:
                     answer["rejection"] = {"code": rejection.code, "message_tr": rejection.message_tr}
                     answer["field"] = rejection.field
-                await record_processed(connection, channel, [(key, source)], self.clock.now(), answer)
+                await record_outcomes(connection, channel, [(key, source, answer)], self.clock.now())
+            work.remember_folds()
             return CommandOutcome(recorded, rejection), recorded
 
         outcome, recorded = await retrying(
