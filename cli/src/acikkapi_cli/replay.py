@@ -20,6 +20,7 @@ async def replay(service: str, data_dir: Path | None) -> int:
         return await rebuild_projections(runtime.engine, runtime.store, runtime.parts.projector)
     finally:
         await runtime.engine.dispose()
+        await runtime.read_engine.dispose()
 
 
 def replay_command(args: argparse.Namespace) -> int:

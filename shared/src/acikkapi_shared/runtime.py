@@ -17,7 +17,7 @@ from acikkapi_shared.clock import Clock, SystemClock
 from acikkapi_shared.events import public_event_types
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.codec import PayloadCodec
-from acikkapi_shared.eventstore.database import create_engine, migrate
+from acikkapi_shared.eventstore.database import create_engine, migrate, reader_for
 from acikkapi_shared.eventstore.relay import OutboxRelay, RecordPublisher
 from acikkapi_shared.eventstore.replay import VersionedProjector, ensure_read_models
 from acikkapi_shared.eventstore.state_cache import StateCache
@@ -48,6 +48,7 @@ class ServiceParts:
     translators: dict[str, MessageTranslator] = field(default_factory=dict)
     background: list[BackgroundTask] = field(default_factory=list)
     codec: PayloadCodec | None = None
+    read_engine: AsyncEngine | None = None  # reads of committed data only; default: engine
 
 
 def service_parts(
@@ -60,13 +61,16 @@ def service_parts(
     engine: AsyncEngine | None = None,
 ) -> ServiceParts:
     """Returns a service's parts on its configured database (SQLite file by default) and the wall clock."""
+    url = settings.resolved_database_url()
+    writer = engine or create_engine(url)
     return ServiceParts(
         name=name,
         settings=settings,
         clock=clock or SystemClock(),
-        engine=engine or create_engine(settings.resolved_database_url()),
+        engine=writer,
         projector=projector,
         translators=translators,
+        read_engine=writer if engine is not None else reader_for(url, writer),
     )
 
 
@@ -85,6 +89,7 @@ class ServiceRuntime:
         self.settings = parts.settings
         self.clock = parts.clock
         self.engine = parts.engine
+        self.read_engine = parts.read_engine or parts.engine
         self.store = SqlAlchemyEventStore(parts.name, parts.clock, parts.codec)
         # One cache of folded states for every write path of the service (Kafka, HTTP, timers).
         self.states = StateCache()
@@ -101,6 +106,7 @@ class ServiceRuntime:
             self.record_publisher,
             topics.events_of(parts.name),
             publishes=public_event_types(),
+            read_engine=self.read_engine,
         )
         self.processor = BatchProcessor(
             consumer=parts.name,
@@ -189,6 +195,8 @@ class ServiceRuntime:
             with contextlib.suppress(Exception):
                 await self._kafka_publisher.stop()
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
         log.info("service_stopped", service=self.name)
 
     async def readiness(self) -> dict[str, bool]:

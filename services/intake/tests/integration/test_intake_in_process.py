@@ -3,6 +3,7 @@ read models, relay and citizen API checked (SQLite; no broker)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -214,3 +215,41 @@ async def test_the_read_models_rebuilt_from_the_log_equal_the_live_ones(intake: 
     replayed = await rebuild_projections(runtime.engine, runtime.store, IntakeProjector())
     assert replayed == 4  # number issued, registered, two rejections
     assert await snapshot() == live
+
+
+@pytest.mark.postgres
+async def test_two_intake_instances_on_one_database_never_issue_one_number_twice(
+    tmp_path: Path, postgres_database_url: str
+) -> None:
+    # Review finding S1: every registration appends to the year's numbering stream; read under the
+    # log's append lock, two instances queue for numbers instead of conflicting over them.
+    runtimes = []
+    for index in range(2):
+        settings = settings_for("intake", tmp_path / f"i{index}").model_copy(
+            update={"database_url": postgres_database_url}
+        )
+        runtimes.append(
+            build_app(settings, clock=ManualClock(NOW), record_publisher=RecordingPublisher()).state.runtime
+        )
+    feeds = [Feed(), Feed()]
+    portal = runtimes[0].settings.topics.portal_submissions
+    batches = [
+        [feeds[index].message(portal, submission(index * 1000 + n)) for n in range(60)] for index in range(2)
+    ]
+    async with running(runtimes[0]), running(runtimes[1]):
+        for part in range(0, 60, 20):
+            await asyncio.gather(
+                *(
+                    runtime.processor.process(batch[part : part + 20])
+                    for runtime, batch in zip(runtimes, batches, strict=True)
+                )
+            )
+        async with runtimes[0].engine.connect() as connection:
+            numbers = [row.application_number for row in await connection.execute(sa.select(applications))]
+            dead = (
+                await connection.execute(
+                    sa.text("SELECT count(*) FROM events WHERE type = 'MessageDeadLettered'")
+                )
+            ).scalar()
+    assert len(numbers) == len(set(numbers)) == 120 and dead == 0
+    assert sorted(int(n.split("-")[1]) for n in numbers) == list(range(1, 121))

@@ -96,7 +96,7 @@ def build_dispatcher(
     options.setdefault("send_timeout", 2 * sms.timeout_seconds)
     options.setdefault("lease", timedelta(seconds=max(sms.lease_seconds, 2 * sms.timeout_seconds + 10)))
     return SmsDispatcher(
-        engine=runtime.engine,
+        engine=runtime.read_engine,  # the dispatcher only reads; its writes go through the gateway
         gateway=runtime.gateway,
         clock=runtime.clock,
         provider=provider,

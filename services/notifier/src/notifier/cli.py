@@ -132,3 +132,4 @@ async def _redrive(selection: RedriveSelection, key: str, data_dir: Path | None)
         return list(redriven_ids(outcome)), outcome.replayed
     finally:
         await runtime.engine.dispose()
+        await runtime.read_engine.dispose()

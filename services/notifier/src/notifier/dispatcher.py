@@ -138,21 +138,27 @@ class SmsDispatcher:
     async def dispatch_due(self) -> int:
         """Runs one round: plans waiting intents, sends the due jobs; returns how many jobs were sent."""
         async with self._round:
-            await self.plan()
+            now = self._clock.now()
+            # Fresh jobs are leased in the transaction that plans them (one transaction fewer a round),
+            # unless sending is paused: then only a probe goes, below.
+            fresh = await self._plan(now, lease=self._concurrency if self._pause is None else 0)
             async with self._engine.connect() as connection:
                 metrics.SMS_PENDING.set(await pending_count(connection))
                 await connection.rollback()
-            now = self._clock.now()
             if self._pause is not None and now < self._pause.until:
                 return 0
             # While paused, one job probes whether the provider takes the account again.
-            limit = 1 if self._pause is not None else self._concurrency
-            async with self._engine.connect() as connection:
-                due = await due_jobs(connection, now, self.instance_id, limit)
-                await connection.rollback()
-            if not due:
-                return 0
-            leased = await self._take_leases(due, now)
+            limit = 1 if self._pause is not None else self._concurrency - len(fresh)
+            leased = list(fresh)
+            if limit > 0:
+                # This round's fresh jobs are leased to this instance already: never twice.
+                taken = {job.job_id for job in fresh}
+                async with self._engine.connect() as connection:
+                    candidates = await due_jobs(connection, now, self.instance_id, limit + len(taken))
+                    await connection.rollback()
+                due = [job_id for job_id in candidates if job_id not in taken][:limit]
+                if due:
+                    leased += await self._take_leases(due, now)
             if not leased:
                 return 0
             async with self._engine.connect() as connection:
@@ -163,14 +169,14 @@ class SmsDispatcher:
             await asyncio.gather(*(self._send(job, rows) for job in leased))
             return len(leased)
 
-    async def plan(self) -> int:
-        """Plans intents waiting for a job into new jobs, claiming each; returns how many were planned."""
+    async def _plan(self, now: datetime, *, lease: int) -> list[Job]:
+        """Plans intents waiting for a job into new jobs, claiming each, and leases up to `lease` of
+        them to this instance in the same transaction; returns the jobs leased."""
         async with self._engine.connect() as connection:
             rows = await unplanned_intents(connection, self._batch_size)
             await connection.rollback()
         if not rows:
-            return 0
-        now = self._clock.now()
+            return []
         together = [row for row in rows if not row.alone]
         chunks = [
             together[start : start + self._job_size] for start in range(0, len(together), self._job_size)
@@ -179,9 +185,11 @@ class SmsDispatcher:
         # Job ids are drawn once, outside the transaction: a retry plans the same jobs.
         planned = [(str(uuid.uuid4()), chunk) for chunk in chunks]
 
-        async def claim_and_plan(commands: CommandRunner) -> int:
+        lease_command = LeaseJob(self.instance_id, now, now + self._lease)
+
+        async def claim_and_plan(commands: CommandRunner) -> list[Job]:
             await commands.work.prefetch(delivery_stream(str(row.request_event_id)) for row in rows)
-            count = 0
+            leased: list[Job] = []
             for job_id, chunk in planned:
                 members: list[JobMember] = []
                 for row in chunk:
@@ -196,9 +204,11 @@ class SmsDispatcher:
                     if state.status == "CLAIMED" and state.job_id == job_id:
                         members.append(JobMember(request_event_id=intent, application_number=number))
                 if members:
-                    await commands.execute(jobs, job_stream(job_id), PlanJob(job_id, tuple(members), now))
-                    count += len(members)
-            return count
+                    stream = job_stream(job_id)
+                    await commands.execute(jobs, stream, PlanJob(job_id, tuple(members), now))
+                    if len(leased) < lease and await commands.execute(jobs, stream, lease_command):
+                        leased.append((await commands.work.folded(jobs, stream)).state)
+            return leased
 
         return await self._gateway.run(claim_and_plan, self._context(now), channel="sms-plan")
 

@@ -23,13 +23,20 @@ def create_engine(url: str, *, echo: bool = False, read_only: bool = False) -> A
     A read-only engine (an auditor, a replay into another database) never takes SQLite's write lock.
     """
     if url.startswith("sqlite"):
-        # One connection serialises this process's writers, so SQLite never sees two at once
-        # (other processes, such as an auditor, only read, which WAL allows alongside).
-        engine = create_async_engine(url, echo=echo, pool_size=1, max_overflow=0)
+        # One connection serialises this process's writers, so SQLite never sees two at once;
+        # readers (the relay, polls, HTTP reads, an auditor) get connections of their own, which WAL
+        # lets read committed data while a writer works.
+        engine = create_async_engine(url, echo=echo, pool_size=2 if read_only else 1, max_overflow=0)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_begin)
         return engine
     return create_async_engine(url, echo=echo, pool_size=5, max_overflow=5, pool_pre_ping=True)
+
+
+def reader_for(url: str, writer: AsyncEngine) -> AsyncEngine:
+    """Returns the engine a service reads committed data with: on SQLite connections apart from the
+    one writer, so reads never queue behind a write transaction; elsewhere the writer's own pool."""
+    return create_engine(url, read_only=True) if url.startswith("sqlite") else writer
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

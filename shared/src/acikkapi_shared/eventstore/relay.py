@@ -60,8 +60,10 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         publishes: frozenset[str] | None = None,
         save_interval: float = 0.5,
+        read_engine: AsyncEngine | None = None,
     ) -> None:
-        self._engine = engine
+        self._engine = engine  # stores the position
+        self._reader = read_engine or engine  # reads the log: never queues behind a writer on SQLite
         self._store = store
         self._publisher = publisher
         self._topic = topic
@@ -101,7 +103,7 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publishes one batch of unpublished events and returns how many."""
-        async with self._engine.connect() as connection:
+        async with self._reader.connect() as connection:
             if self._position is None:
                 self._position = await self._load_position(connection)
             # The stored form leaves the service: personal fields stay as the codec stored them.
@@ -131,7 +133,7 @@ class OutboxRelay:
     async def _measure_lag(self, *, full_batch: bool) -> None:
         lag = 0
         if full_batch:  # only then can more be waiting; a short batch means the relay caught up
-            async with self._engine.connect() as connection:
+            async with self._reader.connect() as connection:
                 lag = await self._store.head_position(connection) - (self._position or 0)
                 await connection.rollback()
         metrics.RELAY_LAG.labels(self._store.service).set(lag)
@@ -139,7 +141,7 @@ class OutboxRelay:
     async def _measure_lag_while_failing(self) -> None:
         # While Kafka is unreachable the gauge must grow with the log, not freeze at its last value.
         try:
-            async with self._engine.connect() as connection:
+            async with self._reader.connect() as connection:
                 lag = await self._store.head_position(connection) - (self._position or 0)
                 await connection.rollback()
         except Exception:

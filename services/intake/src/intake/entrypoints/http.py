@@ -78,7 +78,7 @@ def status_router(runtime: ServiceRuntime) -> APIRouter:
             code = normalise_tracking_code(tracking_code)
         except InvalidTrackingCode:
             code = None
-        async with runtime.engine.connect() as connection:
+        async with runtime.read_engine.connect() as connection:
             row = (
                 await connection.execute(
                     sa.select(applications).where(applications.c.application_number == str(parsed))
@@ -106,7 +106,7 @@ def status_router(runtime: ServiceRuntime) -> APIRouter:
             canonical = str(uuid.UUID(submission_id))
         except ValueError:
             return _error(400, "SUBMISSION_ID_INVALID", SUBMISSION_ID_INVALID_TR)
-        async with runtime.engine.connect() as connection:
+        async with runtime.read_engine.connect() as connection:
             row = (
                 await connection.execute(
                     sa.select(submissions).where(submissions.c.submission_id == canonical)
@@ -131,7 +131,7 @@ def status_router(runtime: ServiceRuntime) -> APIRouter:
 
 
 async def _tracking_code(runtime: ServiceRuntime, number: str) -> str | None:
-    async with runtime.engine.connect() as connection:
+    async with runtime.read_engine.connect() as connection:
         query = sa.select(applications.c.tracking_code).where(applications.c.application_number == number)
         code: str | None = (await connection.execute(query)).scalar()
     return code
