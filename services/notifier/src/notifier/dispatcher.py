@@ -90,6 +90,7 @@ class SmsDispatcher:
         send_timeout: float = 30.0,
         lease: timedelta = timedelta(seconds=60),
         idle_poll: float = 0.5,
+        round_interval: float = 0.1,
         record_backoff: Backoff | None = None,
     ) -> None:
         if lease.total_seconds() < send_timeout + 10:
@@ -105,8 +106,10 @@ class SmsDispatcher:
         self._send_timeout = send_timeout
         self._lease = lease
         self._idle_poll = idle_poll
+        self._round_interval = round_interval
         self._record_backoff = record_backoff or Backoff(first=0.2, most=10.0)
         self._round = asyncio.Lock()
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._wakeup = asyncio.Event()
         self._pause: _Pause | None = None
 
@@ -120,54 +123,91 @@ class SmsDispatcher:
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Dispatches until cancelled; failures are logged and retried."""
-        while True:
-            self._wakeup.clear()
-            try:
-                sent = await self.dispatch_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                log.error("sms_dispatch_failed", error=describe(error))
-                sent = 0
-                await asyncio.sleep(1.0)
-            if sent == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), timeout=self._idle_poll)
+        """Dispatches until cancelled; failures are logged and retried.
 
-    async def dispatch_due(self) -> int:
-        """Runs one round: plans waiting intents, sends the due jobs; returns how many jobs were sent."""
+        Rounds overlap: a round plans and leases while earlier jobs are still being sent (up to
+        `concurrency` jobs in flight), so a new SMS never waits for the slowest job of a round.
+        """
+        try:
+            while True:
+                self._wakeup.clear()
+                started = time.monotonic()
+                try:
+                    sent = await self.dispatch_due(wait=False)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:
+                    log.error("sms_dispatch_failed", error=describe(error))
+                    sent = 0
+                    await asyncio.sleep(1.0)
+                if sent == 0:
+                    # Woken by a commit of new intents, or by a job in flight ending (capacity frees).
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wakeup.wait(), timeout=self._idle_poll)
+                # Rounds at most every round_interval: each plans in a write transaction, and a
+                # round per commit would keep the consumer's transactions waiting for the writer;
+                # intents that arrive meanwhile go together in the next jobs.
+                await asyncio.sleep(max(0.0, self._round_interval - (time.monotonic() - started)))
+        finally:
+            in_flight = list(self._in_flight.values())
+            for task in in_flight:
+                task.cancel()  # its outcome is not recorded: the lease expires and the job is resent
+            await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def dispatch_due(self, *, wait: bool = True) -> int:
+        """Runs one round: plans waiting intents, leases and starts sending the due jobs; returns how
+        many jobs it started. With wait, returns only once they are sent and recorded."""
         async with self._round:
-            now = self._clock.now()
-            # Fresh jobs are leased in the transaction that plans them (one transaction fewer a round),
-            # unless sending is paused: then only a probe goes, below.
-            fresh = await self._plan(now, lease=self._concurrency if self._pause is None else 0)
+            started = await self._start_round()
+        if wait:
+            await asyncio.gather(*started)
+        return len(started)
+
+    async def _start_round(self) -> list[asyncio.Task[None]]:
+        now = self._clock.now()
+        paused = self._pause is not None
+        free = (1 if paused else self._concurrency) - len(self._in_flight)
+        # Fresh jobs are leased in the transaction that plans them (one transaction fewer a round),
+        # unless sending is paused: then only a probe goes, below.
+        fresh = await self._plan(now, lease=max(free, 0) if not paused else 0)
+        async with self._engine.connect() as connection:
+            metrics.SMS_PENDING.set(await pending_count(connection))
+            await connection.rollback()
+        if self._pause is not None and now < self._pause.until:
+            return []
+        # While paused, one job probes whether the provider takes the account again.
+        limit = free - len(fresh)
+        leased = list(fresh)
+        if limit > 0:
+            # Jobs leased to this instance already (this round's, or still in flight) never twice.
+            taken = {job.job_id for job in fresh} | set(self._in_flight)
             async with self._engine.connect() as connection:
-                metrics.SMS_PENDING.set(await pending_count(connection))
+                candidates = await due_jobs(connection, now, self.instance_id, limit + len(taken))
                 await connection.rollback()
-            if self._pause is not None and now < self._pause.until:
-                return 0
-            # While paused, one job probes whether the provider takes the account again.
-            limit = 1 if self._pause is not None else self._concurrency - len(fresh)
-            leased = list(fresh)
-            if limit > 0:
-                # This round's fresh jobs are leased to this instance already: never twice.
-                taken = {job.job_id for job in fresh}
-                async with self._engine.connect() as connection:
-                    candidates = await due_jobs(connection, now, self.instance_id, limit + len(taken))
-                    await connection.rollback()
-                due = [job_id for job_id in candidates if job_id not in taken][:limit]
-                if due:
-                    leased += await self._take_leases(due, now)
-            if not leased:
-                return 0
-            async with self._engine.connect() as connection:
-                rows = await messages_of(
-                    connection, [m.request_event_id for job in leased for m in job.members]
-                )
-                await connection.rollback()
-            await asyncio.gather(*(self._send(job, rows) for job in leased))
-            return len(leased)
+            due = [job_id for job_id in candidates if job_id not in taken][:limit]
+            if due:
+                leased += await self._take_leases(due, now)
+        if not leased:
+            return []
+        async with self._engine.connect() as connection:
+            rows = await messages_of(connection, [m.request_event_id for job in leased for m in job.members])
+            await connection.rollback()
+        return [self._start_sending(job, rows) for job in leased]
+
+    def _start_sending(self, job: Job, rows: dict[str, Row]) -> asyncio.Task[None]:
+        task = asyncio.create_task(self._send(job, rows), name=f"sms-job-{job.job_id}")
+        self._in_flight[job.job_id] = task
+
+        def ended(finished: asyncio.Task[None]) -> None:
+            # Only after its outcome committed (or the task was cancelled) may the job be leased again.
+            self._in_flight.pop(job.job_id, None)
+            self._wakeup.set()
+            error = None if finished.cancelled() else finished.exception()
+            if error is not None:
+                log.error("sms_job_task_failed", job_id=job.job_id, error=describe(error))
+
+        task.add_done_callback(ended)
+        return task
 
     async def _plan(self, now: datetime, *, lease: int) -> list[Job]:
         """Plans intents waiting for a job into new jobs, claiming each, and leases up to `lease` of
