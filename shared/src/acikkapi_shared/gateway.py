@@ -20,6 +20,7 @@ from acikkapi_shared.clock import Clock
 from acikkapi_shared.commands import CommandContext, CommandRunner, command_name, execute
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.eventstore.durability import transaction
 from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.tracking import record_outcomes, recorded_outcomes
@@ -107,7 +108,7 @@ class CommandGateway:
             log.warning("commands_retried", channel=channel, error=describe(error), retry_in=wait)
 
         async def attempt() -> tuple[Result, list[EventEnvelope]]:
-            async with self._engine.begin() as connection:
+            async with transaction(self._engine) as connection:
                 work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
                 result = await body(CommandRunner(work, context))
                 recorded = await work.flush()
@@ -188,7 +189,7 @@ class CommandGateway:
     ) -> tuple[list[CommandOutcome], list[EventEnvelope]]:
         outcomes: list[CommandOutcome | None] = [None] * len(requests)
         decided: list[tuple[int, Rejection | None, list[str]]] = []
-        async with self._engine.begin() as connection:
+        async with transaction(self._engine) as connection:
             work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
             keys = [str(request.context.idempotency_key) for request in requests]
             priors = await recorded_outcomes(connection, channel, keys)
@@ -246,7 +247,7 @@ class CommandGateway:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
 
         async def attempt() -> tuple[CommandOutcome, list[EventEnvelope]]:
-            async with self._engine.begin() as connection:
+            async with transaction(self._engine) as connection:
                 prior = (await recorded_outcomes(connection, channel, [key])).get(key)
                 if prior is not None:
                     return await self._replay(connection, prior, fingerprint), []

@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.eventstore.durability import make_durable
 from acikkapi_shared.eventstore.schema import relay_positions
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.faults import crash_point
@@ -113,6 +114,10 @@ class OutboxRelay:
             await self._save_position_if_due(force=True)
             return 0
         public = [e for e in batch if self._publishes is None or e.type in self._publishes]
+        if public:
+            # Read committed, but maybe not yet on disk (its committer's fsync may still be running):
+            # never published before it is, so a power loss cannot leave Kafka ahead of the log.
+            await make_durable(self._engine)
         sends = [
             await self._publisher.send(
                 self._topic,

@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from acikkapi_shared.clock import Clock
+from acikkapi_shared.eventstore.durability import transaction
 from acikkapi_shared.eventstore.schema import read_model_versions
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import Projector
@@ -45,7 +46,7 @@ async def rebuild_projections(
 ) -> int:
     """Empties the read models and replays the whole log into them in one transaction; returns the
     number of events replayed. Run it with the service stopped (it holds the write lock throughout)."""
-    async with engine.begin() as connection:
+    async with transaction(engine) as connection:
         await store.lock_appends(connection)
         await connection.run_sync(projector.create_tables)
         await projector.reset(connection)
@@ -59,7 +60,7 @@ async def ensure_read_models(
 
     Returns the number of events replayed, or None when the tables were already current.
     """
-    async with engine.begin() as connection:
+    async with transaction(engine) as connection:
         await store.lock_appends(connection)
         query = sa.select(read_model_versions.c.version).where(
             read_model_versions.c.projector == projector.name

@@ -26,6 +26,7 @@ from acikkapi_shared.clock import Clock
 from acikkapi_shared.commands import CommandContext, CommandRunner, execute
 from acikkapi_shared.decider import CommandRejected
 from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.eventstore.durability import transaction
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
@@ -135,7 +136,7 @@ class BatchProcessor:
     async def _apply(self, keyed: Sequence[tuple[InboundMessage, str]]) -> None:
         poisoned: list[tuple[InboundMessage, str]] = []
         outcomes: list[tuple[str, str]] = []
-        async with self._engine.begin() as connection:
+        async with transaction(self._engine) as connection:
             work = UnitOfWork(connection, self._store, self._projector, self._clock, self._cache)
             done = await already_processed(connection, self.consumer, [key for _, key in keyed])
             await work.prefetch(self._streams([message for message, key in keyed if key not in done]))
@@ -223,7 +224,7 @@ class BatchProcessor:
 
     async def _dead_letter(self, item: tuple[InboundMessage, str], reason: str) -> None:
         message, key = item
-        async with self._engine.begin() as connection:
+        async with transaction(self._engine) as connection:
             work = UnitOfWork(connection, self._store, self._projector, self._clock)
             if key in await already_processed(connection, self.consumer, [key]):
                 return
