@@ -28,8 +28,9 @@ from aiokafka.errors import IllegalStateError, KafkaError
 
 from acikkapi_shared.faults import crash_point
 from acikkapi_shared.messaging.backoff import BackoffSequence
+from acikkapi_shared.messaging.committer import OffsetCommitter
 from acikkapi_shared.messaging.inbound import InboundMessage
-from acikkapi_shared.messaging.kafka import commit_offsets, require_codecs, to_inbound
+from acikkapi_shared.messaging.kafka import require_codecs, to_inbound
 from acikkapi_shared.messaging.partitions import Positions, ProbeResults, positions_of, probe_alone, seek_back
 from acikkapi_shared.messaging.rebalance import RebalanceListener
 from acikkapi_shared.messaging.unreadable import UnreadablePartitions
@@ -78,6 +79,7 @@ class KafkaBatchConsumer:
         self._read_backoff = BackoffSequence(*read_retry_delays)
         self._unreadable = UnreadablePartitions(service, retry_delays=unreadable_retry_delays)
         self._consumer: AIOKafkaConsumer | None = None
+        self._committer: OffsetCommitter | None = None
         self._running: asyncio.Task[Any] | None = None
         self._stopped = False
         # Bumped on every rebalance: positions noted before one must not be sought back to after it.
@@ -102,15 +104,18 @@ class KafkaBatchConsumer:
             max_poll_records=self._max_records,
             session_timeout_ms=self._session_timeout_ms,
         )
+        committer = OffsetCommitter(consumer, self._service)
         listener = RebalanceListener(
             service=self._service,
             group_id=self._group_id,
             group_instance_id=self._group_instance_id,
             changed=self._rebalanced,
+            before_revoke=committer.flush,
         )
         consumer.subscribe(self._topics, listener=listener)
         await consumer.start()
         self._consumer = consumer
+        self._committer = committer
         self._stopped = False
         log.info(
             "consumer_started",
@@ -129,6 +134,8 @@ class KafkaBatchConsumer:
         self._running = None
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
+            if self._committer is not None:
+                await self._committer.flush()  # handled records are not handed to the next owner again
             await consumer.stop()
         self._unreadable.clear_all()
 
@@ -208,7 +215,9 @@ class KafkaBatchConsumer:
         moved = {partition: offset for partition, offset in after.items() if offset != before[partition]}
         if records:
             crash_point("consumer.after_commit_before_offsets")
-        await commit_offsets(consumer, moved, self._service)
+        # In the background: the next fetch does not wait for the coordinator (committer.py).
+        if self._committer is not None:
+            self._committer.submit(moved)
         return True
 
     async def _read_failed(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import structlog
 from aiokafka import ConsumerRebalanceListener, TopicPartition
@@ -30,15 +30,20 @@ class RebalanceListener(ConsumerRebalanceListener):  # type: ignore[misc]
         group_id: str,
         group_instance_id: str | None,
         changed: Callable[[], None],
+        before_revoke: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._service = service
         self._group_id = group_id
         self._group_instance_id = group_instance_id
         self._changed = changed
+        self._before_revoke = before_revoke
         self._assigned_at: list[float] = []
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        """Notes the revocation before the group's rebalance."""
+        """Notes the revocation before the group's rebalance (after before_revoke, e.g. flushing the
+        offsets of handled records, so the next owner starts after them)."""
+        if self._before_revoke is not None:
+            await self._before_revoke()
         self._note("revoked", revoked)
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
