@@ -59,7 +59,14 @@ def load_settings(
 ) -> ServiceSettings:
     """Returns a service's settings: the shared ACIKKAPI_* ones and its own ACIKKAPI_<SERVICE>_* ones."""
     prefix = f"ACIKKAPI_{service.upper().replace('-', '_')}_"
-    shared = ServiceSettings()
+    # From environ only: every field is given (explicit values outrank the process environment that
+    # the constructor would read), from environ or its default.
+    shared = ServiceSettings(
+        **{
+            name: environ.get(f"ACIKKAPI_{name.upper()}", field.get_default(call_default_factory=True))
+            for name, field in ServiceSettings.model_fields.items()
+        }
+    )
     port = environ.get(port_variable(service), default_port)
     instance_id = environ.get(f"{prefix}INSTANCE_ID", shared.instance_id)
     if instance_id is None:
