@@ -14,7 +14,7 @@ from acikkapi_shared.events.intake import Applicant, ApplicationRegistered
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.testing.fakes import RecordingPublisher
 from acikkapi_shared.testing.in_process import Feed, relayed, running, settings_for, upstream
-from notifier.adapters.sms import SmsAccepted, SmsMessage
+from notifier.adapters.sms import ProviderAcceptance, SmsMessage
 from notifier.app import build_runtime
 from notifier.projections import sms_outbox
 
@@ -27,11 +27,13 @@ class FakeProvider:
     def __init__(self) -> None:
         self.sent: list[SmsMessage] = []
 
-    async def send(self, message: SmsMessage) -> SmsAccepted:
+    async def send(self, message: SmsMessage) -> ProviderAcceptance:
         self.sent.append(message)
-        return SmsAccepted(provider_message_id=f"job-{len(self.sent)}")
+        return ProviderAcceptance(provider_message_id=f"job-{len(self.sent)}")
 
-    async def send_batch(self, messages: Sequence[SmsMessage], *, idempotency_key: str) -> list[SmsAccepted]:
+    async def send_batch(
+        self, messages: Sequence[SmsMessage], *, idempotency_key: str
+    ) -> list[ProviderAcceptance]:
         return [await self.send(message) for message in messages]
 
 

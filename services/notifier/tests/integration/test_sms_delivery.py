@@ -37,7 +37,7 @@ from acikkapi_shared.testing.fakes import RecordingPublisher
 from acikkapi_shared.testing.faults import database_error
 from acikkapi_shared.testing.in_process import Feed, running, settings_for, upstream
 from notifier.adapters.netgsm import NetgsmSmsProvider
-from notifier.adapters.sms import SmsAccepted, SmsMessage
+from notifier.adapters.sms import ProviderAcceptance, SmsMessage
 from notifier.app import build_dispatcher, build_runtime, http_app
 from notifier.dispatcher import SmsDispatcher
 from notifier.projections import pending_count, sms_jobs, sms_outbox
@@ -348,7 +348,7 @@ async def test_a_job_whose_send_raised_is_retried_alone_under_its_key_and_the_ot
     class RaisingOnceAfterSending(NetgsmSmsProvider):
         async def send_batch(
             self, messages: Sequence[SmsMessage], *, idempotency_key: str
-        ) -> list[SmsAccepted]:
+        ) -> list[ProviderAcceptance]:
             accepted = await super().send_batch(messages, idempotency_key=idempotency_key)
             if not raised:
                 raised.append(idempotency_key)

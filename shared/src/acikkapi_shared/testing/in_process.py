@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from acikkapi_shared.decider import Decider, fold
 from acikkapi_shared.events.base import EventPayload
@@ -19,9 +20,12 @@ from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.settings import ServiceSettings
 from acikkapi_shared.testing.fakes import RecordingPublisher
 
+State = TypeVar("State")
+Command = TypeVar("Command")
+
 
 def decide_after(
-    decider: Decider[object, object], stream_id: str, given: Sequence[EventPayload], command: object
+    decider: Decider[State, Command], stream_id: str, given: Sequence[EventPayload], command: Command
 ) -> Sequence[EventPayload]:
     """Returns the events the decider decides for command after the given events (given/when/then)."""
     return decider.decide(command, fold(decider, stream_id, given))

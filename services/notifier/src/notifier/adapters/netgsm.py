@@ -13,14 +13,14 @@ from typing import Any
 
 import httpx
 
-from notifier.adapters.sms import SmsAccepted, SmsMessage, SmsProvider, SmsRejected
+from notifier.adapters.sms import ProviderAcceptance, SmsMessage, SmsProvider, SmsRejected
 from notifier.domain.encoding import prepare_text
 
 __all__ = [
     "ACCOUNT_CODES",
     "IDEMPOTENCY_HEADER",
     "NetgsmSmsProvider",
-    "SmsAccepted",
+    "ProviderAcceptance",
     "SmsMessage",
     "SmsProvider",
     "SmsRejected",
@@ -83,11 +83,13 @@ class NetgsmSmsProvider:
         self._client = client
         self._turkish_encoding = turkish_encoding
 
-    async def send(self, message: SmsMessage) -> SmsAccepted:
+    async def send(self, message: SmsMessage) -> ProviderAcceptance:
         """Returns the Netgsm job id as provider_message_id; raises SmsRejected otherwise."""
         return (await self.send_batch([message], idempotency_key=message.idempotency_key))[0]
 
-    async def send_batch(self, messages: Sequence[SmsMessage], *, idempotency_key: str) -> list[SmsAccepted]:
+    async def send_batch(
+        self, messages: Sequence[SmsMessage], *, idempotency_key: str
+    ) -> list[ProviderAcceptance]:
         """Sends the messages as one Netgsm job (its n:n form); all are accepted or SmsRejected is raised.
 
         Each acceptance's provider_message_id is "<jobid>-<position in the job>".
@@ -106,8 +108,11 @@ class NetgsmSmsProvider:
             raise SmsRejected("network", f"cannot reach Netgsm: {failure!r}", retryable=True) from failure
         jobid = _interpret(response).provider_message_id
         if len(messages) == 1:
-            return [SmsAccepted(provider_message_id=jobid)]
-        return [SmsAccepted(provider_message_id=f"{jobid}-{index}") for index in range(1, len(messages) + 1)]
+            return [ProviderAcceptance(provider_message_id=jobid)]
+        return [
+            ProviderAcceptance(provider_message_id=f"{jobid}-{index}")
+            for index in range(1, len(messages) + 1)
+        ]
 
     def _body(self, messages: Sequence[SmsMessage]) -> dict[str, Any]:
         """Returns the JSON body of one send request."""
@@ -133,7 +138,7 @@ class NetgsmSmsProvider:
         return body
 
 
-def _interpret(response: httpx.Response) -> SmsAccepted:
+def _interpret(response: httpx.Response) -> ProviderAcceptance:
     """Returns the acceptance in a Netgsm answer, or raises SmsRejected saying why not."""
     status = response.status_code
     try:
@@ -144,7 +149,7 @@ def _interpret(response: httpx.Response) -> SmsAccepted:
     if status == 200 and code == "00":
         jobid = answer.get("jobid") if isinstance(answer, dict) else None
         if jobid:
-            return SmsAccepted(provider_message_id=str(jobid))
+            return ProviderAcceptance(provider_message_id=str(jobid))
         raise SmsRejected("invalid_response", "code 00 without a jobid", retryable=True)
     if code is not None and code != "00" and (status == 406 or status == 200):
         meaning, retryable = classify_code(code)

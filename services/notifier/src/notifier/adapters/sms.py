@@ -17,7 +17,7 @@ class SmsMessage:
 
 
 @dataclass(frozen=True)
-class SmsAccepted:
+class ProviderAcceptance:
     """The provider took the message; its id lets delivery reports be matched later."""
 
     provider_message_id: str
@@ -41,10 +41,12 @@ class SmsRejected(Exception):
 class SmsProvider(Protocol):
     """Sends one SMS; raises SmsRejected when the provider does not take it."""
 
-    async def send(self, message: SmsMessage) -> SmsAccepted:
+    async def send(self, message: SmsMessage) -> ProviderAcceptance:
         """Returns the provider's acceptance of the message."""
         ...
 
-    async def send_batch(self, messages: Sequence[SmsMessage], *, idempotency_key: str) -> list[SmsAccepted]:
+    async def send_batch(
+        self, messages: Sequence[SmsMessage], *, idempotency_key: str
+    ) -> list[ProviderAcceptance]:
         """Returns the acceptance of each message, sent as one request; raises SmsRejected for all."""
         ...
