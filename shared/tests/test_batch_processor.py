@@ -303,7 +303,7 @@ async def test_reasons_never_carry_the_personal_data_of_the_message(
         async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
             message.envelope()
 
-    processor._translators["in"] = Envelopes()  # type: ignore[index]
+    processor._translators["in"] = Envelopes()
     forged = {
         "payload": {"applicant": {"name": "Zeynep Marker", "phone": "+905329998877", "tckn": "10000000146"}}
     }

@@ -54,7 +54,7 @@ PLANNED = SmsJobPlanned(job_id=JOB, members=list(MEMBERS), planned_at=T0)
 
 
 def job_decide(given: list[EventPayload], command: Any) -> list[EventPayload]:
-    return list(decide_after(jobs, STREAM, given, command))  # type: ignore[arg-type]
+    return list(decide_after(jobs, STREAM, given, command))
 
 
 def lease(instance: str, now: datetime) -> LeaseJob:
@@ -184,7 +184,7 @@ NUMBER = "2026-000001-N"
 
 
 def delivery_decide(given: list[EventPayload], command: Any) -> list[EventPayload]:
-    return list(decide_after(deliveries, DELIVERY, given, command))  # type: ignore[arg-type]
+    return list(decide_after(deliveries, DELIVERY, given, command))
 
 
 def claimed(job: str) -> SmsClaimed:
