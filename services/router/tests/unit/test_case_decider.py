@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.reference import TRIAGE_INSTITUTION, kars
 from acikkapi_shared.testing.in_process import decide_after
-from router.domain.case import RouteCase, case_decider
+from router.domain.case import case_decider
+from router.domain.case_commands import RouteCase
 from router.domain.routing import RoutingTable
 
 RECEIVED = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)

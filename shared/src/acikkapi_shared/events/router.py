@@ -18,3 +18,138 @@ class CaseRouted(EventPayload):
     matched: list[str]
     table_version: str
     received_at: AwareDatetime
+
+
+# The case's lifecycle after routing. Each event names the institution the case is with, so a reader
+# (the sla-monitor's clocks, the notifier's SMS, intake's timeline) needs no state of its own to
+# tell whom it concerns. Free text (a question, an answer, a note) is the institution's or the
+# office's own writing, kept short by the router's validation.
+
+
+class CaseRoutedByHand(EventPayload):
+    """The office routed a triage case, or re-routed an open one, to this institution."""
+
+    TYPE = "CaseRoutedByHand"
+
+    application_number: str
+    institution: str
+    institution_name: str
+    previous_institution: str
+    reason: str
+
+
+class CaseAcknowledged(EventPayload):
+    """The institution took the case up."""
+
+    TYPE = "CaseAcknowledged"
+
+    application_number: str
+    institution: str
+
+
+class InformationRequested(EventPayload):
+    """The institution asked the applicant for information; both clocks stop until it is supplied."""
+
+    TYPE = "InformationRequested"
+
+    application_number: str
+    institution: str
+    request_number: int  # 1, 2, … within the case: each request is told to the applicant on its own
+    question: str
+
+
+class InformationSupplied(EventPayload):
+    """The applicant answered the institution's request; the clocks resume."""
+
+    TYPE = "InformationSupplied"
+
+    application_number: str
+    institution: str
+    request_number: int
+    text: str
+
+
+class CaseAnswered(EventPayload):
+    """The institution answered; the office reviews the answer."""
+
+    TYPE = "CaseAnswered"
+
+    application_number: str
+    institution: str
+    answer: str
+
+
+class AnswerReturned(EventPayload):
+    """The office returned the answer to the institution for revision, with a note."""
+
+    TYPE = "AnswerReturned"
+
+    application_number: str
+    institution: str
+    note: str
+    returns: int  # how many times this case's answers have been returned, this one included
+
+
+class CaseConcluded(EventPayload):
+    """The office approved the answer: the case is concluded with an outcome."""
+
+    TYPE = "CaseConcluded"
+
+    application_number: str
+    institution: str
+    outcome: str  # RESOLVED, REFUSED, INFORMATION_GIVEN, NOT_COMPETENT
+    reasons: str
+    answer: str
+
+
+class TransferRequested(EventPayload):
+    """The institution says the case is not its own and asks the office to transfer it."""
+
+    TYPE = "TransferRequested"
+
+    application_number: str
+    institution: str
+    suggested_institution: str | None
+    reason: str
+
+
+class TransferApproved(EventPayload):
+    """The office transferred the case (Law 3071 Art. 5: the applicant is told)."""
+
+    TYPE = "TransferApproved"
+
+    application_number: str
+    previous_institution: str
+    institution: str
+    institution_name: str
+
+
+class TransferRefused(EventPayload):
+    """The office kept the case with its institution."""
+
+    TYPE = "TransferRefused"
+
+    application_number: str
+    institution: str
+    reason: str
+
+
+class CaseWithdrawn(EventPayload):
+    """The applicant withdrew the application."""
+
+    TYPE = "CaseWithdrawn"
+
+    application_number: str
+    institution: str
+    reason: str
+
+
+class CaseReopened(EventPayload):
+    """The applicant objected to the conclusion: the case is open again, under the same number."""
+
+    TYPE = "CaseReopened"
+
+    application_number: str
+    institution: str
+    objection: str
+    reopenings: int

@@ -6,7 +6,8 @@ from acikkapi_shared.commands import CommandRunner
 from acikkapi_shared.decider import Decider
 from acikkapi_shared.events.intake import ApplicationRegistered
 from acikkapi_shared.messaging.inbound import InboundMessage, UpstreamEventTranslator
-from router.domain.case import Case, RouteCase
+from router.domain.case import Case
+from router.domain.case_commands import CaseCommand, RouteCase
 
 
 class RegisteredApplications(UpstreamEventTranslator):
@@ -14,7 +15,7 @@ class RegisteredApplications(UpstreamEventTranslator):
 
     event_types = frozenset({ApplicationRegistered.TYPE})
 
-    def __init__(self, cases: Decider[Case, RouteCase]) -> None:
+    def __init__(self, cases: Decider[Case, CaseCommand]) -> None:
         self._cases = cases
 
     async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
