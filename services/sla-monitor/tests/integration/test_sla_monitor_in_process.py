@@ -37,8 +37,12 @@ async def test_each_routed_case_gets_one_deadline(tmp_path: Path) -> None:
     event = upstream("router", routed, correlation_id=NUMBER, occurred_at=NOW)
     async with running(runtime):
         await runtime.processor.process([feed.event(topic, event), feed.event(topic, event)])
-        (published,) = await relayed(publisher, 1)
+        published, institution_set = await relayed(publisher, 2)
         async with runtime.engine.connect() as connection:
             (row,) = (await connection.execute(sa.select(clocks))).all()
     assert published.type == "DeadlineSet" and published.payload["due_at"] == "2026-03-27T23:59:59+03:00"
+    # The institution's own clock: 5 business days from the routing (here the receipt, Tue 17 March).
+    assert institution_set.type == "InstitutionDeadlineSet"
+    assert institution_set.payload["due_at"] == "2026-03-25T23:59:59+03:00"  # 20 March: Ramazan Bayramı
+    assert institution_set.payload["institution"] == "SAGLIK" and institution_set.payload["generation"] == 1
     assert row.application_number == NUMBER and row.institution == "SAGLIK"

@@ -1,29 +1,233 @@
-"""The sla-monitor's CaseClocks decider, given events / when a command / then events: no database."""
+"""The sla-monitor's CaseClocks decider, given events / when a command / then events: no database.
+
+Dates are checked by hand against the Turkish calendar of 2026 (Ramazan Bayramı 20-22 March, with
+its arife on the 19th a business day; Kurban Bayramı 26-30 May; 19 May a public holiday).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from acikkapi_shared.events.sla_monitor import DeadlineSet
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from acikkapi_shared.decider import CommandRejected, fold
+from acikkapi_shared.events.base import EventPayload
+from acikkapi_shared.events.sla_monitor import (
+    ClocksClosed,
+    ClocksPaused,
+    ClocksReopened,
+    ClocksResumed,
+    DeadlineBreached,
+    DeadlineSet,
+    InstitutionClockResumed,
+    InstitutionClockStopped,
+    InstitutionDeadlineSet,
+)
 from acikkapi_shared.testing.in_process import decide_after
-from sla_monitor.domain.calendar import BusinessCalendar
-from sla_monitor.domain.case_clocks import StartClocks, case_clocks_decider
+from sla_monitor.domain.calendar import BusinessCalendar, istanbul_date
+from sla_monitor.domain.case_clocks import CaseClocks, case_clocks_decider, next_timer
+from sla_monitor.domain.clock import due_moment
+from sla_monitor.domain.clock_commands import (
+    ChangeInstitution,
+    ClockCommand,
+    CloseClocks,
+    FireDueTimers,
+    PauseClocks,
+    ReopenClocks,
+    ResumeClocks,
+    ResumeInstitutionClock,
+    StartClocks,
+    StopInstitutionClock,
+)
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 NUMBER = "2026-000001-N"
-clocks = case_clocks_decider(BusinessCalendar())
+calendar = BusinessCalendar()
+clocks = case_clocks_decider(calendar, institution_budget=lambda code: 3 if code == "SAGLIK" else 5)
 
 
-def test_a_routed_case_gets_the_end_of_the_seventh_business_day() -> None:
-    start = StartClocks(NUMBER, "BELEDIYE_KARS", datetime(2026, 5, 22, 14, 0, tzinfo=ISTANBUL))
-    (deadline,) = decide_after(clocks, NUMBER, [], start)
-    assert isinstance(deadline, DeadlineSet) and deadline.budget_days == 7
-    # Friday 22 May 2026 → Friday 5 June (Kurban Bayramı 26-30 May is not counted).
-    assert deadline.due_at == datetime(2026, 6, 5, 23, 59, 59, tzinfo=ISTANBUL)
+def at(day: int, month: int = 3, hour: int = 10) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=ISTANBUL)
 
 
-def test_a_running_clock_is_not_started_again() -> None:
-    start = StartClocks(NUMBER, "BELEDIYE_KARS", datetime(2026, 3, 17, 10, 0, tzinfo=ISTANBUL))
-    (first,) = decide_after(clocks, NUMBER, [], start)
-    assert decide_after(clocks, NUMBER, [first], start) == []
+def end(day: int, month: int = 3) -> datetime:
+    return datetime(2026, month, day, 23, 59, 59, tzinfo=ISTANBUL)
+
+
+def run(history: list[EventPayload], *commands: ClockCommand) -> list[EventPayload]:
+    events = list(history)
+    for command in commands:
+        events += decide_after(clocks, NUMBER, events, command)
+    return events
+
+
+def state_of(events: list[EventPayload]) -> CaseClocks:
+    return fold(clocks, NUMBER, events)
+
+
+STARTED = run([], StartClocks(NUMBER, "BELEDIYE_KARS", at(17)))  # Tuesday 17 March
+
+
+def test_a_routed_case_gets_the_office_clock_and_the_institution_clock() -> None:
+    office, institution = STARTED
+    assert isinstance(office, DeadlineSet) and office.budget_days == 7 and office.due_at == end(27)
+    assert isinstance(institution, InstitutionDeadlineSet)
+    # 18, 19 (arife, a business day), 23, 24, 25: five business days, the 20th a holiday.
+    assert (institution.budget_days, institution.due_at, institution.generation) == (5, end(25), 1)
+    assert decide_after(clocks, NUMBER, STARTED, StartClocks(NUMBER, "BELEDIYE_KARS", at(17))) == []
+
+
+def test_the_office_clock_over_kurban_bayrami() -> None:
+    office, _ = run([], StartClocks(NUMBER, "BELEDIYE_KARS", at(22, 5, 14)))
+    assert isinstance(office, DeadlineSet) and office.due_at == end(5, 6)  # Friday 22 May → Friday 5 June
+
+
+def test_the_institution_clock_counts_from_the_routing_with_its_own_budget() -> None:
+    _, institution = run([], StartClocks(NUMBER, "SAGLIK", at(16), routed_at=at(18)))
+    assert isinstance(institution, InstitutionDeadlineSet)
+    assert (institution.budget_days, institution.due_at) == (3, end(24))  # 19, 23, 24
+
+
+def test_information_asked_stops_both_clocks_and_they_resume_with_what_was_left() -> None:
+    events = run(STARTED, PauseClocks(at(18), 1))
+    assert isinstance(events[-1], ClocksPaused) and events[-1].reason == "INFORMATION_REQUESTED"
+    assert next_timer(state_of(events), calendar) is None  # a stopped clock has no timer
+    events = run(events, ResumeClocks(at(24), 1))  # 18 through 24 touched by the pause: not counted
+    resumed = events[-1]
+    assert isinstance(resumed, ClocksResumed)
+    # Office: 25, 26, 27, 30, 31 March, 1, 2 April; institution: 25, 26, 27, 30, 31 March.
+    assert resumed.office_due_at == end(2, 4) and resumed.institution_due_at == end(31)
+    # Pausing never makes a due moment earlier; a repeated or stale resume changes nothing.
+    assert decide_after(clocks, NUMBER, events, ResumeClocks(at(25), 1)) == []
+    assert decide_after(clocks, NUMBER, events, ResumeClocks(at(25), 2)) == []
+
+
+def test_an_answer_stops_the_institution_clock_and_a_return_resumes_it_without_the_review_days() -> None:
+    events = run(STARTED, StopInstitutionClock(at(23)))
+    stopped = events[-1]
+    assert isinstance(stopped, InstitutionClockStopped) and stopped.on_time
+    events = run(events, ResumeInstitutionClock(at(26)))  # 23, 24, 25, 26 in review: not counted
+    resumed = events[-1]
+    # Used 18, 19 before the answer; three left: 27, 30, 31.
+    assert isinstance(resumed, InstitutionClockResumed) and resumed.due_at == end(31)
+
+
+def test_an_answer_after_the_due_moment_is_stopped_late() -> None:
+    events = run(STARTED, StopInstitutionClock(at(26)))
+    assert isinstance(events[-1], InstitutionClockStopped) and not events[-1].on_time
+
+
+def test_a_transfer_starts_a_new_institution_clock_and_the_office_clock_runs_on() -> None:
+    events = run(STARTED, ChangeInstitution("SAGLIK", at(19)))
+    moved = events[-1]
+    assert isinstance(moved, InstitutionDeadlineSet)
+    assert (moved.institution, moved.generation, moved.due_at) == ("SAGLIK", 2, end(25))  # 23, 24, 25
+    assert state_of(events).office == state_of(STARTED).office
+
+
+def test_conclusion_closes_the_clocks_and_an_objection_opens_new_ones_under_the_same_number() -> None:
+    events = run(STARTED, CloseClocks(at(26), "CONCLUDED"))
+    closed = events[-1]
+    assert isinstance(closed, ClocksClosed) and closed.on_time and closed.reason == "CONCLUDED"
+    assert run(events, PauseClocks(at(27), 1)) == events  # a closed case's clocks no longer move
+    assert decide_after(clocks, NUMBER, events, FireDueTimers(at(10, 4))) == []
+    events = run(events, ReopenClocks(at(30)))
+    reopened, institution = events[-2:]
+    assert isinstance(reopened, ClocksReopened) and reopened.cycle == 2 and reopened.due_at == end(8, 4)
+    assert isinstance(institution, InstitutionDeadlineSet) and institution.generation == 2
+
+
+def test_a_withdrawal_closes_the_clocks_and_a_late_conclusion_is_said_to_be_late() -> None:
+    withdrawn = run(STARTED, CloseClocks(at(18), "WITHDRAWN"))
+    assert isinstance(withdrawn[-1], ClocksClosed) and withdrawn[-1].reason == "WITHDRAWN"
+    late = run(STARTED, CloseClocks(at(30), "CONCLUDED"))
+    assert isinstance(late[-1], ClocksClosed) and not late[-1].on_time
+
+
+def test_warnings_breach_and_escalations_fire_once_each_in_order() -> None:
+    # Institution due Wed 25: warnings at the start of Mon 23 (2 business days before) and Tue 24
+    # (1), breach at the midnight after the 25th, to the office after one more business day (27
+    # 00:00), to the supervisor after three (31 00:00). Office due Fri 27: warnings on 25 and 26,
+    # breach 28 00:00, to the supervisor after one more business day (31 00:00).
+    first = decide_after(clocks, NUMBER, STARTED, FireDueTimers(at(24, hour=0) + timedelta(seconds=30)))
+    events = STARTED + list(first)
+    assert decide_after(clocks, NUMBER, events, FireDueTimers(at(24, hour=12))) == []  # never twice
+    events = run(events, FireDueTimers(at(26, hour=0)), FireDueTimers(at(1, 4)))
+    assert decide_after(clocks, NUMBER, events, FireDueTimers(at(30, 4))) == []  # all fired, once
+    fired = [
+        (type(e).__name__, e.clock, getattr(e, "days_before", None) or getattr(e, "level", None), e.late)  # type: ignore[attr-defined]
+        for e in events[len(STARTED) :]
+    ]
+    assert fired == [
+        ("DeadlineWarning", "institution", 2, True),  # 23 00:00, fired 24 00:00:30
+        ("DeadlineWarning", "institution", 1, False),  # 24 00:00, 30 s after: on time
+        ("DeadlineWarning", "office", 2, True),
+        ("DeadlineBreached", "institution", None, False),  # 26 00:00, fired then; at the same moment
+        ("DeadlineWarning", "office", 1, False),  # as this one: ties go by timer key
+        ("CaseEscalated", "institution", "office", True),
+        ("DeadlineBreached", "office", None, True),
+        ("CaseEscalated", "institution", "supervisor", True),
+        ("CaseEscalated", "office", "supervisor", True),
+    ]
+    breach = next(e for e in events if isinstance(e, DeadlineBreached))
+    assert breach.due_at == end(25) and breach.institution == "BELEDIYE_KARS"
+    assert next_timer(state_of(events), calendar) is None
+
+
+def test_a_service_down_across_a_due_moment_fires_on_start_marked_late() -> None:
+    (breach, *_rest) = [
+        e
+        for e in decide_after(clocks, NUMBER, STARTED, FireDueTimers(at(27)))
+        if isinstance(e, DeadlineBreached)
+    ]
+    assert breach.late
+
+
+def test_an_answered_institution_has_no_timers_and_a_new_clock_has_its_own() -> None:
+    answered = run(STARTED, StopInstitutionClock(at(19)))
+    fired = decide_after(clocks, NUMBER, answered, FireDueTimers(at(26, hour=1)))
+    assert all(getattr(e, "clock", None) == "office" for e in fired)
+    warned = run(STARTED, FireDueTimers(at(24, hour=1)))
+    moved = run(warned, ChangeInstitution("SAGLIK", at(24, hour=2)))  # generation 2: due 27 March
+    again = decide_after(clocks, NUMBER, moved, FireDueTimers(at(26, hour=1)))
+    assert [
+        (type(e).__name__, getattr(e, "days_before", 0))
+        for e in again
+        if getattr(e, "clock", "") == "institution"
+    ] == [
+        ("DeadlineWarning", 2),
+        ("DeadlineWarning", 1),
+    ]
+
+
+def test_commands_before_the_clocks_start_are_rejected() -> None:
+    with pytest.raises(CommandRejected) as rejected:
+        decide_after(clocks, NUMBER, [], PauseClocks(at(18), 1))
+    assert rejected.value.code == "CLOCKS_NOT_STARTED"
+
+
+MOMENTS = st.builds(
+    lambda days, hours: at(17) + timedelta(days=days, hours=hours),
+    st.integers(min_value=0, max_value=40),
+    st.integers(min_value=0, max_value=23),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(MOMENTS, MOMENTS), max_size=4))
+def test_pausing_never_brings_a_due_moment_forward_and_it_is_always_a_business_day(
+    pauses: list[tuple[datetime, datetime]],
+) -> None:
+    events = list(STARTED)
+    for number, (first, second) in enumerate(sorted(pauses), start=1):
+        start, stop = min(first, second), max(first, second)
+        events = run(events, PauseClocks(start, number), ResumeClocks(stop, number))
+    state = state_of(events)
+    assert state.office is not None and state.institution_clock is not None
+    for clock, unpaused in ((state.office, end(27)), (state.institution_clock, end(25))):
+        due = due_moment(clock, calendar)
+        assert due is not None and due >= unpaused and calendar.is_business_day(istanbul_date(due))
+    assert fold(clocks, NUMBER, events) == state  # replaying the same events gives the same clocks

@@ -15,3 +15,127 @@ class DeadlineSet(EventPayload):
     received_at: AwareDatetime
     budget_days: int
     due_at: AwareDatetime
+
+
+# The two nested clocks of a case (sla-monitor/README "Clocks"): the office's (budget_days from
+# receipt to conclusion) and the institution's (its own budget from routing to its answer). A due
+# moment is always derived from a budget and a pause log; these events say when it changed.
+
+
+class InstitutionDeadlineSet(EventPayload):
+    """The institution's clock started (routing, a transfer, re-routing by hand, a reopening)."""
+
+    TYPE = "InstitutionDeadlineSet"
+
+    application_number: str
+    institution: str
+    started_at: AwareDatetime
+    budget_days: int
+    due_at: AwareDatetime
+    generation: int  # 1, 2, … : each start of an institution clock on this case
+
+
+class ClocksPaused(EventPayload):
+    """Both clocks stopped (information awaited from the applicant)."""
+
+    TYPE = "ClocksPaused"
+
+    application_number: str
+    at: AwareDatetime
+    reason: str  # INFORMATION_REQUESTED
+    request_number: int
+
+
+class ClocksResumed(EventPayload):
+    """Both clocks run again with what was left of their budgets; the new due moments."""
+
+    TYPE = "ClocksResumed"
+
+    application_number: str
+    at: AwareDatetime
+    request_number: int
+    office_due_at: AwareDatetime
+    institution_due_at: AwareDatetime | None
+
+
+class InstitutionClockStopped(EventPayload):
+    """The institution answered: its clock stops, on time or not."""
+
+    TYPE = "InstitutionClockStopped"
+
+    application_number: str
+    institution: str
+    at: AwareDatetime
+    on_time: bool
+
+
+class InstitutionClockResumed(EventPayload):
+    """The office returned the answer: the institution's clock runs again with what was left."""
+
+    TYPE = "InstitutionClockResumed"
+
+    application_number: str
+    institution: str
+    at: AwareDatetime
+    due_at: AwareDatetime
+
+
+class ClocksClosed(EventPayload):
+    """The case was concluded or withdrawn: both clocks stop for good (until a reopening)."""
+
+    TYPE = "ClocksClosed"
+
+    application_number: str
+    at: AwareDatetime
+    reason: str  # CONCLUDED, WITHDRAWN
+    on_time: bool  # the office's clock: concluded within its budget
+
+
+class ClocksReopened(EventPayload):
+    """An objection reopened the case: a new office clock from the reopening (the number is kept)."""
+
+    TYPE = "ClocksReopened"
+
+    application_number: str
+    at: AwareDatetime
+    budget_days: int
+    due_at: AwareDatetime
+    cycle: int  # 1 for the first clock, 2 after the first reopening, …
+
+
+class DeadlineWarning(EventPayload):
+    """A due moment is near (the warning ladder: so many business days before)."""
+
+    TYPE = "DeadlineWarning"
+
+    application_number: str
+    clock: str  # office, institution
+    institution: str
+    days_before: int
+    due_at: AwareDatetime
+    late: bool  # fired after its moment (the service was down then)
+
+
+class DeadlineBreached(EventPayload):
+    """A due moment passed with the work not done."""
+
+    TYPE = "DeadlineBreached"
+
+    application_number: str
+    clock: str
+    institution: str
+    due_at: AwareDatetime
+    late: bool
+
+
+class CaseEscalated(EventPayload):
+    """A breach still open after so many business days goes up: to the office, then the supervisor."""
+
+    TYPE = "CaseEscalated"
+
+    application_number: str
+    clock: str
+    institution: str
+    level: str  # office, supervisor
+    due_at: AwareDatetime
+    late: bool

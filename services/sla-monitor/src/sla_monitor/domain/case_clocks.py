@@ -1,71 +1,358 @@
-"""The sla-monitor's CaseClocks: the office's 7-business-day clock of each routed case.
+"""The sla-monitor's CaseClocks: the two nested clocks of a case and their timers.
 
-The clock starts once, when the case is first routed; the due moment is derived from the clock (a
-budget and its pauses) and the business calendar, never stored as the truth.
+- The office's clock: its budget (7 business days) from the receipt to the conclusion.
+- The institution's clock: its own budget (default 5, per institution) from the routing to its
+  answer, so the office keeps time to review.
+
+What each stage does to them (the README's table says the same):
+- information asked of the applicant: both stop (a pause, with its reason); supplied: both run on
+  with what was left;
+- the institution answers: its clock stops; the office returns the answer: it runs on with what was
+  left (the days in review do not count);
+- a transfer or re-routing by hand: a new institution clock with a full budget (a new generation);
+  the office's clock runs on;
+- conclusion or withdrawal: both stop for good; a reopening: a new office clock with a full budget
+  from the reopening and a new institution clock.
+
+A due moment is derived from a budget and its pauses (clock.py), never stored as the truth, so a
+calendar change recomputes it. FireDueTimers fires each warning, breach and escalation of the current
+clocks once (its key is in the state), marked late when it fires after its moment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
-from acikkapi_shared.events.sla_monitor import DeadlineSet
-from sla_monitor.domain.calendar import BusinessCalendar
-from sla_monitor.domain.clock import DEFAULT_BUDGET_DAYS, SlaClock, due_moment
+from acikkapi_shared.events.sla_monitor import (
+    CaseEscalated,
+    ClocksClosed,
+    ClocksPaused,
+    ClocksReopened,
+    ClocksResumed,
+    DeadlineBreached,
+    DeadlineSet,
+    DeadlineWarning,
+    InstitutionClockResumed,
+    InstitutionClockStopped,
+    InstitutionDeadlineSet,
+)
+from sla_monitor.domain.calendar import BusinessCalendar, istanbul_date
+from sla_monitor.domain.clock import DEFAULT_BUDGET_DAYS, SlaClock, due_moment, is_overdue
+from sla_monitor.domain.clock_commands import (
+    ChangeInstitution,
+    ClockCommand,
+    CloseClocks,
+    FireDueTimers,
+    PauseClocks,
+    ReopenClocks,
+    ResumeClocks,
+    ResumeInstitutionClock,
+    StartClocks,
+    StopInstitutionClock,
+)
+from sla_monitor.domain.timers import Timer, TimerPolicy, timers_of
 
-
-@dataclass(frozen=True)
-class StartClocks:
-    """Start the clock of a case routed to an institution, counted from the application's receipt."""
-
-    application_number: str
-    institution: str
-    received_at: datetime
+DEFAULT_INSTITUTION_BUDGET_DAYS = 5
+DEFAULT_POLICY = TimerPolicy()
 
 
 @dataclass(frozen=True)
 class CaseClocks:
+    """A case's clocks; `fired` holds the keys of the timers already fired."""
+
     application_number: str
     office: SlaClock | None = None
+    cycle: int = 0  # office clocks so far (a reopening starts the next)
     institution: str | None = None
+    institution_clock: SlaClock | None = None
+    generation: int = 0  # institution clocks so far
+    answered: bool = False  # the institution's clock stopped for its answer
+    paused_for: int | None = None  # the information request both clocks wait for
+    closed: bool = False
+    fired: frozenset[str] = frozenset()
+
+
+def _timer_key(state: CaseClocks, clock: str, kind: str, step: str) -> str:
+    generation = state.cycle if clock == "office" else state.generation
+    return f"{clock}:{generation}:{kind}" + (f":{step}" if step else "")
 
 
 def _evolve(state: CaseClocks, event: EventPayload) -> CaseClocks:
     if isinstance(event, DeadlineSet):
-        clock = SlaClock(received_at=event.received_at, budget_days=event.budget_days)
-        return replace(state, office=clock, institution=event.institution)
+        office = SlaClock(received_at=event.received_at, budget_days=event.budget_days)
+        return replace(state, office=office, cycle=state.cycle + 1, institution=event.institution)
+    if isinstance(event, InstitutionDeadlineSet):
+        clock = SlaClock(received_at=event.started_at, budget_days=event.budget_days)
+        return replace(
+            state,
+            institution=event.institution,
+            institution_clock=clock,
+            generation=event.generation,
+            answered=False,
+        )
+    if isinstance(event, ClocksPaused):
+        institution: SlaClock | None = state.institution_clock
+        if institution is not None and not state.answered:
+            institution = institution.paused(event.at)
+        paused = state.office.paused(event.at) if state.office else None
+        return replace(state, office=paused, institution_clock=institution, paused_for=event.request_number)
+    if isinstance(event, ClocksResumed):
+        running: SlaClock | None = state.institution_clock
+        if running is not None and not state.answered and running.is_paused:
+            running = running.resumed(event.at)
+        office_clock: SlaClock | None = state.office
+        if office_clock is not None and office_clock.is_paused:
+            office_clock = office_clock.resumed(event.at)
+        return replace(state, office=office_clock, institution_clock=running, paused_for=None)
+    if isinstance(event, InstitutionClockStopped) and state.institution_clock is not None:
+        return replace(state, institution_clock=state.institution_clock.paused(event.at), answered=True)
+    if isinstance(event, InstitutionClockResumed) and state.institution_clock is not None:
+        return replace(state, institution_clock=state.institution_clock.resumed(event.at), answered=False)
+    if isinstance(event, ClocksClosed):
+        return replace(state, closed=True, paused_for=None)
+    if isinstance(event, ClocksReopened):
+        office = SlaClock(received_at=event.at, budget_days=event.budget_days)
+        return replace(state, office=office, cycle=event.cycle, closed=False)
+    if isinstance(event, DeadlineWarning):
+        return replace(
+            state, fired=state.fired | {_timer_key(state, event.clock, "warning", str(event.days_before))}
+        )
+    if isinstance(event, DeadlineBreached):
+        return replace(state, fired=state.fired | {_timer_key(state, event.clock, "breach", "")})
+    if isinstance(event, CaseEscalated):
+        return replace(state, fired=state.fired | {_timer_key(state, event.clock, "escalation", event.level)})
     return state
 
 
-def case_clocks_decider(
-    calendar: BusinessCalendar, budget_days: int = DEFAULT_BUDGET_DAYS
-) -> Decider[CaseClocks, StartClocks]:
-    """Returns the CaseClocks decider on this calendar with this budget."""
+def _not_started() -> CommandRejected:
+    return CommandRejected("CLOCKS_NOT_STARTED", "Bu başvurunun süresi henüz başlamadı.")
 
-    def decide(command: StartClocks, state: CaseClocks) -> Sequence[EventPayload]:
+
+def case_clocks_decider(
+    calendar: BusinessCalendar,
+    budget_days: int = DEFAULT_BUDGET_DAYS,
+    *,
+    institution_budget: Callable[[str], int] = lambda _code: DEFAULT_INSTITUTION_BUDGET_DAYS,
+    policy: TimerPolicy = DEFAULT_POLICY,
+) -> Decider[CaseClocks, ClockCommand]:
+    """Returns the CaseClocks decider on this calendar, with the office's budget, each institution's
+    budget and the timer policy."""
+
+    def due(clock: SlaClock) -> datetime:
+        moment = due_moment(clock, calendar)
+        if moment is None:  # only a paused clock has none
+            raise CommandRejected("SLA_NO_DUE_MOMENT", "Başvurunun son tarihi hesaplanamadı.")
+        return moment
+
+    def institution_clock(state: CaseClocks, institution: str, at: datetime) -> InstitutionDeadlineSet:
+        budget = institution_budget(institution)
+        clock = SlaClock(received_at=at, budget_days=budget)
+        return InstitutionDeadlineSet(
+            application_number=state.application_number,
+            institution=institution,
+            started_at=at,
+            budget_days=budget,
+            due_at=due(clock),
+            generation=state.generation + 1,
+        )
+
+    def start(command: StartClocks, state: CaseClocks) -> list[EventPayload]:
         if state.office is not None:
             return []  # already running: a redelivered routing changes nothing
-        clock = SlaClock(received_at=command.received_at, budget_days=budget_days)
-        due = due_moment(clock, calendar)
-        if due is None:  # only a paused clock has none, and a new one is not paused
-            raise CommandRejected("SLA_NO_DUE_MOMENT", "Başvurunun son tarihi hesaplanamadı.")
+        office = SlaClock(received_at=command.received_at, budget_days=budget_days)
+        office_set = DeadlineSet(
+            application_number=command.application_number,
+            institution=command.institution,
+            received_at=command.received_at,
+            budget_days=budget_days,
+            due_at=due(office),
+        )
         return [
-            DeadlineSet(
-                application_number=command.application_number,
-                institution=command.institution,
-                received_at=command.received_at,
-                budget_days=budget_days,
-                due_at=due,
-            )
+            office_set,
+            institution_clock(state, command.institution, command.routed_at or command.received_at),
         ]
+
+    def decide(command: ClockCommand, state: CaseClocks) -> Sequence[EventPayload]:
+        if isinstance(command, StartClocks):
+            return start(command, state)
+        if state.office is None:
+            raise _not_started()
+        if isinstance(command, FireDueTimers):
+            return fire(command.now, state)
+        if isinstance(command, ReopenClocks):
+            return reopen(command, state)
+        if state.closed:
+            return []  # a closed case's clocks no longer move (a late or redelivered stage event)
+        number = state.application_number
+        if isinstance(command, ChangeInstitution):
+            return [institution_clock(state, command.institution, command.at)]
+        if isinstance(command, PauseClocks):
+            if state.paused_for is not None:
+                return []
+            return [
+                ClocksPaused(
+                    application_number=number,
+                    at=command.at,
+                    reason="INFORMATION_REQUESTED",
+                    request_number=command.request_number,
+                )
+            ]
+        if isinstance(command, ResumeClocks):
+            if state.paused_for != command.request_number:
+                return []
+            resumed = _evolve(
+                state,
+                ClocksResumed(
+                    application_number=number,
+                    at=command.at,
+                    request_number=command.request_number,
+                    office_due_at=command.at,
+                    institution_due_at=None,
+                ),
+            )
+            institution_due = None
+            if resumed.institution_clock is not None and not resumed.answered:
+                institution_due = due(resumed.institution_clock)
+            return [
+                ClocksResumed(
+                    application_number=number,
+                    at=command.at,
+                    request_number=command.request_number,
+                    office_due_at=due(_office(resumed)),
+                    institution_due_at=institution_due,
+                )
+            ]
+        if isinstance(command, StopInstitutionClock):
+            if state.answered or state.institution_clock is None:
+                return []
+            on_time = not is_overdue(due_moment_as_of_start(state.institution_clock, command.at), command.at)
+            return [
+                InstitutionClockStopped(
+                    application_number=number,
+                    institution=str(state.institution),
+                    at=command.at,
+                    on_time=on_time,
+                )
+            ]
+        if isinstance(command, ResumeInstitutionClock):
+            if not state.answered or state.institution_clock is None:
+                return []
+            resumed_clock = state.institution_clock.resumed(command.at)
+            return [
+                InstitutionClockResumed(
+                    application_number=number,
+                    institution=str(state.institution),
+                    at=command.at,
+                    due_at=due(resumed_clock),
+                )
+            ]
+        if isinstance(command, CloseClocks):
+            on_time = not is_overdue(due_moment_as_of_start(_office(state), command.at), command.at)
+            return [
+                ClocksClosed(application_number=number, at=command.at, reason=command.reason, on_time=on_time)
+            ]
+        raise AssertionError(f"unhandled command {type(command).__name__}")
+
+    def due_moment_as_of_start(clock: SlaClock, at: datetime) -> datetime:
+        return due(clock.with_open_pauses_ended(at)) if clock.is_paused else due(clock)
+
+    def reopen(command: ReopenClocks, state: CaseClocks) -> list[EventPayload]:
+        if not state.closed:
+            return []
+        office = SlaClock(received_at=command.at, budget_days=budget_days)
+        reopened = ClocksReopened(
+            application_number=state.application_number,
+            at=command.at,
+            budget_days=budget_days,
+            due_at=due(office),
+            cycle=state.cycle + 1,
+        )
+        return [reopened, institution_clock(state, str(state.institution), command.at)]
+
+    def fire(now: datetime, state: CaseClocks) -> list[EventPayload]:
+        if state.closed:
+            return []
+        due_now: list[tuple[Timer, EventPayload]] = []
+        for clock_name, clock in (("office", state.office), ("institution", state.institution_clock)):
+            if clock is None or (clock_name == "institution" and state.answered):
+                continue
+            moment = due_moment(clock, calendar)
+            if moment is None:
+                continue  # paused: no due moment, no timer
+            generation = state.cycle if clock_name == "office" else state.generation
+            for timer in timers_of(clock_name, generation, istanbul_date(moment), calendar, policy):
+                if timer.moment <= now and timer.key not in state.fired:
+                    due_now.append((timer, _timer_event(state, clock_name, timer, moment, now, policy)))
+        return [event for _, event in sorted(due_now, key=lambda item: (item[0].moment, item[0].key))]
 
     return Decider(
         name="case-clocks",
         initial=lambda number: CaseClocks(application_number=number),
         evolve=_evolve,
         decide=decide,
-        events=EventTypes([DeadlineSet]),
+        events=EventTypes(
+            [
+                DeadlineSet,
+                InstitutionDeadlineSet,
+                ClocksPaused,
+                ClocksResumed,
+                InstitutionClockStopped,
+                InstitutionClockResumed,
+                ClocksClosed,
+                ClocksReopened,
+                DeadlineWarning,
+                DeadlineBreached,
+                CaseEscalated,
+            ]
+        ),
     )
+
+
+def _office(state: CaseClocks) -> SlaClock:
+    if state.office is None:
+        raise _not_started()
+    return state.office
+
+
+def _timer_event(
+    state: CaseClocks, clock: str, timer: Timer, due_at: datetime, now: datetime, policy: TimerPolicy
+) -> EventPayload:
+    late = now - timer.moment > policy.late_after
+    common = {
+        "application_number": state.application_number,
+        "clock": clock,
+        "institution": str(state.institution),
+        "due_at": due_at,
+        "late": late,
+    }
+    if timer.kind == "warning":
+        return DeadlineWarning(**common, days_before=timer.days)
+    if timer.kind == "breach":
+        return DeadlineBreached(**common)
+    return CaseEscalated(**common, level=timer.level)
+
+
+def next_timer(
+    state: CaseClocks, calendar: BusinessCalendar, policy: TimerPolicy = DEFAULT_POLICY
+) -> datetime | None:
+    """Returns when the case's next unfired timer is due (for the timer loop's schedule), or None."""
+    if state.closed:
+        return None
+    moments = []
+    for clock_name, clock in (("office", state.office), ("institution", state.institution_clock)):
+        if clock is None or (clock_name == "institution" and state.answered):
+            continue
+        moment = due_moment(clock, calendar)
+        if moment is None:
+            continue
+        generation = state.cycle if clock_name == "office" else state.generation
+        moments += [
+            timer.moment
+            for timer in timers_of(clock_name, generation, istanbul_date(moment), calendar, policy)
+            if timer.key not in state.fired
+        ]
+    return min(moments, default=None)

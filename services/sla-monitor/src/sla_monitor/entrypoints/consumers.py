@@ -6,7 +6,8 @@ from acikkapi_shared.commands import CommandRunner
 from acikkapi_shared.decider import Decider
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.messaging.inbound import InboundMessage, UpstreamEventTranslator
-from sla_monitor.domain.case_clocks import CaseClocks, StartClocks
+from sla_monitor.domain.case_clocks import CaseClocks
+from sla_monitor.domain.clock_commands import ClockCommand, StartClocks
 
 
 class RoutedCases(UpstreamEventTranslator):
@@ -14,7 +15,7 @@ class RoutedCases(UpstreamEventTranslator):
 
     event_types = frozenset({CaseRouted.TYPE})
 
-    def __init__(self, clocks: Decider[CaseClocks, StartClocks]) -> None:
+    def __init__(self, clocks: Decider[CaseClocks, ClockCommand]) -> None:
         self._clocks = clocks
 
     async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
@@ -27,6 +28,7 @@ class RoutedCases(UpstreamEventTranslator):
             application_number=routed.application_number,
             institution=routed.institution,
             received_at=routed.received_at,
+            routed_at=upstream.occurred_at,
         )
         await commands.execute(
             self._clocks, routed.application_number, command, correlation_id=routed.application_number
