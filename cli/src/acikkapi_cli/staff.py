@@ -66,14 +66,18 @@ def _add_staff_dir(parser: argparse.ArgumentParser) -> None:
         "--staff-dir",
         type=Path,
         default=None,
-        help="folder of the local keys and users (default: $ACIKKAPI_STAFF_DIR, or var/staff)",
+        help="folder of the local keys and users "
+        "(default: $ACIKKAPI_STAFF_DIR, or $ACIKKAPI_VAR_DIR/staff, or var/staff)",
     )
 
 
 def _issuer(args: argparse.Namespace) -> LocalIssuer:
     from acikkapi_shared.staff.local import AUDIENCE, DEFAULT_STAFF_DIR, LOCAL_ISSUER, LocalIssuer
 
-    directory = args.staff_dir or Path(os.environ.get("ACIKKAPI_STAFF_DIR", DEFAULT_STAFF_DIR))
+    # Where `acikkapi dev up` keeps them: var/staff beside the rest of the local stack's files.
+    var = os.environ.get("ACIKKAPI_VAR_DIR")
+    default = Path(var) / "staff" if var else DEFAULT_STAFF_DIR
+    directory = args.staff_dir or Path(os.environ.get("ACIKKAPI_STAFF_DIR", default))
     # The services check these two claims: the same variables as theirs (ACIKKAPI_STAFF_*).
     return LocalIssuer(
         directory,
