@@ -142,3 +142,26 @@ async def test_every_service_reports_health_readiness_and_metrics(running_system
         assert ready.status_code == 200, ready.text
         metrics = httpx.get(f"{base}/metrics", timeout=5).text
         assert "acikkapi_messages_consumed_total" in metrics
+
+
+async def test_the_notifier_of_the_stack_takes_a_token_of_acikkapi_staff_and_refuses_a_call_without(
+    running_system: RunningSystem,
+) -> None:
+    # `dev up` created the local issuer's keys under its var/ (ACIKKAPI_VAR_DIR): the CLI finds them there.
+    def acikkapi(*argv: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "acikkapi_cli.main", *argv], capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    acikkapi("staff", "add", "e2e-office", "--name", "Ofis Görevlisi", "--role", "office_officer")
+    token = acikkapi("staff", "token", "e2e-office", "--hours", "1").strip()
+    url = f"{running_system.url('notifier')}/api/v1/sms/redrive"
+    body = {"request_event_ids": ["00000000-0000-0000-0000-000000000000"]}
+    refused = httpx.post(url, json=body, headers={"Idempotency-Key": "e2e-staff"}, timeout=10)
+    assert refused.status_code == 401 and refused.json()["code"] == "missing"
+    headers = {"Idempotency-Key": "e2e-staff", "Authorization": f"Bearer {token}"}
+    accepted = httpx.post(url, json=body, headers=headers, timeout=10)
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["count"] == 0

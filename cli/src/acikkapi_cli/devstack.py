@@ -1,8 +1,10 @@
 """The local stack behind `make run` / `make up` / `make down`: Kafka, four services, SMS simulator.
 
 Everything lives under var/ in the repository (or $ACIKKAPI_VAR_DIR): Kafka's data, one SQLite file
-per service, logs, pid files. Ports come from the environment (ACIKKAPI_<SERVICE>_PORT,
-ACIKKAPI_KAFKA_PORT, ACIKKAPI_SMS_SIM_PORT), so a second stack can run beside the first.
+per service, logs, pid files, and the local staff issuer's keys (var/staff: created on the first `up`;
+the services read its public key set, `acikkapi staff` issues the tokens). Ports come from the
+environment (ACIKKAPI_<SERVICE>_PORT, ACIKKAPI_KAFKA_PORT, ACIKKAPI_SMS_SIM_PORT), so a second stack
+can run beside the first.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from acikkapi_cli.foreground import say
 from acikkapi_shared.messaging.kafka import ensure_topics
 from acikkapi_shared.ports import KAFKA_PORT, SERVICE_PORTS, SMS_GATEWAY_PORT, port_variable
 from acikkapi_shared.settings import ServiceSettings
+from acikkapi_shared.staff.local import JWKS_FILE, LocalIssuer
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,11 @@ class DevStack:
             **os.environ,
             "ACIKKAPI_KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
             "ACIKKAPI_DATA_DIR": str(self.var / "data"),
+            # The local issuer's public keys, unless an identity provider's (ACIKKAPI_STAFF_JWKS_URL)
+            # or another file was configured.
+            "ACIKKAPI_STAFF_JWKS_FILE": os.environ.get(
+                "ACIKKAPI_STAFF_JWKS_FILE", str(self.var / "staff" / JWKS_FILE)
+            ),
             "ACIKKAPI_SMS_BASE_URL": os.environ.get("ACIKKAPI_SMS_BASE_URL", f"http://127.0.0.1:{sms_port}"),
             "ACIKKAPI_SMS_SIM_PORT": str(sms_port),
         }
@@ -81,6 +89,8 @@ class DevStack:
         is requested (what did start is then left for down() to stop)."""
         for folder in ("data", "logs", "run", "sms"):
             (self.var / folder).mkdir(parents=True, exist_ok=True)
+        if not os.environ.get("ACIKKAPI_STAFF_JWKS_URL"):
+            LocalIssuer(self.var / "staff").ensure_keys()  # so that `acikkapi staff token` works at once
         try:
             self._kafka("start", "--port", str(self.kafka_port))
         except SystemExit:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = (
     "acikkapi_cli.event_logs",
     "acikkapi_cli.dev",
+    "acikkapi_cli.staff",
     "router.cli",
     "sla_monitor.cli",
     "notifier.cli",

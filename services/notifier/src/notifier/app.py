@@ -17,6 +17,9 @@ from acikkapi_shared.messaging.inbound import MessageTranslator
 from acikkapi_shared.reference import ReferenceData, kars
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
+from acikkapi_shared.staff import http as staff_http
+from acikkapi_shared.staff.settings import build_validator
+from acikkapi_shared.staff.tokens import TokenValidator
 from notifier import metrics
 from notifier.adapters.netgsm import NetgsmSmsProvider
 from notifier.adapters.sms import SmsProvider
@@ -105,13 +108,20 @@ def build_dispatcher(
     )
 
 
-def http_app(runtime: ServiceRuntime) -> FastAPI:
-    """Returns the notifier's HTTP app on a runtime; its lifespan runs the runtime."""
+def http_app(runtime: ServiceRuntime, *, staff_tokens: TokenValidator | None = None) -> FastAPI:
+    """Returns the notifier's HTTP app on a runtime; its lifespan runs the runtime.
+
+    staff_tokens validates the staff endpoints' bearer tokens; by default the key set and issuer of
+    the ACIKKAPI_STAFF_* settings, on the runtime's clock.
+    """
     app = create_http_app(runtime, title="Açık Kapı notifier")
+    staff_http.install(app, staff_tokens or build_validator(clock=runtime.clock))
     app.include_router(sms_router(runtime.gateway))
     return app
 
 
-def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
+def build_app(
+    settings: ServiceSettings, *, clock: Clock | None = None, staff_tokens: TokenValidator | None = None
+) -> FastAPI:
     """Returns the notifier's HTTP app; its lifespan runs the whole service."""
-    return http_app(build_runtime(settings, clock=clock))
+    return http_app(build_runtime(settings, clock=clock), staff_tokens=staff_tokens)

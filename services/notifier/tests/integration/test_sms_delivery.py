@@ -33,6 +33,10 @@ from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.schema import events
 from acikkapi_shared.eventstore.store import PendingEvent
 from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.staff.identity import Role
+from acikkapi_shared.staff.keys import FileKeySet
+from acikkapi_shared.staff.local import LocalIssuer, StaffUser
+from acikkapi_shared.staff.tokens import TokenValidator
 from acikkapi_shared.testing.fakes import RecordingPublisher
 from acikkapi_shared.testing.faults import database_error
 from acikkapi_shared.testing.in_process import Feed, running, settings_for, upstream
@@ -416,7 +420,7 @@ def _payload(value: Any) -> dict[str, Any]:
 
 
 async def test_transient_failures_for_25_hours_fail_after_a_day_and_one_redrive_sends_them_once(
-    notifiers: NotifierFactory, simulator: SimulatorControl
+    notifiers: NotifierFactory, simulator: SimulatorControl, tmp_path: Path
 ) -> None:
     node = await notifiers()
     numbers = await node.request_sms(3)
@@ -428,9 +432,17 @@ async def test_transient_failures_for_25_hours_fail_after_a_day_and_one_redrive_
             node.clock.advance(timedelta(minutes=10))
         assert await node.statuses() == {"FAILED": 3}
     assert simulator.stats()["deliveries_without_idempotency"] == 0
-    app = http_app(node.runtime)
+    # A member of the office re-drives them, with a token of the local issuer.
+    issuer = LocalIssuer(tmp_path / "staff", clock=node.clock)
+    issuer.add_user(StaffUser("ayse", "Ayşe Yılmaz", (Role.OFFICE_OFFICER,)))
+    staff_tokens = TokenValidator(
+        FileKeySet(issuer.jwks_path), issuer=issuer.issuer, audience=issuer.audience, clock=node.clock
+    )
+    app = http_app(node.runtime, staff_tokens=staff_tokens)
     async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://notifier"
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://notifier",
+        headers={"Authorization": f"Bearer {issuer.issue_token('ayse')}"},
     ) as client:
         body = {"failed_since": T0.isoformat()}
         missing_key = await client.post("/api/v1/sms/redrive", json=body)
@@ -443,6 +455,10 @@ async def test_transient_failures_for_25_hours_fail_after_a_day_and_one_redrive_
     assert first.status_code == again.status_code == 200
     assert first.json()["count"] == 3 and not first.json()["replayed"]
     assert again.json() == {**first.json(), "replayed": True}
+    async with node.runtime.engine.connect() as connection:
+        rows = await connection.execute(sa.select(events.c.metadata).where(events.c.type == "SmsRedriven"))
+        actors = {_payload(row.metadata)["actor"] for row in rows}
+    assert actors == {"staff:ayse"}  # recorded under who did it
     await settle(node)
     assert await node.statuses() == {"ACCEPTED": 3}
     assert_each_sms_once(simulator, numbers)

@@ -1,19 +1,28 @@
-"""The notifier's operations API: re-drive failed SMS (POST /api/v1/sms/redrive, Idempotency-Key)."""
+"""The notifier's operations API: re-drive failed SMS (POST /api/v1/sms/redrive, Idempotency-Key).
+
+Staff only: a bearer token of an office officer or a supervisor (acikkapi_shared.staff); the re-drive is
+recorded under the caller's subject.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from acikkapi_shared.gateway import CommandGateway, IdempotencyKeyReused
+from acikkapi_shared.staff.http import requires
+from acikkapi_shared.staff.identity import Role, StaffIdentity
 from notifier.redrive import RedriveSelection, redrive, redriven_ids
 
 KEY_MISSING_TR = "Idempotency-Key başlığı gereklidir."
 KEY_REUSED_TR = "Bu Idempotency-Key başka bir istek için kullanılmış."
 SELECTION_MISSING_TR = "request_event_ids veya failed_since alanlarından en az biri gereklidir."
+
+# Who may send failed SMS again: the office that answers applicants, and its supervisors.
+REDRIVE_ROLES = (Role.OFFICE_OFFICER, Role.SUPERVISOR)
 
 
 class RedriveRequest(BaseModel):
@@ -42,6 +51,7 @@ def sms_router(gateway: CommandGateway) -> APIRouter:
     @router.post("/redrive", response_model=RedriveAnswer)
     async def redrive_failed(
         request: RedriveRequest,
+        staff: Annotated[StaffIdentity, Depends(requires(*REDRIVE_ROLES))],
         idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
         x_request_id: Annotated[str | None, Header(max_length=200)] = None,
     ) -> Any:
@@ -61,7 +71,7 @@ def sms_router(gateway: CommandGateway) -> APIRouter:
                 gateway,
                 selection,
                 idempotency_key=idempotency_key,
-                actor="http:operator",
+                actor=f"staff:{staff.subject}",
                 request_id=x_request_id,
             )
         except IdempotencyKeyReused:

@@ -1,0 +1,140 @@
+"""Who may re-drive failed SMS: a staff token of an office officer or a supervisor, nothing else.
+
+The notifier runs in process on a SQLite file; tokens come from the local issuer in a tmp folder, and
+the validator reads its JWKS file on the runtime's manual clock, as the composition root wires it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from structlog.testing import capture_logs
+
+from acikkapi_shared.clock import ManualClock
+from acikkapi_shared.staff.identity import Role
+from acikkapi_shared.staff.keys import FileKeySet
+from acikkapi_shared.staff.local import LocalIssuer, StaffUser
+from acikkapi_shared.staff.tokens import TokenValidator
+from acikkapi_shared.testing.fakes import RecordingPublisher
+from acikkapi_shared.testing.in_process import running, settings_for
+from notifier.app import build_runtime, http_app
+
+T0 = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
+REDRIVE = "/api/v1/sms/redrive"
+BODY = {"failed_since": T0.isoformat()}
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture
+def issuer(tmp_path: Path, clock: ManualClock) -> LocalIssuer:
+    local = LocalIssuer(tmp_path / "staff", clock=clock)
+    local.add_user(StaffUser("ayse", "Ayşe Yılmaz", (Role.OFFICE_OFFICER,)))
+    local.add_user(StaffUser("zeynep", "Zeynep Kaya", (Role.SUPERVISOR,)))
+    local.add_user(StaffUser("mehmet", "Mehmet Çelik", (Role.INSTITUTION_OFFICER,), "IL_OZEL_IDARE"))
+    local.add_user(StaffUser("can", "Can Demir", (Role.AUDITOR,)))
+    local.add_user(StaffUser("elif", "Elif Aydın", (Role.OFFICE_REVIEWER,)))
+    return local
+
+
+@pytest.fixture
+async def client(tmp_path: Path, clock: ManualClock, issuer: LocalIssuer) -> AsyncIterator[httpx.AsyncClient]:
+    runtime = build_runtime(
+        settings_for("notifier", tmp_path), clock=clock, record_publisher=RecordingPublisher(), dispatch=False
+    )
+    validator = TokenValidator(
+        FileKeySet(issuer.jwks_path), issuer="acikkapi-local", audience="acikkapi", clock=runtime.clock
+    )
+    async with running(runtime):
+        app = http_app(runtime, staff_tokens=validator)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://notifier"
+        ) as http:
+            yield http
+
+
+async def redrive(client: httpx.AsyncClient, token: str | None, key: str = "k-1") -> httpx.Response:
+    headers = {"Idempotency-Key": key}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return await client.post(REDRIVE, json=BODY, headers=headers)
+
+
+@pytest.mark.parametrize("subject", ["ayse", "zeynep"], ids=["office officer", "supervisor"])
+async def test_an_office_officer_or_a_supervisor_may_redrive(
+    client: httpx.AsyncClient, issuer: LocalIssuer, subject: str
+) -> None:
+    answer = await redrive(client, issuer.issue_token(subject))
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"redriven": [], "count": 0, "replayed": False}
+
+
+async def test_no_token_is_a_401_logged_with_the_route_template(client: httpx.AsyncClient) -> None:
+    with capture_logs() as logs:
+        answer = await redrive(client, None)
+    assert answer.status_code == 401
+    assert answer.headers["WWW-Authenticate"] == "Bearer"
+    assert answer.json() == {"code": "missing", "message_tr": "Oturum açmanız gerekiyor."}
+    (line,) = [line for line in logs if line["event"] == "staff_access_refused"]
+    assert line == {
+        "event": "staff_access_refused",
+        "log_level": "warning",
+        "status": 401,
+        "code": "missing",
+        "method": "POST",
+        "route": REDRIVE,
+        "required_roles": ["office_officer", "supervisor"],
+    }
+
+
+async def test_an_expired_token_is_a_401(
+    client: httpx.AsyncClient, issuer: LocalIssuer, clock: ManualClock
+) -> None:
+    token = issuer.issue_token("ayse", hours=1)
+    clock.advance(timedelta(hours=1, minutes=1))
+    answer = await redrive(client, token)
+    assert answer.status_code == 401 and answer.json()["code"] == "expired"
+    assert answer.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+async def test_a_token_of_another_key_is_a_401(
+    client: httpx.AsyncClient, issuer: LocalIssuer, tmp_path: Path
+) -> None:
+    kid = issuer.ensure_keys()
+    forged = jwt.decode(issuer.issue_token("zeynep"), options={"verify_signature": False})
+    same_kid = jwt.encode(forged, Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": kid})
+    assert (await redrive(client, same_kid)).json()["code"] == "bad_signature"
+    other_issuer = LocalIssuer(tmp_path / "elsewhere", clock=issuer.clock)
+    other_issuer.add_user(StaffUser("zeynep", "Zeynep Kaya", (Role.SUPERVISOR,)))
+    answer = await redrive(client, other_issuer.issue_token("zeynep"))
+    assert answer.status_code == 401 and answer.json()["code"] == "unknown_key"
+
+
+async def test_a_token_for_another_audience_is_a_401(client: httpx.AsyncClient, issuer: LocalIssuer) -> None:
+    elsewhere = LocalIssuer(issuer.directory, audience="another-app", clock=issuer.clock)
+    answer = await redrive(client, elsewhere.issue_token("ayse"))
+    assert answer.status_code == 401 and answer.json()["code"] == "wrong_audience"
+
+
+@pytest.mark.parametrize(
+    "subject", ["mehmet", "can", "elif"], ids=["institution officer", "auditor", "office reviewer"]
+)
+async def test_other_roles_are_a_403_before_anything_is_done(
+    client: httpx.AsyncClient, issuer: LocalIssuer, subject: str
+) -> None:
+    with capture_logs() as logs:
+        answer = await redrive(client, issuer.issue_token(subject))
+    assert answer.status_code == 403
+    assert answer.json() == {"code": "role_required", "message_tr": "Bu işlem için yetkiniz yok."}
+    assert subject not in repr(logs)
+    # Refused before the idempotency key was taken: the same key still works for a permitted caller.
+    assert (await redrive(client, issuer.issue_token("ayse"))).status_code == 200

@@ -1,0 +1,114 @@
+"""FastAPI dependencies for staff endpoints: who calls (401 without a valid token), with which role (403).
+
+A service's composition root calls install(app, validator) once; a route then takes
+`identity: Annotated[StaffIdentity, Depends(requires(Role.SUPERVISOR))]` (or staff_identity for any
+member of staff) and, for one case, calls require_action_on(identity, institution) from the pure rules:
+its Forbidden becomes a 403 too. Each refusal is logged as `staff_access_refused` with its code, the
+method, the route's path template and the roles it needed: never the token, the subject, a name or the
+path's values (an application number is personal data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from acikkapi_shared.staff.identity import Forbidden, Role, StaffIdentity, require_roles
+from acikkapi_shared.staff.tokens import AuthFailure, TokenValidator, Unauthenticated
+
+log = structlog.get_logger(__name__)
+
+_STATE = "staff_tokens"
+
+
+class StaffAccessRefused(Exception):
+    """A 401 or 403 answer, with what its log line records."""
+
+    def __init__(self, error: Unauthenticated | Forbidden, required_roles: Iterable[Role] = ()) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.required_roles = tuple(sorted(required_roles))
+
+
+def install(app: FastAPI, validator: TokenValidator) -> None:
+    """Makes the app's staff dependencies validate tokens with this validator and answer refusals."""
+    setattr(app.state, _STATE, validator)
+    app.add_exception_handler(StaffAccessRefused, _refused)
+    app.add_exception_handler(Forbidden, _forbidden)
+
+
+async def staff_identity(request: Request) -> StaffIdentity:
+    """The caller's identity from `Authorization: Bearer <token>`; 401 when it has none."""
+    return await _authenticate(request, ())
+
+
+def requires(*roles: Role) -> Callable[[Request], Awaitable[StaffIdentity]]:
+    """A dependency: the caller's identity when it holds at least one of the roles; 401, else 403."""
+    if not roles:
+        raise ValueError("requires needs at least one role")
+
+    async def identity_with_role(request: Request) -> StaffIdentity:
+        identity = await _authenticate(request, roles)
+        try:
+            require_roles(identity, *roles)
+        except Forbidden as refused:
+            raise StaffAccessRefused(refused, roles) from None
+        return identity
+
+    return identity_with_role
+
+
+async def _authenticate(request: Request, roles: tuple[Role, ...]) -> StaffIdentity:
+    validator = getattr(request.app.state, _STATE, None)
+    if not isinstance(validator, TokenValidator):
+        raise RuntimeError("staff.http.install(app, validator) was not called for this app")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    try:
+        if scheme and scheme.lower() != "bearer":  # Basic…: not a staff token
+            raise Unauthenticated(AuthFailure.MALFORMED)
+        return await validator.identity(token.strip() or None)
+    except Unauthenticated as refused:
+        raise StaffAccessRefused(refused, roles) from None
+
+
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StaffAccessRefused)
+    return _answer(request, exc.error, exc.required_roles)
+
+
+async def _forbidden(request: Request, exc: Exception) -> JSONResponse:
+    # A route's own check (require_action_on…) raised it.
+    assert isinstance(exc, Forbidden)
+    return _answer(request, exc, exc.required_roles)
+
+
+def _answer(request: Request, error: Unauthenticated | Forbidden, roles: tuple[Role, ...]) -> JSONResponse:
+    status = 401 if isinstance(error, Unauthenticated) else 403
+    code = error.reason.value if isinstance(error, Unauthenticated) else error.code.value
+    log.warning(
+        "staff_access_refused",
+        status=status,
+        code=code,
+        method=request.method,
+        route=_route_template(request),
+        required_roles=[role.value for role in roles],
+    )
+    headers = {"WWW-Authenticate": _challenge(error)} if isinstance(error, Unauthenticated) else None
+    return JSONResponse({"code": code, "message_tr": error.message_tr}, status_code=status, headers=headers)
+
+
+def _challenge(error: Unauthenticated) -> str:
+    # RFC 6750 §3: no error attribute when the request had no token at all.
+    if error.reason is AuthFailure.MISSING:
+        return "Bearer"
+    return 'Bearer error="invalid_token"'
+
+
+def _route_template(request: Request) -> str:
+    path = getattr(request.scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    return "?"  # never the concrete path: it may carry an application number
