@@ -12,7 +12,7 @@ from acikkapi_shared.settings import ServiceSettings
 from sla_monitor import metrics
 from sla_monitor.domain.calendar import BusinessCalendar
 from sla_monitor.domain.case_clocks import case_clocks_decider
-from sla_monitor.entrypoints.consumers import RoutedCases
+from sla_monitor.entrypoints.consumers import CaseStages
 from sla_monitor.projections import SlaProjector
 
 
@@ -30,7 +30,7 @@ def build_runtime(
         settings,
         clock=clock,
         projector=SlaProjector(),
-        translators={settings.topics.events_of("router"): RoutedCases(clocks)},
+        translators={settings.topics.events_of("router"): CaseStages(clocks)},
     )
     runtime = ServiceRuntime(parts, record_publisher=record_publisher)
     runtime.add_commit_listener(metrics.committed)
