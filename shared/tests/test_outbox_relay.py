@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -92,3 +93,20 @@ async def test_a_restarted_relay_resumes_from_its_stored_position_or_republishes
     await relay_for(engine, store, again).publish_pending()
     assert [int(r.headers["position"]) for r in crashed.sent] == [3, 4]
     assert [int(r.headers["position"]) for r in again.sent] == [4]
+
+
+async def test_a_relay_woken_as_it_is_cancelled_still_stops(
+    engine: AsyncEngine, store: SqlAlchemyEventStore
+) -> None:
+    # On Python 3.11, asyncio.wait_for can swallow a cancellation that arrives as the awaited event
+    # is set; a relay waiting that way on its wake-up never stopped when a commit's notify came with
+    # the service's stop (seen as a test that hung).
+    relay = relay_for(engine, store, FakePublisher())
+    relay._poll_interval = 0.001  # many waits, many chances to race
+    for _ in range(300):
+        task = asyncio.create_task(relay.run())
+        await asyncio.sleep(0.002)
+        relay.notify()
+        task.cancel()
+        done, _ = await asyncio.wait([task], timeout=2)
+        assert done, "the relay did not stop when cancelled"

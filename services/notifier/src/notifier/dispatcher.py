@@ -143,7 +143,9 @@ class SmsDispatcher:
                 if sent == 0:
                     # Woken by a commit of new intents, or by a job in flight ending (capacity frees).
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), timeout=self._idle_poll)
+                        # asyncio.timeout, not wait_for, which on 3.11 can swallow a cancellation.
+                        async with asyncio.timeout(self._idle_poll):
+                            await self._wakeup.wait()
                 # Rounds at most every round_interval: each plans in a write transaction, and a
                 # round per commit would keep the consumer's transactions waiting for the writer;
                 # intents that arrive meanwhile go together in the next jobs.

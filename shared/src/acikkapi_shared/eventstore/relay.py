@@ -166,8 +166,11 @@ class OutboxRelay:
         self._saved_position, self._saved_at = self._position, time.monotonic()
 
     async def _wait_for_more(self) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation that comes
+        # as the event is set (a commit's notify during stop), and the relay would never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wakeup.wait(), timeout=self._poll_interval)
+            async with asyncio.timeout(self._poll_interval):
+                await self._wakeup.wait()
 
     async def _load_position(self, connection: AsyncConnection) -> int:
         query = sa.select(relay_positions.c.position).where(relay_positions.c.relay == self._topic)

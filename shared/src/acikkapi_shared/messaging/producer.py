@@ -52,7 +52,8 @@ class KafkaRecordPublisher:
         if self._producer is None:
             return False
         try:
-            await asyncio.wait_for(self._producer.client.fetch_all_metadata(), timeout_s)
+            async with asyncio.timeout(timeout_s):  # not wait_for, which on 3.11 can swallow a cancel
+                await self._producer.client.fetch_all_metadata()
         except Exception:
             return False
         return True
