@@ -1,4 +1,5 @@
-"""The sla-monitor's read model (rebuildable from its log): each case's running clock."""
+"""The sla-monitor's read model (rebuildable from its log): each case's office clock and the moment of
+its next timer (the timer loop's schedule)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,28 @@ from typing import ClassVar
 import sqlalchemy as sa
 
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.events.sla_monitor import DeadlineSet
-from acikkapi_shared.eventstore.projection import Insert, TableProjector, Write, WriteRule, on
+from acikkapi_shared.events.sla_monitor import (
+    CaseEscalated,
+    ClocksClosed,
+    ClocksPaused,
+    ClocksReopened,
+    ClocksResumed,
+    DeadlineBreached,
+    DeadlineSet,
+    DeadlineWarning,
+    InstitutionClockResumed,
+    InstitutionClockStopped,
+    InstitutionDeadlineSet,
+)
+from acikkapi_shared.eventstore.projection import (
+    SET_NULL,
+    Insert,
+    TableProjector,
+    Update,
+    Write,
+    WriteRule,
+    on,
+)
 from acikkapi_shared.eventstore.schema import UtcDateTime
 
 metadata = sa.MetaData()
@@ -21,6 +42,7 @@ clocks = sa.Table(
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("budget_days", sa.Integer, nullable=False),
     sa.Column("due_at", UtcDateTime, nullable=False, index=True),
+    sa.Column("next_timer_at", UtcDateTime, nullable=True, index=True),
 )
 
 
@@ -35,13 +57,53 @@ def deadline_set(deadline: DeadlineSet, _event: EventEnvelope) -> list[Write]:
                 "received_at": deadline.received_at,
                 "budget_days": deadline.budget_days,
                 "due_at": deadline.due_at,
+                "next_timer_at": deadline.next_timer_at,
             },
         )
     ]
+
+
+ClockEvent = (
+    InstitutionDeadlineSet
+    | ClocksPaused
+    | ClocksResumed
+    | InstitutionClockStopped
+    | InstitutionClockResumed
+    | ClocksClosed
+    | ClocksReopened
+    | DeadlineWarning
+    | DeadlineBreached
+    | CaseEscalated
+)
+
+
+def rescheduled(event: ClockEvent, _envelope: EventEnvelope) -> list[Write]:
+    """Returns the case's new next-timer moment (cleared when none is pending)."""
+    values = {"next_timer_at": event.next_timer_at if event.next_timer_at is not None else SET_NULL}
+    extra: dict[str, object] = {}
+    if isinstance(event, ClocksReopened):
+        extra = {"received_at": event.at, "budget_days": event.budget_days, "due_at": event.due_at}
+    elif isinstance(event, ClocksResumed):
+        extra = {"due_at": event.office_due_at}
+    return [Update(clocks, "application_number", event.application_number, {**values, **extra})]
 
 
 class SlaProjector(TableProjector):
     """The sla-monitor's read model."""
 
     metadata: ClassVar[sa.MetaData] = metadata
-    rules: ClassVar[dict[str, WriteRule]] = dict([on(DeadlineSet, deadline_set)])
+    rules: ClassVar[dict[str, WriteRule]] = dict(
+        [
+            on(DeadlineSet, deadline_set),
+            on(InstitutionDeadlineSet, rescheduled),
+            on(ClocksPaused, rescheduled),
+            on(ClocksResumed, rescheduled),
+            on(InstitutionClockStopped, rescheduled),
+            on(InstitutionClockResumed, rescheduled),
+            on(ClocksClosed, rescheduled),
+            on(ClocksReopened, rescheduled),
+            on(DeadlineWarning, rescheduled),
+            on(DeadlineBreached, rescheduled),
+            on(CaseEscalated, rescheduled),
+        ]
+    )

@@ -15,11 +15,14 @@ class DeadlineSet(EventPayload):
     received_at: AwareDatetime
     budget_days: int
     due_at: AwareDatetime
+    next_timer_at: AwareDatetime | None = None
 
 
 # The two nested clocks of a case (sla-monitor/README "Clocks"): the office's (budget_days from
 # receipt to conclusion) and the institution's (its own budget from routing to its answer). A due
 # moment is always derived from a budget and a pause log; these events say when it changed.
+# Every clock event, DeadlineSet included, carries the case's next timer once it is recorded: the
+# timer loop's schedule (derived from the clocks, like due_at; None when no timer is pending).
 
 
 class InstitutionDeadlineSet(EventPayload):
@@ -33,6 +36,7 @@ class InstitutionDeadlineSet(EventPayload):
     budget_days: int
     due_at: AwareDatetime
     generation: int  # 1, 2, … : each start of an institution clock on this case
+    next_timer_at: AwareDatetime | None = None
 
 
 class ClocksPaused(EventPayload):
@@ -44,6 +48,7 @@ class ClocksPaused(EventPayload):
     at: AwareDatetime
     reason: str  # INFORMATION_REQUESTED
     request_number: int
+    next_timer_at: AwareDatetime | None = None
 
 
 class ClocksResumed(EventPayload):
@@ -56,6 +61,7 @@ class ClocksResumed(EventPayload):
     request_number: int
     office_due_at: AwareDatetime
     institution_due_at: AwareDatetime | None
+    next_timer_at: AwareDatetime | None = None
 
 
 class InstitutionClockStopped(EventPayload):
@@ -67,6 +73,7 @@ class InstitutionClockStopped(EventPayload):
     institution: str
     at: AwareDatetime
     on_time: bool
+    next_timer_at: AwareDatetime | None = None
 
 
 class InstitutionClockResumed(EventPayload):
@@ -78,6 +85,7 @@ class InstitutionClockResumed(EventPayload):
     institution: str
     at: AwareDatetime
     due_at: AwareDatetime
+    next_timer_at: AwareDatetime | None = None
 
 
 class ClocksClosed(EventPayload):
@@ -89,6 +97,7 @@ class ClocksClosed(EventPayload):
     at: AwareDatetime
     reason: str  # CONCLUDED, WITHDRAWN
     on_time: bool  # the office's clock: concluded within its budget
+    next_timer_at: AwareDatetime | None = None
 
 
 class ClocksReopened(EventPayload):
@@ -101,6 +110,7 @@ class ClocksReopened(EventPayload):
     budget_days: int
     due_at: AwareDatetime
     cycle: int  # 1 for the first clock, 2 after the first reopening, …
+    next_timer_at: AwareDatetime | None = None
 
 
 class DeadlineWarning(EventPayload):
@@ -114,6 +124,7 @@ class DeadlineWarning(EventPayload):
     days_before: int
     due_at: AwareDatetime
     late: bool  # fired after its moment (the service was down then)
+    next_timer_at: AwareDatetime | None = None
 
 
 class DeadlineBreached(EventPayload):
@@ -126,6 +137,7 @@ class DeadlineBreached(EventPayload):
     institution: str
     due_at: AwareDatetime
     late: bool
+    next_timer_at: AwareDatetime | None = None
 
 
 class CaseEscalated(EventPayload):
@@ -139,3 +151,4 @@ class CaseEscalated(EventPayload):
     level: str  # office, supervisor
     due_at: AwareDatetime
     late: bool
+    next_timer_at: AwareDatetime | None = None

@@ -177,6 +177,18 @@ def case_clocks_decider(
         ]
 
     def decide(command: ClockCommand, state: CaseClocks) -> Sequence[EventPayload]:
+        events = decide_events(command, state)
+        if not events:
+            return events
+        after = state
+        for event in events:
+            after = _evolve(after, event)
+        # Each event says when the case's next timer is due once they are recorded: the schedule
+        # the timer loop reads (a derived value, like due_at).
+        scheduled = next_timer(after, calendar, policy)
+        return [event.model_copy(update={"next_timer_at": scheduled}) for event in events]
+
+    def decide_events(command: ClockCommand, state: CaseClocks) -> Sequence[EventPayload]:
         if isinstance(command, StartClocks):
             return start(command, state)
         if state.office is None:

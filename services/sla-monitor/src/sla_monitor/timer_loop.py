@@ -1,0 +1,109 @@
+"""The timer loop: fires each case's due warnings, breaches and escalations, durably and once.
+
+The schedule is the read model's `next_timer_at`, which every clock event sets (derived by the
+decider). Each tick takes the cases whose next timer is due and runs FireDueTimers(now) on each
+through the command gateway, in one transaction per batch. Once is the decider's promise: a timer's
+key is in the case's state, so a crash, a redelivery, a second instance or a replay fires nothing
+again. Durable: a service that was down at a due moment fires on its first tick, marked late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import sqlalchemy as sa
+import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from acikkapi_shared.clock import Clock
+from acikkapi_shared.commands import CommandContext
+from acikkapi_shared.decider import Decider
+from acikkapi_shared.gateway import CommandGateway, GatewayCommand
+from acikkapi_shared.messaging.failures import describe
+from sla_monitor.domain.case_clocks import CaseClocks
+from sla_monitor.domain.clock_commands import ClockCommand, FireDueTimers
+from sla_monitor.projections import clocks
+
+log = structlog.get_logger(__name__)
+
+ACTOR = "timer:sla-monitor"
+QUIET_AFTER_NOTHING = 60.0  # seconds a case whose due timer fired nothing is left alone (see tick)
+
+
+class TimerLoop:
+    """Runs FireDueTimers on every case whose next timer is due, a batch at a time."""
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        gateway: CommandGateway,
+        clock: Clock,
+        clocks_decider: Decider[CaseClocks, ClockCommand],
+        interval: float = 1.0,
+        batch_size: int = 200,
+    ) -> None:
+        self._engine = engine
+        self._gateway = gateway
+        self._clock = clock
+        self._decider = clocks_decider
+        self._interval = interval
+        self._batch_size = batch_size
+        self._quiet_until: dict[str, float] = {}
+
+    async def run(self) -> None:
+        """Ticks until cancelled; a failed tick is logged and tried again at the next."""
+        while True:
+            try:
+                fired = await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.error("sla_timer_tick_failed", error=describe(error))
+                fired = 0
+            await asyncio.sleep(0 if fired >= self._batch_size else self._interval)
+
+    async def tick(self) -> int:
+        """Fires what is due now; returns how many cases it looked at."""
+        now = self._clock.now()
+        monotonic = time.monotonic()
+        self._quiet_until = {n: until for n, until in self._quiet_until.items() if until > monotonic}
+        query = (
+            sa.select(clocks.c.application_number)
+            .where(clocks.c.next_timer_at <= now)
+            .order_by(clocks.c.next_timer_at, clocks.c.application_number)
+            .limit(self._batch_size + len(self._quiet_until))
+        )
+        async with self._engine.connect() as connection:
+            due = [str(row.application_number) for row in await connection.execute(query)]
+            await connection.rollback()
+        numbers = [number for number in due if number not in self._quiet_until][: self._batch_size]
+        if not numbers:
+            return 0
+        stamp = now.isoformat()
+        requests = [
+            GatewayCommand(
+                self._decider,
+                number,
+                FireDueTimers(now),
+                CommandContext(
+                    occurred_at=now,
+                    actor=ACTOR,
+                    correlation_id=number,
+                    idempotency_key=f"sla-timers:{number}:{stamp}",
+                ),
+            )
+            for number in numbers
+        ]
+        outcomes = await self._gateway.handle_all(requests, channel="sla-timers")
+        for number, outcome in zip(numbers, outcomes, strict=True):
+            if not outcome.events:
+                # Its schedule said due but nothing was (a calendar changed since): without an event
+                # the schedule stays, so leave the case alone a while instead of asking every tick.
+                self._quiet_until[number] = monotonic + QUIET_AFTER_NOTHING
+                log.warning("sla_timer_nothing_due", application_number=number)
+        fired = sum(len(outcome.events) for outcome in outcomes)
+        if fired:
+            log.info("sla_timers_fired", cases=len(numbers), events=fired)
+        return len(numbers)
