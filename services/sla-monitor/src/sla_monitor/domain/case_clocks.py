@@ -286,20 +286,11 @@ def case_clocks_decider(
         return [reopened, institution_clock(state, str(state.institution), command.at)]
 
     def fire(now: datetime, state: CaseClocks) -> list[EventPayload]:
-        if state.closed:
-            return []
-        due_now: list[tuple[Timer, EventPayload]] = []
-        for clock_name, clock in (("office", state.office), ("institution", state.institution_clock)):
-            if clock is None or (clock_name == "institution" and state.answered):
-                continue
-            moment = due_moment(clock, calendar)
-            if moment is None:
-                continue  # paused: no due moment, no timer
-            generation = state.cycle if clock_name == "office" else state.generation
-            for timer in timers_of(clock_name, generation, istanbul_date(moment), calendar, policy):
-                if timer.moment <= now and timer.key not in state.fired:
-                    due_now.append((timer, _timer_event(state, clock_name, timer, moment, now, policy)))
-        return [event for _, event in sorted(due_now, key=lambda item: (item[0].moment, item[0].key))]
+        return [
+            _timer_event(state, clock, timer, due_at, now, policy)
+            for clock, timer, due_at in unfired_timers(state, calendar, policy)
+            if timer.moment <= now
+        ]
 
     return Decider(
         name="case-clocks",
@@ -348,23 +339,32 @@ def _timer_event(
     return CaseEscalated(**common, level=timer.level)
 
 
+def unfired_timers(
+    state: CaseClocks, calendar: BusinessCalendar, policy: TimerPolicy
+) -> list[tuple[str, Timer, datetime]]:
+    """Returns (clock, timer, due moment) of every timer of the running clocks not fired yet, in the
+    order they fire (ties by key); none while the case is closed or a clock is paused or answered."""
+    if state.closed:
+        return []
+    pending: list[tuple[str, Timer, datetime]] = []
+    for clock_name, clock in (("office", state.office), ("institution", state.institution_clock)):
+        if clock is None or (clock_name == "institution" and state.answered):
+            continue
+        due_at = due_moment(clock, calendar)
+        if due_at is None:
+            continue  # paused: no due moment, no timer
+        generation = state.cycle if clock_name == "office" else state.generation
+        pending += [
+            (clock_name, timer, due_at)
+            for timer in timers_of(clock_name, generation, istanbul_date(due_at), calendar, policy)
+            if timer.key not in state.fired
+        ]
+    return sorted(pending, key=lambda item: (item[1].moment, item[1].key))
+
+
 def next_timer(
     state: CaseClocks, calendar: BusinessCalendar, policy: TimerPolicy = DEFAULT_POLICY
 ) -> datetime | None:
     """Returns when the case's next unfired timer is due (for the timer loop's schedule), or None."""
-    if state.closed:
-        return None
-    moments = []
-    for clock_name, clock in (("office", state.office), ("institution", state.institution_clock)):
-        if clock is None or (clock_name == "institution" and state.answered):
-            continue
-        moment = due_moment(clock, calendar)
-        if moment is None:
-            continue
-        generation = state.cycle if clock_name == "office" else state.generation
-        moments += [
-            timer.moment
-            for timer in timers_of(clock_name, generation, istanbul_date(moment), calendar, policy)
-            if timer.key not in state.fired
-        ]
-    return min(moments, default=None)
+    pending = unfired_timers(state, calendar, policy)
+    return pending[0][1].moment if pending else None
