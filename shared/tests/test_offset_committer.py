@@ -83,3 +83,15 @@ async def test_a_failed_commit_does_not_stop_later_ones() -> None:
     committer.submit({P0: 8})
     await committer.flush()
     assert consumer.commits == [{P0: 8}]
+
+
+class HangingConsumer(SlowConsumer):
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        await asyncio.sleep(3600)  # a coordinator that never answers
+
+
+async def test_a_flush_gives_up_on_a_commit_that_never_returns() -> None:
+    committer = committer_on(HangingConsumer({P0}))
+    committer.submit({P0: 5})
+    async with asyncio.timeout(2):
+        await committer.flush(within=0.1)  # a rebalance waits no longer than this

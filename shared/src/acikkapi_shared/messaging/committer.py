@@ -35,12 +35,16 @@ class OffsetCommitter:
         if self._sending is None or self._sending.done():
             self._sending = asyncio.create_task(self._send_pending(), name=f"offset-commits-{self._service}")
 
-    async def flush(self) -> None:
-        """Returns once every offset submitted so far has been sent (committed or failed)."""
-        while self._sending is not None and not self._sending.done():
-            # Shielded: a flush cancelled with its caller leaves the commit to finish on its own.
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._sending)
+    async def flush(self, within: float = 5.0) -> None:
+        """Returns once every offset submitted so far has been sent (committed or failed), or after
+        `within` seconds: a rebalance must not wait on a coordinator that does not answer (a fenced member's
+        commit can hang for its request timeout), and an offset not committed only means redelivery."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                while self._sending is not None and not self._sending.done():
+                    # Shielded: a flush given up on leaves the commit to finish on its own.
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(self._sending)
 
     def pending(self) -> dict[TopicPartition, int]:
         """Returns the offsets not yet sent (for tests and logs)."""
