@@ -41,7 +41,7 @@ from acikkapi_shared.events.sla_monitor import (
     InstitutionDeadlineSet,
 )
 from sla_monitor.domain.calendar import BusinessCalendar, istanbul_date
-from sla_monitor.domain.clock import DEFAULT_BUDGET_DAYS, SlaClock, due_moment, is_overdue
+from sla_monitor.domain.clock import DEFAULT_BUDGET_DAYS, SlaClock, due_moment, due_moment_as_of, is_overdue
 from sla_monitor.domain.clock_commands import (
     ChangeInstitution,
     ClockCommand,
@@ -216,32 +216,25 @@ def case_clocks_decider(
         if isinstance(command, ResumeClocks):
             if state.paused_for != command.request_number:
                 return []
-            resumed = _evolve(
-                state,
-                ClocksResumed(
-                    application_number=number,
-                    at=command.at,
-                    request_number=command.request_number,
-                    office_due_at=command.at,
-                    institution_due_at=None,
-                ),
-            )
+            # The due moments once the pause ends now (clock.due_moment_as_of).
+            institution = state.institution_clock
             institution_due = None
-            if resumed.institution_clock is not None and not resumed.answered:
-                institution_due = due(resumed.institution_clock)
+            if institution is not None and not state.answered:
+                institution_due = due_moment_as_of(institution, calendar, command.at)
             return [
                 ClocksResumed(
                     application_number=number,
                     at=command.at,
                     request_number=command.request_number,
-                    office_due_at=due(_office(resumed)),
+                    office_due_at=due_moment_as_of(_office(state), calendar, command.at),
                     institution_due_at=institution_due,
                 )
             ]
         if isinstance(command, StopInstitutionClock):
             if state.answered or state.institution_clock is None:
                 return []
-            on_time = not is_overdue(due_moment_as_of_start(state.institution_clock, command.at), command.at)
+            due_at = due_moment_as_of(state.institution_clock, calendar, command.at)
+            on_time = not is_overdue(due_at, command.at)
             return [
                 InstitutionClockStopped(
                     application_number=number,
@@ -253,24 +246,20 @@ def case_clocks_decider(
         if isinstance(command, ResumeInstitutionClock):
             if not state.answered or state.institution_clock is None:
                 return []
-            resumed_clock = state.institution_clock.resumed(command.at)
             return [
                 InstitutionClockResumed(
                     application_number=number,
                     institution=str(state.institution),
                     at=command.at,
-                    due_at=due(resumed_clock),
+                    due_at=due_moment_as_of(state.institution_clock, calendar, command.at),
                 )
             ]
         if isinstance(command, CloseClocks):
-            on_time = not is_overdue(due_moment_as_of_start(_office(state), command.at), command.at)
+            on_time = not is_overdue(due_moment_as_of(_office(state), calendar, command.at), command.at)
             return [
                 ClocksClosed(application_number=number, at=command.at, reason=command.reason, on_time=on_time)
             ]
         raise AssertionError(f"unhandled command {type(command).__name__}")
-
-    def due_moment_as_of_start(clock: SlaClock, at: datetime) -> datetime:
-        return due(clock.with_open_pauses_ended(at)) if clock.is_paused else due(clock)
 
     def reopen(command: ReopenClocks, state: CaseClocks) -> list[EventPayload]:
         if not state.closed:
