@@ -25,21 +25,25 @@ NOW = datetime(2026, 3, 17, 8, 0, tzinfo=UTC)
 NUMBER = "2026-000001-N"
 
 
+def routed_to(institution: str, name: str) -> CaseRouted:
+    return CaseRouted(
+        application_number=NUMBER,
+        institution=institution,
+        institution_name=name,
+        rule="test",
+        confidence=0.9,
+        matched=[],
+        table_version="t",
+        received_at=NOW,
+    )
+
+
 async def test_each_routed_case_gets_one_deadline(tmp_path: Path) -> None:
     settings = settings_for("sla-monitor", tmp_path)
     publisher = RecordingPublisher()
     runtime = build_runtime(settings, clock=ManualClock(NOW), record_publisher=publisher)
     topic = settings.topics.events_of("router")
-    routed = CaseRouted(
-        application_number=NUMBER,
-        institution="SAGLIK",
-        institution_name="Kars İl Sağlık Müdürlüğü",
-        rule="health",
-        confidence=0.9,
-        matched=["hastane"],
-        table_version="t",
-        received_at=NOW,
-    )
+    routed = routed_to("SAGLIK", "Kars İl Sağlık Müdürlüğü")
     feed = Feed()
     event = upstream("router", routed, correlation_id=NUMBER, occurred_at=NOW)
     async with running(runtime):
@@ -60,16 +64,7 @@ async def test_each_stage_of_the_case_moves_its_clocks_once(tmp_path: Path) -> N
     publisher = RecordingPublisher()
     runtime = build_runtime(settings, clock=ManualClock(NOW), record_publisher=publisher)
     topic = settings.topics.events_of("router")
-    routed = CaseRouted(
-        application_number=NUMBER,
-        institution="BELEDIYE_KARS",
-        institution_name="Kars Belediyesi",
-        rule="water",
-        confidence=0.9,
-        matched=["su"],
-        table_version="t",
-        received_at=NOW,
-    )
+    routed = routed_to("BELEDIYE_KARS", "Kars Belediyesi")
     stages: list[tuple[EventPayload, datetime]] = [
         (routed, NOW),
         (
