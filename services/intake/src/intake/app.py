@@ -16,8 +16,10 @@ from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
 from intake import metrics
 from intake.domain.numbers import TokenBytes
-from intake.entrypoints.consumers import PortalSubmissions, StageChanges
+from intake.entrypoints.applicant_actions import actions_router
+from intake.entrypoints.consumers import PortalSubmissions
 from intake.entrypoints.http import status_router
+from intake.entrypoints.upstream import clock_changes, router_stages
 from intake.projections import IntakeProjector
 
 
@@ -38,15 +40,14 @@ def build_runtime(
     token_bytes: TokenBytes = secrets.token_bytes,
     record_publisher: RecordPublisher | None = None,
 ) -> ServiceRuntime:
-    """Returns intake's runtime: portal submissions in, stage changes from router and sla-monitor."""
+    """Returns intake's runtime: portal submissions in, the timeline from router and sla-monitor."""
     topics = settings.topics
-    stages = StageChanges()
     translators: dict[str, MessageTranslator] = {
         topics.portal_submissions: PortalSubmissions(
             token_bytes, timedelta(days=IntakeSettings().max_receipt_age_days)
         ),
-        topics.events_of("router"): stages,
-        topics.events_of("sla-monitor"): stages,
+        topics.events_of("router"): router_stages(),
+        topics.events_of("sla-monitor"): clock_changes(),
     }
     parts = service_parts(
         "intake", settings, clock=clock, projector=IntakeProjector(), translators=translators
@@ -67,4 +68,5 @@ def build_app(
     runtime = build_runtime(settings, clock=clock, token_bytes=token_bytes, record_publisher=record_publisher)
     app = create_http_app(runtime, title="Açık Kapı intake")
     app.include_router(status_router(runtime))
+    app.include_router(actions_router(runtime))
     return app

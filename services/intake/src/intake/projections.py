@@ -1,4 +1,5 @@
-"""Intake's read models (rebuildable from its log): applications' status and submissions' outcome."""
+"""Intake's read models (rebuildable from its log): applications' status, their timelines and
+submissions' outcome."""
 
 from __future__ import annotations
 
@@ -12,8 +13,18 @@ from acikkapi_shared.events.intake import (
     ApplicationStageChanged,
     SubmissionRejected,
 )
-from acikkapi_shared.eventstore.projection import Insert, TableProjector, Update, Write, WriteRule, on
+from acikkapi_shared.eventstore.projection import (
+    SET_NULL,
+    Insert,
+    TableProjector,
+    Update,
+    Write,
+    WriteRule,
+    on,
+)
 from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
+from intake.domain.events import DeadlineRecorded, StageRecorded
+from intake.domain.stages import REGISTERED_ENTRY, Stage
 
 metadata = sa.MetaData()
 
@@ -30,8 +41,31 @@ applications = sa.Table(
     sa.Column("stage", sa.String(40), nullable=False),
     sa.Column("institution", sa.String(60), nullable=True),
     sa.Column("due_at", UtcDateTime, nullable=True),
+    sa.Column("clock_paused", sa.Boolean, nullable=False, default=False),
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# One row per line of an applicant's timeline, ordered by source_version (the case's own sequence in
+# the router; 0 for the registration). due_at / clock_paused: what the sla-monitor said about the
+# office due moment after this stage (neither: nothing said, the line before still holds).
+timeline = sa.Table(
+    "timeline",
+    metadata,
+    sa.Column("source_event_id", sa.String(64), primary_key=True),
+    sa.Column("application_number", sa.String(40), nullable=False, index=True),
+    sa.Column("source_version", sa.Integer, nullable=False),
+    sa.Column("event_type", sa.String(60), nullable=False),
+    sa.Column("stage", sa.String(40), nullable=False),
+    sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("institution", sa.String(60), nullable=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("outcome", sa.String(40), nullable=True),
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("request_number", sa.Integer, nullable=True),
+    sa.Column("due_at", UtcDateTime, nullable=True),
+    sa.Column("clock_paused", sa.Boolean, nullable=False),
+    sa.Column("late", sa.Boolean, nullable=False),
 )
 
 submissions = sa.Table(
@@ -58,9 +92,29 @@ def registered(application: ApplicationRegistered, event: EventEnvelope) -> list
                 "topic": application.topic,
                 "type": application.type,
                 "district": application.district,
-                "stage": "REGISTERED",
+                "stage": Stage.REGISTERED.value,
+                "clock_paused": False,
                 "received_at": application.received_at,
                 "updated_at": event.occurred_at,
+            },
+        ),
+        Insert(
+            timeline,
+            {
+                "source_event_id": str(event.event_id),
+                "application_number": application.application_number,
+                "source_version": 0,
+                "event_type": REGISTERED_ENTRY,
+                "stage": Stage.REGISTERED.value,
+                "occurred_at": application.received_at,
+                "institution": None,
+                "text": "",
+                "outcome": None,
+                "reasons": "",
+                "request_number": None,
+                "due_at": None,
+                "clock_paused": False,
+                "late": False,
             },
         ),
         Insert(
@@ -82,9 +136,42 @@ def stage_changed(change: ApplicationStageChanged, event: EventEnvelope) -> list
         "stage": change.stage,
         "institution": change.institution,
         "due_at": change.due_at,
+        "clock_paused": change.clock_paused,
         "updated_at": event.occurred_at,
     }
     return [Update(applications, "application_number", change.application_number, values)]
+
+
+def stage_recorded(line: StageRecorded, event: EventEnvelope) -> list[Write]:
+    """Returns the new line of the applicant's timeline."""
+    values = line.model_dump(
+        include={
+            "source_event_id",
+            "application_number",
+            "source_version",
+            "event_type",
+            "stage",
+            "occurred_at",
+            "institution",
+            "text",
+            "outcome",
+            "reasons",
+            "request_number",
+            "due_at",
+            "clock_paused",
+            "late",
+        }
+    )
+    return [Insert(timeline, values)]
+
+
+def deadline_recorded(note: DeadlineRecorded, event: EventEnvelope) -> list[Write]:
+    """Returns the due moment on the line of the stage that caused it (if that line is there yet: a
+    line recorded later carries it itself)."""
+    if note.cause_event_id is None:
+        return []
+    values = {"due_at": SET_NULL if note.due_at is None else note.due_at, "clock_paused": note.clock_paused}
+    return [Update(timeline, "source_event_id", note.cause_event_id, values)]
 
 
 def rejected(rejection: SubmissionRejected, event: EventEnvelope) -> list[Write]:
@@ -106,13 +193,16 @@ def rejected(rejection: SubmissionRejected, event: EventEnvelope) -> list[Write]
 
 
 class IntakeProjector(TableProjector):
-    """Intake's read models: applications' status, submissions' outcome."""
+    """Intake's read models: applications' status and timeline, submissions' outcome."""
 
+    VERSION: ClassVar[str] = "2"  # 2: the timeline, and clock_paused on applications
     metadata: ClassVar[sa.MetaData] = metadata
     rules: ClassVar[dict[str, WriteRule]] = dict(
         [
             on(ApplicationRegistered, registered),
             on(ApplicationStageChanged, stage_changed),
+            on(StageRecorded, stage_recorded),
+            on(DeadlineRecorded, deadline_recorded),
             on(SubmissionRejected, rejected),
         ]
     )

@@ -139,21 +139,34 @@ async def test_hostile_bodies_are_rejections_and_lose_nothing_around_them(intake
     assert types.count("SubmissionRejected") == 3 and "MessageDeadLettered" not in types
 
 
-async def test_the_status_of_an_application_needs_its_tracking_code(intake: Intake) -> None:
+async def test_the_number_alone_shows_the_stage_and_a_wrong_code_the_generic_404(intake: Intake) -> None:
     await intake.send(submission(1))
     outcome = (
         await intake.client.get(f"/api/v1/submissions/{json.loads(submission(1))['submission_id']}")
     ).json()
     number, code = outcome["application_number"], outcome["tracking_code"]
     ok = await intake.client.get(f"/api/v1/applications/{number}", params={"tracking_code": code.lower()})
-    assert ok.status_code == 200 and ok.json()["stage"] == "REGISTERED"
+    assert ok.status_code == 200 and ok.json()["stage"] == "REGISTERED" and "timeline" in ok.json()
+    no_code = await intake.client.get(f"/api/v1/applications/{number}")
+    assert no_code.status_code == 200
+    assert no_code.json() == {
+        "application_number": number,
+        "stage": "REGISTERED",
+        "stage_label": "Başvurunuz alındı ve kaydedildi",
+        "deadline": None,
+        "deadline_paused": False,
+    }
     wrong_code = await intake.client.get(
         f"/api/v1/applications/{number}", params={"tracking_code": "0000-0000-0000"}
     )
-    no_code = await intake.client.get(f"/api/v1/applications/{number}")
+    malformed_code = await intake.client.get(
+        f"/api/v1/applications/{number}", headers={"X-Tracking-Code": "?"}
+    )
     unknown = await intake.client.get("/api/v1/applications/2026-999999-R", params={"tracking_code": code})
-    assert wrong_code.status_code == no_code.status_code == unknown.status_code == 404
-    assert wrong_code.json() == no_code.json() == unknown.json()  # no hint which one was wrong
+    unknown_alone = await intake.client.get("/api/v1/applications/2026-999999-R")
+    answers = [wrong_code, malformed_code, unknown, unknown_alone]
+    assert {answer.status_code for answer in answers} == {404}
+    assert len({answer.content for answer in answers}) == 1  # no hint which one was wrong
     assert "takip kodu" in unknown.json()["error"]["message"]
 
 

@@ -58,3 +58,40 @@ class ApplicationStageChanged(EventPayload):
     due_at: AwareDatetime | None = None
     source_service: str
     source_event_id: str
+    # Added with the timeline: the office clock was paused (information awaited) at this change. Old
+    # events lack it and read as False.
+    clock_paused: bool = False
+
+
+# The applicant's requests, made through intake with the application number and tracking code. Each
+# is accepted by intake only when its own view of the stage allows it; the router decides it again
+# on the Case (its SupplyInformation, ObjectToConclusion, WithdrawCase). The text is the applicant's
+# own, NFC-normalised, without control characters, at most 4,000 characters.
+
+
+class ApplicantSuppliedInformation(EventPayload):
+    """The applicant answered the institution's information request (request_number)."""
+
+    TYPE = "ApplicantSuppliedInformation"
+
+    application_number: str
+    request_number: int
+    text: str
+
+
+class ApplicantObjected(EventPayload):
+    """The applicant objected to the conclusion and asks for the case to be reopened."""
+
+    TYPE = "ApplicantObjected"
+
+    application_number: str
+    reason: str
+
+
+class ApplicantWithdrew(EventPayload):
+    """The applicant withdrew the application (the reason may be empty)."""
+
+    TYPE = "ApplicantWithdrew"
+
+    application_number: str
+    reason: str = ""

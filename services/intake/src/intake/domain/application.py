@@ -1,60 +1,50 @@
-"""intake's Application: registered under its number, then following the stage citizens see.
+"""intake's Application decider: registered under its number, then the applicant's timeline and requests.
 
-The stage only moves forward: another service's events arrive on their own topics in no order
-between them, so a late one never takes an application back to an earlier stage.
+The state and commands are in application_model.py; the timeline (other services' events, in the
+case's own order, never backwards) in timeline.py; what the applicant may ask in applicant_actions.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
-from acikkapi_shared.events.intake import Applicant, ApplicationRegistered, ApplicationStageChanged
-from intake.domain.submission import ValidSubmission
+from acikkapi_shared.events.intake import (
+    Applicant,
+    ApplicantObjected,
+    ApplicantSuppliedInformation,
+    ApplicantWithdrew,
+    ApplicationRegistered,
+    ApplicationStageChanged,
+)
+from intake.domain.applicant_actions import decide_action
+from intake.domain.application_model import (
+    Application,
+    ApplicationCommand,
+    ObjectToConclusion,
+    RecordDeadline,
+    RecordStage,
+    RegisterApplication,
+    SupplyInformation,
+    WithdrawApplication,
+)
+from intake.domain.events import DeadlineRecorded, StageRecorded
+from intake.domain.stages import Stage
+from intake.domain.timeline import decide_deadline, decide_stage, evolve_timeline
 
-# Citizen-facing stages, in the order an application moves through them, and their Turkish names.
-STAGES = ("REGISTERED", "ROUTED", "CONCLUDED")
-STAGE_LABELS_TR = {
-    "REGISTERED": "Başvurunuz alındı ve kaydedildi",
-    "ROUTED": "Başvurunuz ilgili kuruma iletildi",
-    "CONCLUDED": "Başvurunuz sonuçlandırıldı",
-}
-
-
-@dataclass(frozen=True)
-class RegisterApplication:
-    """Register a valid submission under the number issued to it."""
-
-    application_number: str
-    tracking_code: str
-    submission: ValidSubmission
-
-
-@dataclass(frozen=True)
-class FollowStage:
-    """Record that another service's event moved the application (to stage, at institution, by due)."""
-
-    stage: str
-    institution: str | None
-    due_at: datetime | None
-    source_service: str
-    source_event_id: str
-
-
-@dataclass(frozen=True)
-class Application:
-    application_number: str
-    registered: bool = False
-    stage: str | None = None
-    institution: str | None = None
-    due_at: datetime | None = None
-
-
-def _rank(stage: str | None) -> int:
-    return STAGES.index(stage) if stage in STAGES else -1
+__all__ = [
+    "Application",
+    "ApplicationCommand",
+    "ObjectToConclusion",
+    "RecordDeadline",
+    "RecordStage",
+    "RegisterApplication",
+    "SupplyInformation",
+    "WithdrawApplication",
+    "applications",
+]
 
 
 def _register(command: RegisterApplication, state: Application) -> Sequence[EventPayload]:
@@ -79,50 +69,53 @@ def _register(command: RegisterApplication, state: Application) -> Sequence[Even
     ]
 
 
-def _follow(command: FollowStage, state: Application) -> Sequence[EventPayload]:
-    if not state.registered:
-        raise CommandRejected("APPLICATION_UNKNOWN", "Bu numarayla kayıtlı bir başvuru bulunamadı.")
-    stage = command.stage if _rank(command.stage) > _rank(state.stage) else state.stage
-    institution = command.institution or state.institution
-    due_at = command.due_at or state.due_at
-    if (stage, institution, due_at) == (state.stage, state.institution, state.due_at):
-        return []
-    return [
-        ApplicationStageChanged(
-            application_number=state.application_number,
-            stage=stage or command.stage,
-            institution=institution,
-            due_at=due_at,
-            source_service=command.source_service,
-            source_event_id=command.source_event_id,
-        )
-    ]
-
-
-def _decide(command: RegisterApplication | FollowStage, state: Application) -> Sequence[EventPayload]:
+def _decide(command: ApplicationCommand, state: Application) -> Sequence[EventPayload]:
     if isinstance(command, RegisterApplication):
         return _register(command, state)
-    return _follow(command, state)
+    if isinstance(command, RecordStage):
+        return decide_stage(command, state)
+    if isinstance(command, RecordDeadline):
+        return decide_deadline(command, state)
+    return decide_action(command, state)
 
 
 def _evolve(state: Application, event: EventPayload) -> Application:
     if isinstance(event, ApplicationRegistered):
-        return replace(state, registered=True, stage="REGISTERED")
+        return replace(state, registered=True, stage=Stage.REGISTERED)
     if isinstance(event, ApplicationStageChanged):
-        stage = event.stage if _rank(event.stage) > _rank(state.stage) else state.stage
+        # Each change carries the whole status (events before the timeline did too).
         return replace(
             state,
-            stage=stage,
-            institution=event.institution or state.institution,
-            due_at=event.due_at or state.due_at,
+            stage=event.stage,
+            institution=event.institution,
+            due_at=event.due_at,
+            clock_paused=event.clock_paused,
         )
+    if isinstance(event, StageRecorded | DeadlineRecorded):
+        return evolve_timeline(state, event)
+    if isinstance(event, ApplicantSuppliedInformation):
+        return replace(state, supplied_request=event.request_number)
+    if isinstance(event, ApplicantObjected):
+        return replace(state, objected_to=state.conclusion_version)
+    if isinstance(event, ApplicantWithdrew):
+        return replace(state, withdrawal_requested=True)
     return state
 
 
-applications: Decider[Application, RegisterApplication | FollowStage] = Decider(
+applications: Decider[Application, ApplicationCommand] = Decider(
     name="application",
     initial=lambda number: Application(application_number=number),
     evolve=_evolve,
     decide=_decide,
-    events=EventTypes([ApplicationRegistered, ApplicationStageChanged]),
+    events=EventTypes(
+        [
+            ApplicationRegistered,
+            ApplicationStageChanged,
+            StageRecorded,
+            DeadlineRecorded,
+            ApplicantSuppliedInformation,
+            ApplicantObjected,
+            ApplicantWithdrew,
+        ]
+    ),
 )

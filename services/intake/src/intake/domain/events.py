@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import AwareDatetime
+
 from acikkapi_shared.events.base import EventPayload
 
 
@@ -14,3 +16,44 @@ class ApplicationNumberIssued(EventPayload):
     def correlates_with(self) -> str | None:
         """Returns the application the number was issued to."""
         return self.application_number
+
+
+# The applicant's timeline, on the application's stream. Each line is a copy of what another
+# service's event says that the applicant may see, with where it stands in that service's own
+# sequence of the case (the stream version of the event), so the timeline is ordered by the case's
+# sequence whatever order the topics delivered it in. `late`: an event older than one already
+# applied from the same service; it takes its place in the timeline but moves nothing.
+
+
+class StageRecorded(EventPayload):
+    """A router stage event, as the applicant's timeline shows it."""
+
+    application_number: str
+    source_event_id: str
+    source_version: int
+    event_type: str
+    occurred_at: AwareDatetime
+    stage: str
+    institution: str
+    text: str = ""  # the question asked, the information supplied, the answer, an objection
+    outcome: str | None = None
+    reasons: str = ""
+    request_number: int | None = None
+    # The office due moment this stage set, when the sla-monitor's event about it came first.
+    due_at: AwareDatetime | None = None
+    clock_paused: bool = False
+    late: bool = False
+
+
+class DeadlineRecorded(EventPayload):
+    """An sla-monitor event that moved the office due moment (or paused the clock)."""
+
+    application_number: str
+    source_event_id: str
+    source_version: int
+    event_type: str
+    occurred_at: AwareDatetime
+    cause_event_id: str | None  # the router event it followed (its envelope's causation id)
+    due_at: AwareDatetime | None
+    clock_paused: bool
+    late: bool = False

@@ -16,6 +16,9 @@ FIELD_LABELS_TR: dict[str, str] = {
     "type": "Başvuru türü",
     "district": "İlçe",
     "text": "Başvuru metni",
+    "information_text": "Gönderdiğiniz bilgi",
+    "objection_reason": "İtiraz gerekçesi",
+    "withdrawal_reason": "Geri çekme gerekçesi",
 }
 
 # Messages for codes whose wording does not depend on the field.

@@ -1,4 +1,4 @@
-"""intake's Kafka translators: portal submissions in; other services' events move the stage."""
+"""intake's Kafka translator of portal submissions (other services' events: upstream.py)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from acikkapi_shared.commands import CommandRunner, first_of
-from acikkapi_shared.events.router import CaseRouted
-from acikkapi_shared.events.sla_monitor import DeadlineSet
-from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage, UpstreamEventTranslator
+from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
 from acikkapi_shared.messaging.retry import is_database_error
-from intake.domain.application import FollowStage, RegisterApplication, applications
+from intake.domain.application import RegisterApplication, applications
 from intake.domain.events import ApplicationNumberIssued
 from intake.domain.numbering import IssueNumber, numbering, numbering_stream, numbering_year
 from intake.domain.numbers import TokenBytes, new_tracking_code
@@ -118,30 +116,3 @@ class PortalSubmissions:
             received_at=commands.context.occurred_at,
         )
         await commands.execute(rejections, rejection_stream(submission_id, message.source), command)
-
-
-class StageChanges(UpstreamEventTranslator):
-    """router's CaseRouted and sla-monitor's DeadlineSet → FollowStage on the application."""
-
-    event_types = frozenset({CaseRouted.TYPE, DeadlineSet.TYPE})
-
-    async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
-        """Executes FollowStage for the events that move the citizen-facing stage."""
-        upstream = message.envelope()
-        if upstream.type == CaseRouted.TYPE:
-            routed = CaseRouted.from_payload(upstream.payload, upstream.schema_version)
-            number, command = (
-                routed.application_number,
-                FollowStage("ROUTED", routed.institution, None, upstream.service, str(upstream.event_id)),
-            )
-        elif upstream.type == DeadlineSet.TYPE:
-            deadline = DeadlineSet.from_payload(upstream.payload, upstream.schema_version)
-            number, command = (
-                deadline.application_number,
-                FollowStage(
-                    "ROUTED", deadline.institution, deadline.due_at, upstream.service, str(upstream.event_id)
-                ),
-            )
-        else:
-            return
-        await commands.execute(applications, number, command, correlation_id=number)

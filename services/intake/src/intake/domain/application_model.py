@@ -1,0 +1,111 @@
+"""intake's Application: its state and the commands on it (deciding them: application.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from intake.domain.submission import ValidSubmission
+
+
+@dataclass(frozen=True)
+class RegisterApplication:
+    """Register a valid submission under the number issued to it."""
+
+    application_number: str
+    tracking_code: str
+    submission: ValidSubmission
+
+
+@dataclass(frozen=True)
+class RecordStage:
+    """Put a router stage event on the applicant's timeline (source_version: its case stream version)."""
+
+    source_event_id: str
+    source_version: int
+    event_type: str
+    occurred_at: datetime
+    stage: str
+    institution: str
+    text: str = ""
+    outcome: str | None = None
+    reasons: str = ""
+    request_number: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordDeadline:
+    """Note an sla-monitor event that set the office due moment, or paused the clock.
+
+    cause_event_id: the router event it followed; institution: the one a first deadline names (it
+    tells that the case was routed when the router's event has not arrived yet).
+    """
+
+    source_event_id: str
+    source_version: int
+    event_type: str
+    occurred_at: datetime
+    cause_event_id: str | None
+    due_at: datetime | None
+    clock_paused: bool
+    institution: str | None = None
+
+
+@dataclass(frozen=True)
+class SupplyInformation:
+    """The applicant: answer the institution's open information request."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ObjectToConclusion:
+    """The applicant: object to the conclusion (the router reopens the case)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class WithdrawApplication:
+    """The applicant: withdraw the open application."""
+
+    reason: str = ""
+
+
+ApplicantAction = SupplyInformation | ObjectToConclusion | WithdrawApplication
+ApplicationCommand = RegisterApplication | RecordStage | RecordDeadline | ApplicantAction
+
+
+@dataclass(frozen=True)
+class DueNote:
+    """What an sla-monitor event said about the office due moment."""
+
+    due_at: datetime | None
+    clock_paused: bool
+
+
+@dataclass(frozen=True)
+class Application:
+    """One application as intake knows it: the applicant's current stage and its timeline's bookkeeping.
+
+    router_version / clock_version: the highest case stream version applied from the router and
+    from the sla-monitor; seen: the upstream event ids already on the timeline; dues_by_cause: the
+    due notes by the router event that caused them (a note may arrive before its stage).
+    """
+
+    application_number: str
+    registered: bool = False
+    stage: str | None = None
+    institution: str | None = None
+    due_at: datetime | None = None
+    clock_paused: bool = False
+    router_version: int = 0
+    clock_version: int = 0
+    seen: frozenset[str] = frozenset()
+    dues_by_cause: Mapping[str, DueNote] = field(default_factory=dict)
+    open_request: int = 0  # the information request awaiting an answer (while INFORMATION_REQUESTED)
+    supplied_request: int = 0  # the last request the applicant answered through intake
+    conclusion_version: int = 0  # the router version of the latest conclusion
+    objected_to: int = 0  # the conclusion (router version) the applicant objected to
+    withdrawal_requested: bool = False

@@ -1,0 +1,153 @@
+"""The applicant's requests, with the application number and tracking code and an Idempotency-Key:
+POST /api/v1/applications/{number}/information, /objection, /withdrawal.
+
+Each runs through intake's command gateway once per key (a retry gets the first answer, never a
+second effect) and, when intake's view of the stage allows it, records a public event the router
+acts on (ApplicantSuppliedInformation, ApplicantObjected, ApplicantWithdrew).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from acikkapi_shared.commands import CommandContext
+from acikkapi_shared.gateway import IdempotencyKeyReused
+from acikkapi_shared.runtime import ServiceRuntime
+from intake.domain.application import (
+    ObjectToConclusion,
+    SupplyInformation,
+    WithdrawApplication,
+    applications,
+)
+from intake.domain.application_model import ApplicantAction
+from intake.entrypoints.access import error, find_tracked, presented_code
+
+APPLICANT_ACTOR = "applicant:tracking-code"
+KEY_MISSING_TR = "Idempotency-Key başlığı gereklidir."
+KEY_REUSED_TR = "Bu Idempotency-Key başka bir istek için kullanılmış."
+# Refusals about the text itself (422); every other refusal is about the stage (409).
+_TEXT_CODES = frozenset({"FIELD_MISSING", "FIELD_NOT_TEXT", "TEXT_TOO_SHORT", "TEXT_TOO_LONG"})
+
+ACCEPTED_TR = {
+    "information": "Gönderdiğiniz bilgi alındı; kuruma iletilecek.",
+    "objection": "İtirazınız alındı; başvurunuz yeniden değerlendirilecek.",
+    "withdrawal": "Başvurunuzu geri çekme isteğiniz alındı.",
+}
+
+
+class InformationBody(BaseModel):
+    """The information the institution asked for."""
+
+    text: str
+
+
+class ObjectionBody(BaseModel):
+    """Why the applicant objects to the conclusion."""
+
+    reason: str
+
+
+class WithdrawalBody(BaseModel):
+    """Why the applicant withdraws (optional)."""
+
+    reason: str = ""
+
+
+class ActionAccepted(BaseModel):
+    """The request was recorded; replayed: the key was used before and nothing more was done."""
+
+    application_number: str
+    action: str
+    message: str
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class RequestHeaders:
+    """What every applicant request carries besides its body."""
+
+    tracking_code: str
+    idempotency_key: str | None
+    request_id: str | None
+
+
+def request_headers(
+    tracking_code: Annotated[str, Query(max_length=64)] = "",
+    x_tracking_code: Annotated[str | None, Header(max_length=64)] = None,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+    x_request_id: Annotated[str | None, Header(max_length=200)] = None,
+) -> RequestHeaders:
+    """Returns the tracking code (header X-Tracking-Code or query tracking_code), key and request id."""
+    return RequestHeaders(presented_code(x_tracking_code, tracking_code), idempotency_key, x_request_id)
+
+
+Headers = Annotated[RequestHeaders, Depends(request_headers)]
+
+
+def actions_router(runtime: ServiceRuntime) -> APIRouter:
+    """Returns the applicant's request routes, writing through intake's command gateway."""
+    router = APIRouter(prefix="/api/v1/applications", tags=["citizens"])
+
+    async def act(number: str, headers: RequestHeaders, action: str, command: ApplicantAction) -> Any:
+        found = await find_tracked(runtime, number, headers.tracking_code)
+        if isinstance(found, JSONResponse):
+            return found
+        if not headers.idempotency_key:
+            return error(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR)
+        canonical = str(found.row.application_number)
+        context = CommandContext(
+            occurred_at=runtime.gateway.clock.now(),
+            actor=APPLICANT_ACTOR,
+            correlation_id=canonical,
+            # Keys are the applicant's own: two applicants' same key are two requests.
+            idempotency_key=f"applicant:{canonical}:{headers.idempotency_key}",
+            request_id=headers.request_id,
+        )
+        try:
+            outcome = await runtime.gateway.handle(
+                applications, canonical, command, context, fingerprint=_fingerprint(action, command)
+            )
+        except IdempotencyKeyReused:
+            return error(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)
+        if outcome.rejection is not None:
+            refused = outcome.rejection
+            status = 422 if refused.code in _TEXT_CODES else 409
+            return error(status, refused.code, refused.message_tr, refused.field)
+        answer = ActionAccepted(
+            application_number=canonical,
+            action=action,
+            message=ACCEPTED_TR[action],
+            replayed=outcome.replayed,
+        )
+        return JSONResponse(answer.model_dump(), status_code=202)
+
+    @router.post("/{number}/information", status_code=202, response_model=ActionAccepted)
+    async def supply_information(number: str, body: InformationBody, headers: Headers) -> Any:
+        """The information the institution asked for (only while it is asked for)."""
+        return await act(number, headers, "information", SupplyInformation(body.text))
+
+    @router.post("/{number}/objection", status_code=202, response_model=ActionAccepted)
+    async def object_to_conclusion(number: str, body: ObjectionBody, headers: Headers) -> Any:
+        """An objection to the conclusion (only once concluded)."""
+        return await act(number, headers, "objection", ObjectToConclusion(body.reason))
+
+    @router.post("/{number}/withdrawal", status_code=202, response_model=ActionAccepted)
+    async def withdraw(number: str, headers: Headers, body: WithdrawalBody | None = None) -> Any:
+        """Withdraw the application (only while it is open)."""
+        return await act(number, headers, "withdrawal", WithdrawApplication(body.reason if body else ""))
+
+    return router
+
+
+def _fingerprint(action: str, command: ApplicantAction) -> str:
+    """Returns a digest of the request: the same key for another request is refused."""
+    document = {"action": action, "command": dataclasses.asdict(command)}
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()

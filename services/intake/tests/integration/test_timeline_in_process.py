@@ -1,0 +1,302 @@
+"""The applicant's timeline and requests through intake's composition root: router and sla-monitor
+events fed in any order, the citizen API with and without the tracking code, requests once per key
+(SQLite; no broker)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from acikkapi_shared.clock import ManualClock
+from acikkapi_shared.events.base import EventPayload
+from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.events.router import (
+    CaseAcknowledged,
+    CaseAnswered,
+    CaseConcluded,
+    CaseRouted,
+    InformationRequested,
+    InformationSupplied,
+)
+from acikkapi_shared.events.sla_monitor import ClocksPaused, ClocksResumed, DeadlineSet
+from acikkapi_shared.eventstore.replay import rebuild_projections
+from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.testing.fakes import RecordingPublisher
+from acikkapi_shared.testing.in_process import Feed, relayed, running, settings_for, upstream
+from intake.app import build_app
+from intake.projections import IntakeProjector, applications, timeline
+
+NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)
+DUE = datetime(2026, 6, 5, 20, 59, 59, tzinfo=UTC)
+RESUMED_DUE = DUE + timedelta(days=2)
+INSTITUTION = "BELEDIYE_KARS"
+SUBMISSION = {
+    "submission_id": "0b9d3c1e-6a52-4f7e-9a51-2f0c8e7d4b10",
+    "submitted_at": "2026-05-22T14:00:00+03:00",
+    "channel": "WEB",
+    "applicant": {"name": "Ayşe Yılmaz", "phone": "0532 123 45 67"},
+    "topic": "YEREL_YONETIMLER",
+    "type": "SIKAYET",
+    "district": "MERKEZ",
+    "text": "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik.",
+}
+
+
+@dataclass
+class Applicant:
+    """intake in process, and the application of one registered submission."""
+
+    runtime: ServiceRuntime
+    client: httpx.AsyncClient
+    publisher: RecordingPublisher
+    feed: Feed
+    number: str
+    code: str
+
+    async def feed_events(self, service: str, *events: EventEnvelope) -> None:
+        topic = self.runtime.settings.topics.events_of(service)
+        await self.runtime.processor.process([self.feed.event(topic, event) for event in events])
+
+    async def status(self, **headers: str) -> Any:
+        answer = await self.client.get(f"/api/v1/applications/{self.number}", headers=headers)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    async def act(self, action: str, body: dict[str, str], key: str | None, code: str | None = None) -> Any:
+        headers = {"X-Tracking-Code": code or self.code}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return await self.client.post(
+            f"/api/v1/applications/{self.number}/{action}", json=body, headers=headers
+        )
+
+    async def log(self) -> list[str]:
+        async with self.runtime.engine.connect() as connection:
+            return list(
+                (await connection.execute(sa.text("SELECT type FROM events ORDER BY position"))).scalars()
+            )
+
+
+@pytest.fixture
+async def applicant(tmp_path: Path) -> AsyncIterator[Applicant]:
+    settings = settings_for("intake", tmp_path)
+    publisher = RecordingPublisher()
+    app = build_app(settings, clock=ManualClock(NOW), record_publisher=publisher)
+    runtime: ServiceRuntime = app.state.runtime
+    feed = Feed()
+    async with running(runtime):
+        portal = settings.topics.portal_submissions
+        await runtime.processor.process([feed.message(portal, json.dumps(SUBMISSION).encode())])
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://intake"
+        ) as client:
+            outcome = (await client.get(f"/api/v1/submissions/{SUBMISSION['submission_id']}")).json()
+            yield Applicant(
+                runtime, client, publisher, feed, outcome["application_number"], outcome["tracking_code"]
+            )
+
+
+class Case:
+    """One case's events as the router and the sla-monitor record them, each in its own sequence."""
+
+    def __init__(self, number: str) -> None:
+        self.number = number
+        self.versions = {"router": 0, "sla-monitor": 0}
+        self.moment = NOW
+
+    def event(self, service: str, payload: EventPayload, cause: EventEnvelope | None = None) -> EventEnvelope:
+        self.versions[service] += 1
+        self.moment += timedelta(hours=1)
+        recorded = upstream(service, payload, correlation_id=self.number, occurred_at=self.moment)
+        update = {"stream_version": self.versions[service], "causation_id": cause and str(cause.event_id)}
+        return recorded.model_copy(update=update)
+
+
+def routed(number: str) -> CaseRouted:
+    return CaseRouted(
+        application_number=number,
+        institution=INSTITUTION,
+        institution_name="Kars Belediyesi",
+        rule="water",
+        confidence=0.9,
+        matched=["su"],
+        table_version="t",
+        received_at=NOW,
+    )
+
+
+async def ask_for_information(
+    applicant: Applicant, router_order: tuple[int, ...] = (0, 1, 2)
+) -> tuple[Case, list[EventEnvelope]]:
+    """Routes, acknowledges and asks; the sla-monitor's events come first, the router's after (in
+    router_order)."""
+    number, case = applicant.number, Case(applicant.number)
+    routing = case.event("router", routed(number))
+    acknowledged = case.event("router", CaseAcknowledged(application_number=number, institution=INSTITUTION))
+    question = InformationRequested(
+        application_number=number, institution=INSTITUTION, request_number=1, question="Sokak adı nedir?"
+    )
+    asked = case.event("router", question)
+    deadline = DeadlineSet(
+        application_number=number, institution=INSTITUTION, received_at=NOW, budget_days=7, due_at=DUE
+    )
+    paused = ClocksPaused(application_number=number, at=NOW, reason="INFORMATION_REQUESTED", request_number=1)
+    await applicant.feed_events(
+        "sla-monitor", case.event("sla-monitor", deadline, routing), case.event("sla-monitor", paused, asked)
+    )
+    stages = [routing, acknowledged, asked]
+    for index in router_order:
+        await applicant.feed_events("router", stages[index])
+    return case, stages
+
+
+async def test_the_timeline_follows_the_case_order_and_the_code_shows_it_all(applicant: Applicant) -> None:
+    await ask_for_information(applicant)
+    alone = await applicant.status()
+    assert alone == {
+        "application_number": applicant.number,
+        "stage": "INFORMATION_REQUESTED",
+        "stage_label": "Kurum sizden ek bilgi bekliyor",
+        "deadline": None,
+        "deadline_paused": True,
+    }
+    full = await applicant.status(**{"X-Tracking-Code": applicant.code})
+    assert full["institution"] == {"code": INSTITUTION, "name": "Kars Belediyesi"}
+    lines = full["timeline"]
+    assert [line["stage"] for line in lines] == [
+        "REGISTERED",
+        "ROUTED",
+        "IN_PROGRESS",
+        "INFORMATION_REQUESTED",
+    ]
+    assert lines[0]["deadline"] is None and lines[0]["institution"] is None
+    due = DUE.astimezone(datetime.fromisoformat(lines[1]["at"]).tzinfo).isoformat()
+    assert [line["deadline"] for line in lines[1:3]] == [due, due]  # acknowledging keeps the due moment
+    assert lines[3]["deadline_paused"] and lines[3]["question"] == "Sokak adı nedir?"
+    assert lines[2]["label"] == "Başvurunuz kurum tarafından incelemeye alındı"
+    assert all(line["at"].endswith("+03:00") for line in lines)
+
+
+async def test_an_older_event_takes_its_place_and_a_republished_one_changes_nothing(
+    applicant: Applicant,
+) -> None:
+    _case, (routing, _acknowledged, _asked) = await ask_for_information(applicant, router_order=(0, 2, 1))
+    full = await applicant.status(**{"X-Tracking-Code": applicant.code})
+    assert full["stage"] == "INFORMATION_REQUESTED"  # the late acknowledgement did not move it back
+    assert [line["stage"] for line in full["timeline"]][2:] == ["IN_PROGRESS", "INFORMATION_REQUESTED"]
+    before = await applicant.log()
+    await applicant.feed_events("router", routing)  # redelivered: the processor's tracking skips it
+    republished = routing.model_copy(update={"position": routing.position + 100})
+    await applicant.runtime.processor.process(
+        [
+            applicant.feed.message(
+                applicant.runtime.settings.topics.events_of("router"), republished.to_json_bytes()
+            )
+        ]
+    )
+    assert await applicant.log() == before
+
+
+async def test_the_applicant_supplies_information_once_per_key(applicant: Applicant) -> None:
+    await ask_for_information(applicant)
+    body = {"text": "Kazım Karabekir Caddesi No 5"}
+    assert (await applicant.act("information", body, key=None)).status_code == 400
+    wrong = await applicant.act("information", body, key="k1", code="0000-0000-0000")
+    assert wrong.status_code == 404 and wrong.json()["error"]["code"] == "APPLICATION_NOT_FOUND"
+    first = await applicant.act("information", body, key="k1")
+    again = await applicant.act("information", body, key="k1")
+    assert (first.status_code, again.status_code) == (202, 202)
+    assert (first.json()["replayed"], again.json()["replayed"]) == (False, True)
+    reused = await applicant.act("information", {"text": "başka"}, key="k1")
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    twice = await applicant.act("information", body, key="k2")
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "INFORMATION_ALREADY_SUPPLIED"
+    assert (await applicant.log()).count("ApplicantSuppliedInformation") == 1
+    published = [e for e in await relayed(applicant.publisher, 1) if e.type == "ApplicantSuppliedInformation"]
+    assert [(e.payload["request_number"], e.payload["text"]) for e in published] == [(1, body["text"])]
+    assert published[0].metadata["actor"] == "applicant:tracking-code"
+
+
+async def test_a_text_problem_is_422_and_a_stage_refusal_409_in_turkish(applicant: Applicant) -> None:
+    await ask_for_information(applicant)
+    empty = await applicant.act("information", {"text": "\u0000 \u200b"}, key="e1")
+    assert empty.status_code == 422
+    assert empty.json()["error"] == {
+        "code": "FIELD_MISSING",
+        "message": "Gönderdiğiniz bilgi alanı boş bırakılamaz.",
+        "field": "text",
+    }
+    early = await applicant.act("objection", {"reason": "Kabul etmiyorum."}, key="o1")
+    assert early.status_code == 409 and early.json()["error"]["code"] == "OBJECTION_NOT_ALLOWED"
+    assert "sonuçlanmış" in early.json()["error"]["message"]
+
+
+async def test_after_the_conclusion_the_answer_shows_and_the_applicant_may_object(
+    applicant: Applicant,
+) -> None:
+    case, _stages = await ask_for_information(applicant)
+    number = applicant.number
+    supplied = case.event(
+        "router",
+        InformationSupplied(
+            application_number=number, institution=INSTITUTION, request_number=1, text="No 5"
+        ),
+    )
+    resumed = ClocksResumed(
+        application_number=number,
+        at=NOW,
+        request_number=1,
+        office_due_at=RESUMED_DUE,
+        institution_due_at=None,
+    )
+    answered = case.event(
+        "router", CaseAnswered(application_number=number, institution=INSTITUTION, answer="Onarıldı.")
+    )
+    concluded = CaseConcluded(
+        application_number=number, institution=INSTITUTION, outcome="RESOLVED", reasons="", answer="Onarıldı."
+    )
+    await applicant.feed_events("router", supplied, answered, case.event("router", concluded))
+    await applicant.feed_events("sla-monitor", case.event("sla-monitor", resumed, supplied))
+    full = await applicant.status(**{"X-Tracking-Code": applicant.code})
+    last = full["timeline"][-1]
+    assert (full["stage"], last["stage"], last["answer"], last["outcome_label"]) == (
+        "CONCLUDED",
+        "CONCLUDED",
+        "Onarıldı.",
+        "Talebiniz karşılandı",
+    )
+    assert "answer" not in [k for k, v in full["timeline"][-2].items() if v]  # not before it is approved
+    supplied_line = full["timeline"][4]
+    assert supplied_line["information"] == "No 5" and not supplied_line["deadline_paused"]
+    assert datetime.fromisoformat(supplied_line["deadline"]) == RESUMED_DUE
+    withdraw = await applicant.act("withdrawal", {}, key="w1")
+    assert withdraw.status_code == 409 and withdraw.json()["error"]["code"] == "WITHDRAWAL_NOT_ALLOWED"
+    objection = await applicant.act("objection", {"reason": "Su yine kesildi."}, key="o1")
+    assert objection.status_code == 202 and objection.json()["action"] == "objection"
+    assert "ApplicantObjected" in await applicant.log()
+
+
+async def test_the_timeline_rebuilt_from_the_log_equals_the_live_one(applicant: Applicant) -> None:
+    await ask_for_information(applicant)
+    await applicant.act("withdrawal", {"reason": "Sorun çözüldü."}, key="w1")
+
+    async def snapshot() -> list[list[tuple[Any, ...]]]:
+        async with applicant.runtime.engine.connect() as connection:
+            return [
+                sorted(tuple(row) for row in await connection.execute(sa.select(table)))
+                for table in (applications, timeline)
+            ]
+
+    live = await snapshot()
+    assert len(live[1]) == 4
+    runtime = applicant.runtime
+    await rebuild_projections(runtime.engine, runtime.store, IntakeProjector())
+    assert await snapshot() == live
