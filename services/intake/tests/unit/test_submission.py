@@ -88,6 +88,16 @@ def test_the_tckn_is_optional(tckn: str | None) -> None:
     assert validate_submission(raw, now=NOW).tckn is None
 
 
+def test_hiding_the_identity_and_refusing_sms_are_optional_wishes_defaulting_to_false() -> None:
+    assert validate_submission(portal_payload(), now=NOW).sms_refused is False
+    raw = portal_payload()
+    raw["applicant"].update(identity_hidden=True, sms_refused=True)
+    valid = validate_submission(raw, now=NOW)
+    assert (valid.identity_hidden, valid.sms_refused) == (True, True)
+    raw["applicant"]["sms_refused"] = "belki"
+    assert problems_of(raw) == {"applicant.sms_refused": "FIELD_INVALID"}
+
+
 def test_numbers_sent_as_json_numbers_are_read_as_text() -> None:
     raw = portal_payload(applicant={"name": "Ali Veli", "phone": 5321234567, "tckn": 10000000146})
     valid = validate_submission(raw, now=NOW)

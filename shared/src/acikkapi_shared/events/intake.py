@@ -13,6 +13,10 @@ class Applicant(BaseModel):
     name: str
     phone: str
     tckn: str | None = None
+    # The applicant asked that their identity be hidden (e.g. a whistle-blower), or asked for no SMS:
+    # the notifier sends them none. Absent in earlier events: False.
+    identity_hidden: bool = False
+    sms_refused: bool = False
 
 
 class Problem(BaseModel):

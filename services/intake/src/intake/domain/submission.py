@@ -72,11 +72,14 @@ class _Lenient(BaseModel):
 
 
 class ApplicantV1(_Lenient):
-    """The applicant as the portal sends them; tckn is optional."""
+    """The applicant as the portal sends them; tckn is optional, and so are the two wishes (default:
+    identity shown, SMS wanted, as before they existed)."""
 
     name: str
     phone: str
     tckn: str | None = None
+    identity_hidden: bool = False
+    sms_refused: bool = False
 
 
 class PortalSubmissionV1(_Lenient):
@@ -106,6 +109,8 @@ class ValidSubmission:
     type: str
     district: str
     text: str
+    identity_hidden: bool = False
+    sms_refused: bool = False
 
 
 def validate_submission(
@@ -156,6 +161,8 @@ def validate_submission(
             problems.append(invalid.problem)
     if problems:
         raise SubmissionInvalid(tuple(sorted(problems, key=_form_order)))
+    applicant = raw.get("applicant")
+    wishes = ApplicantV1.model_validate(applicant) if isinstance(applicant, Mapping) else None
     return ValidSubmission(
         submission_id=clean["submission_id"],
         submitted_at=clean["submitted_at"],
@@ -167,6 +174,8 @@ def validate_submission(
         type=clean["type"],
         district=clean["district"],
         text=clean["text"],
+        identity_hidden=wishes.identity_hidden if wishes else False,
+        sms_refused=wishes.sms_refused if wishes else False,
     )
 
 
