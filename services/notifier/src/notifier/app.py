@@ -25,6 +25,8 @@ from notifier.adapters.netgsm import NetgsmSmsProvider
 from notifier.adapters.sms import SmsProvider
 from notifier.dispatcher import SmsDispatcher
 from notifier.domain.case import case_decider
+from notifier.domain.quiet_hours import QuietHours
+from notifier.domain.stage_table import load_stage_table
 from notifier.entrypoints.consumers import CaseEvents
 from notifier.entrypoints.http import sms_router
 from notifier.projections import NotifierProjector
@@ -43,6 +45,15 @@ class SmsSettings(BaseSettings):
     # A job's lease: no other instance sends it within this time; it must outlast a send (the
     # timeout above, bounded as a whole at twice it) and the outcome's recording.
     lease_seconds: float = 60.0
+    # Quiet hours ("HH:MM" on the wall clock of quiet_hours_zone; equal: none): a non-urgent SMS
+    # decided in them is held until they end.
+    quiet_hours_start: str = "22:00"
+    quiet_hours_end: str = "08:00"
+    quiet_hours_zone: str = "Europe/Istanbul"
+
+    def quiet_hours(self) -> QuietHours:
+        """Returns the configured quiet hours."""
+        return QuietHours.parse(self.quiet_hours_start, self.quiet_hours_end, self.quiet_hours_zone)
 
 
 def instance_id_of(settings: ServiceSettings) -> str:
@@ -60,13 +71,15 @@ def build_runtime(
     record_publisher: RecordPublisher | None = None,
     dispatch: bool = True,
 ) -> ServiceRuntime:
-    """Returns the notifier's runtime: intake's and sla-monitor's events in, SMS out.
+    """Returns the notifier's runtime: intake's, router's and sla-monitor's events in, SMS out.
 
     dispatch=False leaves the SMS dispatcher out (a test builds its own with build_dispatcher).
     """
-    case_events = CaseEvents(case_decider(reference or kars()))
+    cases = case_decider(reference or kars(), SmsSettings().quiet_hours())
+    case_events = CaseEvents(cases, load_stage_table())
     translators: dict[str, MessageTranslator] = {
         settings.topics.events_of("intake"): case_events,
+        settings.topics.events_of("router"): case_events,
         settings.topics.events_of("sla-monitor"): case_events,
     }
     parts = service_parts(

@@ -24,6 +24,7 @@ def _names_by_length() -> list[str]:
 
 
 LONGEST = _names_by_length()[-1]
+_LONGEST_OUTCOME = max(templates.OUTCOMES, key=lambda outcome: analyse(templates.OUTCOMES[outcome]).units)
 SECOND_LONGEST = _names_by_length()[-2]
 
 
@@ -43,12 +44,19 @@ def _all_stages(free_text: str) -> dict[str, str]:
             to_institution_name=SECOND_LONGEST,
         ),
         "information_requested": templates.information_requested(
-            application_number=NUMBER, institution_name=LONGEST, question=free_text
+            application_number=NUMBER,
+            tracking_code=TRACKING_CODE,
+            institution_name=LONGEST,
+            question=free_text,
         ),
         "concluded": templates.concluded(
-            application_number=NUMBER, institution_name=LONGEST, summary=free_text
+            application_number=NUMBER,
+            tracking_code=TRACKING_CODE,
+            institution_name=LONGEST,
+            outcome=_LONGEST_OUTCOME,
         ),
         "reopened": templates.reopened(application_number=NUMBER, institution_name=LONGEST, due=DUE),
+        "withdrawn": templates.withdrawn(application_number=NUMBER, institution_name=LONGEST),
     }
 
 
@@ -112,16 +120,39 @@ def test_routed_and_transferred_name_the_institutions_in_full() -> None:
     assert f"Önceki kurum: {LONGEST}. Yeni kurum: {SECOND_LONGEST}." in stages["transferred"]
 
 
-def test_concluded_without_summary_points_to_the_full_answer() -> None:
-    text = templates.concluded(application_number=NUMBER, institution_name="Kars Belediyesi")
-    assert "Sonuç:" not in text
-    assert "Yanıtın tamamını başvuru numaranızla görebilirsiniz." in text
+@pytest.mark.parametrize("outcome", sorted(templates.OUTCOMES))
+def test_concluded_tells_the_outcome_and_where_to_read_the_full_answer(outcome: str) -> None:
+    text = templates.concluded(
+        application_number=NUMBER, tracking_code=TRACKING_CODE, institution_name=LONGEST, outcome=outcome
+    )
+    assert f"Sonuç: {templates.OUTCOMES[outcome]}" in text
+    assert (
+        "Yanıtın tamamını Açık Kapı takip sayfasından başvuru numaranız ve "
+        f"{TRACKING_CODE} takip kodunuzla okuyabilirsiniz." in text
+    )
+    assert analyse(text).segments <= templates.BUDGETS["concluded"] and analyse(text).encoding == "GSM7_TR"
 
 
-def test_information_request_tells_that_the_clock_is_paused() -> None:
+def test_concluded_with_an_outcome_it_does_not_know_still_tells_the_conclusion() -> None:
+    text = templates.concluded(
+        application_number=NUMBER, tracking_code=TRACKING_CODE, institution_name=LONGEST, outcome="LATER"
+    )
+    assert "Sonuç:" not in text and "sonuçlandırılmıştır" in text
+
+
+def test_information_request_tells_what_and_how_to_answer() -> None:
     text = _all_stages("Tapu kaydınızın bir örneği")["information_requested"]
     assert "İstenen bilgi: Tapu kaydınızın bir örneği." in text
     assert "süre durdurulmuştur" in text
+    assert (
+        "Yanıtınızı Açık Kapı takip sayfasından başvuru numaranız ve "
+        f"{TRACKING_CODE} takip kodunuzla iletebilirsiniz." in text
+    )
+
+
+def test_withdrawn_confirms_the_applicants_own_request() -> None:
+    text = _all_stages("")["withdrawn"]
+    assert "geri çekme talebiniz üzerine kapatılmıştır" in text and f"İlgili kurum: {LONGEST}." in text
 
 
 def test_reopened_gives_the_new_deadline() -> None:
