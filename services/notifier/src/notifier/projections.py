@@ -294,3 +294,37 @@ async def pending_count(connection: AsyncConnection) -> int:
     """Returns how many SMS are still to be accepted by the provider (waiting for a job or in one)."""
     query = sa.select(sa.func.count()).select_from(sms_outbox).where(sms_outbox.c.status == "PENDING")
     return int((await connection.execute(query)).scalar() or 0)
+
+
+async def awaiting_report(connection: AsyncConnection, *, since: datetime, limit: int) -> list[Row]:
+    """Returns the jobs (job_id, accepted_at) of SMS accepted since a moment whose delivery report is
+    still to be recorded, oldest first."""
+    outbox = sms_outbox.c
+    query = (
+        sa.select(outbox.job_id, outbox.accepted_at)
+        .where(
+            outbox.status == "ACCEPTED",
+            outbox.report.is_(None),
+            outbox.accepted_at >= since,
+            outbox.provider_message_id.is_not(None),
+        )
+        .order_by(outbox.accepted_at, outbox.request_event_id)
+        .limit(limit)
+    )
+    return list(await connection.execute(query))
+
+
+async def accepted_of_jobs(connection: AsyncConnection, job_ids: Sequence[str]) -> list[Row]:
+    """Returns every accepted SMS of these jobs (those already reported included), with what the
+    delivery report poller matches them by."""
+    outbox = sms_outbox.c
+    query = sa.select(
+        outbox.job_id,
+        outbox.request_event_id,
+        outbox.application_number,
+        outbox.provider_message_id,
+        outbox.phone,
+        outbox.template,
+        outbox.report,
+    ).where(outbox.job_id.in_(list(job_ids)), outbox.status == "ACCEPTED")
+    return list(await connection.execute(query))

@@ -159,3 +159,12 @@ class SmsJobSplit(EventPayload):
     attempt: int
     code: str
     reason: str
+
+
+class DeliveryReportUnmatched(EventPayload):
+    """A delivery report row for no SMS the notifier asked about (its job's stream "sms-report:<jobid>";
+    ordinal is its place among the job's rows in the answer)."""
+
+    jobid: str
+    ordinal: int
+    status: int
