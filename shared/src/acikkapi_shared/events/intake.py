@@ -49,6 +49,9 @@ class SubmissionRejected(EventPayload):
     received_at: AwareDatetime
     problems: list[Problem]
     source: str
+    # The applicant's mobile number (E.164), so the notifier can tell them why by SMS: only when the
+    # submission carried a valid one and neither hid the identity nor refused SMS. Absent before: None.
+    phone: str | None = None
 
 
 class ApplicationStageChanged(EventPayload):

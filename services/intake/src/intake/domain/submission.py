@@ -33,6 +33,7 @@ __all__ = [
     "SubmissionInvalid",
     "ValidSubmission",
     "ValidationProblem",
+    "reply_phone",
     "validate_submission",
 ]
 
@@ -177,6 +178,23 @@ def validate_submission(
         identity_hidden=wishes.identity_hidden if wishes else False,
         sms_refused=wishes.sms_refused if wishes else False,
     )
+
+
+def reply_phone(raw: object) -> str | None:
+    """Returns the mobile number (E.164) to tell the applicant of a rejected submission why: None
+    unless it is a valid Turkish mobile and the applicant neither hid their identity nor refused SMS
+    (a wish that cannot be read counts as refusing)."""
+    applicant = raw.get("applicant") if isinstance(raw, Mapping) else None
+    if not isinstance(applicant, Mapping):
+        return None
+    for wish in ("identity_hidden", "sms_refused"):
+        if applicant.get(wish, False) is not False:
+            return None
+    phone = applicant.get("phone")
+    try:
+        return normalise_mobile(str(phone)) if isinstance(phone, str | int) else None
+    except FieldInvalid:
+        return None
 
 
 def _read_fields(
