@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.base import EventPayload
-from acikkapi_shared.events.intake import Applicant, ApplicationRegistered
+from acikkapi_shared.events.intake import Applicant, ApplicationRegistered, Problem, SubmissionRejected
 from acikkapi_shared.events.router import InformationRequested
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.schema import events
@@ -255,3 +255,33 @@ async def test_a_waiting_report_is_asked_again_and_a_row_of_an_unknown_job_is_re
             delivered = next(e for e in await relayed(publisher, 2) if e.type == "SmsDelivered")
     assert types.count("DeliveryReportUnmatched") == 1 and types.count("SmsDelivered") == 1
     assert delivered.payload["delivered_at"] is not None
+
+
+async def test_a_rejected_submission_with_a_number_to_tell_is_answered_by_sms(tmp_path: Path) -> None:
+    settings = settings_for("notifier", tmp_path)
+    provider = FakeProvider()
+    runtime = build_runtime(
+        settings,
+        clock=ManualClock(NOW),
+        provider=provider,
+        record_publisher=RecordingPublisher(),
+        dispatch=False,
+    )
+    problem = Problem(code="DISTRICT_UNKNOWN", field="district", message_tr="Seçilen ilçe tanınmadı.")
+    feed, topic = Feed(), settings.topics.events_of("intake")
+    rejected = [
+        SubmissionRejected(
+            submission_id=f"s-{n}", received_at=NOW, problems=[problem], source="p", phone=phone
+        )
+        for n, phone in ((1, PHONE), (2, None))  # no number: intake found none to tell, or was told not to
+    ]
+    async with running(runtime):
+        envelopes = [
+            upstream("intake", event, correlation_id=event.submission_id, occurred_at=NOW)
+            for event in rejected
+        ]
+        await runtime.processor.process([feed.event(topic, envelope) for envelope in envelopes])
+        await runtime.processor.process([feed.event(topic, envelopes[0])])  # redelivered
+        assert await build_dispatcher(runtime, provider, instance_id="t").dispatch_due() == 1
+    assert [m.phone_e164 for m in provider.sent] == [PHONE]
+    assert "Gerekçe: Seçilen ilçe tanınmadı. Kars Valiliği" in provider.sent[0].text

@@ -36,7 +36,7 @@ def _all_stages(free_text: str) -> dict[str, str]:
             institution_name=LONGEST,
             due=DUE,
         ),
-        "rejected": templates.rejected(application_number=NUMBER, reason=free_text),
+        "rejected": templates.rejected(received=DUE, reason=free_text),
         "routed": templates.routed(application_number=NUMBER, institution_name=LONGEST),
         "transferred": templates.transferred(
             application_number=NUMBER,
@@ -79,7 +79,8 @@ def test_messages_use_gsm7_with_turkish_letters_not_ucs2(stage: str) -> None:
 @pytest.mark.parametrize("stage", sorted(templates.BUDGETS))
 def test_every_message_names_the_application_and_the_sender(stage: str) -> None:
     text = _all_stages("Kısa gerekçe")[stage]
-    assert NUMBER in text
+    # A rejected submission has no number: it is named by the day it was received.
+    assert (NUMBER if stage != "rejected" else "05.06.2026 tarihli Açık Kapı başvurunuz") in text
     assert text.endswith(templates.DEFAULT_SIGNATURE)
     assert "  " not in text and "…" not in text
 
@@ -94,12 +95,12 @@ def test_registered_carries_number_tracking_code_institution_and_due_date() -> N
 
 
 def test_short_reason_is_kept_whole_with_one_full_stop() -> None:
-    text = templates.rejected(application_number=NUMBER, reason="Aynı konuda açık başvuru var.")
+    text = templates.rejected(received=DUE, reason="Aynı konuda açık başvuru var.")
     assert "Gerekçe: Aynı konuda açık başvuru var. Kars Valiliği" in text
 
 
 def test_long_reason_is_cut_at_a_word_with_an_ellipsis() -> None:
-    text = templates.rejected(application_number=NUMBER, reason=LONG_REASON)
+    text = templates.rejected(received=DUE, reason=LONG_REASON)
     cut = text.split("Gerekçe: ", 1)[1].removesuffix(" Kars Valiliği")
     assert cut.endswith("...")
     kept = cut.removesuffix("...")
@@ -109,7 +110,7 @@ def test_long_reason_is_cut_at_a_word_with_an_ellipsis() -> None:
 
 
 def test_reason_with_a_circumflex_is_cut_to_fit_in_ucs2() -> None:
-    text = templates.rejected(application_number=NUMBER, reason="Şikâyetiniz " * 40)
+    text = templates.rejected(received=DUE, reason="Şikâyetiniz " * 40)
     assert analyse(text).encoding == "UCS2"
     assert analyse(text).segments <= templates.BUDGETS["rejected"]
 
@@ -168,4 +169,4 @@ def test_signature_can_name_another_governorship() -> None:
 
 def test_fixed_text_over_budget_is_an_error_not_a_silent_overflow() -> None:
     with pytest.raises(ValueError, match="exceeds"):
-        templates.rejected(application_number="9" * 400, reason="x")
+        templates.rejected(received=DUE, reason="x", signature="9" * 400)

@@ -59,12 +59,13 @@ def registered(
     )
 
 
-def rejected(*, application_number: str, reason: str, signature: str = DEFAULT_SIGNATURE) -> str:
-    """Returns the SMS telling why the application cannot be examined (reason cut to the budget)."""
+def rejected(*, received: date, reason: str, signature: str = DEFAULT_SIGNATURE) -> str:
+    """Returns the SMS telling why a submission could not be registered (it has no number: it is named
+    by the day it was received; the reason is cut to the budget)."""
     return _fit(
         lambda cut: (
-            f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuz işleme "
-            f"alınamamıştır. Gerekçe: {_sentence(cut)} {signature}"
+            f"{_GREETING} {_day(received)} tarihli Açık Kapı başvurunuz kayda alınamamıştır. "
+            f"Gerekçe: {_sentence(cut)} {signature}"
         ),
         reason,
         BUDGETS["rejected"],
