@@ -14,6 +14,7 @@ from intake.domain.submission import (
     PortalSubmissionV1,
     SubmissionInvalid,
     ValidSubmission,
+    reply_phone,
     validate_submission,
 )
 
@@ -86,6 +87,34 @@ def test_the_tckn_is_optional(tckn: str | None) -> None:
     else:
         raw["applicant"]["tckn"] = tckn
     assert validate_submission(raw, now=NOW).tckn is None
+
+
+def test_hiding_the_identity_and_refusing_sms_are_optional_wishes_defaulting_to_false() -> None:
+    assert validate_submission(portal_payload(), now=NOW).sms_refused is False
+    raw = portal_payload()
+    raw["applicant"].update(identity_hidden=True, sms_refused=True)
+    valid = validate_submission(raw, now=NOW)
+    assert (valid.identity_hidden, valid.sms_refused) == (True, True)
+    raw["applicant"]["sms_refused"] = "belki"
+    assert problems_of(raw) == {"applicant.sms_refused": "FIELD_INVALID"}
+
+
+@pytest.mark.parametrize(
+    ("applicant", "phone"),
+    [
+        ({"name": "", "phone": "0532 123 45 67"}, "+905321234567"),  # the rest may be wrong
+        ({"phone": 5321234567}, "+905321234567"),
+        ({"phone": "0312 123 45 67"}, None),  # not a mobile
+        ({"phone": "0532 123 45 67", "sms_refused": True}, None),
+        ({"phone": "0532 123 45 67", "identity_hidden": "evet"}, None),  # unreadable: refusing
+        ({"name": "Ayşe"}, None),
+        ("Ayşe", None),
+    ],
+)
+def test_a_rejected_submission_is_answered_on_a_valid_mobile_only_if_sms_is_wanted(
+    applicant: Any, phone: str | None
+) -> None:
+    assert reply_phone(portal_payload(applicant=applicant)) == phone
 
 
 def test_numbers_sent_as_json_numbers_are_read_as_text() -> None:

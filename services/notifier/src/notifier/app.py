@@ -22,12 +22,16 @@ from acikkapi_shared.staff.settings import build_validator
 from acikkapi_shared.staff.tokens import TokenValidator
 from notifier import metrics
 from notifier.adapters.netgsm import NetgsmSmsProvider
+from notifier.adapters.netgsm_reports import NetgsmReportClient
 from notifier.adapters.sms import SmsProvider
 from notifier.dispatcher import SmsDispatcher
 from notifier.domain.case import case_decider
+from notifier.domain.quiet_hours import QuietHours
+from notifier.domain.stage_table import load_stage_table
 from notifier.entrypoints.consumers import CaseEvents
 from notifier.entrypoints.http import sms_router
 from notifier.projections import NotifierProjector
+from notifier.report_poller import DeliveryReportPoller, DeliveryReports
 
 
 class SmsSettings(BaseSettings):
@@ -43,6 +47,19 @@ class SmsSettings(BaseSettings):
     # A job's lease: no other instance sends it within this time; it must outlast a send (the
     # timeout above, bounded as a whole at twice it) and the outcome's recording.
     lease_seconds: float = 60.0
+    # Quiet hours ("HH:MM" on the wall clock of quiet_hours_zone; equal: none): a non-urgent SMS
+    # decided in them is held until they end.
+    quiet_hours_start: str = "22:00"
+    quiet_hours_end: str = "08:00"
+    quiet_hours_zone: str = "Europe/Istanbul"
+    # Delivery reports: asked every interval for SMS accepted within the window (Netgsm allows a few
+    # report queries a minute).
+    report_interval_seconds: float = 30.0
+    report_window_hours: float = 72.0
+
+    def quiet_hours(self) -> QuietHours:
+        """Returns the configured quiet hours."""
+        return QuietHours.parse(self.quiet_hours_start, self.quiet_hours_end, self.quiet_hours_zone)
 
 
 def instance_id_of(settings: ServiceSettings) -> str:
@@ -59,14 +76,18 @@ def build_runtime(
     reference: ReferenceData | None = None,
     record_publisher: RecordPublisher | None = None,
     dispatch: bool = True,
+    reports: DeliveryReports | None = None,
 ) -> ServiceRuntime:
-    """Returns the notifier's runtime: intake's and sla-monitor's events in, SMS out.
+    """Returns the notifier's runtime: intake's, router's and sla-monitor's events in, SMS out.
 
-    dispatch=False leaves the SMS dispatcher out (a test builds its own with build_dispatcher).
+    dispatch=False leaves the SMS dispatcher and the delivery report poller out (a test builds its
+    own with build_dispatcher and build_report_poller).
     """
-    case_events = CaseEvents(case_decider(reference or kars()))
+    cases = case_decider(reference or kars(), SmsSettings().quiet_hours())
+    case_events = CaseEvents(cases, load_stage_table())
     translators: dict[str, MessageTranslator] = {
         settings.topics.events_of("intake"): case_events,
+        settings.topics.events_of("router"): case_events,
         settings.topics.events_of("sla-monitor"): case_events,
     }
     parts = service_parts(
@@ -78,7 +99,26 @@ def build_runtime(
         dispatcher = build_dispatcher(runtime, provider, instance_id=instance_id_of(settings))
         runtime.add_commit_listener(dispatcher.notify)
         parts.background.append(dispatcher.run)
+        parts.background.append(build_report_poller(runtime, reports).run)
     return runtime
+
+
+def build_report_poller(
+    runtime: ServiceRuntime, reports: DeliveryReports | None = None, **options: Any
+) -> DeliveryReportPoller:
+    """Returns the delivery report poller on the runtime's database and gateway (Netgsm's report API
+    when no reports are given); options are DeliveryReportPoller's tuning arguments."""
+    sms = SmsSettings()
+    if reports is None:
+        client = httpx.AsyncClient(timeout=sms.timeout_seconds)
+        reports = NetgsmReportClient(
+            base_url=sms.base_url, usercode=sms.usercode, password=sms.password, client=client
+        )
+    options.setdefault("interval", sms.report_interval_seconds)
+    options.setdefault("window", timedelta(hours=sms.report_window_hours))
+    return DeliveryReportPoller(
+        engine=runtime.read_engine, gateway=runtime.gateway, clock=runtime.clock, reports=reports, **options
+    )
 
 
 def build_dispatcher(

@@ -215,7 +215,7 @@ class SmsDispatcher:
         """Plans intents waiting for a job into new jobs, claiming each, and leases up to `lease` of
         them to this instance in the same transaction; returns the jobs leased."""
         async with self._engine.connect() as connection:
-            rows = await unplanned_intents(connection, self._batch_size)
+            rows = await unplanned_intents(connection, self._batch_size, now)
             await connection.rollback()
         if not rows:
             return []

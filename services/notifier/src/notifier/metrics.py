@@ -8,8 +8,15 @@ from collections.abc import Sequence
 from prometheus_client import Counter, Gauge
 
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed
+from acikkapi_shared.events.notifier import (
+    SmsAccepted,
+    SmsDelivered,
+    SmsDeliveryFailed,
+    SmsFailed,
+    SmsWithheld,
+)
 from notifier.domain.events import (
+    DeliveryReportUnmatched,
     SmsJobAccepted,
     SmsJobAttemptFailed,
     SmsJobFailed,
@@ -29,6 +36,14 @@ SMS_JOB_ATTEMPTS = Counter(
     "Provider job attempts recorded, by outcome (accepted, transient, account, split, failed)",
     ["outcome"],
 )
+SMS_DELIVERY_REPORTS = Counter(
+    "acikkapi_sms_delivery_reports_total",
+    "Final delivery reports recorded, by outcome (delivered, undelivered, unmatched)",
+    ["outcome"],
+)
+SMS_WITHHELD = Counter(
+    "acikkapi_sms_withheld_total", "SMS not sent at the applicant's wish, by reason", ["reason"]
+)
 SMS_REDRIVEN = Counter("acikkapi_sms_redriven_total", "Failed SMS put back to be sent by a re-drive")
 ACCOUNT_REFUSED = Gauge(
     "acikkapi_sms_provider_account_refused",
@@ -37,8 +52,16 @@ ACCOUNT_REFUSED = Gauge(
 )
 
 
+_REPORT_OUTCOMES = {
+    SmsDelivered.TYPE: "delivered",
+    SmsDeliveryFailed.TYPE: "undelivered",
+    DeliveryReportUnmatched.TYPE: "unmatched",
+}
+
+
 def committed(events: Sequence[EventEnvelope]) -> None:
-    """Counts the SMS intents, outcomes, job attempts and re-drives of a commit."""
+    """Counts the SMS intents, outcomes, job attempts, re-drives, withheld SMS and delivery reports of a
+    commit."""
     for event in events:
         if event.type == SmsRequested.TYPE:
             SMS_REQUESTED.labels(str(event.payload.get("template"))).inc()
@@ -59,6 +82,10 @@ def committed(events: Sequence[EventEnvelope]) -> None:
             SMS_JOB_ATTEMPTS.labels("failed").inc()
         elif event.type == SmsRedriven.TYPE:
             SMS_REDRIVEN.inc()
+        elif event.type in _REPORT_OUTCOMES:
+            SMS_DELIVERY_REPORTS.labels(_REPORT_OUTCOMES[event.type]).inc()
+        elif event.type == SmsWithheld.TYPE:
+            SMS_WITHHELD.labels(str(event.payload.get("reason"))).inc()
 
 
 def account_refused(code: str) -> None:

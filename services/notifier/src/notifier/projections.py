@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed
+from acikkapi_shared.events.notifier import SmsAccepted, SmsDelivered, SmsDeliveryFailed, SmsFailed
 from acikkapi_shared.eventstore.projection import (
     SET_NULL,
     Insert,
@@ -38,7 +38,9 @@ from notifier.domain.events import (
 
 metadata = sa.MetaData()
 
-# One row per intent. status: PENDING (waiting for a job, or in one: job_id), ACCEPTED, FAILED.
+# One row per intent. status: PENDING (waiting for a job, or in one: job_id), ACCEPTED, FAILED;
+# report: what the provider's delivery report said of an accepted SMS (DELIVERED, UNDELIVERED), or
+# NULL while it is still to be asked.
 sms_outbox = sa.Table(
     "sms_outbox",
     metadata,
@@ -54,8 +56,14 @@ sms_outbox = sa.Table(
     sa.Column("provider_message_id", sa.String(100), nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("failed_at", UtcDateTime, nullable=True),
+    sa.Column("template", sa.String(40), nullable=True),
+    # Held until quiet hours end: not planned into a job before this moment.
+    sa.Column("not_before", UtcDateTime, nullable=True),
+    sa.Column("accepted_at", UtcDateTime, nullable=True),
+    sa.Column("report", sa.String(12), nullable=True),
     sa.Index("ix_sms_outbox_unplanned", "status", "job_id", "requested_at"),
     sa.Index("ix_sms_outbox_job", "job_id"),
+    sa.Index("ix_sms_outbox_unreported", "status", "report", "accepted_at"),
 )
 
 # One row per provider job. status: PLANNED (next_attempt_at), SENDING (leased), ACCEPTED, FAILED, SPLIT.
@@ -94,6 +102,10 @@ def requested(intent: SmsRequested, event: EventEnvelope) -> list[Write]:
                 "provider_message_id": None,
                 "last_error": None,
                 "failed_at": None,
+                "template": intent.template,
+                "not_before": intent.not_before,
+                "accepted_at": None,
+                "report": None,
             },
         )
     ]
@@ -112,7 +124,11 @@ def released(release: SmsReleased, event: EventEnvelope) -> list[Write]:
 
 def accepted(outcome: SmsAccepted, event: EventEnvelope) -> list[Write]:
     """Returns the SMS marked accepted by the provider."""
-    values = {"status": "ACCEPTED", "provider_message_id": outcome.provider_message_id}
+    values = {
+        "status": "ACCEPTED",
+        "provider_message_id": outcome.provider_message_id,
+        "accepted_at": event.occurred_at,
+    }
     return [Update(sms_outbox, "request_event_id", outcome.request_event_id, values)]
 
 
@@ -128,6 +144,12 @@ def redriven(redrive: SmsRedriven, event: EventEnvelope) -> list[Write]:
     """Returns the failed SMS waiting for a new job."""
     values = {"status": "PENDING", "job_id": SET_NULL, "failed_at": SET_NULL}
     return [Update(sms_outbox, "request_event_id", redrive.request_event_id, values)]
+
+
+def delivery_reported(report: SmsDelivered | SmsDeliveryFailed, event: EventEnvelope) -> list[Write]:
+    """Returns the SMS marked with what its delivery report said (no more asking for it)."""
+    values = {"report": "DELIVERED" if isinstance(report, SmsDelivered) else "UNDELIVERED"}
+    return [Update(sms_outbox, "request_event_id", report.request_event_id, values)]
 
 
 def job_planned(plan: SmsJobPlanned, event: EventEnvelope) -> list[Write]:
@@ -183,7 +205,9 @@ def job_ended(outcome: SmsJobFailed | SmsJobSplit, event: EventEnvelope) -> list
 class NotifierProjector(TableProjector):
     """The SMS outbox and the provider jobs the dispatcher works from."""
 
-    VERSION = "2"  # 2: jobs (sms_jobs, sms_outbox.job_id); retries no longer on the outbox
+    # 2: jobs (sms_jobs, sms_outbox.job_id); retries no longer on the outbox. 3: quiet hours
+    # (not_before) and delivery reports (template, accepted_at, report).
+    VERSION = "3"
     metadata: ClassVar[sa.MetaData] = metadata
     rules: ClassVar[dict[str, WriteRule]] = dict(
         [
@@ -193,6 +217,8 @@ class NotifierProjector(TableProjector):
             on(SmsAccepted, accepted),
             on(SmsFailed, failed),
             on(SmsRedriven, redriven),
+            on(SmsDelivered, delivery_reported),
+            on(SmsDeliveryFailed, delivery_reported),
             on(SmsJobPlanned, job_planned),
             on(SmsJobLeased, job_leased),
             on(SmsJobAttemptFailed, job_attempt_failed),
@@ -206,11 +232,16 @@ class NotifierProjector(TableProjector):
 Row = sa.Row[tuple[object, ...]]
 
 
-async def unplanned_intents(connection: AsyncConnection, limit: int) -> list[Row]:
-    """Returns intents waiting for a job, oldest first."""
+async def unplanned_intents(connection: AsyncConnection, limit: int, now: datetime) -> list[Row]:
+    """Returns intents waiting for a job and not held beyond now (quiet hours), oldest first."""
+    outbox = sms_outbox.c
     query = (
-        sa.select(sms_outbox.c.request_event_id, sms_outbox.c.application_number, sms_outbox.c.alone)
-        .where(sms_outbox.c.status == "PENDING", sms_outbox.c.job_id.is_(None))
+        sa.select(outbox.request_event_id, outbox.application_number, outbox.alone)
+        .where(
+            outbox.status == "PENDING",
+            outbox.job_id.is_(None),
+            sa.or_(outbox.not_before.is_(None), outbox.not_before <= now),
+        )
         .order_by(sms_outbox.c.requested_at, sms_outbox.c.request_event_id)
         .limit(limit)
     )
@@ -263,3 +294,37 @@ async def pending_count(connection: AsyncConnection) -> int:
     """Returns how many SMS are still to be accepted by the provider (waiting for a job or in one)."""
     query = sa.select(sa.func.count()).select_from(sms_outbox).where(sms_outbox.c.status == "PENDING")
     return int((await connection.execute(query)).scalar() or 0)
+
+
+async def awaiting_report(connection: AsyncConnection, *, since: datetime, limit: int) -> list[Row]:
+    """Returns the jobs (job_id, accepted_at) of SMS accepted since a moment whose delivery report is
+    still to be recorded, oldest first."""
+    outbox = sms_outbox.c
+    query = (
+        sa.select(outbox.job_id, outbox.accepted_at)
+        .where(
+            outbox.status == "ACCEPTED",
+            outbox.report.is_(None),
+            outbox.accepted_at >= since,
+            outbox.provider_message_id.is_not(None),
+        )
+        .order_by(outbox.accepted_at, outbox.request_event_id)
+        .limit(limit)
+    )
+    return list(await connection.execute(query))
+
+
+async def accepted_of_jobs(connection: AsyncConnection, job_ids: Sequence[str]) -> list[Row]:
+    """Returns every accepted SMS of these jobs (those already reported included), with what the
+    delivery report poller matches them by."""
+    outbox = sms_outbox.c
+    query = sa.select(
+        outbox.job_id,
+        outbox.request_event_id,
+        outbox.application_number,
+        outbox.provider_message_id,
+        outbox.phone,
+        outbox.template,
+        outbox.report,
+    ).where(outbox.job_id.in_(list(job_ids)), outbox.status == "ACCEPTED")
+    return list(await connection.execute(query))

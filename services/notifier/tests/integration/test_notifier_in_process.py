@@ -1,22 +1,37 @@
-"""The notifier in process, built by its composition root with a fake provider: the case's facts in,
-one SMS out, its outcome relayed, and nothing personal on Kafka."""
+"""The notifier in process, built by its composition root: the case's facts in, SMS out (a fake
+provider, or the simulator over real HTTP), outcomes and delivery reports relayed, nothing personal on
+Kafka."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 from acikkapi_shared.clock import ManualClock
-from acikkapi_shared.events.intake import Applicant, ApplicationRegistered
+from acikkapi_shared.events.base import EventPayload
+from acikkapi_shared.events.intake import Applicant, ApplicationRegistered, Problem, SubmissionRejected
+from acikkapi_shared.events.router import InformationRequested
 from acikkapi_shared.events.sla_monitor import DeadlineSet
+from acikkapi_shared.eventstore.schema import events
 from acikkapi_shared.testing.fakes import RecordingPublisher
 from acikkapi_shared.testing.in_process import Feed, relayed, running, settings_for, upstream
+from notifier.adapters.netgsm import NetgsmSmsProvider
+from notifier.adapters.netgsm_reports import NetgsmReportClient
 from notifier.adapters.sms import ProviderAcceptance, SmsMessage
-from notifier.app import build_runtime
+from notifier.app import build_dispatcher, build_report_poller, build_runtime
+from notifier.dispatcher import SmsDispatcher
+from notifier.domain.reports import ReportRow
 from notifier.projections import sms_outbox
+from notifier.report_poller import DeliveryReports
+from sms_gateway_sim.testing import SimulatorControl, running_simulator
 
 NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)
 NUMBER = "2026-000001-N"
@@ -37,29 +52,38 @@ class FakeProvider:
         return [await self.send(message) for message in messages]
 
 
-async def test_one_sms_per_case_and_only_its_outcome_goes_to_kafka(tmp_path: Path) -> None:
-    settings = settings_for("notifier", tmp_path)
-    publisher, provider = RecordingPublisher(), FakeProvider()
-    runtime = build_runtime(settings, clock=ManualClock(NOW), provider=provider, record_publisher=publisher)
-    registered = ApplicationRegistered(
-        application_number=NUMBER,
+def registered_at(
+    at: datetime, number: str = NUMBER, *, phone: str = PHONE, sms_refused: bool = False
+) -> ApplicationRegistered:
+    return ApplicationRegistered(
+        application_number=number,
         tracking_code="K7QX-9M2D-WR4T",
-        submission_id="s",
+        submission_id=f"s-{number}",
         channel="WEB",
-        received_at=NOW,
+        received_at=at,
         topic="YEREL_YONETIMLER",
         type="SIKAYET",
         district="MERKEZ",
         text="Su kesik.",
-        applicant=Applicant(name="Ayşe Yılmaz", phone=PHONE),
+        applicant=Applicant(name="Ayşe Yılmaz", phone=phone, sms_refused=sms_refused),
     )
-    deadline = DeadlineSet(
-        application_number=NUMBER,
+
+
+def deadline_at(at: datetime, number: str = NUMBER) -> DeadlineSet:
+    return DeadlineSet(
+        application_number=number,
         institution="BELEDIYE_KARS",
-        received_at=NOW,
+        received_at=at,
         budget_days=7,
         due_at=datetime(2026, 6, 5, 20, 59, 59, tzinfo=UTC),
     )
+
+
+async def test_one_sms_per_case_and_only_its_outcome_goes_to_kafka(tmp_path: Path) -> None:
+    settings = settings_for("notifier", tmp_path)
+    publisher, provider = RecordingPublisher(), FakeProvider()
+    runtime = build_runtime(settings, clock=ManualClock(NOW), provider=provider, record_publisher=publisher)
+    registered, deadline = registered_at(NOW), deadline_at(NOW)
     topics = settings.topics
     feed = Feed()
     intake_event = upstream("intake", registered, correlation_id=NUMBER, occurred_at=NOW)
@@ -78,3 +102,186 @@ async def test_one_sms_per_case_and_only_its_outcome_goes_to_kafka(tmp_path: Pat
     assert all(
         PHONE.encode() not in record.value and b"K7QX" not in record.value for record in publisher.sent
     )
+
+
+async def test_stage_sms_from_the_router_topic_wait_for_quiet_hours_to_end(tmp_path: Path) -> None:
+    """At 23:30 Istanbul the registered SMS (urgent) goes, the information request waits for 08:00;
+    an applicant who refused SMS gets none, and SmsWithheld is published with the reason."""
+    settings = settings_for("notifier", tmp_path)
+    night = datetime(2026, 6, 1, 20, 30, tzinfo=UTC)  # 23:30 in Istanbul
+    clock, publisher, provider = ManualClock(night), RecordingPublisher(), FakeProvider()
+    runtime = build_runtime(
+        settings, clock=clock, provider=provider, record_publisher=publisher, dispatch=False
+    )
+    dispatcher = build_dispatcher(runtime, provider, instance_id="notifier-test")
+    refusing = "2026-000002-K"
+    topics, feed = settings.topics, Feed()
+
+    def events_of(number: str, sms_refused: bool = False) -> list[tuple[str, EventPayload]]:
+        question = InformationRequested(
+            application_number=number, institution="BELEDIYE_KARS", request_number=1, question="Adres"
+        )
+        return [
+            ("intake", registered_at(night, number, sms_refused=sms_refused)),
+            ("sla-monitor", deadline_at(night, number)),
+            ("router", question),
+        ]
+
+    messages = [
+        feed.event(
+            topics.events_of(service), upstream(service, event, correlation_id=number, occurred_at=night)
+        )
+        for number, refused in ((NUMBER, False), (refusing, True))
+        for service, event in events_of(number, refused)
+    ]
+    async with running(runtime):
+        await runtime.processor.process(messages)
+        assert await dispatcher.dispatch_due() == 1
+        assert ["başvurunuz alınmıştır" in m.text for m in provider.sent] == [True]  # only the registered
+        clock.set(datetime(2026, 6, 2, 4, 59, tzinfo=UTC))  # 07:59 in Istanbul: still held
+        assert await dispatcher.dispatch_due() == 0
+        clock.set(datetime(2026, 6, 2, 5, 0, tzinfo=UTC))  # 08:00
+        assert await dispatcher.dispatch_due() == 1
+        published = await relayed(publisher, 4)
+    assert "İstenen bilgi: Adres." in provider.sent[1].text and len(provider.sent) == 2
+    withheld = sorted(
+        (e.payload["template"], e.payload["reason"]) for e in published if e.type == "SmsWithheld"
+    )
+    assert withheld == [("information_requested", "SMS_REFUSED"), ("registered", "SMS_REFUSED")]
+    assert all(e.correlation_id == refusing for e in published if e.type == "SmsWithheld")
+
+
+class WithUnknownJob:
+    """The provider's real reports, plus a row for a job the notifier never sent."""
+
+    def __init__(self, reports: DeliveryReports) -> None:
+        self._reports = reports
+
+    async def report(self, jobids: Sequence[str], *, start: datetime, stop: datetime) -> list[ReportRow]:
+        rows = await self._reports.report(jobids, start=start, stop=stop)
+        return [*rows, ReportRow("9999999999", "5329999999", 1, None, None)]
+
+
+@contextlib.asynccontextmanager
+async def reporting_notifier(tmp_path: Path, simulator_url: str) -> AsyncIterator[tuple[Any, ...]]:
+    """Yields (runtime, dispatcher, report client, publisher) of a notifier sending to the simulator.
+
+    Its clock is the wall clock's now (then manual): the simulator dates what it accepts by the wall
+    clock, and the report query asks by date."""
+    settings = settings_for("notifier", tmp_path)
+    clock, publisher = ManualClock(datetime.now(UTC)), RecordingPublisher()
+    async with httpx.AsyncClient(timeout=5.0) as client:
+        account = {
+            "base_url": simulator_url,
+            "usercode": "acikkapi",
+            "password": "acikkapi",
+            "client": client,
+        }
+        provider = NetgsmSmsProvider(msgheader="KARSVALILIK", **account)
+        runtime = build_runtime(
+            settings, clock=clock, provider=provider, record_publisher=publisher, dispatch=False
+        )
+        async with running(runtime):
+            yield (
+                runtime,
+                build_dispatcher(runtime, provider, instance_id="t"),
+                NetgsmReportClient(**account),
+                publisher,
+            )
+
+
+async def send_registered_sms(runtime: Any, dispatcher: SmsDispatcher, phones: Sequence[str]) -> None:
+    """Feeds one case per phone and sends their registered SMS."""
+    topics, feed, now = runtime.settings.topics, Feed(), runtime.clock.now()
+    messages = []
+    for n, phone in enumerate(phones, start=1):
+        number = f"2026-{n:06d}-N"
+        facts = (
+            ("intake", registered_at(now, number, phone=phone)),
+            ("sla-monitor", deadline_at(now, number)),
+        )
+        for service, event in facts:
+            envelope = upstream(service, event, correlation_id=number, occurred_at=now)
+            messages.append(feed.event(topics.events_of(service), envelope))
+    await runtime.processor.process(messages)
+    while await dispatcher.dispatch_due():
+        pass
+
+
+async def test_delivery_reports_over_real_http_become_events_once(tmp_path: Path) -> None:
+    phones = ["+905321000001", "+905321000002", "+905321000003"]
+    with running_simulator() as url:
+        SimulatorControl(url).set_delivery(delay_ms=0, statuses={phones[1]: 3})
+        async with reporting_notifier(tmp_path, url) as (runtime, dispatcher, reports, publisher):
+            await send_registered_sms(runtime, dispatcher, phones)
+            poller = build_report_poller(runtime, reports)
+            assert await poller.poll_once() == 3
+            assert await poller.poll_once() == 0  # nothing is asked again once reported
+            published = await relayed(publisher, 6)
+    reported = sorted(
+        (e.correlation_id, e.type, e.payload["status"])
+        for e in published
+        if e.type in ("SmsDelivered", "SmsDeliveryFailed")
+    )
+    assert reported == [
+        ("2026-000001-N", "SmsDelivered", 1),
+        ("2026-000002-N", "SmsDeliveryFailed", 3),
+        ("2026-000003-N", "SmsDelivered", 1),
+    ]
+    failed = next(e for e in published if e.type == "SmsDeliveryFailed")
+    assert (
+        failed.payload["reason"] == "wrong or restricted number"
+        and failed.payload["template"] == "registered"
+    )
+    assert all(b"532100000" not in record.value for record in publisher.sent)  # no phone number in clear
+
+
+async def test_a_waiting_report_is_asked_again_and_a_row_of_an_unknown_job_is_recorded_once(
+    tmp_path: Path,
+) -> None:
+    with running_simulator() as url:
+        SimulatorControl(url).set_delivery(delay_ms=300)
+        async with reporting_notifier(tmp_path, url) as (runtime, dispatcher, reports, publisher):
+            await send_registered_sms(runtime, dispatcher, [PHONE])
+            poller = build_report_poller(runtime, WithUnknownJob(reports))
+            assert await poller.poll_once() == 1  # the unknown job's row only: ours is still waiting
+            recorded, deadline = 0, time.monotonic() + 5
+            while not recorded and time.monotonic() < deadline:  # polled with a deadline
+                await asyncio.sleep(0.05)
+                recorded = await poller.poll_once()
+            assert recorded == 1  # delivered now; the unknown row is not recorded twice
+            async with runtime.engine.connect() as connection:
+                types = [row.type for row in await connection.execute(sa.select(events.c.type))]
+            delivered = next(e for e in await relayed(publisher, 2) if e.type == "SmsDelivered")
+    assert types.count("DeliveryReportUnmatched") == 1 and types.count("SmsDelivered") == 1
+    assert delivered.payload["delivered_at"] is not None
+
+
+async def test_a_rejected_submission_with_a_number_to_tell_is_answered_by_sms(tmp_path: Path) -> None:
+    settings = settings_for("notifier", tmp_path)
+    provider = FakeProvider()
+    runtime = build_runtime(
+        settings,
+        clock=ManualClock(NOW),
+        provider=provider,
+        record_publisher=RecordingPublisher(),
+        dispatch=False,
+    )
+    problem = Problem(code="DISTRICT_UNKNOWN", field="district", message_tr="Seçilen ilçe tanınmadı.")
+    feed, topic = Feed(), settings.topics.events_of("intake")
+    rejected = [
+        SubmissionRejected(
+            submission_id=f"s-{n}", received_at=NOW, problems=[problem], source="p", phone=phone
+        )
+        for n, phone in ((1, PHONE), (2, None))  # no number: intake found none to tell, or was told not to
+    ]
+    async with running(runtime):
+        envelopes = [
+            upstream("intake", event, correlation_id=event.submission_id, occurred_at=NOW)
+            for event in rejected
+        ]
+        await runtime.processor.process([feed.event(topic, envelope) for envelope in envelopes])
+        await runtime.processor.process([feed.event(topic, envelopes[0])])  # redelivered
+        assert await build_dispatcher(runtime, provider, instance_id="t").dispatch_due() == 1
+    assert [m.phone_e164 for m in provider.sent] == [PHONE]
+    assert "Gerekçe: Seçilen ilçe tanınmadı. Kars Valiliği" in provider.sent[0].text

@@ -24,6 +24,7 @@ def _names_by_length() -> list[str]:
 
 
 LONGEST = _names_by_length()[-1]
+_LONGEST_OUTCOME = max(templates.OUTCOMES, key=lambda outcome: analyse(templates.OUTCOMES[outcome]).units)
 SECOND_LONGEST = _names_by_length()[-2]
 
 
@@ -35,7 +36,7 @@ def _all_stages(free_text: str) -> dict[str, str]:
             institution_name=LONGEST,
             due=DUE,
         ),
-        "rejected": templates.rejected(application_number=NUMBER, reason=free_text),
+        "rejected": templates.rejected(received=DUE, reason=free_text),
         "routed": templates.routed(application_number=NUMBER, institution_name=LONGEST),
         "transferred": templates.transferred(
             application_number=NUMBER,
@@ -43,12 +44,19 @@ def _all_stages(free_text: str) -> dict[str, str]:
             to_institution_name=SECOND_LONGEST,
         ),
         "information_requested": templates.information_requested(
-            application_number=NUMBER, institution_name=LONGEST, question=free_text
+            application_number=NUMBER,
+            tracking_code=TRACKING_CODE,
+            institution_name=LONGEST,
+            question=free_text,
         ),
         "concluded": templates.concluded(
-            application_number=NUMBER, institution_name=LONGEST, summary=free_text
+            application_number=NUMBER,
+            tracking_code=TRACKING_CODE,
+            institution_name=LONGEST,
+            outcome=_LONGEST_OUTCOME,
         ),
         "reopened": templates.reopened(application_number=NUMBER, institution_name=LONGEST, due=DUE),
+        "withdrawn": templates.withdrawn(application_number=NUMBER, institution_name=LONGEST),
     }
 
 
@@ -71,7 +79,8 @@ def test_messages_use_gsm7_with_turkish_letters_not_ucs2(stage: str) -> None:
 @pytest.mark.parametrize("stage", sorted(templates.BUDGETS))
 def test_every_message_names_the_application_and_the_sender(stage: str) -> None:
     text = _all_stages("Kısa gerekçe")[stage]
-    assert NUMBER in text
+    # A rejected submission has no number: it is named by the day it was received.
+    assert (NUMBER if stage != "rejected" else "05.06.2026 tarihli Açık Kapı başvurunuz") in text
     assert text.endswith(templates.DEFAULT_SIGNATURE)
     assert "  " not in text and "…" not in text
 
@@ -86,12 +95,12 @@ def test_registered_carries_number_tracking_code_institution_and_due_date() -> N
 
 
 def test_short_reason_is_kept_whole_with_one_full_stop() -> None:
-    text = templates.rejected(application_number=NUMBER, reason="Aynı konuda açık başvuru var.")
+    text = templates.rejected(received=DUE, reason="Aynı konuda açık başvuru var.")
     assert "Gerekçe: Aynı konuda açık başvuru var. Kars Valiliği" in text
 
 
 def test_long_reason_is_cut_at_a_word_with_an_ellipsis() -> None:
-    text = templates.rejected(application_number=NUMBER, reason=LONG_REASON)
+    text = templates.rejected(received=DUE, reason=LONG_REASON)
     cut = text.split("Gerekçe: ", 1)[1].removesuffix(" Kars Valiliği")
     assert cut.endswith("...")
     kept = cut.removesuffix("...")
@@ -101,7 +110,7 @@ def test_long_reason_is_cut_at_a_word_with_an_ellipsis() -> None:
 
 
 def test_reason_with_a_circumflex_is_cut_to_fit_in_ucs2() -> None:
-    text = templates.rejected(application_number=NUMBER, reason="Şikâyetiniz " * 40)
+    text = templates.rejected(received=DUE, reason="Şikâyetiniz " * 40)
     assert analyse(text).encoding == "UCS2"
     assert analyse(text).segments <= templates.BUDGETS["rejected"]
 
@@ -112,16 +121,39 @@ def test_routed_and_transferred_name_the_institutions_in_full() -> None:
     assert f"Önceki kurum: {LONGEST}. Yeni kurum: {SECOND_LONGEST}." in stages["transferred"]
 
 
-def test_concluded_without_summary_points_to_the_full_answer() -> None:
-    text = templates.concluded(application_number=NUMBER, institution_name="Kars Belediyesi")
-    assert "Sonuç:" not in text
-    assert "Yanıtın tamamını başvuru numaranızla görebilirsiniz." in text
+@pytest.mark.parametrize("outcome", sorted(templates.OUTCOMES))
+def test_concluded_tells_the_outcome_and_where_to_read_the_full_answer(outcome: str) -> None:
+    text = templates.concluded(
+        application_number=NUMBER, tracking_code=TRACKING_CODE, institution_name=LONGEST, outcome=outcome
+    )
+    assert f"Sonuç: {templates.OUTCOMES[outcome]}" in text
+    assert (
+        "Yanıtın tamamını Açık Kapı takip sayfasından başvuru numaranız ve "
+        f"{TRACKING_CODE} takip kodunuzla okuyabilirsiniz." in text
+    )
+    assert analyse(text).segments <= templates.BUDGETS["concluded"] and analyse(text).encoding == "GSM7_TR"
 
 
-def test_information_request_tells_that_the_clock_is_paused() -> None:
+def test_concluded_with_an_outcome_it_does_not_know_still_tells_the_conclusion() -> None:
+    text = templates.concluded(
+        application_number=NUMBER, tracking_code=TRACKING_CODE, institution_name=LONGEST, outcome="LATER"
+    )
+    assert "Sonuç:" not in text and "sonuçlandırılmıştır" in text
+
+
+def test_information_request_tells_what_and_how_to_answer() -> None:
     text = _all_stages("Tapu kaydınızın bir örneği")["information_requested"]
     assert "İstenen bilgi: Tapu kaydınızın bir örneği." in text
     assert "süre durdurulmuştur" in text
+    assert (
+        "Yanıtınızı Açık Kapı takip sayfasından başvuru numaranız ve "
+        f"{TRACKING_CODE} takip kodunuzla iletebilirsiniz." in text
+    )
+
+
+def test_withdrawn_confirms_the_applicants_own_request() -> None:
+    text = _all_stages("")["withdrawn"]
+    assert "geri çekme talebiniz üzerine kapatılmıştır" in text and f"İlgili kurum: {LONGEST}." in text
 
 
 def test_reopened_gives_the_new_deadline() -> None:
@@ -137,4 +169,4 @@ def test_signature_can_name_another_governorship() -> None:
 
 def test_fixed_text_over_budget_is_an_error_not_a_silent_overflow() -> None:
     with pytest.raises(ValueError, match="exceeds"):
-        templates.rejected(application_number="9" * 400, reason="x")
+        templates.rejected(received=DUE, reason="x", signature="9" * 400)

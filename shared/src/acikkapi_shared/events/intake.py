@@ -13,6 +13,10 @@ class Applicant(BaseModel):
     name: str
     phone: str
     tckn: str | None = None
+    # The applicant asked that their identity be hidden (e.g. a whistle-blower), or asked for no SMS:
+    # the notifier sends them none. Absent in earlier events: False.
+    identity_hidden: bool = False
+    sms_refused: bool = False
 
 
 class Problem(BaseModel):
@@ -45,6 +49,9 @@ class SubmissionRejected(EventPayload):
     received_at: AwareDatetime
     problems: list[Problem]
     source: str
+    # The applicant's mobile number (E.164), so the notifier can tell them why by SMS: only when the
+    # submission carried a valid one and neither hid the identity nor refused SMS. Absent before: None.
+    phone: str | None = None
 
 
 class ApplicationStageChanged(EventPayload):

@@ -35,6 +35,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=env("ACIKKAPI_SMS_SIM_HEADERS"),
         help="comma-separated sender headers to accept (default: any of 1-11 characters)",
     )
+    parser.add_argument(
+        "--delivery-delay-ms",
+        type=int,
+        default=int(env("ACIKKAPI_SMS_SIM_DELIVERY_DELAY_MS", "2000")),
+        help="how long after acceptance a delivery report stops saying 0 (waiting)",
+    )
     parser.add_argument("--log-level", default=env("ACIKKAPI_SMS_SIM_LOG_LEVEL", "warning"))
     return parser.parse_args(argv)
 
@@ -48,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         password=args.password,
         store_path=None if args.store is None else Path(args.store),
         allowed_headers=headers,
+        delivery_delay_ms=args.delivery_delay_ms,
     )
     uvicorn.Server(server_config(settings, host=args.host, port=args.port, log_level=args.log_level)).run()
 

@@ -1,4 +1,4 @@
-"""The simulator's HTTP app: Netgsm's send endpoint plus /_sim endpoints for tests."""
+"""The simulator's HTTP app: Netgsm's send and delivery-report endpoints plus /_sim endpoints for tests."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sms_gateway_sim.connections import ConnectionRegistry
 from sms_gateway_sim.faults import UNAUTHORIZED_STATUS, FaultPlan, parse_faults
 from sms_gateway_sim.netgsm import normalise_number
+from sms_gateway_sim.report import DeliveryPlan, handle_report, parse_delivery
 from sms_gateway_sim.send import IDEMPOTENCY_HEADER, SendAnswer, handle_send
 from sms_gateway_sim.state import SimulatorSettings, SimulatorState
 
@@ -77,6 +78,28 @@ def create_app(
         if answer.status is None and connections is not None:
             await _drop(request, connections)
         return _response(answer)
+
+    @app.post("/sms/rest/v2/report")
+    async def report(request: Request) -> JSONResponse:
+        answer = handle_report(request.headers.get("authorization"), await request.body(), state, clock())
+        return JSONResponse(answer.body, status_code=answer.status)
+
+    @app.get("/_sim/delivery")
+    async def show_delivery() -> JSONResponse:
+        return JSONResponse(state.delivery.as_dict())
+
+    @app.post("/_sim/delivery")
+    async def set_delivery(request: Request) -> JSONResponse:
+        try:
+            state.delivery = parse_delivery(await request.json(), state.settings.delivery_delay_ms)
+        except (ValueError, TypeError) as wrong:
+            return JSONResponse({"detail": str(wrong)}, status_code=400)
+        return JSONResponse(state.delivery.as_dict())
+
+    @app.delete("/_sim/delivery")
+    async def reset_delivery() -> JSONResponse:
+        state.delivery = DeliveryPlan(delay_ms=state.settings.delivery_delay_ms)
+        return JSONResponse(state.delivery.as_dict())
 
     @app.get("/_sim/messages")
     async def list_messages(no: str | None = None, since: str | None = None) -> JSONResponse:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from sms_gateway_sim.faults import FaultPlan
+from sms_gateway_sim.report import DeliveryPlan
 from sms_gateway_sim.request_log import RequestLog
 from sms_gateway_sim.store import MessageStore
 
@@ -34,6 +35,8 @@ class SimulatorSettings:
     password: str = "acikkapi"
     store_path: Path | None = None
     allowed_headers: frozenset[str] | None = None  # None: any header of 1-11 characters
+    # How long after acceptance a message's delivery report stops saying 0 (waiting).
+    delivery_delay_ms: int = 2000
 
     @property
     def request_log_path(self) -> Path | None:
@@ -51,6 +54,7 @@ class SimulatorState:
     store: MessageStore
     requests: RequestLog
     faults: FaultPlan = field(default_factory=FaultPlan)
+    delivery: DeliveryPlan = field(default_factory=DeliveryPlan)
     job_numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @classmethod
@@ -60,6 +64,7 @@ class SimulatorState:
             settings=settings,
             store=MessageStore(path=settings.store_path),
             requests=RequestLog(path=settings.request_log_path),
+            delivery=DeliveryPlan(delay_ms=settings.delivery_delay_ms),
         )
 
     def open(self) -> None:

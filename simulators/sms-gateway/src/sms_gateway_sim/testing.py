@@ -17,11 +17,13 @@ import uvicorn
 
 from sms_gateway_sim.app import SimulatorSettings, server_config
 from sms_gateway_sim.faults import FaultSettings
+from sms_gateway_sim.report import DeliverySettings
 from sms_gateway_sim.request_log import RequestRecord
 from sms_gateway_sim.state import Stats
 from sms_gateway_sim.store import MessageRecord
 
 __all__ = [
+    "DeliverySettings",
     "FaultRequest",
     "FaultSettings",
     "MessageRecord",
@@ -115,6 +117,16 @@ class SimulatorControl:
             yield settings
         finally:
             self.clear_faults()
+
+    def set_delivery(self, *, delay_ms: int, statuses: Mapping[str, int] | None = None) -> DeliverySettings:
+        """Replaces the delivery plan: reports say 0 for delay_ms, then each number's status (1 unless
+        statuses names it)."""
+        body = {"delay_ms": delay_ms, "statuses": dict(statuses or {})}
+        return cast(DeliverySettings, self._call("POST", "/_sim/delivery", body=body))
+
+    def reset_delivery(self) -> DeliverySettings:
+        """Returns the delivery plan to the configured delay, everything delivered."""
+        return cast(DeliverySettings, self._call("DELETE", "/_sim/delivery"))
 
     def requests(self, *, no: str | None = None, since: float | str | None = None) -> list[RequestRecord]:
         """Returns the raw log of send requests in arrival order, duplicates by key included."""

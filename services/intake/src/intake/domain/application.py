@@ -63,7 +63,11 @@ def _register(command: RegisterApplication, state: Application) -> Sequence[Even
             district=submission.district,
             text=submission.text,
             applicant=Applicant(
-                name=submission.applicant_name, phone=submission.phone_e164, tckn=submission.tckn
+                name=submission.applicant_name,
+                phone=submission.phone_e164,
+                tckn=submission.tckn,
+                identity_hidden=submission.identity_hidden,
+                sms_refused=submission.sms_refused,
             ),
         )
     ]

@@ -20,6 +20,7 @@ class RejectSubmission:
     problems: tuple[ValidationProblem, ...]
     source: str
     received_at: datetime
+    phone: str | None = None  # where to tell the applicant why (see SubmissionRejected)
 
 
 def rejection_stream(submission_id: str | None, source: str) -> str:
@@ -36,6 +37,7 @@ def _decide(command: RejectSubmission, rejected: bool) -> Sequence[EventPayload]
             received_at=command.received_at,
             problems=[Problem(code=p.code, field=p.field, message_tr=p.message_tr) for p in command.problems],
             source=command.source,
+            phone=command.phone,
         )
     ]
 

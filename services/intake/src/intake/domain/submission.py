@@ -33,6 +33,7 @@ __all__ = [
     "SubmissionInvalid",
     "ValidSubmission",
     "ValidationProblem",
+    "reply_phone",
     "validate_submission",
 ]
 
@@ -72,11 +73,14 @@ class _Lenient(BaseModel):
 
 
 class ApplicantV1(_Lenient):
-    """The applicant as the portal sends them; tckn is optional."""
+    """The applicant as the portal sends them; tckn is optional, and so are the two wishes (default:
+    identity shown, SMS wanted, as before they existed)."""
 
     name: str
     phone: str
     tckn: str | None = None
+    identity_hidden: bool = False
+    sms_refused: bool = False
 
 
 class PortalSubmissionV1(_Lenient):
@@ -106,6 +110,8 @@ class ValidSubmission:
     type: str
     district: str
     text: str
+    identity_hidden: bool = False
+    sms_refused: bool = False
 
 
 def validate_submission(
@@ -156,6 +162,8 @@ def validate_submission(
             problems.append(invalid.problem)
     if problems:
         raise SubmissionInvalid(tuple(sorted(problems, key=_form_order)))
+    applicant = raw.get("applicant")
+    wishes = ApplicantV1.model_validate(applicant) if isinstance(applicant, Mapping) else None
     return ValidSubmission(
         submission_id=clean["submission_id"],
         submitted_at=clean["submitted_at"],
@@ -167,7 +175,26 @@ def validate_submission(
         type=clean["type"],
         district=clean["district"],
         text=clean["text"],
+        identity_hidden=wishes.identity_hidden if wishes else False,
+        sms_refused=wishes.sms_refused if wishes else False,
     )
+
+
+def reply_phone(raw: object) -> str | None:
+    """Returns the mobile number (E.164) to tell the applicant of a rejected submission why: None
+    unless it is a valid Turkish mobile and the applicant neither hid their identity nor refused SMS
+    (a wish that cannot be read counts as refusing)."""
+    applicant = raw.get("applicant") if isinstance(raw, Mapping) else None
+    if not isinstance(applicant, Mapping):
+        return None
+    for wish in ("identity_hidden", "sms_refused"):
+        if applicant.get(wish, False) is not False:
+            return None
+    phone = applicant.get("phone")
+    try:
+        return normalise_mobile(str(phone)) if isinstance(phone, str | int) else None
+    except FieldInvalid:
+        return None
 
 
 def _read_fields(

@@ -17,7 +17,7 @@ from intake.domain.numbering import IssueNumber, numbering, numbering_stream, nu
 from intake.domain.numbers import TokenBytes, new_tracking_code
 from intake.domain.problems import SubmissionInvalid, ValidationProblem, problem
 from intake.domain.rejection import RejectSubmission, rejection_stream, rejections
-from intake.domain.submission import RECEIPT_MAX_AGE, validate_submission
+from intake.domain.submission import RECEIPT_MAX_AGE, reply_phone, validate_submission
 
 PORTAL_ACTOR = "applicant:portal"
 # A submission id readable even in a body that is not usable JSON, so the citizen can be told.
@@ -109,10 +109,15 @@ class PortalSubmissions:
         self, message: InboundMessage, commands: CommandRunner, problems: tuple[ValidationProblem, ...]
     ) -> None:
         submission_id = submission_id_of(message)
+        try:
+            phone = reply_phone(message.json_object())
+        except PoisonMessage:
+            phone = None
         command = RejectSubmission(
             submission_id=submission_id,
             problems=problems,
             source=message.source,
             received_at=commands.context.occurred_at,
+            phone=phone,
         )
         await commands.execute(rejections, rejection_stream(submission_id, message.source), command)

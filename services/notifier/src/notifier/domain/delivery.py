@@ -3,19 +3,22 @@
 Its stream is "sms:<intent event id>". An intent is in at most one job at a time (planning claims it
 here, in the same transaction as the job is planned, so two planners conflict on this stream), and
 an intent accepted once is never claimed, accepted or failed again. A failed intent can be re-driven
-once per re-drive request.
+once per re-drive request. An accepted SMS records its final delivery report once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Literal
 
 from acikkapi_shared.decider import Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
-from acikkapi_shared.events.notifier import SmsAccepted, SmsFailed
+from acikkapi_shared.events.notifier import SmsAccepted, SmsDelivered, SmsDeliveryFailed, SmsFailed
 from notifier.domain.events import SmsClaimed, SmsRedriven, SmsReleased
+from notifier.domain.reports import DELIVERED, UNDELIVERED
+from notifier.domain.reports import is_final as is_final_status
 
 DeliveryStatus = Literal["PENDING", "CLAIMED", "ACCEPTED", "FAILED"]
 # Before jobs, every failed attempt was an SmsFailed on this stream and the 8th retryable one was
@@ -74,7 +77,22 @@ class RedriveSms:
     redrive_key: str
 
 
-DeliveryCommand = ClaimSms | RecordSmsAccepted | RecordSmsFailed | ReleaseSms | RedriveSms
+@dataclass(frozen=True)
+class RecordDeliveryReport:
+    """The provider's delivery report for the accepted SMS (no effect unless its status is final)."""
+
+    application_number: str
+    request_event_id: str
+    provider_message_id: str
+    template: str | None
+    status: int
+    error_code: int | None
+    delivered_at: datetime | None
+
+
+DeliveryCommand = (
+    ClaimSms | RecordSmsAccepted | RecordSmsFailed | ReleaseSms | RedriveSms | RecordDeliveryReport
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,7 @@ class Delivery:
     status: DeliveryStatus = "PENDING"
     job_id: str | None = None
     redrives: frozenset[str] = frozenset()
+    reported: bool = False  # a final delivery report was recorded: later ones are ignored
 
 
 def delivery_stream(request_event_id: str) -> str:
@@ -109,6 +128,8 @@ def _decide(command: DeliveryCommand, state: Delivery) -> Sequence[EventPayload]
         return [
             SmsRedriven(application_number=number, request_event_id=intent, redrive_key=command.redrive_key)
         ]
+    if isinstance(command, RecordDeliveryReport):
+        return _reported(command, state)
     if state.status != "CLAIMED" or state.job_id != command.job_id:
         return []  # an outcome of a job that no longer holds the intent
     if isinstance(command, RecordSmsAccepted):
@@ -138,6 +159,22 @@ def _decide(command: DeliveryCommand, state: Delivery) -> Sequence[EventPayload]
     ]
 
 
+def _reported(command: RecordDeliveryReport, state: Delivery) -> Sequence[EventPayload]:
+    """Returns the delivery report's event: once, for an accepted SMS, when the status is final."""
+    if state.status != "ACCEPTED" or state.reported or not is_final_status(command.status):
+        return []
+    ids = {
+        "application_number": command.application_number,
+        "request_event_id": command.request_event_id,
+        "provider_message_id": command.provider_message_id,
+        "template": command.template,
+        "status": command.status,
+    }
+    if command.status == DELIVERED:
+        return [SmsDelivered(**ids, delivered_at=command.delivered_at)]
+    return [SmsDeliveryFailed(**ids, reason=UNDELIVERED[command.status], error_code=command.error_code)]
+
+
 def _evolve(state: Delivery, event: EventPayload) -> Delivery:
     if isinstance(event, SmsClaimed):
         return replace(state, status="CLAIMED", job_id=event.job_id)
@@ -149,6 +186,8 @@ def _evolve(state: Delivery, event: EventPayload) -> Delivery:
         return replace(state, status="PENDING")
     if isinstance(event, SmsRedriven):
         return replace(state, status="PENDING", redrives=state.redrives | {event.redrive_key})
+    if isinstance(event, SmsDelivered | SmsDeliveryFailed):
+        return replace(state, reported=True)
     return state
 
 
@@ -157,5 +196,7 @@ deliveries: Decider[Delivery, DeliveryCommand] = Decider(
     initial=lambda stream_id: Delivery(stream_id=stream_id),
     evolve=_evolve,
     decide=_decide,
-    events=EventTypes([SmsClaimed, SmsAccepted, SmsFailed, SmsReleased, SmsRedriven]),
+    events=EventTypes(
+        [SmsClaimed, SmsAccepted, SmsFailed, SmsReleased, SmsRedriven, SmsDelivered, SmsDeliveryFailed]
+    ),
 )

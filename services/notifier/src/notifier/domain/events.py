@@ -11,11 +11,17 @@ from acikkapi_shared.events.base import EventPayload
 
 
 class CaseContactRecorded(EventPayload):
-    """intake registered the application: how to reach the applicant."""
+    """intake registered the application: how to reach the applicant.
 
-    phone: str
+    An applicant who hid their identity or refused SMS is never sent one, so their phone is not kept
+    (None).
+    """
+
+    phone: str | None
     tracking_code: str
     source_event_id: str | None = None
+    identity_hidden: bool = False
+    sms_refused: bool = False
 
 
 class CaseDeadlineRecorded(EventPayload):
@@ -26,10 +32,22 @@ class CaseDeadlineRecorded(EventPayload):
     source_event_id: str | None = None
 
 
+class StageNoticed(EventPayload):
+    """An upstream event the applicant is to be told of by SMS (a row of the stage table), with what
+    the SMS will say: its template, urgency and parameters as they were when it arrived."""
+
+    trigger_event_id: str
+    event_type: str
+    template: str
+    urgent: bool
+    parameters: dict[str, str]
+
+
 class SmsRequested(EventPayload):
     """The intent to send an SMS, recorded before the provider is called (its event id is the key).
 
     trigger_event_id is the upstream event the SMS tells of: one SMS per trigger, never two.
+    not_before: a non-urgent SMS decided in quiet hours is held until they end (None: at once).
     """
 
     application_number: str
@@ -39,6 +57,7 @@ class SmsRequested(EventPayload):
     encoding: str
     segments: int
     trigger_event_id: str | None = None
+    not_before: AwareDatetime | None = None
 
 
 # An SMS's delivery stream ("sms:<intent id>") and the job streams ("sms-job:<job id>") below hold ids,
@@ -140,3 +159,12 @@ class SmsJobSplit(EventPayload):
     attempt: int
     code: str
     reason: str
+
+
+class DeliveryReportUnmatched(EventPayload):
+    """A delivery report row for no SMS the notifier asked about (its job's stream "sms-report:<jobid>";
+    ordinal is its place among the job's rows in the answer)."""
+
+    jobid: str
+    ordinal: int
+    status: int

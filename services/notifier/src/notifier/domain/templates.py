@@ -26,10 +26,21 @@ BUDGETS: dict[str, int] = {
     "information_requested": 3,
     "concluded": 3,
     "reopened": 2,
+    "withdrawn": 2,
+}
+
+# The outcome of a concluded case in one short sentence (router's Outcome values); the reasons and
+# the answer itself are on the tracking page.
+OUTCOMES: dict[str, str] = {
+    "RESOLVED": "Talebiniz karşılanmıştır.",
+    "REFUSED": "Talebiniz karşılanamamıştır; gerekçesi yanıtta yer almaktadır.",
+    "INFORMATION_GIVEN": "Başvurunuzla ilgili bilgilendirme yapılmıştır.",
+    "NOT_COMPETENT": "Başvurunuzun konusu kurumlarımızın görev alanı dışındadır.",
 }
 
 _GREETING = "Sayın başvuru sahibi,"
 _TRACKING_HINT = "Başvuru numaranızla takip edebilirsiniz."
+_TRACKING_PAGE = "Açık Kapı takip sayfasından başvuru numaranız ve {code} takip kodunuzla"
 
 
 def registered(
@@ -48,12 +59,13 @@ def registered(
     )
 
 
-def rejected(*, application_number: str, reason: str, signature: str = DEFAULT_SIGNATURE) -> str:
-    """Returns the SMS telling why the application cannot be examined (reason cut to the budget)."""
+def rejected(*, received: date, reason: str, signature: str = DEFAULT_SIGNATURE) -> str:
+    """Returns the SMS telling why a submission could not be registered (it has no number: it is named
+    by the day it was received; the reason is cut to the budget)."""
     return _fit(
         lambda cut: (
-            f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuz işleme "
-            f"alınamamıştır. Gerekçe: {_sentence(cut)} {signature}"
+            f"{_GREETING} {_day(received)} tarihli Açık Kapı başvurunuz kayda alınamamıştır. "
+            f"Gerekçe: {_sentence(cut)} {signature}"
         ),
         reason,
         BUDGETS["rejected"],
@@ -86,17 +98,19 @@ def transferred(
 def information_requested(
     *,
     application_number: str,
+    tracking_code: str,
     institution_name: str,
     question: str,
     signature: str = DEFAULT_SIGNATURE,
 ) -> str:
-    """Returns the SMS asking the applicant for information (question cut to the budget)."""
+    """Returns the SMS asking the applicant for information and how to answer (question cut to the
+    budget)."""
+    page = _TRACKING_PAGE.format(code=tracking_code)
     return _fit(
         lambda cut: (
             f"{_GREETING} {application_number} numaralı başvurunuz için ek bilgi "
             f"gerekmektedir. İlgili kurum: {institution_name}. İstenen bilgi: {_sentence(cut)} "
-            f"Bilgi iletilene kadar süre durdurulmuştur. Yanıtınızı başvuru numaranızla "
-            f"iletebilirsiniz. {signature}"
+            f"Bilgi iletilene kadar süre durdurulmuştur. Yanıtınızı {page} iletebilirsiniz. {signature}"
         ),
         question,
         BUDGETS["information_requested"],
@@ -106,21 +120,20 @@ def information_requested(
 def concluded(
     *,
     application_number: str,
+    tracking_code: str,
     institution_name: str,
-    summary: str | None = None,
+    outcome: str,
     signature: str = DEFAULT_SIGNATURE,
 ) -> str:
-    """Returns the SMS telling the application was concluded, with an optional result summary."""
-
-    def build(cut: str) -> str:
-        result = f" Sonuç: {_sentence(cut)}" if cut else ""
-        return (
-            f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuz "
-            f"sonuçlandırılmıştır. İlgili kurum: {institution_name}.{result} Yanıtın tamamını "
-            f"başvuru numaranızla görebilirsiniz. {signature}"
-        )
-
-    return _fit(build, summary or "", BUDGETS["concluded"])
+    """Returns the SMS telling the application was concluded, its outcome in short (none for an
+    outcome it does not know) and where to read the full answer."""
+    result = f" Sonuç: {OUTCOMES[outcome]}" if outcome in OUTCOMES else ""
+    page = _TRACKING_PAGE.format(code=tracking_code)
+    return _within(
+        f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuz sonuçlandırılmıştır. "
+        f"İlgili kurum: {institution_name}.{result} Yanıtın tamamını {page} okuyabilirsiniz. {signature}",
+        BUDGETS["concluded"],
+    )
 
 
 def reopened(
@@ -131,6 +144,14 @@ def reopened(
         f"{_GREETING} {application_number} numaralı başvurunuz itirazınız üzerine yeniden "
         f"incelemeye alınmıştır. İlgili kurum: {institution_name}. Başvurunuz en geç "
         f"{_day(due)} tarihinde sonuçlanacaktır. {signature}"
+    )
+
+
+def withdrawn(*, application_number: str, institution_name: str, signature: str = DEFAULT_SIGNATURE) -> str:
+    """Returns the SMS confirming the application was closed because the applicant withdrew it."""
+    return _finish(
+        f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuz geri çekme talebiniz "
+        f"üzerine kapatılmıştır. İlgili kurum: {institution_name}. {signature}"
     )
 
 
@@ -147,6 +168,14 @@ def _sentence(text: str) -> str:
 def _finish(text: str) -> str:
     """Returns the text as it is sent (see prepare_text); circumflexes stay as written."""
     return prepare_text(" ".join(text.split()), transliterate_circumflex=False)
+
+
+def _within(text: str, budget: int) -> str:
+    """Returns the text as it is sent; a fixed text over its budget is an error, never an overflow."""
+    finished = _finish(text)
+    if _segments(finished) > budget:
+        raise ValueError(f"the fixed part of the message exceeds {budget} segments")
+    return finished
 
 
 def _fit(build: Callable[[str], str], free_text: str, budget: int) -> str:

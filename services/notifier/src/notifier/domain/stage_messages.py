@@ -1,0 +1,121 @@
+"""Renders a stage's SMS from the stage table's parameters and what the notifier knows of the case."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from acikkapi_shared.reference import ReferenceData
+from notifier.domain import templates
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+# Said when the reference data does not know an institution's code (a later reference version).
+UNKNOWN_INSTITUTION = "ilgili kurum"
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What every template may use besides the event's parameters."""
+
+    application_number: str
+    tracking_code: str
+    institution: str | None  # the case's institution as last told (a code)
+
+
+@dataclass(frozen=True)
+class _Values:
+    """A stage's parameters resolved for the templates: names in full, moments as days."""
+
+    case: CaseFacts
+    institution_name: str
+    previous_institution_name: str
+    due: date | None
+    question: str
+    outcome: str
+
+    @property
+    def due_day(self) -> date:
+        """Returns the due day; the stage table guarantees it for the templates that need it."""
+        if self.due is None:
+            raise ValueError("this template needs a due moment")
+        return self.due
+
+
+_RENDER: dict[str, Callable[[_Values], str]] = {
+    "registered": lambda v: templates.registered(
+        application_number=v.case.application_number,
+        tracking_code=v.case.tracking_code,
+        institution_name=v.institution_name,
+        due=v.due_day,
+    ),
+    "routed": lambda v: templates.routed(
+        application_number=v.case.application_number, institution_name=v.institution_name
+    ),
+    "transferred": lambda v: templates.transferred(
+        application_number=v.case.application_number,
+        from_institution_name=v.previous_institution_name,
+        to_institution_name=v.institution_name,
+    ),
+    "information_requested": lambda v: templates.information_requested(
+        application_number=v.case.application_number,
+        tracking_code=v.case.tracking_code,
+        institution_name=v.institution_name,
+        question=v.question,
+    ),
+    "concluded": lambda v: templates.concluded(
+        application_number=v.case.application_number,
+        tracking_code=v.case.tracking_code,
+        institution_name=v.institution_name,
+        outcome=v.outcome,
+    ),
+    "reopened": lambda v: templates.reopened(
+        application_number=v.case.application_number, institution_name=v.institution_name, due=v.due_day
+    ),
+    "withdrawn": lambda v: templates.withdrawn(
+        application_number=v.case.application_number, institution_name=v.institution_name
+    ),
+}
+
+# The parameters each template cannot do without (institution never: the case's is used instead).
+REQUIRED: dict[str, frozenset[str]] = {
+    "registered": frozenset({"due"}),
+    "routed": frozenset(),
+    "transferred": frozenset({"previous_institution"}),
+    "information_requested": frozenset({"question"}),
+    "concluded": frozenset({"outcome"}),
+    "reopened": frozenset({"due"}),
+    "withdrawn": frozenset(),
+}
+# institution_name: the event's own name of its institution, said when the reference data does not
+# know the code (an institution added upstream first).
+PARAMETERS = frozenset(
+    {"institution", "institution_name", "previous_institution", "due", "question", "outcome"}
+)
+
+
+def due_day(due_at: datetime) -> date:
+    """Returns the Istanbul calendar day of a due moment."""
+    return due_at.astimezone(ISTANBUL).date()
+
+
+def render(template: str, parameters: Mapping[str, str], case: CaseFacts, reference: ReferenceData) -> str:
+    """Returns the SMS text of a stage (KeyError for a template the table could not have named)."""
+
+    def name(code: str | None, fallback: str | None = None) -> str:
+        institution = reference.institutions.get(code or "")
+        return institution.name if institution else fallback or UNKNOWN_INSTITUTION
+
+    due = parameters.get("due")
+    values = _Values(
+        case=case,
+        institution_name=name(
+            parameters.get("institution") or case.institution, parameters.get("institution_name")
+        ),
+        previous_institution_name=name(parameters.get("previous_institution")),
+        due=None if due is None else due_day(datetime.fromisoformat(due)),
+        question=parameters.get("question", ""),
+        outcome=parameters.get("outcome", ""),
+    )
+    return _RENDER[template](values)
