@@ -84,16 +84,29 @@ async def _read(service: str, data_dir: Path, correlation_ids: list[str]) -> lis
         await engine.dispose()
 
 
-# Free text and raw bodies often carry health, family or religious details: shown by size only.
-_BY_SIZE = frozenset({"text", "body"})
+# Free text and raw bodies often carry health, family or religious details: shown by size only. That
+# is the applicant's text and what staff write back about it (questions, answers, notes, reasons).
+_BY_SIZE = frozenset({"text", "body", "answer", "question", "note", "reason", "reasons", "objection"})
+# Events whose reason is the system's own (error kinds, fields, code places; never values): shown.
+_SYSTEM_REASONS = frozenset(
+    {
+        "MessageDeadLettered",
+        "SmsWithheld",
+        "SmsFailed",
+        "SmsDeliveryFailed",
+        "SmsJobAttemptFailed",
+        "SmsJobFailed",
+    }
+)
 
 
-def masked(payload: dict[str, Any]) -> dict[str, Any]:
+def masked(payload: dict[str, Any], event_type: str = "") -> dict[str, Any]:
     """Returns the payload with personal data masked (KVKK: displays show no full identifiers)."""
+    by_size = _BY_SIZE - {"reason"} if event_type in _SYSTEM_REASONS else _BY_SIZE
     result: dict[str, Any] = {}
     for key, value in payload.items():
         if isinstance(value, dict):
-            result[key] = masked(value)
+            result[key] = masked(value, event_type)
         elif key == "phone" and isinstance(value, str) and value.startswith("+90"):
             result[key] = mask_phone(value)
         elif key == "tckn" and isinstance(value, str) and len(value) == 11:
@@ -102,7 +115,7 @@ def masked(payload: dict[str, Any]) -> dict[str, Any]:
             result[key] = " ".join(part[:1] + "." for part in value.split())
         elif key == "tracking_code" and isinstance(value, str):
             result[key] = "****-****-" + value[-4:]
-        elif key in _BY_SIZE and isinstance(value, str):
+        elif key in by_size and isinstance(value, str):
             result[key] = f"[{len(value)} characters]"
         else:
             result[key] = value
@@ -125,7 +138,7 @@ def log_unmasked_access(identifier: str, reason: str, log_dir: Path) -> None:
 def as_json(event: EventEnvelope, *, unmasked: bool) -> dict[str, Any]:
     """Returns one event as the audit's JSON item."""
     item = event.model_dump(mode="json")
-    item["payload"] = event.payload if unmasked else masked(event.payload)
+    item["payload"] = event.payload if unmasked else masked(event.payload, event.type)
     return item
 
 
