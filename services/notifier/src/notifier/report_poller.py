@@ -4,7 +4,8 @@ as DeliveryReportUnmatched.
 
 Netgsm reports by a query by job id (its REST v2 report API; the limit is a few queries a minute), so
 this polls: every `interval` seconds it takes the oldest SMS accepted within `window` that have no
-final report, asks about their jobs in queries of at most `jobs_per_query`, and records what is final.
+final report, asks about their jobs in at most `queries_per_round` queries of `jobs_per_query` jobs
+(4 of 50 every 30 s: 8 queries a minute), and records what is final.
 A waiting report (status 0) is asked again at the next round; an SMS with no final report after the
 window is no longer asked about (the provider keeps reports for a limited time).
 """
@@ -67,6 +68,7 @@ class DeliveryReportPoller:
         window: timedelta = timedelta(days=3),
         batch_size: int = 500,
         jobs_per_query: int = 50,
+        queries_per_round: int = 4,
     ) -> None:
         self._engine = engine
         self._gateway = gateway
@@ -76,6 +78,7 @@ class DeliveryReportPoller:
         self._window = window
         self._batch_size = batch_size
         self._jobs_per_query = jobs_per_query
+        self._queries_per_round = queries_per_round
 
     async def run(self) -> None:
         """Polls until cancelled; a failed round is logged and the next one tries again."""
@@ -114,7 +117,8 @@ class DeliveryReportPoller:
                 unreported.add(sms.request_event_id)
         jobs = list(by_job)
         recorded = 0
-        for start in range(0, len(jobs), self._jobs_per_query):
+        most = self._jobs_per_query * self._queries_per_round  # Netgsm allows a few queries a minute
+        for start in range(0, min(len(jobs), most), self._jobs_per_query):
             chunk = jobs[start : start + self._jobs_per_query]
             members = [sms for job in chunk for sms in by_job[job]]
             since = min(accepted_at[job] for job in chunk) - CLOCK_MARGIN
