@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from acikkapi_cli.foreground import say
+from acikkapi_shared.clock import SystemClock
 from acikkapi_shared.messaging.kafka import ensure_topics
 from acikkapi_shared.ports import KAFKA_PORT, SERVICE_PORTS, SMS_GATEWAY_PORT, port_variable
 from acikkapi_shared.settings import ServiceSettings
@@ -60,8 +61,17 @@ def repo_root() -> Path:
 class DevStack:
     """Starts and stops the local system; state is kept in pid files under var/run."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, clock_offset: str = "", clock_rate: float = 1.0) -> None:
         self.root = root
+        # A shifted or fast clock for every service (settings: ACIKKAPI_CLOCK_*), counted from one
+        # epoch, this moment, so that services started a few seconds apart tell the same time.
+        self.clock: dict[str, str] = {}
+        if clock_offset or clock_rate != 1.0:
+            self.clock = {
+                "ACIKKAPI_CLOCK_OFFSET": clock_offset,
+                "ACIKKAPI_CLOCK_RATE": repr(clock_rate),
+                "ACIKKAPI_CLOCK_EPOCH": SystemClock().now().isoformat(),
+            }
         self.var = Path(os.environ.get("ACIKKAPI_VAR_DIR", root / "var")).resolve()
         self.kafka_port = int(os.environ.get("ACIKKAPI_KAFKA_PORT", KAFKA_PORT))
         # A broker someone else runs (a test session's): then this stack neither starts nor stops Kafka.
@@ -82,6 +92,7 @@ class DevStack:
             ),
             "ACIKKAPI_SMS_BASE_URL": os.environ.get("ACIKKAPI_SMS_BASE_URL", f"http://127.0.0.1:{sms_port}"),
             "ACIKKAPI_SMS_SIM_PORT": str(sms_port),
+            **self.clock,
         }
 
     def up(self, stop_requested: Callable[[], bool] = lambda: False) -> None:
@@ -157,6 +168,9 @@ class DevStack:
         for process in (*SERVICES, SMS_GATEWAY):
             lines.append(f"  {process.name:<13} http://127.0.0.1:{process.port()}")
         lines.append(f"  data, logs    {self.var}")
+        if self.clock:
+            offset = self.clock["ACIKKAPI_CLOCK_OFFSET"] or "0"
+            lines.append(f"  clock         offset {offset}, rate {self.clock['ACIKKAPI_CLOCK_RATE']}")
         return "\n".join(lines)
 
     def _kafka(self, command: str, *extra: str) -> None:

@@ -13,7 +13,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from acikkapi_shared.clock import Clock, SystemClock
+from acikkapi_shared.clock import Clock
 from acikkapi_shared.events import public_event_types
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.codec import PayloadCodec
@@ -60,13 +60,14 @@ def service_parts(
     translators: dict[str, MessageTranslator],
     engine: AsyncEngine | None = None,
 ) -> ServiceParts:
-    """Returns a service's parts on its configured database (SQLite file by default) and the wall clock."""
+    """Returns a service's parts on its configured database (SQLite file by default) and its clock: the
+    one given, else the configured one (the wall clock unless ACIKKAPI_CLOCK_* shift it)."""
     url = settings.resolved_database_url()
     writer = engine or create_engine(url)
     return ServiceParts(
         name=name,
         settings=settings,
-        clock=clock or SystemClock(),
+        clock=clock or settings.clock(),
         engine=writer,
         projector=projector,
         translators=translators,

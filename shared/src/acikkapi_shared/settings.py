@@ -7,8 +7,10 @@ import socket
 from collections.abc import Mapping
 from pathlib import Path
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from acikkapi_shared.clock import Clock, configured_clock, parse_offset
 from acikkapi_shared.events.topics import Topics
 from acikkapi_shared.ports import KAFKA_PORT, port_variable
 
@@ -35,10 +37,34 @@ class ServiceSettings(BaseSettings):
     http_host: str = "127.0.0.1"
     log_level: str = "INFO"
     log_json: bool = True
+    # A shifted or fast clock for demonstrations (clock.ShiftedClock): ACIKKAPI_CLOCK_OFFSET="+3d" or
+    # "P3DT4H" puts every service ahead; ACIKKAPI_CLOCK_RATE=60 makes one real second a minute;
+    # ACIKKAPI_CLOCK_EPOCH (ISO instant, set by `acikkapi dev up`) is the real moment both count from,
+    # the same for every service of a stack so they agree. Unset: the wall clock.
+    clock_offset: str = ""
+    clock_rate: float = 1.0
+    clock_epoch: str = ""
     # Each service's own: read from ACIKKAPI_<SERVICE>_PORT / _DATABASE_URL by load_settings.
     service: str = ""
     http_port: int = 0
     database_url: str | None = None
+
+    @field_validator("clock_offset")
+    @classmethod
+    def _offset_is_readable(cls, value: str) -> str:
+        parse_offset(value)
+        return value
+
+    @field_validator("clock_rate")
+    @classmethod
+    def _rate_is_positive(cls, value: float) -> float:
+        if not value > 0:
+            raise ValueError(f"the clock rate must be a positive number, got {value}")
+        return value
+
+    def clock(self) -> Clock:
+        """Returns the clock these settings describe: the wall clock unless shifted or faster."""
+        return configured_clock(self.clock_offset, self.clock_rate, self.clock_epoch)
 
     @property
     def topics(self) -> Topics:

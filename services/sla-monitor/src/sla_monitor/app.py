@@ -11,11 +11,13 @@ from acikkapi_shared.http import create_http_app
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
 from sla_monitor import metrics
-from sla_monitor.domain.calendar import BusinessCalendar
-from sla_monitor.domain.case_clocks import CaseClocks, case_clocks_decider
+from sla_monitor.config import load_configuration
+from sla_monitor.domain.case_clocks import CaseClocks, configured_clocks
 from sla_monitor.domain.clock_commands import ClockCommand
+from sla_monitor.domain.configuration import ClockConfiguration
 from sla_monitor.entrypoints.consumers import CaseStages
 from sla_monitor.projections import SlaProjector
+from sla_monitor.recompute import recompute_open_clocks
 from sla_monitor.timer_loop import TimerLoop
 
 
@@ -23,15 +25,17 @@ def build_runtime(
     settings: ServiceSettings,
     *,
     clock: Clock | None = None,
-    calendar: BusinessCalendar | None = None,
+    configuration: ClockConfiguration | None = None,
     record_publisher: RecordPublisher | None = None,
     timers: bool = True,
 ) -> ServiceRuntime:
     """Returns the sla-monitor's runtime: the case's stages in, clocks and their timers out.
 
-    timers=False leaves the timer loop out (a test ticks its own, see timer_loop).
+    At start, the open clocks computed with another configuration are recomputed, then the timer loop
+    runs; timers=False leaves both out (a test runs its own, see timer_loop and recompute).
     """
-    clocks = case_clocks_decider(calendar or BusinessCalendar())
+    configuration = configuration or ClockConfiguration()
+    clocks = configured_clocks(configuration)
     parts = service_parts(
         "sla-monitor",
         settings,
@@ -42,7 +46,13 @@ def build_runtime(
     runtime = ServiceRuntime(parts, record_publisher=record_publisher)
     runtime.add_commit_listener(metrics.committed)
     if timers:
-        parts.background.append(timer_loop(runtime, clocks).run)
+        loop = timer_loop(runtime, clocks)
+
+        async def recompute_then_fire() -> None:
+            await recompute(runtime, clocks, configuration)
+            await loop.run()
+
+        parts.background.append(recompute_then_fire)
     return runtime
 
 
@@ -53,6 +63,23 @@ def timer_loop(runtime: ServiceRuntime, clocks: Decider[CaseClocks, ClockCommand
     )
 
 
-def build_app(settings: ServiceSettings, *, clock: Clock | None = None) -> FastAPI:
-    """Returns the sla-monitor's HTTP app; its lifespan runs the whole service."""
-    return create_http_app(build_runtime(settings, clock=clock), title="Açık Kapı sla-monitor")
+async def recompute(
+    runtime: ServiceRuntime, clocks: Decider[CaseClocks, ClockCommand], configuration: ClockConfiguration
+) -> int:
+    """Recomputes the open clocks computed with another configuration than this one."""
+    return await recompute_open_clocks(
+        engine=runtime.read_engine,
+        gateway=runtime.gateway,
+        clock=runtime.clock,
+        clocks_decider=clocks,
+        config_version=configuration.version,
+    )
+
+
+def build_app(
+    settings: ServiceSettings, *, clock: Clock | None = None, configuration: ClockConfiguration | None = None
+) -> FastAPI:
+    """Returns the sla-monitor's HTTP app; its lifespan runs the whole service. The clock configuration
+    comes from the environment (sla_monitor/config.py) unless given."""
+    runtime = build_runtime(settings, clock=clock, configuration=configuration or load_configuration())
+    return create_http_app(runtime, title="Açık Kapı sla-monitor")

@@ -1,5 +1,6 @@
-"""The sla-monitor's read model (rebuildable from its log): each case's office clock and the moment of
-its next timer (the timer loop's schedule)."""
+"""The sla-monitor's read model (rebuildable from its log): each case's office clock, the moment of
+its next timer (the timer loop's schedule), whether it is open and the configuration it was computed
+with (the start's recomputation reads both)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from acikkapi_shared.events.sla_monitor import (
     ClocksResumed,
     DeadlineBreached,
     DeadlineSet,
+    DeadlinesRecomputed,
     DeadlineWarning,
     InstitutionClockResumed,
     InstitutionClockStopped,
@@ -43,6 +45,8 @@ clocks = sa.Table(
     sa.Column("budget_days", sa.Integer, nullable=False),
     sa.Column("due_at", UtcDateTime, nullable=False, index=True),
     sa.Column("next_timer_at", UtcDateTime, nullable=True, index=True),
+    sa.Column("open", sa.Boolean, nullable=False),
+    sa.Column("config_version", sa.String(40), nullable=False),
 )
 
 
@@ -58,6 +62,8 @@ def deadline_set(deadline: DeadlineSet, _event: EventEnvelope) -> list[Write]:
                 "budget_days": deadline.budget_days,
                 "due_at": deadline.due_at,
                 "next_timer_at": deadline.next_timer_at,
+                "open": True,
+                "config_version": deadline.config_version,
             },
         )
     ]
@@ -71,6 +77,7 @@ ClockEvent = (
     | InstitutionClockResumed
     | ClocksClosed
     | ClocksReopened
+    | DeadlinesRecomputed
     | DeadlineWarning
     | DeadlineBreached
     | CaseEscalated
@@ -82,9 +89,21 @@ def rescheduled(event: ClockEvent, _envelope: EventEnvelope) -> list[Write]:
     values = {"next_timer_at": event.next_timer_at if event.next_timer_at is not None else SET_NULL}
     extra: dict[str, object] = {}
     if isinstance(event, ClocksReopened):
-        extra = {"received_at": event.at, "budget_days": event.budget_days, "due_at": event.due_at}
+        extra = {
+            "received_at": event.at,
+            "budget_days": event.budget_days,
+            "due_at": event.due_at,
+            "open": True,
+            "config_version": event.config_version,
+        }
     elif isinstance(event, ClocksResumed):
         extra = {"due_at": event.office_due_at}
+    elif isinstance(event, ClocksClosed):
+        extra = {"open": False}
+    elif isinstance(event, DeadlinesRecomputed):
+        extra = {"budget_days": event.office_budget_days, "config_version": event.config_version}
+        if event.office_due_at is not None:
+            extra["due_at"] = event.office_due_at
     return [Update(clocks, "application_number", event.application_number, {**values, **extra})]
 
 
@@ -92,6 +111,7 @@ class SlaProjector(TableProjector):
     """The sla-monitor's read model."""
 
     metadata: ClassVar[sa.MetaData] = metadata
+    VERSION: ClassVar[str] = "2"  # 2: open, config_version
     rules: ClassVar[dict[str, WriteRule]] = dict(
         [
             on(DeadlineSet, deadline_set),
@@ -102,6 +122,7 @@ class SlaProjector(TableProjector):
             on(InstitutionClockResumed, rescheduled),
             on(ClocksClosed, rescheduled),
             on(ClocksReopened, rescheduled),
+            on(DeadlinesRecomputed, rescheduled),
             on(DeadlineWarning, rescheduled),
             on(DeadlineBreached, rescheduled),
             on(CaseEscalated, rescheduled),

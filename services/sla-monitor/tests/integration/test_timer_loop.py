@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from acikkapi_shared.clock import ManualClock
-from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.eventstore.replay import rebuild_projections
 from acikkapi_shared.eventstore.schema import events
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.testing.fakes import RecordingPublisher
-from acikkapi_shared.testing.in_process import Feed, running, settings_for, upstream
+from acikkapi_shared.testing.in_process import running, settings_for
+from sla_monitor import seeding
 from sla_monitor.app import build_runtime, timer_loop
 from sla_monitor.domain.calendar import BusinessCalendar
 from sla_monitor.domain.case_clocks import case_clocks_decider
@@ -35,30 +35,8 @@ def moment(day: int, month: int = 3, hour: int = 0, second: int = 30) -> datetim
     return datetime(2026, month, day, hour, 0, second, tzinfo=ISTANBUL)
 
 
-def routed(number: str) -> CaseRouted:
-    return CaseRouted(
-        application_number=number,
-        institution="BELEDIYE_KARS",
-        institution_name="Kars Belediyesi",
-        rule="water",
-        confidence=0.9,
-        matched=["su"],
-        table_version="t",
-        received_at=ROUTED_AT,
-    )
-
-
 async def route(runtime: ServiceRuntime, *numbers: str) -> None:
-    feed = Feed()
-    topic = runtime.settings.topics.events_of("router")
-    await runtime.processor.process(
-        [
-            feed.event(
-                topic, upstream("router", routed(number), correlation_id=number, occurred_at=ROUTED_AT)
-            )
-            for number in numbers
-        ]
-    )
+    await seeding.route(runtime, numbers, ROUTED_AT)
 
 
 async def timer_events(runtime: ServiceRuntime) -> list[tuple[str, str, bool]]:

@@ -16,6 +16,7 @@ class DeadlineSet(EventPayload):
     budget_days: int
     due_at: AwareDatetime
     next_timer_at: AwareDatetime | None = None
+    config_version: str = ""  # the calendar and budgets it was computed with ("" before versions)
 
 
 # The two nested clocks of a case (sla-monitor/README "Clocks"): the office's (budget_days from
@@ -110,6 +111,27 @@ class ClocksReopened(EventPayload):
     budget_days: int
     due_at: AwareDatetime
     cycle: int  # 1 for the first clock, 2 after the first reopening, …
+    next_timer_at: AwareDatetime | None = None
+    config_version: str = ""
+
+
+class DeadlinesRecomputed(EventPayload):
+    """The calendar or the budgets changed (a new configuration version): an open case's clocks were
+    computed again, their budgets replaced, their pauses kept. A due moment is None while its clock is
+    paused or answered; the institution's fields are None when it has no clock."""
+
+    TYPE = "DeadlinesRecomputed"
+
+    application_number: str
+    at: AwareDatetime
+    config_version: str
+    previous_config_version: str
+    office_budget_days: int
+    office_due_before: AwareDatetime | None
+    office_due_at: AwareDatetime | None
+    institution_budget_days: int | None
+    institution_due_before: AwareDatetime | None
+    institution_due_at: AwareDatetime | None
     next_timer_at: AwareDatetime | None = None
 
 

@@ -13,6 +13,8 @@ What each stage does to them (the README's table says the same):
   the office's clock runs on;
 - conclusion or withdrawal: both stop for good; a reopening: a new office clock with a full budget
   from the reopening and a new institution clock.
+- a new configuration (calendar or budgets, configuration.py): RecomputeDeadlines gives an open case's
+  clocks the new budgets and records the due moments before and after (recompute.py).
 
 A due moment is derived from a budget and its pauses (clock.py), never stored as the truth, so a
 calendar change recomputes it. FireDueTimers fires each warning, breach and escalation of the current
@@ -35,6 +37,7 @@ from acikkapi_shared.events.sla_monitor import (
     ClocksResumed,
     DeadlineBreached,
     DeadlineSet,
+    DeadlinesRecomputed,
     DeadlineWarning,
     InstitutionClockResumed,
     InstitutionClockStopped,
@@ -48,15 +51,25 @@ from sla_monitor.domain.clock_commands import (
     CloseClocks,
     FireDueTimers,
     PauseClocks,
+    RecomputeDeadlines,
     ReopenClocks,
     ResumeClocks,
     ResumeInstitutionClock,
     StartClocks,
     StopInstitutionClock,
 )
+from sla_monitor.domain.configuration import DEFAULT_INSTITUTION_BUDGET_DAYS, ClockConfiguration
+from sla_monitor.domain.recompute import recomputed
 from sla_monitor.domain.timers import Timer, TimerPolicy, timers_of
 
-DEFAULT_INSTITUTION_BUDGET_DAYS = 5
+__all__ = [
+    "DEFAULT_INSTITUTION_BUDGET_DAYS",
+    "CaseClocks",
+    "case_clocks_decider",
+    "configured_clocks",
+    "next_timer",
+]
+
 DEFAULT_POLICY = TimerPolicy()
 
 
@@ -74,6 +87,9 @@ class CaseClocks:
     paused_for: int | None = None  # the information request both clocks wait for
     closed: bool = False
     fired: frozenset[str] = frozenset()
+    config_version: str = ""  # the configuration the clocks were last computed with
+    office_due_at: datetime | None = None  # the due moments last recorded (None: paused, answered)
+    institution_due_at: datetime | None = None
 
 
 def _timer_key(state: CaseClocks, clock: str, kind: str, step: str) -> str:
@@ -84,7 +100,14 @@ def _timer_key(state: CaseClocks, clock: str, kind: str, step: str) -> str:
 def _evolve(state: CaseClocks, event: EventPayload) -> CaseClocks:
     if isinstance(event, DeadlineSet):
         office = SlaClock(received_at=event.received_at, budget_days=event.budget_days)
-        return replace(state, office=office, cycle=state.cycle + 1, institution=event.institution)
+        return replace(
+            state,
+            office=office,
+            cycle=state.cycle + 1,
+            institution=event.institution,
+            config_version=event.config_version,
+            office_due_at=event.due_at,
+        )
     if isinstance(event, InstitutionDeadlineSet):
         clock = SlaClock(received_at=event.started_at, budget_days=event.budget_days)
         return replace(
@@ -93,13 +116,23 @@ def _evolve(state: CaseClocks, event: EventPayload) -> CaseClocks:
             institution_clock=clock,
             generation=event.generation,
             answered=False,
+            institution_due_at=event.due_at,
         )
+    if isinstance(event, DeadlinesRecomputed):
+        return _recomputed(state, event)
     if isinstance(event, ClocksPaused):
         institution: SlaClock | None = state.institution_clock
         if institution is not None and not state.answered:
             institution = institution.paused(event.at)
         paused = state.office.paused(event.at) if state.office else None
-        return replace(state, office=paused, institution_clock=institution, paused_for=event.request_number)
+        return replace(
+            state,
+            office=paused,
+            institution_clock=institution,
+            paused_for=event.request_number,
+            office_due_at=None,
+            institution_due_at=None,
+        )
     if isinstance(event, ClocksResumed):
         running: SlaClock | None = state.institution_clock
         if running is not None and not state.answered and running.is_paused:
@@ -107,16 +140,40 @@ def _evolve(state: CaseClocks, event: EventPayload) -> CaseClocks:
         office_clock: SlaClock | None = state.office
         if office_clock is not None and office_clock.is_paused:
             office_clock = office_clock.resumed(event.at)
-        return replace(state, office=office_clock, institution_clock=running, paused_for=None)
+        return replace(
+            state,
+            office=office_clock,
+            institution_clock=running,
+            paused_for=None,
+            office_due_at=event.office_due_at,
+            institution_due_at=event.institution_due_at,
+        )
     if isinstance(event, InstitutionClockStopped) and state.institution_clock is not None:
-        return replace(state, institution_clock=state.institution_clock.paused(event.at), answered=True)
+        return replace(
+            state,
+            institution_clock=state.institution_clock.paused(event.at),
+            answered=True,
+            institution_due_at=None,
+        )
     if isinstance(event, InstitutionClockResumed) and state.institution_clock is not None:
-        return replace(state, institution_clock=state.institution_clock.resumed(event.at), answered=False)
+        return replace(
+            state,
+            institution_clock=state.institution_clock.resumed(event.at),
+            answered=False,
+            institution_due_at=event.due_at,
+        )
     if isinstance(event, ClocksClosed):
         return replace(state, closed=True, paused_for=None)
     if isinstance(event, ClocksReopened):
         office = SlaClock(received_at=event.at, budget_days=event.budget_days)
-        return replace(state, office=office, cycle=event.cycle, closed=False)
+        return replace(
+            state,
+            office=office,
+            cycle=event.cycle,
+            closed=False,
+            config_version=event.config_version,
+            office_due_at=event.due_at,
+        )
     if isinstance(event, DeadlineWarning):
         return replace(
             state, fired=state.fired | {_timer_key(state, event.clock, "warning", str(event.days_before))}
@@ -126,6 +183,23 @@ def _evolve(state: CaseClocks, event: EventPayload) -> CaseClocks:
     if isinstance(event, CaseEscalated):
         return replace(state, fired=state.fired | {_timer_key(state, event.clock, "escalation", event.level)})
     return state
+
+
+def _recomputed(state: CaseClocks, event: DeadlinesRecomputed) -> CaseClocks:
+    office = state.office
+    if office is not None:
+        office = replace(office, budget_days=event.office_budget_days)
+    institution = state.institution_clock
+    if institution is not None and event.institution_budget_days is not None:
+        institution = replace(institution, budget_days=event.institution_budget_days)
+    return replace(
+        state,
+        office=office,
+        institution_clock=institution,
+        config_version=event.config_version,
+        office_due_at=event.office_due_at,
+        institution_due_at=event.institution_due_at,
+    )
 
 
 def _not_started() -> CommandRejected:
@@ -138,9 +212,10 @@ def case_clocks_decider(
     *,
     institution_budget: Callable[[str], int] = lambda _code: DEFAULT_INSTITUTION_BUDGET_DAYS,
     policy: TimerPolicy = DEFAULT_POLICY,
+    config_version: str = "",
 ) -> Decider[CaseClocks, ClockCommand]:
     """Returns the CaseClocks decider on this calendar, with the office's budget, each institution's
-    budget and the timer policy."""
+    budget and the timer policy; config_version names them (configuration.py), "" for none."""
 
     def due(clock: SlaClock) -> datetime:
         moment = due_moment(clock, calendar)
@@ -170,6 +245,7 @@ def case_clocks_decider(
             received_at=command.received_at,
             budget_days=budget_days,
             due_at=due(office),
+            config_version=config_version,
         )
         return [
             office_set,
@@ -199,6 +275,15 @@ def case_clocks_decider(
             return reopen(command, state)
         if state.closed:
             return []  # a closed case's clocks no longer move (a late or redelivered stage event)
+        if isinstance(command, RecomputeDeadlines):
+            if command.config_version != config_version:  # an instance still on the old configuration
+                raise CommandRejected(
+                    "SLA_CONFIG_MISMATCH", "Süre ayarları bu hizmetin ayarlarıyla uyuşmuyor."
+                )
+            if state.config_version == config_version:
+                return []  # already computed with it: a restart or a redelivery changes nothing
+            event = recomputed(state, command.at, config_version, calendar, budget_days, institution_budget)
+            return [event]
         number = state.application_number
         if isinstance(command, ChangeInstitution):
             return [institution_clock(state, command.institution, command.at)]
@@ -271,6 +356,7 @@ def case_clocks_decider(
             budget_days=budget_days,
             due_at=due(office),
             cycle=state.cycle + 1,
+            config_version=config_version,
         )
         return [reopened, institution_clock(state, str(state.institution), command.at)]
 
@@ -296,11 +382,25 @@ def case_clocks_decider(
                 InstitutionClockResumed,
                 ClocksClosed,
                 ClocksReopened,
+                DeadlinesRecomputed,
                 DeadlineWarning,
                 DeadlineBreached,
                 CaseEscalated,
             ]
         ),
+    )
+
+
+def configured_clocks(
+    configuration: ClockConfiguration, policy: TimerPolicy = DEFAULT_POLICY
+) -> Decider[CaseClocks, ClockCommand]:
+    """Returns the CaseClocks decider on a configuration, named by its version."""
+    return case_clocks_decider(
+        configuration.business_calendar(),
+        configuration.office_budget_days,
+        institution_budget=configuration.budget_of,
+        policy=policy,
+        config_version=configuration.version,
     )
 
 

@@ -71,6 +71,14 @@ class ReopenClocks:
 
 
 @dataclass(frozen=True)
+class RecomputeDeadlines:
+    """The service runs with another configuration (calendar, budgets): compute the open clocks again."""
+
+    config_version: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class FireDueTimers:
     """The timer: fire every warning, breach and escalation due by now, each once."""
 
@@ -86,5 +94,6 @@ ClockCommand = (
     | ResumeInstitutionClock
     | CloseClocks
     | ReopenClocks
+    | RecomputeDeadlines
     | FireDueTimers
 )
