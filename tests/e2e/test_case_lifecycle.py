@@ -1,0 +1,232 @@
+"""The case lifecycle on the real broker, driven as staff and the applicant would drive it: the router's
+staff API with bearer tokens, intake's applicant API with the tracking code. Every check reads
+independent evidence: the services' topics (what any consumer sees) and the SMS simulator's own log."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from acikkapi_shared.staff.identity import Role
+from acikkapi_shared.staff.local import LocalIssuer, StaffUser
+from tests.conftest import RunningSystem, publish, read_topic, submission
+
+pytestmark = pytest.mark.kafka
+
+ROUTER_STAGES = "router"
+CLOCKS = "sla-monitor"
+
+
+@dataclass
+class Office:
+    """The staff of one running system, with tokens from its local issuer (var/staff)."""
+
+    system: RunningSystem
+
+    def token(self, subject: str, *roles: Role, institution: str | None = None) -> str:
+        issuer = LocalIssuer(self.system.data_dir.parent / "staff")
+        issuer.add_user(StaffUser(subject, subject, roles, institution))
+        return issuer.issue_token(subject)
+
+    def command(
+        self, token: str | None, number: str, name: str, body: dict[str, Any], key: str | None = None
+    ) -> httpx.Response:
+        headers = {"Idempotency-Key": key or str(uuid.uuid4())}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        url = f"{self.system.url('router')}/api/v1/cases/{number}/{name}"
+        return httpx.post(url, json=body, headers=headers, timeout=10)
+
+    def applicant(self, number: str, code: str, action: str, body: dict[str, Any]) -> httpx.Response:
+        return httpx.post(
+            f"{self.system.url('intake')}/api/v1/applications/{number}/{action}",
+            json=body,
+            headers={"X-Tracking-Code": code, "Idempotency-Key": str(uuid.uuid4())},
+            timeout=10,
+        )
+
+    async def events(self, service: str, number: str) -> list[dict[str, Any]]:
+        """Returns the events a service published about the application, in topic order."""
+        records = await read_topic(self.system.bootstrap, f"{self.system.prefix}.{service}.events.v1")
+        envelopes = [json.loads(record.value) for record in records]
+        return [e for e in envelopes if e["correlation_id"] == number]
+
+    async def wait_for(
+        self, service: str, number: str, done: Callable[[list[str]], bool], within: float = 30.0
+    ) -> list[str]:
+        """Polls a service's topic until the application's event types satisfy done; returns them."""
+        deadline = time.monotonic() + within
+        while True:
+            types = [event["type"] for event in await self.events(service, number)]
+            if done(types):
+                return types
+            if time.monotonic() > deadline:
+                pytest.fail(f"{service} published {types} for {number}, not what the test waits for")
+            await asyncio.sleep(0.2)
+
+    def wait_for_sms_count(self, phone: str, count: int, within: float = 30.0) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + within
+        while True:
+            messages = self.system.sms_to(phone)
+            if len(messages) >= count:
+                return messages
+            if time.monotonic() > deadline:
+                pytest.fail(f"{len(messages)} SMS reached {phone}, not {count}")
+            time.sleep(0.2)
+
+
+def has(*wanted: str) -> Callable[[list[str]], bool]:
+    return lambda types: all(types.count(kind) >= wanted.count(kind) for kind in set(wanted))
+
+
+@pytest.fixture
+def office(running_system: RunningSystem) -> Office:
+    return Office(running_system)
+
+
+async def registered(
+    system: RunningSystem, portal: AIOKafkaProducer, **overrides: Any
+) -> tuple[str, str, str]:
+    document = submission(**overrides)
+    await publish(portal, system.portal_topic, document)
+    outcome = system.submission(document["submission_id"])
+    assert outcome["status"] == "REGISTERED"
+    phone = document["applicant"]["phone"]
+    system.wait_for_sms(phone)  # the registered SMS: the case is routed and its clocks run
+    return outcome["application_number"], outcome["tracking_code"], phone
+
+
+async def test_a_case_goes_from_routing_through_information_and_a_return_to_conclusion(
+    running_system: RunningSystem, portal: AIOKafkaProducer, office: Office
+) -> None:
+    number, code, phone = await registered(running_system, portal)
+    officer = office.token("kars-belediye-1", Role.INSTITUTION_OFFICER, institution="BELEDIYE_KARS")
+    reviewer = office.token("acikkapi-reviewer-1", Role.OFFICE_REVIEWER)
+
+    assert office.command(officer, number, "acknowledge", {}).status_code == 200
+    question = {"question": "Suyun kesik olduğu sokağın adını yazar mısınız?"}
+    assert office.command(officer, number, "request-information", question).status_code == 200
+    await office.wait_for(CLOCKS, number, has("ClocksPaused"))
+    asked = office.wait_for_sms_count(phone, 2)[-1]["msg"]
+    assert "sokağın adını" in asked and number in asked
+
+    supplied = office.applicant(number, code, "information", {"text": "Kazım Karabekir Caddesi, 12 numara."})
+    assert supplied.status_code == 202, supplied.text
+    await office.wait_for(ROUTER_STAGES, number, has("InformationSupplied"))
+    await office.wait_for(CLOCKS, number, has("ClocksResumed"))
+
+    assert office.command(officer, number, "answer", {"answer": "Arıza giderildi."}).status_code == 200
+    returned = office.command(reviewer, number, "return-answer", {"note": "Tarih ve saat belirtilmeli."})
+    assert returned.status_code == 200
+    answer = {"answer": "Arıza 3 Haziran 14:00'te giderildi, su verildi."}
+    assert office.command(officer, number, "answer", answer).status_code == 200
+    approved = office.command(reviewer, number, "approve-answer", {"outcome": "RESOLVED"})
+    assert approved.status_code == 200, approved.text
+
+    types = await office.wait_for(ROUTER_STAGES, number, has("CaseConcluded"))
+    assert types == [
+        "CaseRouted",
+        "CaseAcknowledged",
+        "InformationRequested",
+        "InformationSupplied",
+        "CaseAnswered",
+        "AnswerReturned",
+        "CaseAnswered",
+        "CaseConcluded",
+    ]
+    clocks = await office.wait_for(CLOCKS, number, has("ClocksClosed"))
+    assert clocks.count("ClocksPaused") == 1 and clocks.count("ClocksResumed") == 1
+    actors = {e["type"]: e["metadata"].get("actor") for e in await office.events(ROUTER_STAGES, number)}
+    assert actors["CaseAcknowledged"] == "staff:kars-belediye-1"
+    assert actors["CaseConcluded"] == "staff:acikkapi-reviewer-1"
+
+    messages = office.wait_for_sms_count(phone, 3)
+    concluded = messages[-1]["msg"]
+    assert number in concluded and "sonuçlan" in concluded.lower()
+    await asyncio.sleep(2)  # nothing more is sent: one SMS per stage the applicant must know
+    assert len(running_system.sms_to(phone)) == 3
+
+    timeline = running_system.status(number, code).json()
+    assert timeline["stage"] == "CONCLUDED"
+    assert "su verildi" in json.dumps(timeline, ensure_ascii=False)
+
+
+async def test_wrong_tokens_replayed_keys_and_illegal_transitions_change_nothing(
+    running_system: RunningSystem, portal: AIOKafkaProducer, office: Office
+) -> None:
+    number, _code, _phone = await registered(running_system, portal)
+    ours = office.token("kars-belediye-2", Role.INSTITUTION_OFFICER, institution="BELEDIYE_KARS")
+    theirs = office.token("saglik-1", Role.INSTITUTION_OFFICER, institution="SAGLIK")
+    auditor = office.token("denetci-1", Role.AUDITOR)
+
+    assert office.command(None, number, "acknowledge", {}).status_code == 401
+    assert office.command("not-a-token", number, "acknowledge", {}).status_code == 401
+    assert office.command(theirs, number, "acknowledge", {}).status_code == 404  # not told it exists
+    assert office.command(auditor, number, "acknowledge", {}).status_code == 403
+    illegal = office.command(ours, number, "answer", {"answer": "Kabul edilmeden cevap."})
+    assert illegal.status_code == 409 and illegal.json()["error"]["code"] == "ILLEGAL_TRANSITION"
+
+    first = office.command(ours, number, "request-transfer", {"reason": "Görev alanımız değil."}, key="k-1")
+    again = office.command(ours, number, "request-transfer", {"reason": "Görev alanımız değil."}, key="k-1")
+    assert first.status_code == again.status_code == 200
+    assert again.json()["events"] == first.json()["events"]
+    reused = office.command(ours, number, "request-transfer", {"reason": "Başka bir gerekçe."}, key="k-1")
+    assert reused.status_code == 409
+
+    types = await office.wait_for(ROUTER_STAGES, number, has("TransferRequested"))
+    assert types == ["CaseRouted", "TransferRequested"]  # the refused commands recorded nothing
+
+
+async def test_a_transfer_approved_by_the_office_moves_the_case_and_tells_the_applicant(
+    running_system: RunningSystem, portal: AIOKafkaProducer, office: Office
+) -> None:
+    number, code, phone = await registered(running_system, portal)
+    municipality = office.token("kars-belediye-3", Role.INSTITUTION_OFFICER, institution="BELEDIYE_KARS")
+    health = office.token("saglik-2", Role.INSTITUTION_OFFICER, institution="SAGLIK")
+    routing = office.token("acikkapi-officer-1", Role.OFFICE_OFFICER)
+
+    reason = {"reason": "Konu il sağlık müdürlüğünün görev alanında.", "suggested_institution": "SAGLIK"}
+    assert office.command(municipality, number, "request-transfer", reason).status_code == 200
+    moved = office.command(routing, number, "approve-transfer", {"institution": "SAGLIK"})
+    assert moved.status_code == 200, moved.text
+    assert office.command(municipality, number, "acknowledge", {}).status_code == 404  # not theirs now
+    assert office.command(health, number, "acknowledge", {}).status_code == 200
+
+    types = await office.wait_for(ROUTER_STAGES, number, has("CaseAcknowledged"))
+    assert types == ["CaseRouted", "TransferRequested", "TransferApproved", "CaseAcknowledged"]
+    told = office.wait_for_sms_count(phone, 2)[-1]["msg"]
+    assert "Kars Belediyesi" in told and "Sağlık" in told  # from whom to whom (Law 3071 Art. 5)
+    timeline = running_system.status(number, code).json()
+    assert "SAGLIK" in json.dumps(timeline)
+
+
+async def test_an_objection_after_conclusion_reopens_the_case_under_the_same_number(
+    running_system: RunningSystem, portal: AIOKafkaProducer, office: Office
+) -> None:
+    number, code, phone = await registered(running_system, portal)
+    officer = office.token("kars-belediye-4", Role.INSTITUTION_OFFICER, institution="BELEDIYE_KARS")
+    supervisor = office.token("acikkapi-supervisor-1", Role.SUPERVISOR)
+    assert office.command(officer, number, "acknowledge", {}).status_code == 200
+    assert office.command(officer, number, "answer", {"answer": "Talep yerinde görüldü."}).status_code == 200
+    concluded = office.command(supervisor, number, "approve-answer", {"outcome": "INFORMATION_GIVEN"})
+    assert concluded.status_code == 200, concluded.text
+    await office.wait_for(CLOCKS, number, has("ClocksClosed"))
+    office.wait_for_sms_count(phone, 2)
+
+    objected = office.applicant(number, code, "objection", {"reason": "Su hâlâ akmıyor."})
+    assert objected.status_code == 202, objected.text
+    types = await office.wait_for(ROUTER_STAGES, number, has("CaseReopened"))
+    assert types[-1] == "CaseReopened"
+    await office.wait_for(CLOCKS, number, has("ClocksReopened"))
+    reopened = office.wait_for_sms_count(phone, 3)[-1]["msg"]
+    assert number in reopened
+    assert office.command(officer, number, "acknowledge", {}).status_code == 200  # open again, same number
