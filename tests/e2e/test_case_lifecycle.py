@@ -230,3 +230,26 @@ async def test_an_objection_after_conclusion_reopens_the_case_under_the_same_num
     reopened = office.wait_for_sms_count(phone, 3)[-1]["msg"]
     assert number in reopened
     assert office.command(officer, number, "acknowledge", {}).status_code == 200  # open again, same number
+
+
+async def test_a_triage_case_is_routed_by_hand_by_the_office_and_the_applicant_told(
+    running_system: RunningSystem, portal: AIOKafkaProducer, office: Office
+) -> None:
+    unclear = "Merhaba, bir konuda yardım istiyorum, lütfen beni arayın."
+    number, code, phone = await registered(running_system, portal, topic="DIGER", type="ISTEK", text=unclear)
+    types = await office.wait_for(ROUTER_STAGES, number, has("CaseRouted"))
+    (routed,) = [e for e in await office.events(ROUTER_STAGES, number) if e["type"] == "CaseRouted"]
+    assert routed["payload"]["institution"] == "ACIKKAPI" and types == ["CaseRouted"]
+
+    officer = office.token("acikkapi-officer-2", Role.OFFICE_OFFICER)
+    institution = office.token("sgk-1", Role.INSTITUTION_OFFICER, institution="SGK")
+    assert office.command(institution, number, "acknowledge", {}).status_code == 404  # not theirs yet
+    by_hand = {"institution": "SGK", "reason": "Başvuru sahibi emeklilik işlemini soruyor."}
+    assert office.command(officer, number, "route-by-hand", by_hand).status_code == 200
+    assert office.command(institution, number, "acknowledge", {}).status_code == 200
+
+    types = await office.wait_for(ROUTER_STAGES, number, has("CaseAcknowledged"))
+    assert types == ["CaseRouted", "CaseRoutedByHand", "CaseAcknowledged"]
+    told = office.wait_for_sms_count(phone, 2)[-1]["msg"]
+    assert "SGK Kars Sosyal Güvenlik İl Müdürlüğü" in told
+    assert "SGK" in json.dumps(running_system.status(number, code).json())
