@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.eventstore.relay import RecordPublisher
 from acikkapi_shared.http import create_http_app
+from acikkapi_shared.messaging.inbound import MessageTranslator
 from acikkapi_shared.reference import ReferenceData, kars
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
@@ -14,6 +15,7 @@ from router import metrics
 from router.domain.case import case_decider
 from router.domain.routing import RoutingTable
 from router.entrypoints.consumers import RegisteredApplications
+from router.entrypoints.deadlines import ClockEvents
 from router.projections import RouterProjector
 
 
@@ -25,14 +27,14 @@ def build_runtime(
     reference: ReferenceData | None = None,
     record_publisher: RecordPublisher | None = None,
 ) -> ServiceRuntime:
-    """Returns the router's runtime: intake's events in, routing decisions out."""
+    """Returns the router's runtime: intake's and sla-monitor's events in, the cases' events out."""
     cases = case_decider(table or RoutingTable.load_default(), reference or kars())
+    translators: dict[str, MessageTranslator] = {
+        settings.topics.events_of("intake"): RegisteredApplications(cases),
+        settings.topics.events_of("sla-monitor"): ClockEvents(),
+    }
     parts = service_parts(
-        "router",
-        settings,
-        clock=clock,
-        projector=RouterProjector(),
-        translators={settings.topics.events_of("intake"): RegisteredApplications(cases)},
+        "router", settings, clock=clock, projector=RouterProjector(), translators=translators
     )
     runtime = ServiceRuntime(parts, record_publisher=record_publisher)
     runtime.add_commit_listener(metrics.committed)
