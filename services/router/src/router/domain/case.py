@@ -44,6 +44,23 @@ from router.domain.case_commands import (
 from router.domain.case_rules import ALLOWED, Stage, illegal, optional_text, required_text
 from router.domain.routing import RoutingRequest, RoutingTable
 
+# Every event a case's stream holds.
+CASE_EVENTS: tuple[type[EventPayload], ...] = (
+    CaseRouted,
+    CaseRoutedByHand,
+    CaseAcknowledged,
+    InformationRequested,
+    InformationSupplied,
+    CaseAnswered,
+    AnswerReturned,
+    CaseConcluded,
+    TransferRequested,
+    TransferApproved,
+    TransferRefused,
+    CaseWithdrawn,
+    CaseReopened,
+)
+
 
 @dataclass(frozen=True)
 class Case:
@@ -204,23 +221,7 @@ def case_decider(table: RoutingTable, reference: ReferenceData) -> Decider[Case,
         initial=lambda number: Case(application_number=number),
         evolve=_evolve,
         decide=decide,
-        events=EventTypes(
-            [
-                CaseRouted,
-                CaseRoutedByHand,
-                CaseAcknowledged,
-                InformationRequested,
-                InformationSupplied,
-                CaseAnswered,
-                AnswerReturned,
-                CaseConcluded,
-                TransferRequested,
-                TransferApproved,
-                TransferRefused,
-                CaseWithdrawn,
-                CaseReopened,
-            ]
-        ),
+        events=EventTypes(CASE_EVENTS),
     )
 
 

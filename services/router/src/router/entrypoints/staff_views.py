@@ -1,0 +1,207 @@
+"""The staff API's reads: an institution's inbox, a case with its history, and the office's views.
+
+An institution officer sees its own institution's cases only (another's case is a 404, as in the
+commands); the office's roles and the auditor see every institution's.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query, Request, Security
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
+from acikkapi_shared.reference import ReferenceData
+from acikkapi_shared.staff.http import requires
+from acikkapi_shared.staff.identity import Forbidden, ForbiddenCode, Role, StaffIdentity, may_read
+from router.domain.case_rules import Stage
+from router.domain.deadlines import SlaState
+from router.entrypoints.history import HistoryItem, visible_history
+from router.entrypoints.http_common import ERROR_RESPONSES, ApplicationNumber, bearer, case_not_found, error
+from router.queries import CaseFilter, Cursor, InvalidCursor, case_row, list_cases, open_counts
+
+EVERY_ROLE = tuple(Role)
+OFFICE_VIEW = (Role.OFFICE_OFFICER, Role.OFFICE_REVIEWER, Role.SUPERVISOR, Role.AUDITOR)
+INVALID_CURSOR_TR = "Sayfa imleci geçersiz; listeyi baştan isteyin."
+
+
+class CaseSummary(BaseModel):
+    """A case as the lists show it."""
+
+    application_number: str
+    institution: str
+    stage: Stage
+    transfer_pending: bool
+    suggested_institution: str | None
+    information_requests: int
+    returns: int
+    reopenings: int
+    received_at: AwareDatetime
+    routed_at: AwareDatetime
+    last_event: str
+    last_change_at: AwareDatetime
+    sla_state: SlaState | None  # None until the sla-monitor has told the router
+    due_at: AwareDatetime | None
+    office_due_at: AwareDatetime | None
+    institution_due_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, row: sa.Row[Any]) -> CaseSummary:
+        """Returns the summary of a read-model row."""
+        return cls.model_validate({name: getattr(row, name) for name in cls.model_fields})
+
+
+class CasePage(BaseModel):
+    """One page of a list; next_cursor fetches the next (None: this is the last)."""
+
+    cases: list[CaseSummary]
+    next_cursor: str | None
+
+
+class CaseDetail(CaseSummary):
+    """A case with every event of it in the router's log (applicants' own words withheld)."""
+
+    rule: str
+    confidence: float
+    history: list[HistoryItem]
+
+
+class InstitutionLoad(BaseModel):
+    """An institution's open cases, counted by SLA state ("unknown": not told yet)."""
+
+    institution: str
+    name: str
+    open: int
+    by_sla_state: dict[str, int]
+
+
+Limit = Annotated[int, Query(ge=1, le=200)]
+CursorText = Annotated[str | None, Query(max_length=200)]
+InstitutionCode = Annotated[str | None, Query(max_length=60)]
+AnyStaff = Annotated[StaffIdentity, Depends(requires(*EVERY_ROLE))]
+OfficeStaff = Annotated[StaffIdentity, Depends(requires(*OFFICE_VIEW))]
+
+
+class Filters(BaseModel):
+    """The filters every list takes."""
+
+    institution: str | None = None
+    stage: Stage | None = None
+    sla_state: SlaState | None = None
+    due_before: AwareDatetime | None = None
+
+    def narrowed(self, **fixed: Any) -> CaseFilter:
+        """Returns the list's filter: these, then what the view fixes (its stages…)."""
+        chosen: dict[str, Any] = {
+            "institution": self.institution,
+            "sla_state": None if self.sla_state is None else self.sla_state.value,
+            "due_before": self.due_before,
+        }
+        if self.stage is not None:
+            chosen["stages"] = [self.stage.value]
+        return CaseFilter(**(chosen | fixed))
+
+
+def _filters(
+    institution: InstitutionCode = None,
+    stage: Stage | None = None,
+    sla_state: SlaState | None = None,
+    due_before: AwareDatetime | None = None,
+) -> Filters:
+    return Filters(institution=institution, stage=stage, sla_state=sla_state, due_before=due_before)
+
+
+ListFilters = Annotated[Filters, Depends(_filters)]
+
+
+def views_router(
+    read_engine: AsyncEngine, store: SqlAlchemyEventStore, reference: ReferenceData
+) -> APIRouter:
+    """Returns the read routes, reading the router's read model and log."""
+    router = APIRouter(prefix="/api/v1", responses=ERROR_RESPONSES, dependencies=[Security(bearer)])
+
+    async def page(where: CaseFilter, limit: int, cursor: str | None) -> JSONResponse | CasePage:
+        try:
+            after = None if cursor is None else Cursor.decode(cursor)
+        except InvalidCursor:
+            return error(422, "INVALID_CURSOR", INVALID_CURSOR_TR, "cursor")
+        async with read_engine.connect() as connection:
+            rows, following = await list_cases(connection, where, limit=limit, after=after)
+        return CasePage(
+            cases=[CaseSummary.of(row) for row in rows],
+            next_cursor=None if following is None else following.encode(),
+        )
+
+    @router.get("/inbox", tags=["inbox"], response_model=CasePage)
+    async def inbox(
+        staff: AnyStaff,
+        filters: ListFilters,
+        limit: Limit = 50,
+        cursor: CursorText = None,
+    ) -> Any:
+        """Open cases (or those of one stage), nearest due moment first; an institution officer's own."""
+        if Role.INSTITUTION_OFFICER in staff.roles:
+            if filters.institution not in (None, staff.institution):
+                raise Forbidden(ForbiddenCode.OTHER_INSTITUTION)
+            filters = filters.model_copy(update={"institution": staff.institution})
+        return await page(filters.narrowed(), limit, cursor)
+
+    @router.get("/cases/{number}", tags=["inbox"], response_model=CaseDetail)
+    async def case_detail(
+        request: Request,
+        number: ApplicationNumber,
+        staff: AnyStaff,
+    ) -> Any:
+        """The case, where it stands and its full history in the router."""
+        async with read_engine.connect() as connection:
+            row = await case_row(connection, number)
+            if row is None or not may_read(staff, row.institution):
+                return case_not_found(request)
+            events = await store.read_correlated(connection, [number])
+        summary = CaseSummary.of(row).model_dump()
+        return CaseDetail(
+            **summary, rule=row.rule, confidence=row.confidence, history=visible_history(events)
+        )
+
+    @router.get("/office/triage", tags=["office"], response_model=CasePage)
+    async def triage(
+        _staff: OfficeStaff, filters: ListFilters, limit: Limit = 50, cursor: CursorText = None
+    ) -> Any:
+        """Cases the routing table left to the office, to be routed by hand."""
+        return await page(filters.narrowed(stages=[Stage.TRIAGE.value]), limit, cursor)
+
+    @router.get("/office/review", tags=["office"], response_model=CasePage)
+    async def review(
+        _staff: OfficeStaff, filters: ListFilters, limit: Limit = 50, cursor: CursorText = None
+    ) -> Any:
+        """Answered cases awaiting the office's review."""
+        return await page(filters.narrowed(stages=[Stage.ANSWERED.value]), limit, cursor)
+
+    @router.get("/office/transfers", tags=["office"], response_model=CasePage)
+    async def transfers(
+        _staff: OfficeStaff, filters: ListFilters, limit: Limit = 50, cursor: CursorText = None
+    ) -> Any:
+        """Open cases whose institution asked for a transfer the office has not decided yet."""
+        return await page(filters.narrowed(transfer_pending=True), limit, cursor)
+
+    @router.get("/office/institutions", tags=["office"], response_model=list[InstitutionLoad])
+    async def institutions(_staff: OfficeStaff) -> list[InstitutionLoad]:
+        """Every institution's open cases, counted by SLA state."""
+        async with read_engine.connect() as connection:
+            counts = await open_counts(connection)
+        return [
+            InstitutionLoad(
+                institution=code,
+                name=reference.institution(code).name if code in reference.institutions else code,
+                open=sum(by_state.values()),
+                by_sla_state={state.value: by_state.get(state.value, 0) for state in SlaState}
+                | {"unknown": by_state.get(None, 0)},
+            )
+            for code, by_state in sorted(counts.items())
+        ]
+
+    return router

@@ -1,0 +1,133 @@
+"""The router's staff API in process: built by its composition root on an SQLite file, fed intake's
+and the sla-monitor's events through its processor, called over ASGI with local-issuer tokens."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from acikkapi_shared.clock import ManualClock
+from acikkapi_shared.events.base import EventPayload
+from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.events.intake import Applicant, ApplicationRegistered
+from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.staff.identity import Role
+from acikkapi_shared.staff.keys import FileKeySet
+from acikkapi_shared.staff.local import LocalIssuer, StaffUser
+from acikkapi_shared.staff.tokens import TokenValidator
+from acikkapi_shared.testing.fakes import RecordingPublisher
+from acikkapi_shared.testing.in_process import Feed, running, settings_for, upstream
+from router.app import build_runtime, http_app
+
+NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)
+WATER = "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, belediyeyi aradık ama kimse ilgilenmiyor."
+
+USERS = [
+    StaffUser("belediye", "Ali Kaya", (Role.INSTITUTION_OFFICER,), "BELEDIYE_KARS"),
+    StaffUser("ilozel", "Mehmet Çelik", (Role.INSTITUTION_OFFICER,), "IL_OZEL_IDARE"),
+    StaffUser("ofis", "Ayşe Yılmaz", (Role.OFFICE_OFFICER,)),
+    StaffUser("inceleme", "Elif Aydın", (Role.OFFICE_REVIEWER,)),
+    StaffUser("sef", "Zeynep Kaya", (Role.SUPERVISOR,)),
+    StaffUser("denetci", "Can Demir", (Role.AUDITOR,)),
+]
+
+
+def number_of(sequence: int) -> str:
+    """Returns an application number (the check character is not the router's concern)."""
+    return f"2026-{sequence:06d}-N"
+
+
+@dataclass
+class StaffApi:
+    """The running router and what a test does with it."""
+
+    runtime: ServiceRuntime
+    http: httpx.AsyncClient
+    issuer: LocalIssuer
+    clock: ManualClock
+    feed: Feed
+
+    def token(self, subject: str) -> str:
+        """Returns a valid token of a known user."""
+        return self.issuer.issue_token(subject)
+
+    async def post(
+        self, subject: str | None, number: str, command: str, body: Any = None, *, key: str | None = "k-1"
+    ) -> httpx.Response:
+        """Sends a command as this user (None: without a token) with this Idempotency-Key."""
+        headers = {} if key is None else {"Idempotency-Key": key}
+        if subject is not None:
+            headers["Authorization"] = f"Bearer {self.token(subject)}"
+        return await self.http.post(f"/api/v1/cases/{number}/{command}", json=body, headers=headers)
+
+    async def get(self, subject: str, path: str, **params: Any) -> httpx.Response:
+        """Reads as this user."""
+        headers = {"Authorization": f"Bearer {self.token(subject)}"}
+        return await self.http.get(path, params=params, headers=headers)
+
+    async def register(
+        self, number: str, *, text: str = WATER, topic: str = "YEREL_YONETIMLER", district: str = "MERKEZ"
+    ) -> None:
+        """Feeds intake's registration of an application: the router routes it."""
+        registered = ApplicationRegistered(
+            application_number=number,
+            tracking_code="K7QX-9M2D-WR4T",
+            submission_id=f"sub-{number}",
+            channel="WEB",
+            received_at=self.clock.now(),
+            topic=topic,
+            type="SIKAYET",
+            district=district,
+            text=text,
+            applicant=Applicant(name="Ayşe Yılmaz", phone="+905321234567"),
+        )
+        await self.deliver("intake", upstream("intake", registered, correlation_id=number, occurred_at=NOW))
+
+    def sla_event(self, number: str, payload: EventPayload) -> EventEnvelope:
+        """Returns an sla-monitor event about the case, as that service would have recorded it."""
+        return upstream("sla-monitor", payload, correlation_id=number, occurred_at=self.clock.now())
+
+    async def deliver(self, service: str, event: EventEnvelope) -> None:
+        """Delivers one event of another service's topic to the router's processor."""
+        topic = self.runtime.settings.topics.events_of(service)
+        await self.runtime.processor.process([self.feed.event(topic, event)])
+
+    async def events(self, stream_id: str) -> list[EventEnvelope]:
+        """Returns the stream's events in the router's log."""
+        async with self.runtime.engine.connect() as connection:
+            return await self.runtime.store.load_stream(connection, stream_id)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+@pytest.fixture
+def issuer(tmp_path: Path, clock: ManualClock) -> LocalIssuer:
+    local = LocalIssuer(tmp_path / "staff", clock=clock)
+    for user in USERS:
+        local.add_user(user)
+    return local
+
+
+@pytest.fixture
+async def api(tmp_path: Path, clock: ManualClock, issuer: LocalIssuer) -> AsyncIterator[StaffApi]:
+    runtime = build_runtime(
+        settings_for("router", tmp_path), clock=clock, record_publisher=RecordingPublisher()
+    )
+    validator = TokenValidator(
+        FileKeySet(issuer.jwks_path), issuer="acikkapi-local", audience="acikkapi", clock=runtime.clock
+    )
+    async with running(runtime):
+        app = http_app(runtime, staff_tokens=validator)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://router"
+        ) as http:
+            yield StaffApi(runtime, http, issuer, clock, Feed())
