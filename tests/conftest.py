@@ -4,6 +4,7 @@ as real processes, on the session's Kafka broker, with their own topics, ports a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
@@ -136,12 +137,13 @@ CONSUMED_TOPICS = {
 }
 
 
-@pytest.fixture(scope="session")
-def running_system(
-    kafka_bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def system_running(
+    kafka_bootstrap_servers: str, var: Path, *, clock_rate: float = 1.0
 ) -> Iterator[RunningSystem]:
+    """Runs the four services and the SMS simulator on the broker, with their own topics, ports and
+    data folder under var; clock_rate > 1 runs every service's clock that much faster (demonstrations)."""
     prefix = f"t{uuid.uuid4().hex[:8]}"
-    var = tmp_path_factory.mktemp("stack")
     ports = {process.name: free_port() for process in (*SERVICES, SMS_GATEWAY)}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ACIKKAPI_VAR_DIR", str(var))
@@ -157,7 +159,7 @@ def running_system(
         for process in (*SERVICES, SMS_GATEWAY):
             patch.setenv(process.port_variable, str(ports[process.name]))
         patch.delenv("ACIKKAPI_SMS_BASE_URL", raising=False)
-        stack = DevStack(repo_root())
+        stack = DevStack(repo_root(), clock_rate=clock_rate)
         try:
             stack.up()
             yield RunningSystem(
@@ -165,6 +167,14 @@ def running_system(
             )
         finally:
             stack.down()
+
+
+@pytest.fixture(scope="session")
+def running_system(
+    kafka_bootstrap_servers: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningSystem]:
+    with system_running(kafka_bootstrap_servers, tmp_path_factory.mktemp("stack")) as system:
+        yield system
 
 
 @pytest.fixture
