@@ -196,7 +196,9 @@ async def test_the_office_views(api: StaffApi) -> None:
     assert refused.status_code == 403 and refused.json()["code"] == "role_required"
 
 
-async def test_a_case_shows_its_history_with_actors_and_without_the_applicants_words(api: StaffApi) -> None:
+async def test_a_case_shows_its_history_with_actors_and_the_applicants_words_only_to_who_works_it(
+    api: StaffApi,
+) -> None:
     number = number_of(1)
     await api.register(number)
     await api.post("belediye", number, "acknowledge")
@@ -218,6 +220,8 @@ async def test_a_case_shows_its_history_with_actors_and_without_the_applicants_w
     assert history[0]["withheld"] == ["matched"] and "matched" not in history[0]["payload"]
     (routed, *_) = await api.events(number)
     assert routed.payload["matched"]  # the applicant's words the table matched: in the log, not shown
+    worked = (await api.get("belediye", f"/api/v1/cases/{number}")).json()["history"][0]
+    assert worked["withheld"] == [] and worked["payload"]["matched"] == routed.payload["matched"]
     assert (await api.get("sef", f"/api/v1/cases/{number_of(99)}")).status_code == 404
 
 

@@ -1,9 +1,10 @@
-"""A case's history as staff see it: its events in the router's log, without the applicant's words.
+"""A case's history as staff see it: its events in the router's log.
 
 Only the Case's events and the SLA facts are shown (never a dead letter or anything else correlated
 with the number). Fields that hold what the applicant wrote (the information they supplied, a
-withdrawal's reason, an objection, the words of their text the routing table matched) are withheld:
-the field is named, its content left out.
+withdrawal's reason, an objection, the words of their text the routing table matched) are shown to
+those who work the case (its institution, the office), who need them to answer; to anyone else (an
+auditor) they are withheld: the field is named, its content left out.
 """
 
 from __future__ import annotations
@@ -40,13 +41,15 @@ class HistoryItem(BaseModel):
     withheld: list[str]  # fields left out: the applicant's own words
 
 
-def visible_history(events: Sequence[EventEnvelope]) -> list[HistoryItem]:
-    """Returns the events staff may see, in log order, with the applicant's words withheld."""
+def visible_history(events: Sequence[EventEnvelope], *, applicant_words: bool = False) -> list[HistoryItem]:
+    """Returns the events staff may see, in log order; the applicant's words only with applicant_words."""
     items: list[HistoryItem] = []
     for event in events:
         withheld = _WITHHELD.get(event.type)
         if withheld is None:
             continue
+        if applicant_words:
+            withheld = frozenset()
         payload = {name: value for name, value in event.payload.items() if name not in withheld}
         items.append(
             HistoryItem(

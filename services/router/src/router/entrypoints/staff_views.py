@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.reference import ReferenceData
 from acikkapi_shared.staff.http import requires
-from acikkapi_shared.staff.identity import Forbidden, ForbiddenCode, Role, StaffIdentity, may_read
+from acikkapi_shared.staff.identity import Forbidden, ForbiddenCode, Role, StaffIdentity, may_act_on, may_read
 from router.domain.case_rules import Stage
 from router.domain.deadlines import SlaState
 from router.entrypoints.history import HistoryItem, visible_history
@@ -163,9 +163,8 @@ def views_router(
                 return case_not_found(request)
             events = await store.read_correlated(connection, [number])
         summary = CaseSummary.of(row).model_dump()
-        return CaseDetail(
-            **summary, rule=row.rule, confidence=row.confidence, history=visible_history(events)
-        )
+        history = visible_history(events, applicant_words=may_act_on(staff, row.institution))
+        return CaseDetail(**summary, rule=row.rule, confidence=row.confidence, history=history)
 
     @router.get("/office/triage", tags=["office"], response_model=CasePage)
     async def triage(
