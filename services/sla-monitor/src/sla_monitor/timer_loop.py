@@ -5,12 +5,18 @@ decider). Each tick takes the cases whose next timer is due and runs FireDueTime
 through the command gateway, in one transaction per batch. Once is the decider's promise: a timer's
 key is in the case's state, so a crash, a redelivery, a second instance or a replay fires nothing
 again. Durable: a service that was down at a due moment fires on its first tick, marked late.
+
+Between ticks it sleeps until the earliest next timer (one look-up by the `next_timer_at` index), at
+most `interval`: a due moment is acted on when it comes, not up to a second later. Only the cases
+that are due are ever read; the state of a case is folded when it fires (and kept in the runtime's
+bounded state cache).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime
 
 import sqlalchemy as sa
 import structlog
@@ -28,6 +34,7 @@ from sla_monitor.projections import clocks
 log = structlog.get_logger(__name__)
 
 ACTOR = "timer:sla-monitor"
+MIN_PAUSE = 0.02  # seconds between ticks at least, unless a full batch was fired
 QUIET_AFTER_NOTHING = 60.0  # seconds a case whose due timer fired nothing is left alone (see tick)
 
 
@@ -53,16 +60,35 @@ class TimerLoop:
         self._quiet_until: dict[str, float] = {}
 
     async def run(self) -> None:
-        """Ticks until cancelled; a failed tick is logged and tried again at the next."""
+        """Ticks until cancelled; a failed tick is logged and tried again after interval."""
         while True:
             try:
                 fired = await self.tick()
+                if fired >= self._batch_size:
+                    await asyncio.sleep(0)  # more may be due: the next batch at once
+                    continue
+                pause = await self.seconds_to_next()
             except asyncio.CancelledError:
                 raise
             except Exception as error:
                 log.error("sla_timer_tick_failed", error=describe(error))
-                fired = 0
-            await asyncio.sleep(0 if fired >= self._batch_size else self._interval)
+                pause = self._interval
+            await asyncio.sleep(pause)
+
+    async def seconds_to_next(self) -> float:
+        """Returns how long to sleep: until the earliest scheduled timer in clock time, at most interval
+        (a fast clock is then still checked every interval; a timer scheduled meanwhile, too)."""
+        query = sa.select(sa.func.min(clocks.c.next_timer_at))
+        if self._quiet_until:
+            query = query.where(clocks.c.application_number.not_in(list(self._quiet_until)))
+        async with self._engine.connect() as connection:
+            earliest: datetime | None = (await connection.execute(query)).scalar_one_or_none()
+            await connection.rollback()
+        if earliest is None:
+            return self._interval
+        until = (earliest - self._clock.now()).total_seconds()
+        # Past already (scheduled by a commit since the tick): soon, but never a busy loop.
+        return min(self._interval, max(until + 0.001, MIN_PAUSE))
 
     async def tick(self) -> int:
         """Fires what is due now; returns how many cases it looked at."""

@@ -110,13 +110,16 @@ def _evolve(state: CaseClocks, event: EventPayload) -> CaseClocks:
         )
     if isinstance(event, InstitutionDeadlineSet):
         clock = SlaClock(received_at=event.started_at, budget_days=event.budget_days)
+        waiting = state.paused_for is not None and not state.closed
+        if waiting:  # transferred while the applicant's information is awaited: it starts stopped
+            clock = clock.paused(event.started_at)
         return replace(
             state,
             institution=event.institution,
             institution_clock=clock,
             generation=event.generation,
             answered=False,
-            institution_due_at=event.due_at,
+            institution_due_at=None if waiting else event.due_at,
         )
     if isinstance(event, DeadlinesRecomputed):
         return _recomputed(state, event)
@@ -156,6 +159,8 @@ def _evolve(state: CaseClocks, event: EventPayload) -> CaseClocks:
             institution_due_at=None,
         )
     if isinstance(event, InstitutionClockResumed) and state.institution_clock is not None:
+        if state.paused_for is not None:  # returned while the applicant's information is awaited:
+            return replace(state, answered=False, institution_due_at=None)  # it runs on when supplied
         return replace(
             state,
             institution_clock=state.institution_clock.resumed(event.at),
@@ -253,6 +258,8 @@ def case_clocks_decider(
         ]
 
     def decide(command: ClockCommand, state: CaseClocks) -> Sequence[EventPayload]:
+        if isinstance(command, FireDueTimers) and state.office is not None:
+            return fire(command.now, state)
         events = decide_events(command, state)
         if not events:
             return events
@@ -269,8 +276,6 @@ def case_clocks_decider(
             return start(command, state)
         if state.office is None:
             raise _not_started()
-        if isinstance(command, FireDueTimers):
-            return fire(command.now, state)
         if isinstance(command, ReopenClocks):
             return reopen(command, state)
         if state.closed:
@@ -361,10 +366,13 @@ def case_clocks_decider(
         return [reopened, institution_clock(state, str(state.institution), command.at)]
 
     def fire(now: datetime, state: CaseClocks) -> list[EventPayload]:
+        # One pass (the timer loop's hot path): firing only adds keys to `fired`, so the next timer
+        # once these are recorded is the first pending one not due yet, what next_timer would say.
+        pending = unfired_timers(state, calendar, policy)
+        due = [item for item in pending if item[1].moment <= now]
+        scheduled = pending[len(due)][1].moment if len(pending) > len(due) else None
         return [
-            _timer_event(state, clock, timer, due_at, now, policy)
-            for clock, timer, due_at in unfired_timers(state, calendar, policy)
-            if timer.moment <= now
+            _timer_event(state, clock, timer, due_at, now, policy, scheduled) for clock, timer, due_at in due
         ]
 
     return Decider(
@@ -411,7 +419,13 @@ def _office(state: CaseClocks) -> SlaClock:
 
 
 def _timer_event(
-    state: CaseClocks, clock: str, timer: Timer, due_at: datetime, now: datetime, policy: TimerPolicy
+    state: CaseClocks,
+    clock: str,
+    timer: Timer,
+    due_at: datetime,
+    now: datetime,
+    policy: TimerPolicy,
+    next_timer_at: datetime | None,
 ) -> EventPayload:
     late = now - timer.moment > policy.late_after
     common = {
@@ -420,6 +434,7 @@ def _timer_event(
         "institution": str(state.institution),
         "due_at": due_at,
         "late": late,
+        "next_timer_at": next_timer_at,
     }
     if timer.kind == "warning":
         return DeadlineWarning(**common, days_before=timer.days)

@@ -147,6 +147,23 @@ def due_day(clock: SlaClock, calendar: BusinessCalendar) -> date | None:
     return day
 
 
+def running_business_days(clock: SlaClock, calendar: BusinessCalendar, as_of: datetime) -> int:
+    """Returns how many business days after the day of receipt, up to as_of's Istanbul day, the clock
+    ran: not paused at any instant of them (its budget not capped; the nested clocks' invariant, the
+    office's is never below the institution's, is stated with it)."""
+    closed_spans, open_from = _paused_days(clock.pauses)
+    last = istanbul_date(as_of)
+    day = istanbul_date(clock.received_at)
+    count = 0
+    while day < last:
+        day += _ONE_DAY
+        if open_from is not None and day >= open_from:
+            break
+        if calendar.is_business_day(day) and not any(first <= day <= end for first, end in closed_spans):
+            count += 1
+    return count
+
+
 def _paused_days(pauses: tuple[Pause, ...]) -> tuple[list[tuple[date, date]], date | None]:
     """Returns the Istanbul day spans closed pauses touch, and the first day of any open pause."""
     spans: list[tuple[date, date]] = []
