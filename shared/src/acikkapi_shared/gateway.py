@@ -36,6 +36,11 @@ State = TypeVar("State")
 Command = TypeVar("Command")
 
 
+# What every service's HTTP commands answer about the Idempotency-Key header (in Turkish, for people).
+KEY_MISSING_TR = "Idempotency-Key başlığı gereklidir."
+KEY_REUSED_TR = "Bu Idempotency-Key başka bir istek için kullanılmış."
+
+
 class IdempotencyKeyReused(Exception):
     """The key was first used for a different request; answering with the first result would lie."""
 

@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from acikkapi_shared.commands import CommandContext
-from acikkapi_shared.gateway import IdempotencyKeyReused
+from acikkapi_shared.gateway import KEY_MISSING_TR, KEY_REUSED_TR, IdempotencyKeyReused
 from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.application import (
     ObjectToConclusion,
@@ -31,8 +31,6 @@ from intake.domain.application_model import ApplicantAction
 from intake.entrypoints.access import error, find_tracked, presented_code
 
 APPLICANT_ACTOR = "applicant:tracking-code"
-KEY_MISSING_TR = "Idempotency-Key başlığı gereklidir."
-KEY_REUSED_TR = "Bu Idempotency-Key başka bir istek için kullanılmış."
 # Refusals about the text itself (422); every other refusal is about the stage (409).
 _TEXT_CODES = frozenset({"FIELD_MISSING", "FIELD_NOT_TEXT", "TEXT_TOO_SHORT", "TEXT_TOO_LONG"})
 

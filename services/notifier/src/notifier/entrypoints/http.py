@@ -12,13 +12,11 @@ from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
-from acikkapi_shared.gateway import CommandGateway, IdempotencyKeyReused
+from acikkapi_shared.gateway import KEY_MISSING_TR, KEY_REUSED_TR, CommandGateway, IdempotencyKeyReused
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
 from notifier.redrive import RedriveSelection, redrive, redriven_ids
 
-KEY_MISSING_TR = "Idempotency-Key başlığı gereklidir."
-KEY_REUSED_TR = "Bu Idempotency-Key başka bir istek için kullanılmış."
 SELECTION_MISSING_TR = "request_event_ids veya failed_since alanlarından en az biri gereklidir."
 
 # Who may send failed SMS again: the office that answers applicants, and its supervisors.

@@ -12,11 +12,11 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel
 
+from acikkapi_shared.gateway import KEY_MISSING_TR
+
 log = structlog.get_logger(__name__)
 
 CASE_NOT_FOUND_TR = "Bu numarayla yönlendirilmiş bir başvuru bulunamadı."
-KEY_MISSING_TR = "Idempotency-Key başlığı gereklidir."
-KEY_REUSED_TR = "Bu Idempotency-Key başka bir istek için kullanılmış."
 INVALID_REQUEST_TR = "İstek geçersiz; lütfen alanları kontrol edin."
 
 # Documents `Authorization: Bearer <token>` in OpenAPI; acikkapi_shared.staff.http checks the token.

@@ -23,7 +23,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from acikkapi_shared.commands import CommandContext, CommandRunner, command_name
 from acikkapi_shared.decider import Decider
-from acikkapi_shared.gateway import CommandGateway, CommandOutcome, IdempotencyKeyReused
+from acikkapi_shared.gateway import KEY_REUSED_TR, CommandGateway, CommandOutcome, IdempotencyKeyReused
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import StaffIdentity, may_act_on
 from router.domain.case import Case
@@ -32,7 +32,6 @@ from router.domain.case_rules import Stage
 from router.entrypoints.command_bodies import COMMANDS, CommandSpec
 from router.entrypoints.http_common import (
     ERROR_RESPONSES,
-    KEY_REUSED_TR,
     ApplicationNumber,
     ErrorAnswer,
     bearer,
