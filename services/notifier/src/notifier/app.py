@@ -17,6 +17,7 @@ from acikkapi_shared.messaging.inbound import MessageTranslator
 from acikkapi_shared.reference import ReferenceData, kars
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
+from acikkapi_shared.http_errors import install_validation_answers
 from acikkapi_shared.staff import http as staff_http
 from acikkapi_shared.staff.settings import build_validator
 from acikkapi_shared.staff.tokens import TokenValidator
@@ -156,6 +157,7 @@ def http_app(runtime: ServiceRuntime, *, staff_tokens: TokenValidator | None = N
     """
     app = create_http_app(runtime, title="Açık Kapı notifier")
     staff_http.install(app, staff_tokens or build_validator(clock=runtime.clock))
+    install_validation_answers(app)
     app.include_router(sms_router(runtime.gateway))
     return app
 
