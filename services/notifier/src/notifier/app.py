@@ -13,11 +13,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.eventstore.relay import RecordPublisher
 from acikkapi_shared.http import create_http_app
+from acikkapi_shared.http_errors import install_validation_answers
 from acikkapi_shared.messaging.inbound import MessageTranslator
 from acikkapi_shared.reference import ReferenceData, kars
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
-from acikkapi_shared.http_errors import install_validation_answers
 from acikkapi_shared.staff import http as staff_http
 from acikkapi_shared.staff.settings import build_validator
 from acikkapi_shared.staff.tokens import TokenValidator
