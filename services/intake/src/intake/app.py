@@ -19,7 +19,7 @@ from intake.domain.numbers import TokenBytes
 from intake.entrypoints.applicant_actions import actions_router
 from intake.entrypoints.consumers import PortalSubmissions
 from intake.entrypoints.http import status_router
-from intake.entrypoints.upstream import clock_changes, router_stages
+from intake.entrypoints.upstream import clock_changes, router_stages, sms_reports
 from intake.projections import IntakeProjector
 
 
@@ -48,6 +48,7 @@ def build_runtime(
         ),
         topics.events_of("router"): router_stages(),
         topics.events_of("sla-monitor"): clock_changes(),
+        topics.events_of("notifier"): sms_reports(),
     }
     parts = service_parts(
         "intake", settings, clock=clock, projector=IntakeProjector(), translators=translators
