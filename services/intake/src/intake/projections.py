@@ -1,5 +1,5 @@
-"""Intake's read models (rebuildable from its log): applications' status, their timelines and
-submissions' outcome."""
+"""Intake's read models (rebuildable from its log): applications' status, their timelines,
+submissions' outcome and Halk Günü meetings."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from acikkapi_shared.eventstore.projection import (
 )
 from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
 from intake.domain.events import DeadlineRecorded, StageRecorded, TimelineNoted
+from intake.domain.meetings import MeetingApplicationLinked, MeetingRecorded
 from intake.domain.stages import REGISTERED_ENTRY, Stage
 
 metadata = sa.MetaData()
@@ -68,6 +69,24 @@ timeline = sa.Table(
     sa.Column("late", sa.Boolean, nullable=False),
     # A line that moves no stage (TimelineNoted): its ids and codes (a refused request, an SMS report).
     sa.Column("details", JsonDocument, nullable=True),
+)
+
+# Halk Günü meetings (domain/meetings.py) and the applications received at each.
+meetings = sa.Table(
+    "meetings",
+    metadata,
+    sa.Column("meeting_id", sa.String(40), primary_key=True),
+    sa.Column("held_on", sa.Date, nullable=False, index=True),
+    sa.Column("chair", sa.String(200), nullable=False),
+    sa.Column("place", sa.String(200), nullable=False),
+    sa.Column("attendee_count", sa.Integer, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+)
+meeting_applications = sa.Table(
+    "meeting_applications",
+    metadata,
+    sa.Column("application_number", sa.String(40), primary_key=True),
+    sa.Column("meeting_id", sa.String(40), nullable=False, index=True),
 )
 
 submissions = sa.Table(
@@ -199,6 +218,16 @@ def noted(note: TimelineNoted, event: EventEnvelope) -> list[Write]:
     return [Insert(timeline, values)]
 
 
+def meeting_recorded(meeting: MeetingRecorded, event: EventEnvelope) -> list[Write]:
+    """Returns the new meeting."""
+    return [Insert(meetings, meeting.model_dump())]
+
+
+def meeting_linked(link: MeetingApplicationLinked, event: EventEnvelope) -> list[Write]:
+    """Returns the application's link to the meeting it was received at."""
+    return [Insert(meeting_applications, link.model_dump())]
+
+
 def rejected(rejection: SubmissionRejected, event: EventEnvelope) -> list[Write]:
     """Returns why a submission with an id was not registered."""
     if rejection.submission_id is None:
@@ -220,7 +249,7 @@ def rejected(rejection: SubmissionRejected, event: EventEnvelope) -> list[Write]
 class IntakeProjector(TableProjector):
     """Intake's read models: applications' status and timeline, submissions' outcome."""
 
-    VERSION: ClassVar[str] = "3"  # 2: the timeline, and clock_paused on applications; 3: notes
+    VERSION: ClassVar[str] = "3"  # 2: the timeline, and clock_paused on applications; 3: notes, meetings
     metadata: ClassVar[sa.MetaData] = metadata
     rules: ClassVar[dict[str, WriteRule]] = dict(
         [
@@ -229,6 +258,8 @@ class IntakeProjector(TableProjector):
             on(StageRecorded, stage_recorded),
             on(DeadlineRecorded, deadline_recorded),
             on(TimelineNoted, noted),
+            on(MeetingRecorded, meeting_recorded),
+            on(MeetingApplicationLinked, meeting_linked),
             on(SubmissionRejected, rejected),
         ]
     )
