@@ -130,7 +130,7 @@ class RunningSystem:
 
 SERVICE_NAMES = ("intake", "router", "sla-monitor", "notifier")
 CONSUMED_TOPICS = {
-    "intake": ("portal", "router", "sla-monitor"),
+    "intake": ("portal", "router", "sla-monitor", "notifier"),
     "router": ("intake",),
     "sla-monitor": ("router",),
     "notifier": ("intake", "sla-monitor"),

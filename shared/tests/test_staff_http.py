@@ -68,7 +68,9 @@ async def test_no_token_is_a_401_with_a_bearer_challenge_and_a_turkish_message(
         answer = await client.post(f"/cases/{NUMBER}/close")
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"] == "Bearer"
-    assert answer.json() == {"code": "missing", "message_tr": "Oturum açmanız gerekiyor."}
+    assert answer.json() == {
+        "error": {"code": "missing", "message": "Oturum açmanız gerekiyor.", "field": None}
+    }
     assert logs == [
         {
             "event": "staff_access_refused",
@@ -86,7 +88,7 @@ async def test_a_bad_token_or_another_scheme_is_an_invalid_token(client: httpx.A
     garbled = await client.post(f"/cases/{NUMBER}/close", headers=bearer("garbled"))
     basic = await client.post(f"/cases/{NUMBER}/close", headers={"Authorization": "Basic YWxpOnNpZmpl"})
     for answer in (garbled, basic):
-        assert answer.status_code == 401 and answer.json()["code"] == "malformed"
+        assert answer.status_code == 401 and answer.json()["error"]["code"] == "malformed"
         assert answer.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
 
 
@@ -98,8 +100,10 @@ async def test_a_missing_role_and_another_institution_are_403s_logged_without_wh
         role = await client.post(f"/cases/{NUMBER}/close", headers=bearer(token))
         scope = await client.post(f"/cases/{NUMBER}/answer", headers=bearer(token))
     assert role.status_code == scope.status_code == 403
-    assert role.json() == {"code": "role_required", "message_tr": "Bu işlem için yetkiniz yok."}
-    assert scope.json()["code"] == "other_institution"
+    assert role.json() == {
+        "error": {"code": "role_required", "message": "Bu işlem için yetkiniz yok.", "field": None}
+    }
+    assert scope.json()["error"]["code"] == "other_institution"
     assert [(line["code"], line["route"]) for line in logs] == [
         ("role_required", "/cases/{number}/close"),
         ("other_institution", "/cases/{number}/answer"),

@@ -160,7 +160,7 @@ async def test_the_notifier_of_the_stack_takes_a_token_of_acikkapi_staff_and_ref
     url = f"{running_system.url('notifier')}/api/v1/sms/redrive"
     body = {"request_event_ids": ["00000000-0000-0000-0000-000000000000"]}
     refused = httpx.post(url, json=body, headers={"Idempotency-Key": "e2e-staff"}, timeout=10)
-    assert refused.status_code == 401 and refused.json()["code"] == "missing"
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "missing"
     headers = {"Idempotency-Key": "e2e-staff", "Authorization": f"Bearer {token}"}
     accepted = httpx.post(url, json=body, headers=headers, timeout=10)
     assert accepted.status_code == 200, accepted.text

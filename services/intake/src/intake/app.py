@@ -11,15 +11,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.eventstore.relay import RecordPublisher
 from acikkapi_shared.http import create_http_app
+from acikkapi_shared.http_errors import install_validation_answers
 from acikkapi_shared.messaging.inbound import MessageTranslator
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
+from acikkapi_shared.staff import http as staff_http
+from acikkapi_shared.staff.settings import build_validator
+from acikkapi_shared.staff.tokens import TokenValidator
 from intake import metrics
 from intake.domain.numbers import TokenBytes
 from intake.entrypoints.applicant_actions import actions_router
 from intake.entrypoints.consumers import PortalSubmissions
+from intake.entrypoints.desk import desk_router
+from intake.entrypoints.desk_meetings import meetings_router
 from intake.entrypoints.http import status_router
-from intake.entrypoints.upstream import clock_changes, router_stages
+from intake.entrypoints.upstream import clock_changes, router_stages, sms_reports
 from intake.projections import IntakeProjector
 
 
@@ -48,6 +54,7 @@ def build_runtime(
         ),
         topics.events_of("router"): router_stages(),
         topics.events_of("sla-monitor"): clock_changes(),
+        topics.events_of("notifier"): sms_reports(),
     }
     parts = service_parts(
         "intake", settings, clock=clock, projector=IntakeProjector(), translators=translators
@@ -63,10 +70,21 @@ def build_app(
     clock: Clock | None = None,
     token_bytes: TokenBytes = secrets.token_bytes,
     record_publisher: RecordPublisher | None = None,
+    staff_tokens: TokenValidator | None = None,
 ) -> FastAPI:
-    """Returns intake's HTTP app; its lifespan runs the whole service."""
+    """Returns intake's HTTP app; its lifespan runs the whole service.
+
+    staff_tokens validates the desk's bearer tokens; by default the key set and issuer of the
+    ACIKKAPI_STAFF_* settings, on the runtime's clock.
+    """
     runtime = build_runtime(settings, clock=clock, token_bytes=token_bytes, record_publisher=record_publisher)
     app = create_http_app(runtime, title="Açık Kapı intake")
     app.include_router(status_router(runtime))
     app.include_router(actions_router(runtime))
+    # The desk (staff only): applications entered by office staff, Halk Günü meetings.
+    staff_http.install(app, staff_tokens or build_validator(clock=runtime.clock))
+    install_validation_answers(app, only_under=("/api/v1/desk",))
+    max_age = timedelta(days=IntakeSettings().max_receipt_age_days)
+    app.include_router(desk_router(runtime, token_bytes, max_age))
+    app.include_router(meetings_router(runtime))
     return app

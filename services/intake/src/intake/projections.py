@@ -1,5 +1,5 @@
-"""Intake's read models (rebuildable from its log): applications' status, their timelines and
-submissions' outcome."""
+"""Intake's read models (rebuildable from its log): applications' status, their timelines,
+submissions' outcome and Halk Günü meetings."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from acikkapi_shared.eventstore.projection import (
     on,
 )
 from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
-from intake.domain.events import DeadlineRecorded, StageRecorded
+from intake.domain.events import DeadlineRecorded, StageRecorded, TimelineNoted
+from intake.domain.meetings import MeetingApplicationLinked, MeetingRecorded
 from intake.domain.stages import REGISTERED_ENTRY, Stage
 
 metadata = sa.MetaData()
@@ -66,6 +67,26 @@ timeline = sa.Table(
     sa.Column("due_at", UtcDateTime, nullable=True),
     sa.Column("clock_paused", sa.Boolean, nullable=False),
     sa.Column("late", sa.Boolean, nullable=False),
+    # A line that moves no stage (TimelineNoted): its ids and codes (a refused request, an SMS report).
+    sa.Column("details", JsonDocument, nullable=True),
+)
+
+# Halk Günü meetings (domain/meetings.py) and the applications received at each.
+meetings = sa.Table(
+    "meetings",
+    metadata,
+    sa.Column("meeting_id", sa.String(40), primary_key=True),
+    sa.Column("held_on", sa.Date, nullable=False, index=True),
+    sa.Column("chair", sa.String(200), nullable=False),
+    sa.Column("place", sa.String(200), nullable=False),
+    sa.Column("attendee_count", sa.Integer, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+)
+meeting_applications = sa.Table(
+    "meeting_applications",
+    metadata,
+    sa.Column("application_number", sa.String(40), primary_key=True),
+    sa.Column("meeting_id", sa.String(40), nullable=False, index=True),
 )
 
 submissions = sa.Table(
@@ -115,6 +136,7 @@ def registered(application: ApplicationRegistered, event: EventEnvelope) -> list
                 "due_at": None,
                 "clock_paused": False,
                 "late": False,
+                "details": None,
             },
         ),
         Insert(
@@ -162,7 +184,7 @@ def stage_recorded(line: StageRecorded, event: EventEnvelope) -> list[Write]:
             "late",
         }
     )
-    return [Insert(timeline, values)]
+    return [Insert(timeline, {**values, "details": None})]
 
 
 def deadline_recorded(note: DeadlineRecorded, event: EventEnvelope) -> list[Write]:
@@ -172,6 +194,38 @@ def deadline_recorded(note: DeadlineRecorded, event: EventEnvelope) -> list[Writ
         return []
     values = {"due_at": SET_NULL if note.due_at is None else note.due_at, "clock_paused": note.clock_paused}
     return [Update(timeline, "source_event_id", note.cause_event_id, values)]
+
+
+def noted(note: TimelineNoted, event: EventEnvelope) -> list[Write]:
+    """Returns the timeline line of an event that moves no stage, after the stage it happened in."""
+    values = {
+        "source_event_id": note.source_event_id,
+        "application_number": note.application_number,
+        "source_version": note.position,
+        "event_type": note.event_type,
+        "stage": note.stage,
+        "occurred_at": note.occurred_at,
+        "institution": note.institution,
+        "text": "",
+        "outcome": None,
+        "reasons": "",
+        "request_number": None,
+        "due_at": note.due_at,
+        "clock_paused": note.clock_paused,
+        "late": False,
+        "details": note.details or None,
+    }
+    return [Insert(timeline, values)]
+
+
+def meeting_recorded(meeting: MeetingRecorded, event: EventEnvelope) -> list[Write]:
+    """Returns the new meeting."""
+    return [Insert(meetings, meeting.model_dump())]
+
+
+def meeting_linked(link: MeetingApplicationLinked, event: EventEnvelope) -> list[Write]:
+    """Returns the application's link to the meeting it was received at."""
+    return [Insert(meeting_applications, link.model_dump())]
 
 
 def rejected(rejection: SubmissionRejected, event: EventEnvelope) -> list[Write]:
@@ -195,7 +249,7 @@ def rejected(rejection: SubmissionRejected, event: EventEnvelope) -> list[Write]
 class IntakeProjector(TableProjector):
     """Intake's read models: applications' status and timeline, submissions' outcome."""
 
-    VERSION: ClassVar[str] = "2"  # 2: the timeline, and clock_paused on applications
+    VERSION: ClassVar[str] = "3"  # 2: the timeline, and clock_paused on applications; 3: notes, meetings
     metadata: ClassVar[sa.MetaData] = metadata
     rules: ClassVar[dict[str, WriteRule]] = dict(
         [
@@ -203,6 +257,9 @@ class IntakeProjector(TableProjector):
             on(ApplicationStageChanged, stage_changed),
             on(StageRecorded, stage_recorded),
             on(DeadlineRecorded, deadline_recorded),
+            on(TimelineNoted, noted),
+            on(MeetingRecorded, meeting_recorded),
+            on(MeetingApplicationLinked, meeting_linked),
             on(SubmissionRejected, rejected),
         ]
     )

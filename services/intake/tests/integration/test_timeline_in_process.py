@@ -1,6 +1,6 @@
 """The applicant's timeline and requests through intake's composition root: router and sla-monitor
 events fed in any order, the citizen API with and without the tracking code, requests once per key
-(SQLite; no broker)."""
+(on SQLite and on PostgreSQL; no broker)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ import sqlalchemy as sa
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.events.notifier import SmsDelivered, SmsDeliveryFailed
 from acikkapi_shared.events.router import (
+    ApplicantRequestRefused,
     CaseAcknowledged,
     CaseAnswered,
     CaseConcluded,
@@ -26,7 +28,7 @@ from acikkapi_shared.events.router import (
     InformationRequested,
     InformationSupplied,
 )
-from acikkapi_shared.events.sla_monitor import ClocksPaused, ClocksResumed, DeadlineSet
+from acikkapi_shared.events.sla_monitor import ClocksPaused, ClocksResumed, DeadlineSet, DeadlinesRecomputed
 from acikkapi_shared.eventstore.replay import rebuild_projections
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.testing.fakes import RecordingPublisher
@@ -85,9 +87,13 @@ class Applicant:
             )
 
 
-@pytest.fixture
-async def applicant(tmp_path: Path) -> AsyncIterator[Applicant]:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def applicant(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Applicant]:
     settings = settings_for("intake", tmp_path)
+    if request.param == "postgres":  # the same contract on PostgreSQL, a fresh database per test
+        settings = settings.model_copy(
+            update={"database_url": request.getfixturevalue("postgres_database_url")}
+        )
     publisher = RecordingPublisher()
     app = build_app(settings, clock=ManualClock(NOW), record_publisher=publisher)
     runtime: ServiceRuntime = app.state.runtime
@@ -300,3 +306,115 @@ async def test_the_timeline_rebuilt_from_the_log_equals_the_live_one(applicant: 
     runtime = applicant.runtime
     await rebuild_projections(runtime.engine, runtime.store, IntakeProjector())
     assert await snapshot() == live
+
+
+async def routed_with_deadline(applicant: Applicant) -> Case:
+    """Routes the application; the sla-monitor sets the office due moment DUE."""
+    number, case = applicant.number, Case(applicant.number)
+    routing = case.event("router", routed(number))
+    deadline = DeadlineSet(
+        application_number=number, institution=INSTITUTION, received_at=NOW, budget_days=7, due_at=DUE
+    )
+    await applicant.feed_events("router", routing)
+    await applicant.feed_events("sla-monitor", case.event("sla-monitor", deadline, routing))
+    return case
+
+
+async def test_a_recomputed_deadline_moves_the_applicants_due_date_once(applicant: Applicant) -> None:
+    case = await routed_with_deadline(applicant)
+    later = DUE + timedelta(days=3)
+    recomputed = DeadlinesRecomputed(
+        application_number=applicant.number,
+        at=NOW,
+        config_version="v2",
+        previous_config_version="v1",
+        office_budget_days=10,
+        office_due_before=DUE,
+        office_due_at=later,
+        institution_budget_days=5,
+        institution_due_before=None,
+        institution_due_at=None,
+    )
+    event = case.event("sla-monitor", recomputed)
+    await applicant.feed_events("sla-monitor", event)
+    await applicant.feed_events("sla-monitor", event)  # redelivered: nothing more
+    alone = await applicant.status()
+    assert datetime.fromisoformat(alone["deadline"]) == later
+    lines = (await applicant.status(**{"X-Tracking-Code": applicant.code}))["timeline"]
+    assert [line["stage"] for line in lines] == ["REGISTERED", "ROUTED", "ROUTED"]
+    assert datetime.fromisoformat(lines[1]["deadline"]) == DUE  # what the routing set, as it was
+    assert lines[2]["label"] == "Başvurunuzun sonuçlandırılacağı son tarih yeniden hesaplandı"
+    assert datetime.fromisoformat(lines[2]["deadline"]) == later
+    assert (await applicant.log()).count("TimelineNoted") == 1
+
+
+async def test_a_request_the_router_refused_is_on_the_timeline_and_may_be_made_again(
+    applicant: Applicant,
+) -> None:
+    case, _stages = await ask_for_information(applicant)
+    assert (await applicant.act("withdrawal", {"reason": "Vazgeçtim."}, key="w1")).status_code == 202
+    twice = await applicant.act("withdrawal", {}, key="w2")
+    assert twice.status_code == 409 and twice.json()["error"]["code"] == "WITHDRAWAL_ALREADY_REQUESTED"
+    message = "Başvuru «sonuçlandı» aşamasında; bu işlem şu anda yapılamaz."
+    refusal = ApplicantRequestRefused(
+        application_number=applicant.number,
+        institution=INSTITUTION,
+        request="WITHDRAWAL",
+        request_event_id="intake-event-1",
+        code="ILLEGAL_TRANSITION",
+        message=message,
+    )
+    await applicant.feed_events("router", case.event("router", refusal))
+    full = await applicant.status(**{"X-Tracking-Code": applicant.code})
+    last = full["timeline"][-1]
+    assert (full["stage"], last["stage"], last["label"]) == (
+        "INFORMATION_REQUESTED",
+        "INFORMATION_REQUESTED",
+        "Geri çekme isteğiniz işleme alınamadı",
+    )
+    assert last["refusal"] == {"request": "WITHDRAWAL", "code": "ILLEGAL_TRANSITION", "message": message}
+    assert last["deadline_paused"]  # the line before still holds
+    again = await applicant.act("withdrawal", {}, key="w3")  # the applicant may ask again
+    assert again.status_code == 202, again.text
+    assert (await applicant.log()).count("ApplicantWithdrew") == 2
+
+
+async def test_sms_delivery_reports_are_on_the_timeline_without_the_phone(applicant: Applicant) -> None:
+    await routed_with_deadline(applicant)
+    number = applicant.number
+    delivered = SmsDelivered(
+        application_number=number,
+        request_event_id="r-1",
+        provider_message_id="p-1",
+        template="registered",
+        delivered_at=NOW,
+        status=1,
+    )
+    failed = SmsDeliveryFailed(
+        application_number=number,
+        request_event_id="r-2",
+        provider_message_id="p-2",
+        template="routed",
+        status=3,
+        reason="timed out",
+        error_code=None,
+    )
+    events = [
+        upstream("notifier", p, correlation_id=number, occurred_at=NOW + timedelta(hours=2))
+        for p in (delivered, failed)
+    ]
+    await applicant.feed_events("notifier", *events)
+    await applicant.feed_events("notifier", events[0])  # redelivered: nothing more
+    full = await applicant.status(**{"X-Tracking-Code": applicant.code})
+    notes = [(line["label"], line["sms"], line["stage"]) for line in full["timeline"][2:]]
+    assert notes == [
+        ("Size gönderilen SMS telefonunuza ulaştı", {"template": "registered", "delivered": True}, "ROUTED"),
+        (
+            "Size gönderilen SMS telefonunuza ulaştırılamadı",
+            {"template": "routed", "delivered": False},
+            "ROUTED",
+        ),
+    ]
+    assert datetime.fromisoformat(full["timeline"][-1]["deadline"]) == DUE
+    assert "+90532" not in json.dumps(full) and "532 123" not in json.dumps(full)
+    assert (await applicant.log()).count("TimelineNoted") == 2

@@ -24,12 +24,13 @@ from intake.domain.application import (
     ApplicationCommand,
     ObjectToConclusion,
     RecordDeadline,
+    RecordNote,
     RecordStage,
     SupplyInformation,
     WithdrawApplication,
     applications,
 )
-from intake.domain.events import DeadlineRecorded, StageRecorded
+from intake.domain.events import DeadlineRecorded, StageRecorded, TimelineNoted
 from intake.domain.stages import Stage
 
 NUMBER = "2026-000001-N"
@@ -312,3 +313,80 @@ def test_after_a_withdrawal_the_applicant_can_ask_nothing_more() -> None:
     with pytest.raises(CommandRejected) as refused:
         stream.when(SupplyInformation("Adres"))
     assert refused.value.code == "WITHDRAWAL_REQUESTED"
+
+
+# Lines that move no stage (timeline_notes.py): a request the router refused, a recomputed deadline,
+# an SMS delivery report.
+
+
+def recomputed(version: int, due: datetime | None, event_id: str | None = None) -> RecordDeadline:
+    event_id = event_id or f"s{version}"
+    return RecordDeadline(event_id, version, "DeadlinesRecomputed", AT, None, due, due is None)
+
+
+def refused(request: str, event_id: str = "x1") -> RecordNote:
+    details = {"request": request, "code": "ILLEGAL_TRANSITION", "message": "Şu anda yapılamaz."}
+    return RecordNote(event_id, "ApplicantRequestRefused", AT + timedelta(hours=3), details)
+
+
+def given_notes(*commands: ApplicationCommand) -> list[EventPayload]:
+    events: list[EventPayload] = [registration()]
+    for command in commands:
+        events.extend(decide_after(applications, NUMBER, events, command))
+    return events
+
+
+def folded(events: Sequence[EventPayload]) -> Application:
+    return fold(applications, NUMBER, list(events))
+
+
+def test_a_refused_withdrawal_is_noted_once_after_its_stage_and_may_be_asked_again() -> None:
+    events = given_notes(ROUTED, DEADLINE, WithdrawApplication("Vazgeçtim."))
+    assert folded(events).withdrawal_requested
+    (note,) = decide_after(applications, NUMBER, events, refused("WITHDRAWAL"))
+    assert isinstance(note, TimelineNoted)
+    assert (note.position, note.stage, note.institution, note.details["request"]) == (
+        1,
+        Stage.ROUTED,
+        "BELEDIYE_KARS",
+        "WITHDRAWAL",
+    )
+    after = [*events, note]
+    assert not folded(after).withdrawal_requested
+    assert (folded(after).stage, folded(after).due_at) == (Stage.ROUTED, DUE)  # the note moves nothing
+    assert decide_after(applications, NUMBER, after, refused("WITHDRAWAL")) == []  # redelivered
+    assert decide_after(applications, NUMBER, after, WithdrawApplication())  # asked again
+
+
+def test_a_recomputed_deadline_moves_the_due_moment_and_adds_its_line() -> None:
+    later = DUE + timedelta(days=2)
+    events = given_notes(ROUTED, DEADLINE)
+    decided = decide_after(applications, NUMBER, events, recomputed(2, later))
+    notes = [e for e in decided if isinstance(e, TimelineNoted)]
+    assert [(n.event_type, n.due_at, n.clock_paused, n.stage) for n in notes] == [
+        ("DeadlinesRecomputed", later, False, Stage.ROUTED)
+    ]
+    (changed,) = [e for e in decided if isinstance(e, ApplicationStageChanged)]
+    assert (changed.due_at, changed.clock_paused) == (later, False)
+    after = [*events, *decided]
+    # An older recomputation arriving late is noted as late and moves nothing; no line of its own.
+    late = decide_after(applications, NUMBER, after, recomputed(1, DUE, event_id="s0"))
+    assert not any(isinstance(e, TimelineNoted | ApplicationStageChanged) for e in late)
+    assert folded([*after, *late]).due_at == later
+
+
+def test_a_recomputation_while_paused_keeps_the_due_moment_and_says_paused() -> None:
+    events = given_notes(ROUTED, DEADLINE)
+    decided = decide_after(applications, NUMBER, events, recomputed(2, None))
+    (note,) = [e for e in decided if isinstance(e, TimelineNoted)]
+    assert (note.due_at, note.clock_paused) == (None, True)
+    assert (folded([*events, *decided]).due_at, folded([*events, *decided]).clock_paused) == (DUE, True)
+
+
+def test_an_sms_report_is_noted_once_with_ids_and_codes_only() -> None:
+    events = given_notes(ROUTED)
+    report = RecordNote("n1", "SmsDelivered", AT, {"template": "registered", "status": 1})
+    (note,) = decide_after(applications, NUMBER, events, report)
+    assert isinstance(note, TimelineNoted) and note.details == {"template": "registered", "status": 1}
+    assert decide_after(applications, NUMBER, [*events, note], report) == []
+    assert folded([*events, note]).stage == Stage.ROUTED

@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.eventstore.relay import RecordPublisher
 from acikkapi_shared.http import create_http_app
+from acikkapi_shared.http_errors import install_validation_answers
 from acikkapi_shared.messaging.inbound import MessageTranslator
 from acikkapi_shared.reference import ReferenceData, kars
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
@@ -156,6 +157,7 @@ def http_app(runtime: ServiceRuntime, *, staff_tokens: TokenValidator | None = N
     """
     app = create_http_app(runtime, title="Açık Kapı notifier")
     staff_http.install(app, staff_tokens or build_validator(clock=runtime.clock))
+    install_validation_answers(app)
     app.include_router(sms_router(runtime.gateway))
     return app
 

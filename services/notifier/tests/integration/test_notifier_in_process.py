@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.events.intake import Applicant, ApplicationRegistered, Problem, SubmissionRejected
-from acikkapi_shared.events.router import InformationRequested
+from acikkapi_shared.events.router import ApplicantRequestRefused, InformationRequested
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.schema import events
 from acikkapi_shared.testing.fakes import RecordingPublisher
@@ -285,3 +285,33 @@ async def test_a_rejected_submission_with_a_number_to_tell_is_answered_by_sms(tm
         assert await build_dispatcher(runtime, provider, instance_id="t").dispatch_due() == 1
     assert [m.phone_e164 for m in provider.sent] == [PHONE]
     assert "Gerekçe: Seçilen ilçe tanınmadı. Kars Valiliği" in provider.sent[0].text
+
+
+async def test_a_request_the_router_refused_is_told_by_sms_once(tmp_path: Path) -> None:
+    settings = settings_for("notifier", tmp_path)
+    clock, provider = ManualClock(datetime(2026, 6, 2, 9, 0, tzinfo=UTC)), FakeProvider()  # 12:00 Istanbul
+    runtime = build_runtime(
+        settings, clock=clock, provider=provider, record_publisher=RecordingPublisher(), dispatch=False
+    )
+    dispatcher = build_dispatcher(runtime, provider, instance_id="notifier-test")
+    refusal = ApplicantRequestRefused(
+        application_number=NUMBER,
+        institution="BELEDIYE_KARS",
+        request="WITHDRAWAL",
+        request_event_id="e-1",
+        code="ILLEGAL_TRANSITION",
+        message="Başvuru «sonuçlandı» aşamasında; bu işlem şu anda yapılamaz.",
+    )
+    topics, feed, now = settings.topics, Feed(), clock.now()
+    facts = [("intake", registered_at(now)), ("sla-monitor", deadline_at(now)), ("router", refusal)]
+    envelopes = [(s, upstream(s, e, correlation_id=NUMBER, occurred_at=now)) for s, e in facts]
+    async with running(runtime):
+        await runtime.processor.process([feed.event(topics.events_of(s), e) for s, e in envelopes])
+        await runtime.processor.process([feed.event(topics.events_of("router"), envelopes[-1][1])])  # again
+        while await dispatcher.dispatch_due():
+            pass
+    texts = [message.text for message in provider.sent]  # the two in either order (one job)
+    (refused,) = [text for text in texts if "işleme alınamamıştır" in text]
+    assert len(texts) == 2 and any("başvurunuz alınmıştır" in text for text in texts)
+    assert "geri çekme talebiniz, başvurunuzun bulunduğu aşamada işleme alınamamıştır" in refused
+    assert NUMBER in refused and "K7QX-9M2D-WR4T" in refused

@@ -83,7 +83,9 @@ async def test_no_token_is_a_401_logged_with_the_route_template(client: httpx.As
         answer = await redrive(client, None)
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"] == "Bearer"
-    assert answer.json() == {"code": "missing", "message_tr": "Oturum açmanız gerekiyor."}
+    assert answer.json() == {
+        "error": {"code": "missing", "message": "Oturum açmanız gerekiyor.", "field": None}
+    }
     (line,) = [line for line in logs if line["event"] == "staff_access_refused"]
     assert line == {
         "event": "staff_access_refused",
@@ -102,7 +104,7 @@ async def test_an_expired_token_is_a_401(
     token = issuer.issue_token("ayse", hours=1)
     clock.advance(timedelta(hours=1, minutes=1))
     answer = await redrive(client, token)
-    assert answer.status_code == 401 and answer.json()["code"] == "expired"
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "expired"
     assert answer.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
 
 
@@ -112,17 +114,17 @@ async def test_a_token_of_another_key_is_a_401(
     kid = issuer.ensure_keys()
     forged = jwt.decode(issuer.issue_token("zeynep"), options={"verify_signature": False})
     same_kid = jwt.encode(forged, Ed25519PrivateKey.generate(), algorithm="EdDSA", headers={"kid": kid})
-    assert (await redrive(client, same_kid)).json()["code"] == "bad_signature"
+    assert (await redrive(client, same_kid)).json()["error"]["code"] == "bad_signature"
     other_issuer = LocalIssuer(tmp_path / "elsewhere", clock=issuer.clock)
     other_issuer.add_user(StaffUser("zeynep", "Zeynep Kaya", (Role.SUPERVISOR,)))
     answer = await redrive(client, other_issuer.issue_token("zeynep"))
-    assert answer.status_code == 401 and answer.json()["code"] == "unknown_key"
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "unknown_key"
 
 
 async def test_a_token_for_another_audience_is_a_401(client: httpx.AsyncClient, issuer: LocalIssuer) -> None:
     elsewhere = LocalIssuer(issuer.directory, audience="another-app", clock=issuer.clock)
     answer = await redrive(client, elsewhere.issue_token("ayse"))
-    assert answer.status_code == 401 and answer.json()["code"] == "wrong_audience"
+    assert answer.status_code == 401 and answer.json()["error"]["code"] == "wrong_audience"
 
 
 @pytest.mark.parametrize(
@@ -134,7 +136,44 @@ async def test_other_roles_are_a_403_before_anything_is_done(
     with capture_logs() as logs:
         answer = await redrive(client, issuer.issue_token(subject))
     assert answer.status_code == 403
-    assert answer.json() == {"code": "role_required", "message_tr": "Bu işlem için yetkiniz yok."}
+    assert answer.json() == {
+        "error": {"code": "role_required", "message": "Bu işlem için yetkiniz yok.", "field": None}
+    }
     assert subject not in repr(logs)
     # Refused before the idempotency key was taken: the same key still works for a permitted caller.
     assert (await redrive(client, issuer.issue_token("ayse"))).status_code == 200
+
+
+async def test_every_refusal_of_the_redrive_has_the_one_error_shape(
+    client: httpx.AsyncClient, issuer: LocalIssuer
+) -> None:
+    # 400, 401, 403, 409, 422: {"error": {"code", "message", "field"}}, as the router's and intake's.
+    token = {"Authorization": f"Bearer {issuer.issue_token('ayse')}"}
+    await client.post(REDRIVE, json=BODY, headers={**token, "Idempotency-Key": "used"})
+    answers = {
+        400: await client.post(REDRIVE, json=BODY, headers=token),
+        401: await redrive(client, None),
+        403: await redrive(client, issuer.issue_token("can")),
+        409: await client.post(
+            REDRIVE, json={"request_event_ids": []}, headers={**token, "Idempotency-Key": "used"}
+        ),
+        422: await client.post(
+            REDRIVE, json={"failed_since": "dün"}, headers={**token, "Idempotency-Key": "x"}
+        ),
+    }
+    codes = {}
+    for status, answer in answers.items():
+        assert answer.status_code == status, answer.text
+        assert set(answer.json()) == {"error"} and set(answer.json()["error"]) == {"code", "message", "field"}
+        assert answer.json()["error"]["message"]
+        codes[status] = (answer.json()["error"]["code"], answer.json()["error"]["field"])
+    assert codes == {
+        400: ("IDEMPOTENCY_KEY_REQUIRED", None),
+        401: ("missing", None),
+        403: ("role_required", None),
+        409: ("IDEMPOTENCY_KEY_REUSED", None),
+        422: ("INVALID_REQUEST", "failed_since"),
+    }
+    # An empty selection is the redrive's own 422, in the same shape.
+    empty = await client.post(REDRIVE, json={}, headers={**token, "Idempotency-Key": "e"})
+    assert empty.status_code == 422 and empty.json()["error"]["code"] == "REDRIVE_SELECTION_REQUIRED"

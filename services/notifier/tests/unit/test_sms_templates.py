@@ -57,6 +57,9 @@ def _all_stages(free_text: str) -> dict[str, str]:
         ),
         "reopened": templates.reopened(application_number=NUMBER, institution_name=LONGEST, due=DUE),
         "withdrawn": templates.withdrawn(application_number=NUMBER, institution_name=LONGEST),
+        "request_refused": templates.request_refused(
+            application_number=NUMBER, tracking_code=TRACKING_CODE, request="INFORMATION"
+        ),
     }
 
 
@@ -154,6 +157,26 @@ def test_information_request_tells_what_and_how_to_answer() -> None:
 def test_withdrawn_confirms_the_applicants_own_request() -> None:
     text = _all_stages("")["withdrawn"]
     assert "geri çekme talebiniz üzerine kapatılmıştır" in text and f"İlgili kurum: {LONGEST}." in text
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("INFORMATION", "gönderdiğiniz bilgi"),
+        ("OBJECTION", "itirazınız"),
+        ("WITHDRAWAL", "geri çekme talebiniz"),
+    ],
+)
+def test_a_refused_request_is_named_with_where_to_see_why(kind: str, said: str) -> None:
+    text = templates.request_refused(application_number=NUMBER, tracking_code=TRACKING_CODE, request=kind)
+    assert text == (
+        f"Sayın başvuru sahibi, {NUMBER} numaralı Açık Kapı başvurunuzla ilgili {said}, başvurunuzun "
+        f"bulunduğu aşamada işleme alınamamıştır. Ayrıntıları {TRACKING_CODE} takip kodunuzla "
+        "görebilirsiniz. Kars Valiliği"
+    )
+    assert (
+        analyse(text).encoding == "GSM7_TR" and analyse(text).segments <= templates.BUDGETS["request_refused"]
+    )
 
 
 def test_reopened_gives_the_new_deadline() -> None:

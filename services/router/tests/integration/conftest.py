@@ -1,5 +1,6 @@
-"""The router's staff API in process: built by its composition root on an SQLite file, fed intake's
-and the sla-monitor's events through its processor, called over ASGI with local-issuer tokens."""
+"""The router's staff API in process: built by its composition root on an SQLite file and on PostgreSQL
+(each test on both), fed intake's and the sla-monitor's events through its processor, called over ASGI
+with local-issuer tokens."""
 
 from __future__ import annotations
 
@@ -117,11 +118,16 @@ def issuer(tmp_path: Path, clock: ManualClock) -> LocalIssuer:
     return local
 
 
-@pytest.fixture
-async def api(tmp_path: Path, clock: ManualClock, issuer: LocalIssuer) -> AsyncIterator[StaffApi]:
-    runtime = build_runtime(
-        settings_for("router", tmp_path), clock=clock, record_publisher=RecordingPublisher()
-    )
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def api(
+    tmp_path: Path, clock: ManualClock, issuer: LocalIssuer, request: pytest.FixtureRequest
+) -> AsyncIterator[StaffApi]:
+    settings = settings_for("router", tmp_path)
+    if request.param == "postgres":  # the same contract on PostgreSQL, a fresh database per test
+        settings = settings.model_copy(
+            update={"database_url": request.getfixturevalue("postgres_database_url")}
+        )
+    runtime = build_runtime(settings, clock=clock, record_publisher=RecordingPublisher())
     validator = TokenValidator(
         FileKeySet(issuer.jwks_path), issuer="acikkapi-local", audience="acikkapi", clock=runtime.clock
     )

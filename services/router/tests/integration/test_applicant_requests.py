@@ -1,5 +1,5 @@
 """The applicant's requests from intake's topic become Case commands (router in process, SQLite): the
-information supplied, an objection, a withdrawal; one the Case refuses is dead-lettered alone."""
+information supplied, an objection, a withdrawal; one the Case refuses becomes ApplicantRequestRefused."""
 
 from __future__ import annotations
 
@@ -116,14 +116,31 @@ async def test_an_objection_reopens_the_concluded_case(router: Router) -> None:
     assert last.type == "CaseReopened" and payload_of(last)["objection"] == "Su yine kesik."
 
 
-async def test_a_request_the_case_refuses_is_dead_lettered_and_the_next_one_applied(router: Router) -> None:
+async def test_a_request_the_case_refuses_is_told_to_the_applicant_and_the_next_one_applied(
+    router: Router,
+) -> None:
     # intake saw the information request, the office re-routed meanwhile: the Case is ROUTED.
-    await router.from_intake(
+    (late, _withdrawal) = await router.from_intake(
         ApplicantSuppliedInformation(application_number=NUMBER, request_number=1, text="Geç kalan bilgi"),
         ApplicantWithdrew(application_number=NUMBER, reason="Vazgeçtim."),
     )
     kinds = [row.type for row in await router.log()]
-    assert kinds == ["CaseRouted", "MessageDeadLettered", "CaseWithdrawn"]
-    dead = [row for row in await router.log() if row.type == "MessageDeadLettered"]
-    assert "ILLEGAL_TRANSITION" in str(payload_of(dead[0]))
-    assert "Geç kalan bilgi" not in str(payload_of(dead[0])["reason"])  # reasons carry no personal text
+    assert kinds == ["CaseRouted", "ApplicantRequestRefused", "CaseWithdrawn"]
+    refused = (await router.log())[1]
+    assert payload_of(refused) == {
+        "application_number": NUMBER,
+        "institution": payload_of((await router.log())[0])["institution"],
+        "request": "INFORMATION",
+        "request_event_id": str(late.event_id),
+        "code": "ILLEGAL_TRANSITION",
+        "message": "Başvuru «kuruma yönlendirildi» aşamasında; bu işlem şu anda yapılamaz.",
+    }
+    assert refused.causation_id == str(late.event_id) and "applicant:intake" in str(refused.metadata)
+    assert "Geç kalan bilgi" not in str(payload_of(refused))  # the request's own words are not repeated
+    # A withdrawal of the withdrawn case is refused too; redelivered, it records nothing more.
+    (again,) = await router.from_intake(ApplicantWithdrew(application_number=NUMBER, reason="Yine."))
+    topic = router.runtime.settings.topics.events_of("intake")
+    await router.runtime.processor.process([router.feed.event(topic, again)])
+    kinds = [row.type for row in await router.log()]
+    assert kinds == ["CaseRouted", "ApplicantRequestRefused", "CaseWithdrawn", "ApplicantRequestRefused"]
+    assert payload_of((await router.log())[-1])["request"] == "WITHDRAWAL"

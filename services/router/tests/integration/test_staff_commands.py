@@ -137,10 +137,10 @@ async def test_no_token_or_a_bad_one_is_a_401_and_a_wrong_role_a_403_logged_with
         reviewer_routing = await api.post(
             "inceleme", NUMBER, "route-by-hand", {"institution": "MEM", "reason": "x"}
         )
-    assert (missing.status_code, missing.json()["code"]) == (401, "missing")
-    assert (bad.status_code, bad.json()["code"]) == (401, "malformed")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (401, "missing")
+    assert (bad.status_code, bad.json()["error"]["code"]) == (401, "malformed")
     for answer in (auditor, office_acknowledging, institution_approving, reviewer_routing):
-        assert (answer.status_code, answer.json()["code"]) == (403, "role_required")
+        assert (answer.status_code, answer.json()["error"]["code"]) == (403, "role_required")
     assert await api.events(NUMBER) == before
     refusals = [line for line in logs if line["event"] == "staff_access_refused"]
     assert len(refusals) == 6

@@ -115,7 +115,7 @@ async def test_an_institution_officer_sees_its_own_inbox_and_no_other(api: Staff
     assert await pages(api, "belediye", "/api/v1/inbox") == mine
     assert await pages(api, "ilozel", "/api/v1/inbox") == [village]
     other = await api.get("belediye", "/api/v1/inbox", institution="IL_OZEL_IDARE")
-    assert other.status_code == 403 and other.json()["code"] == "other_institution"
+    assert other.status_code == 403 and other.json()["error"]["code"] == "other_institution"
     assert (await api.get("belediye", f"/api/v1/cases/{village}")).status_code == 404
     assert await pages(api, "denetci", "/api/v1/inbox") == [*mine, village]  # no due moment yet: last
     assert await pages(api, "ofis", "/api/v1/inbox", institution="IL_OZEL_IDARE") == [village]
@@ -193,7 +193,7 @@ async def test_the_office_views(api: StaffApi) -> None:
         },
     ]
     refused = await api.get("belediye", "/api/v1/office/review")
-    assert refused.status_code == 403 and refused.json()["code"] == "role_required"
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "role_required"
 
 
 async def test_a_case_shows_its_history_with_actors_and_the_applicants_words_only_to_who_works_it(

@@ -18,6 +18,7 @@ from acikkapi_shared.decider import CommandRejected, fold
 from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.events.router import (
     AnswerReturned,
+    ApplicantRequestRefused,
     CaseAcknowledged,
     CaseAnswered,
     CaseConcluded,
@@ -42,6 +43,7 @@ from router.domain.case_commands import (
     CaseCommand,
     ObjectToConclusion,
     Outcome,
+    RefuseApplicantRequest,
     RefuseTransfer,
     RequestInformation,
     RequestTransfer,
@@ -111,6 +113,7 @@ COMMANDS: list[CaseCommand] = [
     RefuseTransfer("Konu belediyenin görev alanında."),
     WithdrawCase(),
     ObjectToConclusion("Arıza giderilmedi, su hâlâ kesik."),
+    RefuseApplicantRequest("WITHDRAWAL", "e-1", "ILLEGAL_TRANSITION", "Bu işlem şu anda yapılamaz."),
 ]
 
 
@@ -274,3 +277,19 @@ def test_any_sequence_of_commands_keeps_the_case_consistent(commands: list[CaseC
         assert after.institution is not None and after.institution in kars().institutions
         assert after.reopenings >= before.reopenings and after.returns >= before.returns
     assert state_of(events) == fold(cases, NUMBER, list(events))  # folding is deterministic
+
+
+@pytest.mark.parametrize("stage", list(Stage), ids=str)
+def test_a_refused_applicant_request_is_recorded_in_every_stage_and_moves_nothing(stage: Stage) -> None:
+    history = HISTORIES[stage]
+    refusal = RefuseApplicantRequest("INFORMATION", "e-9", "ILLEGAL_TRANSITION", "Şu anda yapılamaz.")
+    (recorded,) = decide_after(cases, NUMBER, history, refusal)
+    assert isinstance(recorded, ApplicantRequestRefused)
+    assert (recorded.request, recorded.request_event_id, recorded.code, recorded.message) == (
+        "INFORMATION",
+        "e-9",
+        "ILLEGAL_TRANSITION",
+        "Şu anda yapılamaz.",
+    )
+    assert recorded.institution == state_of(history).institution
+    assert state_of([*history, recorded]) == state_of(history)

@@ -153,3 +153,22 @@ class CaseReopened(EventPayload):
     institution: str
     objection: str
     reopenings: int
+
+
+class ApplicantRequestRefused(EventPayload):
+    """The Case refused a request the applicant made through intake (it had moved on since intake
+    accepted it: re-routed by hand while the information was on its way, say). intake shows it on the
+    applicant's timeline; the request's own words are not repeated.
+
+    request: INFORMATION, OBJECTION or WITHDRAWAL; request_event_id: intake's event that carried it;
+    code and message: the Case's rejection (stable code, Turkish message).
+    """
+
+    TYPE = "ApplicantRequestRefused"
+
+    application_number: str
+    institution: str | None
+    request: str
+    request_event_id: str
+    code: str
+    message: str

@@ -5,7 +5,8 @@ A service's composition root calls install(app, validator) once; a route then ta
 member of staff) and, for one case, calls require_action_on(identity, institution) from the pure rules:
 its Forbidden becomes a 403 too. Each refusal is logged as `staff_access_refused` with its code, the
 method, the route's path template and the roles it needed: never the token, the subject, a name or the
-path's values (an application number is personal data).
+path's values (an application number is personal data). The answer has the one error shape of
+acikkapi_shared.http_errors: `{"error": {"code", "message", "field": null}}`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from acikkapi_shared.http_errors import error_answer, route_template
 from acikkapi_shared.staff.identity import Forbidden, Role, StaffIdentity, require_roles
 from acikkapi_shared.staff.tokens import AuthFailure, TokenValidator, Unauthenticated
 
@@ -93,11 +95,11 @@ def _answer(request: Request, error: Unauthenticated | Forbidden, roles: tuple[R
         status=status,
         code=code,
         method=request.method,
-        route=_route_template(request),
+        route=route_template(request),
         required_roles=[role.value for role in roles],
     )
     headers = {"WWW-Authenticate": _challenge(error)} if isinstance(error, Unauthenticated) else None
-    return JSONResponse({"code": code, "message_tr": error.message_tr}, status_code=status, headers=headers)
+    return error_answer(status, code, error.message_tr, headers=headers)
 
 
 def _challenge(error: Unauthenticated) -> str:
@@ -105,10 +107,3 @@ def _challenge(error: Unauthenticated) -> str:
     if error.reason is AuthFailure.MISSING:
         return "Bearer"
     return 'Bearer error="invalid_token"'
-
-
-def _route_template(request: Request) -> str:
-    path = getattr(request.scope.get("route"), "path", None)
-    if isinstance(path, str):
-        return path
-    return "?"  # never the concrete path: it may carry an application number

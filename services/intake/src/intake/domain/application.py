@@ -25,20 +25,23 @@ from intake.domain.application_model import (
     ApplicationCommand,
     ObjectToConclusion,
     RecordDeadline,
+    RecordNote,
     RecordStage,
     RegisterApplication,
     SupplyInformation,
     WithdrawApplication,
 )
-from intake.domain.events import DeadlineRecorded, StageRecorded
+from intake.domain.events import DeadlineRecorded, StageRecorded, TimelineNoted
 from intake.domain.stages import Stage
-from intake.domain.timeline import decide_deadline, decide_stage, evolve_timeline
+from intake.domain.timeline import decide_deadline, decide_stage, evolve_timeline, unknown_application
+from intake.domain.timeline_notes import decide_note, evolve_note
 
 __all__ = [
     "Application",
     "ApplicationCommand",
     "ObjectToConclusion",
     "RecordDeadline",
+    "RecordNote",
     "RecordStage",
     "RegisterApplication",
     "SupplyInformation",
@@ -80,6 +83,10 @@ def _decide(command: ApplicationCommand, state: Application) -> Sequence[EventPa
         return decide_stage(command, state)
     if isinstance(command, RecordDeadline):
         return decide_deadline(command, state)
+    if isinstance(command, RecordNote):
+        if not state.registered:
+            raise unknown_application()
+        return decide_note(command, state)
     return decide_action(command, state)
 
 
@@ -97,6 +104,8 @@ def _evolve(state: Application, event: EventPayload) -> Application:
         )
     if isinstance(event, StageRecorded | DeadlineRecorded):
         return evolve_timeline(state, event)
+    if isinstance(event, TimelineNoted):
+        return evolve_note(state, event)
     if isinstance(event, ApplicantSuppliedInformation):
         return replace(state, supplied_request=event.request_number)
     if isinstance(event, ApplicantObjected):
@@ -117,6 +126,7 @@ applications: Decider[Application, ApplicationCommand] = Decider(
             ApplicationStageChanged,
             StageRecorded,
             DeadlineRecorded,
+            TimelineNoted,
             ApplicantSuppliedInformation,
             ApplicantObjected,
             ApplicantWithdrew,

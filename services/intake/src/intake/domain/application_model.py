@@ -53,6 +53,17 @@ class RecordDeadline:
 
 
 @dataclass(frozen=True)
+class RecordNote:
+    """Put a line on the applicant's timeline that moves no stage (timeline_notes.py): a refused
+    request, an SMS delivery report. details: ids and codes only."""
+
+    source_event_id: str
+    event_type: str
+    occurred_at: datetime
+    details: Mapping[str, str | int | None]
+
+
+@dataclass(frozen=True)
 class SupplyInformation:
     """The applicant: answer the institution's open information request."""
 
@@ -74,7 +85,7 @@ class WithdrawApplication:
 
 
 ApplicantAction = SupplyInformation | ObjectToConclusion | WithdrawApplication
-ApplicationCommand = RegisterApplication | RecordStage | RecordDeadline | ApplicantAction
+ApplicationCommand = RegisterApplication | RecordStage | RecordDeadline | RecordNote | ApplicantAction
 
 
 @dataclass(frozen=True)

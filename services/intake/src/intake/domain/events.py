@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from acikkapi_shared.events.base import EventPayload
 
@@ -57,3 +57,26 @@ class DeadlineRecorded(EventPayload):
     due_at: AwareDatetime | None
     clock_paused: bool
     late: bool = False
+
+
+class TimelineNoted(EventPayload):
+    """A line of the applicant's timeline that moves no stage: the router refused a request of theirs
+    (ApplicantRequestRefused), the office due moment was recomputed (DeadlinesRecomputed), an SMS was
+    delivered or could not be (SmsDelivered, SmsDeliveryFailed).
+
+    position: where it goes in the case's order (the router version applied when it was noted, so it
+    follows the stage it happened in); stage and institution: the application's then; details: ids
+    and codes only (a request kind, a rejection's code and Turkish message, an SMS template, a
+    provider status), never the phone number nor the applicant's words.
+    """
+
+    application_number: str
+    source_event_id: str
+    position: int
+    event_type: str
+    occurred_at: AwareDatetime
+    stage: str
+    institution: str | None
+    details: dict[str, str | int | None] = Field(default_factory=dict)
+    due_at: AwareDatetime | None = None
+    clock_paused: bool = False

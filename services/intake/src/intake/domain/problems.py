@@ -19,6 +19,10 @@ FIELD_LABELS_TR: dict[str, str] = {
     "information_text": "Gönderdiğiniz bilgi",
     "objection_reason": "İtiraz gerekçesi",
     "withdrawal_reason": "Geri çekme gerekçesi",
+    # The desk and Halk Günü meetings (domain/meetings.py).
+    "chair": "Toplantı başkanı",
+    "place": "Toplantı yeri",
+    "meeting_id": "Halk Günü toplantısı",
 }
 
 # Messages for codes whose wording does not depend on the field.

@@ -82,7 +82,18 @@ ENTRY_LABELS_TR: dict[str, str] = {
     "CaseConcluded": "Başvurunuz sonuçlandırıldı",
     "CaseWithdrawn": "Başvurunuz geri çekildi",
     "CaseReopened": "İtirazınız üzerine başvurunuz yeniden açıldı",
+    # Lines that move no stage (timeline_notes.py).
+    "DeadlinesRecomputed": "Başvurunuzun sonuçlandırılacağı son tarih yeniden hesaplandı",
+    "SmsDelivered": "Size gönderilen SMS telefonunuza ulaştı",
+    "SmsDeliveryFailed": "Size gönderilen SMS telefonunuza ulaştırılamadı",
 }
+# A request of the applicant the router refused, by its kind.
+REFUSAL_LABELS_TR: dict[str, str] = {
+    "INFORMATION": "Gönderdiğiniz bilgi kuruma iletilemedi",
+    "OBJECTION": "İtirazınız işleme alınamadı",
+    "WITHDRAWAL": "Geri çekme isteğiniz işleme alınamadı",
+}
+REFUSAL_LABEL_TR = "İsteğiniz işleme alınamadı"
 TRIAGE_ENTRY_LABEL_TR = "Başvurunuz ön inceleme için Açık Kapı bürosuna alındı"
 
 OUTCOME_LABELS_TR: dict[str, str] = {

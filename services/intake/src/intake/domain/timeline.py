@@ -20,6 +20,7 @@ from acikkapi_shared.reference import TRIAGE_INSTITUTION
 from intake.domain.application_model import Application, DueNote, RecordDeadline, RecordStage
 from intake.domain.events import DeadlineRecorded, StageRecorded
 from intake.domain.stages import Stage
+from intake.domain.timeline_notes import DEADLINES_RECOMPUTED, recomputed
 
 
 def unknown_application() -> CommandRejected:
@@ -89,7 +90,9 @@ def decide_deadline(command: RecordDeadline, state: Application) -> Sequence[Eve
         # The deadline of a routed case came before the router's event: it was routed there.
         stage = Stage.TRIAGE if command.institution == TRIAGE_INSTITUTION else Stage.ROUTED
         moved = replace(moved, stage=stage, institution=command.institution)
-    return [recorded, *_changed(state, moved, "sla-monitor", command.source_event_id)]
+    # A recomputation (calendar or configuration changed) follows no stage: a line of its own.
+    notes = [recomputed(command, state)] if command.event_type == DEADLINES_RECOMPUTED else []
+    return [recorded, *notes, *_changed(state, moved, "sla-monitor", command.source_event_id)]
 
 
 def _changed(state: Application, moved: Application, source: str, source_event_id: str) -> list[EventPayload]:

@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.responses import JSONResponse
 
+from acikkapi_shared.http_errors import error_answer
 from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.numbers import (
     InvalidApplicationNumber,
@@ -30,11 +31,9 @@ NOT_FOUND_TR = (
 
 
 def error(status: int, code: str, message_tr: str, field: str | None = None) -> JSONResponse:
-    """Returns the API's error answer: a stable code and a Turkish message (and the field at fault)."""
-    body: dict[str, Any] = {"code": code, "message": message_tr}
-    if field is not None:
-        body["field"] = field
-    return JSONResponse({"error": body}, status_code=status)
+    """Returns the API's error answer: a stable code, a Turkish message and the field at fault (or null),
+    acikkapi_shared.http_errors' one shape."""
+    return error_answer(status, code, message_tr, field)
 
 
 def not_found() -> JSONResponse:

@@ -11,7 +11,13 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from acikkapi_shared.reference import kars
-from intake.domain.stages import OUTCOME_LABELS_TR, entry_label, stage_label
+from intake.domain.stages import (
+    OUTCOME_LABELS_TR,
+    REFUSAL_LABEL_TR,
+    REFUSAL_LABELS_TR,
+    entry_label,
+    stage_label,
+)
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 
@@ -29,6 +35,21 @@ class ApplicationSummary(BaseModel):
     stage_label: str
     deadline: datetime | None
     deadline_paused: bool
+
+
+class RefusalView(BaseModel):
+    """A request of the applicant the router refused: which, why (a stable code, a Turkish message)."""
+
+    request: str
+    code: str
+    message: str
+
+
+class SmsReportView(BaseModel):
+    """What became of an SMS sent to the applicant: its template, delivered or not."""
+
+    template: str | None
+    delivered: bool
 
 
 class TimelineEntry(BaseModel):
@@ -50,6 +71,8 @@ class TimelineEntry(BaseModel):
     reasons: str | None = None
     objection: str | None = None
     withdrawal_reason: str | None = None
+    refusal: RefusalView | None = None
+    sms: SmsReportView | None = None
 
 
 class ApplicationTimeline(ApplicationSummary):
@@ -128,11 +151,18 @@ def entries(lines: Sequence[Any]) -> list[TimelineEntry]:
             details["outcome"] = line.outcome
             details["outcome_label"] = OUTCOME_LABELS_TR.get(line.outcome, line.outcome)
             details["reasons"] = line.reasons or None
+        label = entry_label(line.event_type, line.stage)
+        noted = _noted(line.event_type, line.details or {})
+        if isinstance(noted, RefusalView):
+            details["refusal"] = noted
+            label = REFUSAL_LABELS_TR.get(noted.request, REFUSAL_LABEL_TR)
+        elif noted is not None:
+            details["sms"] = noted
         shown.append(
             TimelineEntry(
                 stage=line.stage,
                 stage_label=stage_label(line.stage),
-                label=entry_label(line.event_type, line.stage),
+                label=label,
                 at=istanbul_at(line.occurred_at),
                 institution=institution_view(line.institution),
                 deadline=None if paused else istanbul(due),
@@ -142,3 +172,19 @@ def entries(lines: Sequence[Any]) -> list[TimelineEntry]:
             )
         )
     return shown
+
+
+def _noted(event_type: str, details: dict[str, Any]) -> RefusalView | SmsReportView | None:
+    """Returns what a line that moves no stage tells besides its label."""
+    if event_type == "ApplicantRequestRefused":
+        return RefusalView(
+            request=str(details.get("request")),
+            code=str(details.get("code")),
+            message=str(details.get("message")),
+        )
+    if event_type in ("SmsDelivered", "SmsDeliveryFailed"):
+        template = details.get("template")
+        return SmsReportView(
+            template=None if template is None else str(template), delivered=event_type == "SmsDelivered"
+        )
+    return None

@@ -4,9 +4,9 @@ The router's stage events → RecordStage, the sla-monitor's due moments → Rec
 the event's id and its version in its service's stream of the case (the envelope's stream_version),
 by which the Application decider orders them.
 
-Hook for the notifier's delivery reports (SmsDelivered / SmsDeliveryFailed, not yet in
-acikkapi_shared.events.notifier): a third translator here with their types, a RecordSmsReport command
-on the Application (timeline.py) and the notifier's topic in app.py's translators.
+Lines that move no stage (timeline_notes.py): the router's ApplicantRequestRefused comes with its
+stage events, the notifier's delivery reports through sms_reports(), DeadlinesRecomputed with the
+sla-monitor's due moments.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.router import (
     AnswerReturned,
+    ApplicantRequestRefused,
     CaseAcknowledged,
     CaseAnswered,
     CaseConcluded,
@@ -30,11 +31,18 @@ from acikkapi_shared.events.router import (
     InformationSupplied,
     TransferApproved,
 )
-from acikkapi_shared.events.sla_monitor import ClocksPaused, ClocksReopened, ClocksResumed, DeadlineSet
+from acikkapi_shared.events.sla_monitor import (
+    ClocksPaused,
+    ClocksReopened,
+    ClocksResumed,
+    DeadlineSet,
+    DeadlinesRecomputed,
+)
 from acikkapi_shared.messaging.inbound import InboundMessage, UpstreamEventTranslator
 from acikkapi_shared.reference import TRIAGE_INSTITUTION
 from intake.domain.application import ApplicationCommand, RecordDeadline, RecordStage, applications
 from intake.domain.stages import STAGE_OF_ROUTER_EVENT, Stage
+from intake.entrypoints.timeline_notes import SMS_REPORT_TYPES, refusal_command, sms_report_command
 
 # What of each router event the applicant sees, besides its stage and institution. An office's
 # note or reason (a transfer, a returned answer, re-routing) and the answer before it is approved
@@ -97,6 +105,11 @@ _DUE_OF: dict[str, tuple[type[EventPayload], Callable[[Any], tuple[Any, bool, st
     ClocksPaused.TYPE: (ClocksPaused, lambda _e: (None, True, None)),
     ClocksResumed.TYPE: (ClocksResumed, lambda e: (e.office_due_at, False, None)),
     ClocksReopened.TYPE: (ClocksReopened, lambda e: (e.due_at, False, None)),
+    # A calendar or configuration change: the office due moment computed again (None while paused).
+    DeadlinesRecomputed.TYPE: (
+        DeadlinesRecomputed,
+        lambda e: (e.office_due_at, e.office_due_at is None, None),
+    ),
 }
 
 
@@ -140,12 +153,21 @@ class TimelineEvents(UpstreamEventTranslator):
             await commands.execute(applications, number, command, correlation_id=number)
 
 
+def _router_command(upstream: EventEnvelope) -> tuple[str, ApplicationCommand] | None:
+    return stage_command(upstream) or refusal_command(upstream)
+
+
 def router_stages() -> TimelineEvents:
-    """Returns the translator of router's stage events (transfer requests and refusals are the
-    office's business and are not consumed)."""
-    return TimelineEvents(stage_command, frozenset(_ROUTER_DETAILS))
+    """Returns the translator of router's stage events and refusals of the applicant's requests
+    (transfer requests and refusals are the office's business and are not consumed)."""
+    return TimelineEvents(_router_command, frozenset({*_ROUTER_DETAILS, ApplicantRequestRefused.TYPE}))
 
 
 def clock_changes() -> TimelineEvents:
     """Returns the translator of the sla-monitor's events that set or pause the office due moment."""
     return TimelineEvents(deadline_command, frozenset(_DUE_OF))
+
+
+def sms_reports() -> TimelineEvents:
+    """Returns the translator of the notifier's delivery reports (SmsDelivered, SmsDeliveryFailed)."""
+    return TimelineEvents(sms_report_command, SMS_REPORT_TYPES)

@@ -34,6 +34,7 @@ class _Values:
     due: date | None
     question: str
     outcome: str
+    request: str
 
     @property
     def due_day(self) -> date:
@@ -76,6 +77,9 @@ _RENDER: dict[str, Callable[[_Values], str]] = {
     "withdrawn": lambda v: templates.withdrawn(
         application_number=v.case.application_number, institution_name=v.institution_name
     ),
+    "request_refused": lambda v: templates.request_refused(
+        application_number=v.case.application_number, tracking_code=v.case.tracking_code, request=v.request
+    ),
 }
 
 # The parameters each template cannot do without (institution never: the case's is used instead).
@@ -87,11 +91,12 @@ REQUIRED: dict[str, frozenset[str]] = {
     "concluded": frozenset({"outcome"}),
     "reopened": frozenset({"due"}),
     "withdrawn": frozenset(),
+    "request_refused": frozenset({"request"}),
 }
 # institution_name: the event's own name of its institution, said when the reference data does not
 # know the code (an institution added upstream first).
 PARAMETERS = frozenset(
-    {"institution", "institution_name", "previous_institution", "due", "question", "outcome"}
+    {"institution", "institution_name", "previous_institution", "due", "question", "outcome", "request"}
 )
 
 
@@ -117,5 +122,6 @@ def render(template: str, parameters: Mapping[str, str], case: CaseFacts, refere
         due=None if due is None else due_day(datetime.fromisoformat(due)),
         question=parameters.get("question", ""),
         outcome=parameters.get("outcome", ""),
+        request=parameters.get("request", ""),
     )
     return _RENDER[template](values)

@@ -27,6 +27,14 @@ BUDGETS: dict[str, int] = {
     "concluded": 3,
     "reopened": 2,
     "withdrawn": 2,
+    "request_refused": 2,
+}
+
+# What the applicant asked, in the request_refused SMS (ApplicantRequestRefused.request).
+REQUESTS: dict[str, str] = {
+    "INFORMATION": "gönderdiğiniz bilgi",
+    "OBJECTION": "itirazınız",
+    "WITHDRAWAL": "geri çekme talebiniz",
 }
 
 # The outcome of a concluded case in one short sentence (router's Outcome values); the reasons and
@@ -152,6 +160,19 @@ def withdrawn(*, application_number: str, institution_name: str, signature: str 
     return _finish(
         f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuz geri çekme talebiniz "
         f"üzerine kapatılmıştır. İlgili kurum: {institution_name}. {signature}"
+    )
+
+
+def request_refused(
+    *, application_number: str, tracking_code: str, request: str, signature: str = DEFAULT_SIGNATURE
+) -> str:
+    """Returns the SMS telling that a request of the applicant could not be acted on (the case had
+    moved on since it was made), and where to see why."""
+    what = REQUESTS.get(request, "isteğiniz")
+    return _finish(
+        f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuzla ilgili {what}, başvurunuzun "
+        f"bulunduğu aşamada işleme alınamamıştır. Ayrıntıları {tracking_code} takip kodunuzla "
+        f"görebilirsiniz. {signature}"
     )
 
 

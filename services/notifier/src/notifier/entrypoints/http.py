@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
-from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from acikkapi_shared.gateway import KEY_MISSING_TR, KEY_REUSED_TR, CommandGateway, IdempotencyKeyReused
+from acikkapi_shared.http_errors import ERROR_RESPONSES, error_answer
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
 from notifier.redrive import RedriveSelection, redrive, redriven_ids
@@ -38,13 +38,9 @@ class RedriveAnswer(BaseModel):
     replayed: bool
 
 
-def _error(status: int, code: str, message_tr: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message_tr}}, status_code=status)
-
-
 def sms_router(gateway: CommandGateway) -> APIRouter:
     """Returns the SMS operations routes, writing through the service's command gateway."""
-    router = APIRouter(prefix="/api/v1/sms", tags=["operations"])
+    router = APIRouter(prefix="/api/v1/sms", tags=["operations"], responses=ERROR_RESPONSES)
 
     @router.post("/redrive", response_model=RedriveAnswer)
     async def redrive_failed(
@@ -54,7 +50,7 @@ def sms_router(gateway: CommandGateway) -> APIRouter:
         x_request_id: Annotated[str | None, Header(max_length=200)] = None,
     ) -> Any:
         if not idempotency_key:
-            return _error(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR)
+            return error_answer(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR)
         try:
             selection = RedriveSelection(
                 request_event_ids=None
@@ -63,7 +59,7 @@ def sms_router(gateway: CommandGateway) -> APIRouter:
                 failed_since=request.failed_since,
             )
         except ValueError:
-            return _error(422, "REDRIVE_SELECTION_REQUIRED", SELECTION_MISSING_TR)
+            return error_answer(422, "REDRIVE_SELECTION_REQUIRED", SELECTION_MISSING_TR)
         try:
             outcome = await redrive(
                 gateway,
@@ -73,7 +69,7 @@ def sms_router(gateway: CommandGateway) -> APIRouter:
                 request_id=x_request_id,
             )
         except IdempotencyKeyReused:
-            return _error(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)
+            return error_answer(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)
         redriven = list(redriven_ids(outcome))
         return RedriveAnswer(redriven=redriven, count=len(redriven), replayed=outcome.replayed)
 

@@ -10,6 +10,7 @@ from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.events.router import (
     AnswerReturned,
+    ApplicantRequestRefused,
     CaseAcknowledged,
     CaseAnswered,
     CaseConcluded,
@@ -32,6 +33,7 @@ from router.domain.case_commands import (
     CaseCommand,
     ObjectToConclusion,
     Outcome,
+    RefuseApplicantRequest,
     RefuseTransfer,
     RequestInformation,
     RequestTransfer,
@@ -59,6 +61,7 @@ CASE_EVENTS: tuple[type[EventPayload], ...] = (
     TransferRefused,
     CaseWithdrawn,
     CaseReopened,
+    ApplicantRequestRefused,
 )
 
 
@@ -145,6 +148,8 @@ def case_decider(table: RoutingTable, reference: ReferenceData) -> Decider[Case,
     def decide(command: CaseCommand, state: Case) -> Sequence[EventPayload]:
         if isinstance(command, RouteCase):
             return route(command, state)
+        if isinstance(command, RefuseApplicantRequest):
+            return [_refusal(command, state)]
         if state.stage not in ALLOWED[type(command)]:
             raise illegal(state.stage)
         number, institution = state.application_number, str(state.institution)
@@ -317,3 +322,14 @@ def _object(command: ObjectToConclusion, state: Case, number: str, institution: 
             reopenings=state.reopenings + 1,
         )
     ]
+
+
+def _refusal(command: RefuseApplicantRequest, state: Case) -> ApplicantRequestRefused:
+    return ApplicantRequestRefused(
+        application_number=state.application_number,
+        institution=state.institution,
+        request=command.request,
+        request_event_id=command.request_event_id,
+        code=command.code,
+        message=command.message_tr,
+    )

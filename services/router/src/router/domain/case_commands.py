@@ -113,6 +113,19 @@ class ObjectToConclusion:
     objection: str
 
 
+@dataclass(frozen=True)
+class RefuseApplicantRequest:
+    """Record that the Case refused the applicant's request (accepted in every stage: it changes none).
+
+    request: INFORMATION, OBJECTION or WITHDRAWAL; code and message_tr: the rejection.
+    """
+
+    request: str
+    request_event_id: str
+    code: str
+    message_tr: str
+
+
 CaseCommand = (
     RouteCase
     | RouteByHand
@@ -127,4 +140,5 @@ CaseCommand = (
     | RefuseTransfer
     | WithdrawCase
     | ObjectToConclusion
+    | RefuseApplicantRequest
 )

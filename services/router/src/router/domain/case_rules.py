@@ -15,6 +15,7 @@ from router.domain.case_commands import (
     ApproveAnswer,
     ApproveTransfer,
     ObjectToConclusion,
+    RefuseApplicantRequest,
     RefuseTransfer,
     RequestInformation,
     RequestTransfer,
@@ -72,6 +73,7 @@ ALLOWED: dict[type, frozenset[Stage]] = {
     RefuseTransfer: frozenset({Stage.ROUTED, Stage.ACKNOWLEDGED}),
     WithdrawCase: OPEN,
     ObjectToConclusion: frozenset({Stage.CONCLUDED}),
+    RefuseApplicantRequest: frozenset(Stage),  # tells the applicant; moves nothing
 }
 
 

@@ -4,7 +4,7 @@ request the applicant made through intake the Case command it asks for."""
 from __future__ import annotations
 
 from acikkapi_shared.commands import CommandRunner
-from acikkapi_shared.decider import Decider
+from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.intake import (
     ApplicantObjected,
@@ -17,6 +17,7 @@ from router.domain.case import Case
 from router.domain.case_commands import (
     CaseCommand,
     ObjectToConclusion,
+    RefuseApplicantRequest,
     RouteCase,
     SupplyInformation,
     WithdrawCase,
@@ -24,6 +25,13 @@ from router.domain.case_commands import (
 
 # The applicant, through intake (number + tracking code): the actor of the Case's events they cause.
 APPLICANT_ACTOR = "applicant:intake"
+
+# The applicant's request each command is, as ApplicantRequestRefused names it.
+_REQUEST_OF: dict[type, str] = {
+    SupplyInformation: "INFORMATION",
+    ObjectToConclusion: "OBJECTION",
+    WithdrawCase: "WITHDRAWAL",
+}
 
 
 def case_command(upstream: EventEnvelope) -> tuple[str, CaseCommand, str | None] | None:
@@ -57,8 +65,9 @@ class RegisteredApplications(UpstreamEventTranslator):
     ObjectToConclusion, WithdrawCase. Other intake events are not the router's business.
 
     A request the Case refuses (it moved on since intake accepted it: re-routed by hand while the
-    information was on its way, say) is a CommandRejected: the batch processor rolls back that
-    message alone and records it as MessageDeadLettered with the rejection's code, and goes on.
+    information was on its way, say) is recorded as the public ApplicantRequestRefused with the
+    rejection's code and Turkish message, which intake shows on the applicant's timeline; nothing
+    else changes. Once per upstream event, like every consumed message.
     """
 
     event_types = frozenset(
@@ -79,4 +88,13 @@ class RegisteredApplications(UpstreamEventTranslator):
         if found is None:
             return
         number, command, actor = found
-        await commands.execute(self._cases, number, command, correlation_id=number, actor=actor)
+        request = _REQUEST_OF.get(type(command))
+        try:
+            await commands.execute(self._cases, number, command, correlation_id=number, actor=actor)
+        except CommandRejected as refused:
+            if request is None:
+                raise
+            refusal = RefuseApplicantRequest(
+                request, str(message.envelope().event_id), refused.code, refused.message_tr
+            )
+            await commands.execute(self._cases, number, refusal, correlation_id=number, actor=actor)

@@ -1,0 +1,47 @@
+"""intake's translators of the upstream events that put a line on the timeline without moving the
+stage: the router's ApplicantRequestRefused, the notifier's delivery reports (SmsDelivered,
+SmsDeliveryFailed). Ids and codes only are copied, never a phone number."""
+
+from __future__ import annotations
+
+from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.events.notifier import SmsDelivered, SmsDeliveryFailed
+from acikkapi_shared.events.router import ApplicantRequestRefused
+from intake.domain.application_model import RecordNote
+
+SMS_REPORT_TYPES = frozenset({SmsDelivered.TYPE, SmsDeliveryFailed.TYPE})
+
+
+def refusal_command(upstream: EventEnvelope) -> tuple[str, RecordNote] | None:
+    """Returns the application and the note of a request the router refused (None: another event)."""
+    if upstream.type != ApplicantRequestRefused.TYPE:
+        return None
+    refused = ApplicantRequestRefused.from_payload(upstream.payload, upstream.schema_version)
+    details: dict[str, str | int | None] = {
+        "request": refused.request,
+        "code": refused.code,
+        "message": refused.message,
+    }
+    return refused.application_number, _note(upstream, details)
+
+
+def sms_report_command(upstream: EventEnvelope) -> tuple[str, RecordNote] | None:
+    """Returns the application and the note of an SMS delivery report (None: another event)."""
+    if upstream.type == SmsDelivered.TYPE:
+        delivered = SmsDelivered.from_payload(upstream.payload, upstream.schema_version)
+        details: dict[str, str | int | None] = {"template": delivered.template, "status": delivered.status}
+        return delivered.application_number, _note(upstream, details)
+    if upstream.type == SmsDeliveryFailed.TYPE:
+        failed = SmsDeliveryFailed.from_payload(upstream.payload, upstream.schema_version)
+        details = {"template": failed.template, "status": failed.status, "error_code": failed.error_code}
+        return failed.application_number, _note(upstream, details)
+    return None
+
+
+def _note(upstream: EventEnvelope, details: dict[str, str | int | None]) -> RecordNote:
+    return RecordNote(
+        source_event_id=str(upstream.event_id),
+        event_type=upstream.type,
+        occurred_at=upstream.occurred_at,
+        details=details,
+    )

@@ -1,0 +1,250 @@
+"""The desk and Halk Günü through intake's composition root over HTTP (ASGI): office staff enter
+applications with a bearer token and an Idempotency-Key, meetings are recorded and their figures counted
+from the log; every refusal in the one error shape (on SQLite and on PostgreSQL; no broker)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from acikkapi_shared.clock import ManualClock
+from acikkapi_shared.eventstore.replay import rebuild_projections
+from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.staff.identity import Role
+from acikkapi_shared.staff.keys import FileKeySet
+from acikkapi_shared.staff.local import LocalIssuer, StaffUser
+from acikkapi_shared.staff.tokens import TokenValidator
+from acikkapi_shared.testing.fakes import RecordingPublisher
+from acikkapi_shared.testing.in_process import relayed, running, settings_for
+from intake.app import build_app
+from intake.projections import IntakeProjector, meeting_applications, meetings
+
+NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)
+APPLICANT = {"name": "Ayşe Yılmaz", "phone": "0532 123 45 67"}
+WATER = "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, belediyeyi aradık ama kimse ilgilenmiyor."
+MEETING = {
+    "held_on": "2026-05-20",
+    "chair": "Vali Ahmet Yılmaz",
+    "place": "Kars Valiliği",
+    "attendee_count": 21,
+}
+
+
+def application(channel: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "channel": channel,
+        "applicant": APPLICANT,
+        "topic": "YEREL_YONETIMLER",
+        "type": "SIKAYET",
+        "district": "MERKEZ",
+        "text": WATER,
+    }
+    return {**body, **fields}
+
+
+@dataclass
+class Desk:
+    runtime: ServiceRuntime
+    http: httpx.AsyncClient
+    issuer: LocalIssuer
+    publisher: RecordingPublisher
+
+    def headers(self, subject: str | None, key: str | None) -> dict[str, str]:
+        headers = {} if key is None else {"Idempotency-Key": key}
+        if subject is not None:
+            headers["Authorization"] = f"Bearer {self.issuer.issue_token(subject)}"
+        return headers
+
+    async def enter(
+        self, body: Any, *, subject: str | None = "ofis", key: str | None = "k-1"
+    ) -> httpx.Response:
+        return await self.http.post(
+            "/api/v1/desk/applications", json=body, headers=self.headers(subject, key)
+        )
+
+    async def meeting(
+        self, body: Any, *, subject: str | None = "ofis", key: str | None = "m-1"
+    ) -> httpx.Response:
+        return await self.http.post("/api/v1/desk/meetings", json=body, headers=self.headers(subject, key))
+
+    async def get(self, path: str, subject: str = "ofis", **params: Any) -> httpx.Response:
+        return await self.http.get(path, params=params, headers=self.headers(subject, None))
+
+    async def log(self) -> list[str]:
+        async with self.runtime.engine.connect() as connection:
+            query = sa.text("SELECT type FROM events ORDER BY position")
+            return list((await connection.execute(query)).scalars())
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def desk(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Desk]:
+    clock = ManualClock(NOW)
+    issuer = LocalIssuer(tmp_path / "staff", clock=clock)
+    issuer.add_user(StaffUser("ofis", "Ayşe Yılmaz", (Role.OFFICE_OFFICER,)))
+    issuer.add_user(StaffUser("sef", "Zeynep Kaya", (Role.SUPERVISOR,)))
+    issuer.add_user(StaffUser("denetci", "Can Demir", (Role.AUDITOR,)))
+    issuer.add_user(StaffUser("belediye", "Ali Kaya", (Role.INSTITUTION_OFFICER,), "BELEDIYE_KARS"))
+    settings = settings_for("intake", tmp_path)
+    if request.param == "postgres":
+        settings = settings.model_copy(
+            update={"database_url": request.getfixturevalue("postgres_database_url")}
+        )
+    publisher = RecordingPublisher()
+    validator = TokenValidator(
+        FileKeySet(issuer.jwks_path), issuer="acikkapi-local", audience="acikkapi", clock=clock
+    )
+    app = build_app(settings, clock=clock, record_publisher=publisher, staff_tokens=validator)
+    runtime: ServiceRuntime = app.state.runtime
+    async with (
+        running(runtime),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as http,
+    ):
+        yield Desk(runtime, http, issuer, publisher)
+
+
+async def test_an_application_entered_at_the_desk_is_registered_once_like_a_portal_one(desk: Desk) -> None:
+    first = await desk.enter(application("PHONE"))
+    assert first.status_code == 201, first.text
+    answer = first.json()
+    assert answer["channel"] == "PHONE" and answer["meeting_id"] is None and not answer["replayed"]
+    again = await desk.enter(application("PHONE"))  # a retry with the key: the same application
+    assert again.status_code == 201 and again.json() == {**answer, "replayed": True}
+    reused = await desk.enter(application("EMAIL"))
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    # Another officer's same key is another request.
+    other = await desk.enter(application("PHONE"), subject="sef")
+    assert other.status_code == 201 and other.json()["application_number"] != answer["application_number"]
+    assert (await desk.log()).count("ApplicationRegistered") == 2
+    # The applicant follows it with the number and code, as any application.
+    status = await desk.http.get(
+        f"/api/v1/applications/{answer['application_number']}",
+        headers={"X-Tracking-Code": answer["tracking_code"]},
+    )
+    assert status.status_code == 200 and status.json()["stage"] == "REGISTERED"
+    published = [e for e in await relayed(desk.publisher, 2) if e.type == "ApplicationRegistered"]
+    first_event = next(
+        e for e in published if e.payload["application_number"] == answer["application_number"]
+    )
+    assert first_event.payload["channel"] == "PHONE"
+    assert first_event.payload["applicant"]["phone"] == "+905321234567"
+    assert first_event.metadata["actor"] == "staff:ofis"
+
+
+async def test_every_problem_of_a_desk_application_is_named_and_nothing_recorded(desk: Desk) -> None:
+    body = application(
+        "WEB",
+        applicant={"name": "Ayşe Yılmaz", "phone": "0312 123 45 67", "tckn": "12345678901"},
+        district="ATLANTIS",
+        received_at="dün",
+    )
+    refused = await desk.enter(body)
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert (error["code"], error["field"]) == ("APPLICATION_INVALID", "received_at")
+    assert [(p["field"], p["code"]) for p in error["problems"]] == [
+        ("received_at", "SUBMITTED_AT_INVALID"),
+        ("applicant.phone", "PHONE_NOT_MOBILE"),
+        ("applicant.tckn", "TCKN_INVALID"),
+        ("district", "DISTRICT_UNKNOWN"),
+        ("channel", "CHANNEL_NOT_DESK"),
+    ]
+    assert all(p["message"] for p in error["problems"])
+    no_meeting = await desk.enter(application("HALK_GUNU"), key="k-2")
+    assert [p["code"] for p in no_meeting.json()["error"]["problems"]] == ["MEETING_REQUIRED"]
+    not_there = await desk.enter(
+        application("DESK", meeting_id="0b9d3c1e-6a52-4f7e-9a51-2f0c8e7d4b10"), key="k-3"
+    )
+    assert [p["code"] for p in not_there.json()["error"]["problems"]] == ["MEETING_NOT_ALLOWED"]
+    assert "ApplicationRegistered" not in await desk.log()
+
+
+async def test_a_halk_gunu_meeting_links_its_applications_and_the_figures_come_from_the_log(
+    desk: Desk,
+) -> None:
+    recorded = await desk.meeting(MEETING)
+    assert recorded.status_code == 201, recorded.text
+    meeting_id = recorded.json()["meeting_id"]
+    assert recorded.json() == {**MEETING, "meeting_id": meeting_id, "applications": 0, "replayed": False}
+    assert (await desk.meeting(MEETING)).json()["replayed"]  # the same key: the same meeting
+    second = await desk.meeting({**MEETING, "held_on": "2026-03-11", "attendee_count": 17}, key="m-2")
+    numbers = []
+    for index in range(3):
+        entered = await desk.enter(application("HALK_GUNU", meeting_id=meeting_id), key=f"h-{index}")
+        assert entered.status_code == 201, entered.text
+        assert entered.json()["meeting_id"] == meeting_id
+        numbers.append(entered.json()["application_number"])
+    unknown = await desk.enter(
+        application("HALK_GUNU", meeting_id="0b9d3c1e-6a52-4f7e-9a51-2f0c8e7d4b10"), key="h-x"
+    )
+    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "meeting_id"
+    assert unknown.json()["error"]["code"] == "MEETING_NOT_FOUND"
+    figures = await desk.get("/api/v1/desk/meetings", subject="denetci", year=2026)
+    assert figures.status_code == 200
+    assert {k: v for k, v in figures.json().items() if k != "items"} == {
+        "year": 2026,
+        "meetings": 2,
+        "attendees": 38,
+        "applications": 3,
+    }
+    assert [item["held_on"] for item in figures.json()["items"]] == ["2026-03-11", "2026-05-20"]
+    assert (await desk.get("/api/v1/desk/meetings", year=2025)).json()["meetings"] == 0
+    detail = await desk.get(f"/api/v1/desk/meetings/{meeting_id}")
+    assert detail.json()["application_numbers"] == sorted(numbers) and detail.json()["applications"] == 3
+    missing = await desk.get(f"/api/v1/desk/meetings/{second.json()['meeting_id']}x")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "MEETING_NOT_FOUND"
+    # The read models are the log's: rebuilt from it, they say the same.
+    async with desk.runtime.engine.connect() as connection:
+        before = [
+            sorted(map(tuple, await connection.execute(sa.select(t))))
+            for t in (meetings, meeting_applications)
+        ]
+    await rebuild_projections(desk.runtime.engine, desk.runtime.store, IntakeProjector())
+    async with desk.runtime.engine.connect() as connection:
+        after = [
+            sorted(map(tuple, await connection.execute(sa.select(t))))
+            for t in (meetings, meeting_applications)
+        ]
+    assert after == before and len(after[1]) == 3
+
+
+async def test_a_meeting_must_be_plausible(desk: Desk) -> None:
+    future = await desk.meeting({**MEETING, "held_on": "2026-05-23"})
+    assert future.status_code == 422 and future.json()["error"]["field"] == "held_on"
+    nobody = await desk.meeting({**MEETING, "attendee_count": 0}, key="m-2")
+    assert nobody.json()["error"]["code"] == "ATTENDEES_OUT_OF_RANGE"
+    blank = await desk.meeting({**MEETING, "chair": " \u200b "}, key="m-3")
+    assert blank.json()["error"] == {
+        "code": "FIELD_MISSING",
+        "message": "Toplantı başkanı alanı boş bırakılamaz.",
+        "field": "chair",
+    }
+    not_a_date = await desk.meeting({**MEETING, "held_on": "yarın"}, key="m-4")
+    assert not_a_date.status_code == 422 and not_a_date.json()["error"]["code"] == "INVALID_REQUEST"
+    assert not_a_date.json()["error"]["field"] == "held_on"
+    assert "MeetingRecorded" not in await desk.log()
+
+
+async def test_every_desk_refusal_has_the_one_error_shape(desk: Desk) -> None:
+    answers = {
+        400: await desk.enter(application("DESK"), key=None),
+        401: await desk.enter(application("DESK"), subject=None),
+        403: await desk.enter(application("DESK"), subject="denetci"),
+        404: await desk.get("/api/v1/desk/meetings/nope"),
+        422: await desk.meeting({"held_on": "2026-05-20"}),
+    }
+    await desk.enter(application("DESK"), key="used")
+    answers[409] = await desk.enter(application("PHONE"), key="used")
+    for status, answer in answers.items():
+        assert answer.status_code == status, (status, answer.text)
+        body = answer.json()
+        assert set(body) == {"error"} and {"code", "message", "field"} <= set(body["error"]), body
+    assert answers[403].json()["error"]["code"] == "role_required"
+    forbidden = await desk.get("/api/v1/desk/meetings", subject="belediye")
+    assert forbidden.status_code == 403  # an institution has no business with the desk

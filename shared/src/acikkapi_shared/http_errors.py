@@ -1,0 +1,102 @@
+"""The one error answer of every staff HTTP API (router, intake's desk, notifier) and of intake's citizen
+API: `{"error": {"code": <stable code>, "message": <Turkish, for people>, "field": <field at fault or null>}}`
+for 400, 401, 403, 404, 409 and 422 alike.
+
+A body that does not parse is 422 `INVALID_REQUEST` naming the first field at fault, a missing
+`Idempotency-Key` 400 `IDEMPOTENCY_KEY_REQUIRED`; each is logged with the route's path template, the
+field and the kind of problem only, never the input (it may be an applicant's words) nor a path's values
+(an application number is personal data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from acikkapi_shared.gateway import KEY_MISSING_TR
+
+log = structlog.get_logger(__name__)
+
+INVALID_REQUEST_TR = "İstek geçersiz; lütfen alanları kontrol edin."
+
+
+class ErrorDetail(BaseModel):
+    """Why a request was refused: a stable code, a Turkish message, the field at fault if one is."""
+
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorAnswer(BaseModel):
+    """The body of every 4xx answer of the staff APIs."""
+
+    error: ErrorDetail
+
+
+def _documented(description: str) -> dict[str, object]:
+    return {"model": ErrorAnswer, "description": description}
+
+
+# For a route's or router's `responses=`: OpenAPI then shows the one shape for each status.
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: _documented("A header is missing (Idempotency-Key) or a value cannot be one."),
+    401: _documented("No valid staff token (codes: missing, expired, bad_signature, …)."),
+    403: _documented("The token's roles do not allow this (role_required, …)."),
+    404: _documented("Not found, or not visible to the caller."),
+    409: _documented("The state does not allow it, or the Idempotency-Key was used for another request."),
+    422: _documented("A field is not valid."),
+}
+
+
+def error_answer(
+    status: int,
+    code: str,
+    message_tr: str,
+    field: str | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """Returns the error answer with this status."""
+    body = ErrorAnswer(error=ErrorDetail(code=code, message=message_tr, field=field))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def route_template(request: Request) -> str:
+    """Returns the matched route's path template, never the concrete path (it may carry a number)."""
+    path = getattr(request.scope.get("route"), "path", None)
+    return path if isinstance(path, str) else "?"
+
+
+def install_validation_answers(app: FastAPI, *, only_under: tuple[str, ...] | None = None) -> None:
+    """Makes request validation failures answer in the error shape (400 for a missing key).
+
+    only_under: path prefixes it applies to (others keep FastAPI's answer); None: every route.
+    """
+
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        if only_under is not None and not request.url.path.startswith(only_under):
+            return await request_validation_exception_handler(request, exc)
+        return validation_answer(request, exc)
+
+    app.add_exception_handler(RequestValidationError, invalid)
+
+
+def validation_answer(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """Returns the error answer of a request that does not validate, logged without its values."""
+    problems = list(exc.errors())
+    for problem in problems:
+        location = tuple(str(part) for part in problem.get("loc", ()))
+        if location == ("header", "idempotency-key") and problem.get("type") == "missing":
+            return error_answer(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR, "Idempotency-Key")
+    first = problems[0] if problems else {}
+    field = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
+    log.info("request_invalid", route=route_template(request), field=field, kind=first.get("type"))
+    return error_answer(422, "INVALID_REQUEST", INVALID_REQUEST_TR, field)
