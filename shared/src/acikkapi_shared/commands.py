@@ -48,8 +48,11 @@ class CommandContext:
         return {name: value for name, value in values.items() if value}
 
 
-def new_event(event: EventPayload, stream_id: str, context: CommandContext) -> NewEvent:
-    """Returns a decided event as it is to be appended, with the context's metadata."""
+def new_event(
+    event: EventPayload, stream_id: str, context: CommandContext, metadata: dict[str, str] | None = None
+) -> NewEvent:
+    """Returns a decided event as it is to be appended, with the context's metadata (given when
+    already computed for the command's other events)."""
     occurred_at = context.occurred_at
     if occurred_at.utcoffset() is None:
         raise ValueError(f"naive datetime {occurred_at.isoformat()}: an offset or time zone is required")
@@ -64,7 +67,7 @@ def new_event(event: EventPayload, stream_id: str, context: CommandContext) -> N
         correlation_id=event.correlates_with() or context.correlation_id or stream_id,
         causation_id=context.causation_id,
         occurred_at=occurred_at.astimezone(UTC),
-        metadata=context.metadata(),
+        metadata=context.metadata() if metadata is None else dict(metadata),
     )
 
 
@@ -90,7 +93,10 @@ async def execute(
     state = folded.state
     for event in decided:
         state = decider.evolve(state, event)
-    work.record(decider, stream_id, folded, state, [new_event(e, stream_id, context) for e in decided])
+    metadata = context.metadata()
+    work.record(
+        decider, stream_id, folded, state, [new_event(e, stream_id, context, metadata) for e in decided]
+    )
     return decided
 
 
