@@ -48,12 +48,27 @@ async def test_public_events_go_out_in_log_order_keyed_by_case(
 ) -> None:
     await record(engine, store, "Public", "Private", "Public")
     publisher = FakePublisher()
-    assert await relay_for(engine, store, publisher).publish_pending() == 3
+    assert await relay_for(engine, store, publisher).publish_pending() == 2
     assert [(r.key, r.headers["event_type"]) for r in publisher.sent] == [
         (b"case-0", "Public"),
         (b"case-2", "Public"),
     ]
     assert [int(r.headers["position"]) for r in publisher.sent] == [1, 3]
+
+
+async def test_private_events_are_passed_over_in_batches_without_skipping_a_public_one(
+    engine: AsyncEngine, store: SqlAlchemyEventStore
+) -> None:
+    await record(engine, store, *(["Private"] * 7 + ["Public"]) * 3, "Private", "Private")
+    publisher = FakePublisher()
+    relay = OutboxRelay(engine, store, publisher, "t", publishes=frozenset({"Public"}), batch_size=2)
+    for _ in range(5):
+        await relay.publish_pending()
+    assert [int(r.headers["position"]) for r in publisher.sent] == [8, 16, 24]
+    assert relay.published_position == 26  # the private tail is passed over too
+    await record(engine, store, "Public")
+    await relay.publish_pending()
+    assert [int(r.headers["position"]) for r in publisher.sent] == [8, 16, 24, 27]
 
 
 async def test_a_failed_publish_is_retried_from_the_same_place(

@@ -77,6 +77,7 @@ class OutboxRelay:
         self._saved_at: float | None = None
         self._save_interval = save_interval
         self.published_position = 0
+        self._caught_up = False  # the last read reached the log's head
 
     def notify(self) -> None:
         """Tells the relay that new events were committed (it also polls, so this is only a hint)."""
@@ -89,7 +90,7 @@ class OutboxRelay:
             # Cleared before reading, so a notify() during the read is never lost.
             self._wakeup.clear()
             try:
-                published = await self.publish_pending()
+                await self.publish_pending()
                 backoff = 0.1
             except asyncio.CancelledError:
                 raise
@@ -99,21 +100,21 @@ class OutboxRelay:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10.0)
                 continue
-            if published < self._batch_size:
+            if self._caught_up:
                 await self._wait_for_more()
 
     async def publish_pending(self) -> int:
-        """Publishes one batch of unpublished events and returns how many."""
+        """Publishes one batch of unpublished events and returns how many went to Kafka."""
         async with self._reader.connect() as connection:
             if self._position is None:
                 self._position = await self._load_position(connection)
             # The stored form leaves the service: personal fields stay as the codec stored them.
-            batch = await self._store.read_after(connection, self._position, self._batch_size, stored=True)
+            public, reached, more = await self._read(connection, self._position)
             await connection.rollback()
-        if not batch:
+        if reached == self._position:
             await self._save_position_if_due(force=True)
+            self._caught_up = True
             return 0
-        public = [e for e in batch if self._publishes is None or e.type in self._publishes]
         if public:
             # Read committed, but maybe not yet on disk (its committer's fsync may still be running):
             # never published before it is, so a power loss cannot leave Kafka ahead of the log.
@@ -129,11 +130,26 @@ class OutboxRelay:
         ]
         await asyncio.gather(*sends)
         crash_point("relay.after_publish_before_position")
-        self._position = self.published_position = batch[-1].position
+        self._position = self.published_position = reached
         await self._save_position_if_due(force=False)
-        await self._measure_lag(full_batch=len(batch) == self._batch_size)
+        await self._measure_lag(full_batch=more)
         metrics.EVENTS_PUBLISHED.labels(self._store.service).inc(len(public))
-        return len(batch)
+        self._caught_up = not more
+        return len(public)
+
+    async def _read(
+        self, connection: AsyncConnection, position: int
+    ) -> tuple[list[EventEnvelope], int, bool]:
+        """Returns the next events to publish after position, the position the read reached and
+        whether more may follow.
+
+        With `publishes`, only those types are read (the private ones are passed over in SQL, never
+        decoded): most of a service's log is private.
+        """
+        if self._publishes is None:
+            batch = await self._store.read_after(connection, position, self._batch_size, stored=True)
+            return batch, batch[-1].position if batch else position, len(batch) == self._batch_size
+        return await self._store.read_types_after(connection, position, self._batch_size, self._publishes)
 
     async def _measure_lag(self, *, full_batch: bool) -> None:
         lag = 0

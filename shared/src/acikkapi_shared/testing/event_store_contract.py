@@ -113,6 +113,27 @@ class EventStoreContract:
             assert await store.read_after(connection, positions[2], 100) == events[3:]
             assert await store.head_position(connection) == positions[-1]
 
+    async def test_a_typed_read_passes_over_other_types_and_reaches_the_head(
+        self, engine: AsyncEngine, store: SqlAlchemyEventStore
+    ) -> None:
+        kinds = ["Private", "Public", "Private", "Private", "Public", "Private", "Private"]
+        async with engine.begin() as connection:
+            for index, kind in enumerate(kinds):
+                await store.append(connection, f"case-{index}", 0, [new_event(kind, n=index)])
+        public = frozenset({"Public"})
+        async with engine.connect() as connection:
+            every = await store.read_after(connection, 0, 100)
+            found, reached, more = await store.read_types_after(connection, 0, 100, public)
+            assert [e.payload for e in found] == [{"n": 1}, {"n": 4}] and not more
+            assert reached == every[-1].position  # past the private tail: it is never read again
+            assert await store.read_types_after(connection, reached, 100, public) == ([], reached, False)
+            # A limit stops at the last row read; reading on from there finds the rest, none twice.
+            first, reached_first, more_first = await store.read_types_after(connection, 0, 1, public)
+            assert [e.payload for e in first] == [{"n": 1}] and more_first
+            rest, reached_rest, _ = await store.read_types_after(connection, reached_first, 100, public)
+            assert [e.payload for e in rest] == [{"n": 4}] and reached_rest == reached
+            assert found[0] == (await store.read_after(connection, 0, 100, stored=True))[1]
+
     async def test_reader_never_skips_an_event_that_commits_late(
         self, database_url: str, engine: AsyncEngine, store: SqlAlchemyEventStore
     ) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from sla_monitor.domain.calendar import ISTANBUL, BusinessCalendar
 from sla_monitor.domain.clock import end_of_day
@@ -62,6 +63,16 @@ def timers_of(
     clock: str, generation: int, due_day: date, calendar: BusinessCalendar, policy: TimerPolicy
 ) -> list[Timer]:
     """Returns every timer of a clock whose due day is due_day, in the order they fire."""
+    return list(_timers(clock, generation, due_day, calendar, policy))
+
+
+# Every clock decision asks for its case's next timer, and most cases share a handful of due days:
+# the business-day walks are done once per (clock, generation, due day) instead of per decision.
+# A calendar is immutable once built, and the cache keeps the ones it was asked about alive.
+@lru_cache(maxsize=4096)
+def _timers(
+    clock: str, generation: int, due_day: date, calendar: BusinessCalendar, policy: TimerPolicy
+) -> tuple[Timer, ...]:
     prefix = f"{clock}:{generation}"
     timers = [
         Timer(
@@ -86,4 +97,4 @@ def timers_of(
             policy.office_escalations if clock == "office" else policy.institution_escalations
         )
     ]
-    return sorted(timers, key=lambda timer: timer.moment)
+    return tuple(sorted(timers, key=lambda timer: timer.moment))
