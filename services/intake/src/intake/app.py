@@ -21,6 +21,8 @@ from intake.entrypoints.consumers import PortalSubmissions
 from intake.entrypoints.http import status_router
 from intake.entrypoints.upstream import clock_changes, router_stages
 from intake.projections import IntakeProjector
+from intake.tracking_page.routes import tracking_page_router
+from intake.tracking_page.settings import TrackingSettings
 
 
 class IntakeSettings(BaseSettings):
@@ -67,6 +69,9 @@ def build_app(
     """Returns intake's HTTP app; its lifespan runs the whole service."""
     runtime = build_runtime(settings, clock=clock, token_bytes=token_bytes, record_publisher=record_publisher)
     app = create_http_app(runtime, title="Açık Kapı intake")
-    app.include_router(status_router(runtime))
-    app.include_router(actions_router(runtime))
+    tracking = TrackingSettings()
+    limiter = tracking.limiter()  # one per process: the API's and the page's failures count together
+    app.include_router(status_router(runtime, limiter))
+    app.include_router(actions_router(runtime, limiter))
+    app.include_router(tracking_page_router(runtime, limiter, tracking.signer()))
     return app
