@@ -19,9 +19,9 @@ import sqlalchemy as sa
 
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.base import EventPayload
-from acikkapi_shared.events.router import CaseAcknowledged, CaseConcluded, CaseRouted, InformationRequested
-from acikkapi_shared.events.sla_monitor import ClocksPaused, DeadlineSet
+from acikkapi_shared.events.router import CaseConcluded
 from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.testing.case_events import information_requested
 from acikkapi_shared.testing.fakes import RecordingPublisher
 from acikkapi_shared.testing.in_process import Feed, running, settings_for, upstream
 from intake.app import build_app
@@ -58,34 +58,10 @@ class Tracker:
 
     async def ask(self) -> None:
         """Routes the case, acknowledges it and asks the applicant a question."""
-        number = self.number
-        await self.router_says(
-            CaseRouted(
-                application_number=number,
-                institution=INSTITUTION,
-                institution_name="Kars İl Milli Eğitim Müdürlüğü",
-                rule="school",
-                confidence=0.9,
-                matched=["okul"],
-                table_version="t",
-                received_at=NOW,
-            )
-        )
-        deadline = DeadlineSet(
-            application_number=number, institution=INSTITUTION, received_at=NOW, budget_days=7, due_at=DUE
-        )
-        await self.router_says(deadline, "sla-monitor")
-        await self.router_says(CaseAcknowledged(application_number=number, institution=INSTITUTION))
-        question = "Okulun adını yazar mısınız?"
-        await self.router_says(
-            InformationRequested(
-                application_number=number, institution=INSTITUTION, request_number=1, question=question
-            )
-        )
-        paused = ClocksPaused(
-            application_number=number, at=self.clock.now(), reason="INFORMATION_REQUESTED", request_number=1
-        )
-        await self.router_says(paused, "sla-monitor")
+        for service, payload in information_requested(
+            self.number, INSTITUTION, received_at=NOW, due_at=DUE, question="Okulun adını yazar mısınız?"
+        ):
+            await self.router_says(payload, service)
 
     async def look_up(self, number: str | None = None, code: str | None = None) -> httpx.Response:
         form = {"numara": number or self.number, "takip_kodu": self.code if code is None else code}
