@@ -33,6 +33,8 @@ status: ## print where everything listens
 	$(UV) run acikkapi dev status
 
 test: setup ## unit, integration and end-to-end tests (starts Kafka and PostgreSQL for the session)
+	@bash deploy/browser/browser.sh chromium >/dev/null || echo "no Chromium: the tracking page's browser test is skipped"
+	bash deploy/browser/browser.sh axe >/dev/null
 	$(UV) run pytest
 
 test-fast: setup ## only the tests that need no Kafka and no PostgreSQL

@@ -15,21 +15,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import json
-import math
-import os
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from http_bench import Tally, child_server, main, run_clients
 
 from acikkapi_shared.events.intake import Applicant, ApplicationRegistered
 from acikkapi_shared.observability.logging import configure_logging
@@ -109,120 +101,42 @@ def serve(directory: Path, port: int) -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextlib.contextmanager
-def server(directory: Path, port: int) -> Iterator[str]:
-    """Starts the child server and waits for /healthz; stops it after."""
-    child = subprocess.Popen(
-        [sys.executable, __file__, "--serve", str(directory), "--port", str(port)], env=os.environ.copy()
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline or child.poll() is not None:
-                raise SystemExit("the router did not start")
-            time.sleep(0.1)
-        yield base
-    finally:
-        child.terminate()
-        child.wait(timeout=15)
-
-
 async def drive(base: str, issuer: LocalIssuer, cases: int, concurrency: int) -> dict[str, Any]:
     """Sends every case's commands from the workers; returns the figures."""
     tokens = {subject: issuer.issue_token(subject) for subject in ("belediye", "inceleme")}
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for index in range(cases):
-        queue.put_nowait(number_of(index))
-    latencies: list[float] = []
-    failures: list[str] = []
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+    async def send(http: httpx.AsyncClient, number: str, tally: Tally) -> None:
+        for command, subject, body in STEPS:
+            headers = {"Authorization": f"Bearer {tokens[subject]}", "Idempotency-Key": f"{command}-{number}"}
+            answer = await tally.timed(
+                http.post(f"/api/v1/cases/{number}/{command}", json=body, headers=headers)
+            )
+            if answer.status_code != 200:
+                tally.failures.append(f"{number} {command}: {answer.status_code} {answer.text[:200]}")
+                break
 
-        async def worker() -> None:
-            while not queue.empty():
-                number = queue.get_nowait()
-                for command, subject, body in STEPS:
-                    headers = {
-                        "Authorization": f"Bearer {tokens[subject]}",
-                        "Idempotency-Key": f"{command}-{number}",
-                    }
-                    began = time.perf_counter()
-                    answer = await http.post(f"/api/v1/cases/{number}/{command}", json=body, headers=headers)
-                    latencies.append(time.perf_counter() - began)
-                    if answer.status_code != 200:
-                        failures.append(f"{number} {command}: {answer.status_code} {answer.text[:200]}")
-                        break
-
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        elapsed = time.perf_counter() - began
-    latencies.sort()
-
-    def quantile(q: float) -> float:
-        return (
-            latencies[min(len(latencies) - 1, math.ceil(q * len(latencies)) - 1)] if latencies else math.nan
-        )
-
-    return {
-        "cases": cases,
-        "concurrency": concurrency,
-        "commands": len(latencies),
-        "failed": len(failures),
-        "failures": failures[:10],
-        "seconds": round(elapsed, 3),
-        "commands_per_second": round(len(latencies) / elapsed, 1),
-        "latency_ms": {
-            name: round(quantile(q) * 1000, 1)
-            for name, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0))
-        },
-    }
+    tally = await run_clients(base, concurrency, (number_of(i) for i in range(cases)), send)
+    return {"cases": cases, "concurrency": concurrency, **tally.figures("commands")}
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--serve", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve is not None:
-        serve(args.serve, args.port)
-        return 0
-    configure_logging("bench", level="WARNING", json=True)
-    with tempfile.TemporaryDirectory(prefix="acikkapi-bench-") as folder:
-        directory = Path(folder)
-        issuer = issuer_in(directory)
-        asyncio.run(seed(directory, args.cases))
-        with server(directory, free_port()) as base:
-            figures = asyncio.run(drive(base, issuer, args.cases, args.concurrency))
-    if args.json:
-        print(json.dumps(figures))
-    else:
-        latency = figures["latency_ms"]
-        percentiles = ", ".join(f"{name} {value} ms" for name, value in latency.items())
-        print(
-            f"{figures['commands']} commands on {figures['cases']} cases, concurrency "
-            f"{figures['concurrency']}: {figures['commands_per_second']} commands/s; latency {percentiles}; "
-            f"failed {figures['failed']}"
-        )
-        for failure in figures["failures"]:
-            print("  ", failure)
-    return 1 if figures["failed"] else 0
+
+
+def measure(args: argparse.Namespace, directory: Path) -> dict[str, Any]:
+    issuer = issuer_in(directory)
+    asyncio.run(seed(directory, args.cases))
+    with child_server(__file__, directory, "the router") as base:
+        return asyncio.run(drive(base, issuer, args.cases, args.concurrency))
+
+
+def summary(figures: dict[str, Any]) -> str:
+    return (
+        f"{figures['commands']} commands on {figures['cases']} cases, concurrency "
+        f"{figures['concurrency']}: {figures['commands_per_second']} commands/s"
+    )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(__doc__, options, serve, measure, summary))

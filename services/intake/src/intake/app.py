@@ -27,6 +27,8 @@ from intake.entrypoints.desk_meetings import meetings_router
 from intake.entrypoints.http import status_router
 from intake.entrypoints.upstream import clock_changes, router_stages, sms_reports
 from intake.projections import IntakeProjector
+from intake.tracking_page.routes import tracking_page_router
+from intake.tracking_page.settings import TrackingSettings
 
 
 class IntakeSettings(BaseSettings):
@@ -79,12 +81,15 @@ def build_app(
     """
     runtime = build_runtime(settings, clock=clock, token_bytes=token_bytes, record_publisher=record_publisher)
     app = create_http_app(runtime, title="Açık Kapı intake")
-    app.include_router(status_router(runtime))
-    app.include_router(actions_router(runtime))
+    tracking = TrackingSettings()
+    limiter = tracking.limiter()  # one per process: the API's and the page's failures count together
+    app.include_router(status_router(runtime, limiter))
+    app.include_router(actions_router(runtime, limiter))
     # The desk (staff only): applications entered by office staff, Halk Günü meetings.
     staff_http.install(app, staff_tokens or build_validator(clock=runtime.clock))
     install_validation_answers(app, only_under=("/api/v1/desk",))
     max_age = timedelta(days=IntakeSettings().max_receipt_age_days)
     app.include_router(desk_router(runtime, token_bytes, max_age))
     app.include_router(meetings_router(runtime))
+    app.include_router(tracking_page_router(runtime, limiter, tracking.signer()))
     return app

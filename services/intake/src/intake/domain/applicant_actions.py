@@ -90,3 +90,28 @@ def _text(value: str, label: str, field: str, *, required: bool) -> str:
         if found.code == "FIELD_MISSING" and not required:
             return ""
         raise CommandRejected(found.code, found.message_tr, field=field) from None
+
+
+# The applicant's requests by name (the API's paths), with what decide_action checks for each.
+_STAGE_CHECKS = {
+    "information": _allow_information,
+    "objection": _allow_objection,
+    "withdrawal": _allow_withdrawal,
+}
+
+
+def allowed_actions(state: Application) -> list[str]:
+    """Returns the requests decide_action would accept now (the text aside), in a fixed order: what
+    the tracking page offers forms for and the API lists."""
+    if not state.registered:
+        return []
+    allowed = []
+    for action, check in _STAGE_CHECKS.items():
+        if action != "withdrawal" and state.withdrawal_requested:
+            continue
+        try:
+            check(state)
+        except CommandRejected:
+            continue
+        allowed.append(action)
+    return allowed

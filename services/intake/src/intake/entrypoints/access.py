@@ -1,14 +1,18 @@
 """How an applicant reaches an application: its number, and for anything more than its stage, the
-tracking code sent by SMS (header X-Tracking-Code or query tracking_code).
+tracking code sent by SMS (header X-Tracking-Code or query tracking_code, or the tracking page's form).
 
 Numbers are sequential and their check character can be computed, so a wrong number and a wrong
-code get one answer (404, the same body), and codes are compared in constant time.
+code get one answer (404, the same body), and codes are compared in constant time. Every look-up
+with a code that fails counts against the client and the number (tracking_page/limiter.py); past the
+limit look-ups with a code are refused (429) until the window has passed.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,10 +27,15 @@ from intake.domain.numbers import (
     parse_application_number,
 )
 from intake.projections import applications
+from intake.tracking_page.limiter import FailureLimiter
 
 NOT_FOUND_TR = (
     "Bu numara ve takip koduyla kayıtlı bir başvuru bulunamadı. Lütfen numarayı ve SMS ile gönderilen "
     "takip kodunu kontrol edin."
+)
+TOO_MANY_TR = (
+    "Çok sayıda hatalı deneme yapıldı. Güvenliğiniz için sorgulama geçici olarak durduruldu; "
+    "lütfen {minutes} dakika sonra yeniden deneyin."
 )
 
 
@@ -34,11 +43,6 @@ def error(status: int, code: str, message_tr: str, field: str | None = None) -> 
     """Returns the API's error answer: a stable code, a Turkish message and the field at fault (or null),
     acikkapi_shared.http_errors' one shape."""
     return error_answer(status, code, message_tr, field)
-
-
-def not_found() -> JSONResponse:
-    """Returns the one answer for an unknown number, a missing or wrong code."""
-    return error(404, "APPLICATION_NOT_FOUND", NOT_FOUND_TR)
 
 
 @dataclass(frozen=True)
@@ -49,37 +53,91 @@ class Access:
     tracked: bool
 
 
+@dataclass(frozen=True)
+class Refused:
+    """Why a look-up found nothing to show: its status, stable code and Turkish message."""
+
+    status: int
+    code: str
+    message_tr: str
+    retry_after_s: int | None = None
+
+    def response(self) -> JSONResponse:
+        """Returns the API's answer."""
+        answer = error(self.status, self.code, self.message_tr)
+        if self.retry_after_s is not None:
+            answer.headers["Retry-After"] = str(self.retry_after_s)
+        return answer
+
+
+NOT_FOUND = Refused(404, "APPLICATION_NOT_FOUND", NOT_FOUND_TR)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Who looks an application up, and when: what the failure limiter counts."""
+
+    limiter: FailureLimiter
+    client: str
+    now: datetime
+
+
 def presented_code(header: str | None, query: str | None) -> str:
     """Returns the tracking code the request carries (the header first), or "" when none."""
     return (header or "").strip() or (query or "").strip()
 
 
-async def find(runtime: ServiceRuntime, number: str, code: str) -> Access | JSONResponse:
-    """Returns the application for the number (tracked when code is its tracking code), or the
-    answer to give: 400 for a number that cannot be one, else the generic 404."""
+async def look_up(runtime: ServiceRuntime, number: str, code: str, attempt: Attempt) -> Access | Refused:
+    """Returns the application for the number (tracked when code is its tracking code), or why not:
+    400 for a number that cannot be one, 429 past the failure limit, else the generic 404."""
     try:
         parsed = str(parse_application_number(number))
     except InvalidApplicationNumber as invalid:
-        return error(400, invalid.code, invalid.message_tr)
+        if code:
+            attempt.limiter.failed(attempt.client, None, attempt.now)
+        return Refused(400, invalid.code, invalid.message_tr)
+    if code:
+        wait = attempt.limiter.refused_for(attempt.client, parsed, attempt.now)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait.total_seconds()))
+            message = TOO_MANY_TR.format(minutes=max(1, math.ceil(seconds / 60)))
+            return Refused(429, "TOO_MANY_FAILED_ATTEMPTS", message, retry_after_s=seconds)
     async with runtime.read_engine.connect() as connection:
         query = sa.select(applications).where(applications.c.application_number == parsed)
         row = (await connection.execute(query)).first()
-    if row is None:
-        return not_found()
     if not code:
-        return Access(row, tracked=False)
-    try:
-        canonical = normalise_tracking_code(code)
-    except InvalidTrackingCode:
-        return not_found()
-    if not hmac.compare_digest(row.tracking_code.encode(), canonical.encode()):
-        return not_found()
+        return NOT_FOUND if row is None else Access(row, tracked=False)
+    if row is None or not _same_code(row.tracking_code, code):
+        attempt.limiter.failed(attempt.client, parsed, attempt.now)
+        return NOT_FOUND
     return Access(row, tracked=True)
 
 
-async def find_tracked(runtime: ServiceRuntime, number: str, code: str) -> Access | JSONResponse:
+def _same_code(expected: str, presented: str) -> bool:
+    try:
+        canonical = normalise_tracking_code(presented)
+    except InvalidTrackingCode:
+        return False
+    return hmac.compare_digest(expected.encode(), canonical.encode())
+
+
+async def look_up_tracked(
+    runtime: ServiceRuntime, number: str, code: str, attempt: Attempt
+) -> Access | Refused:
     """Returns the application only with its tracking code; the generic 404 without one."""
-    found = await find(runtime, number, code)
-    if isinstance(found, Access) and not found.tracked:
-        return not_found()
-    return found
+    found = await look_up(runtime, number, code, attempt)
+    return NOT_FOUND if isinstance(found, Access) and not found.tracked else found
+
+
+async def find(runtime: ServiceRuntime, number: str, code: str, attempt: Attempt) -> Access | JSONResponse:
+    """look_up, with the API's answer for a refusal."""
+    found = await look_up(runtime, number, code, attempt)
+    return found.response() if isinstance(found, Refused) else found
+
+
+async def find_tracked(
+    runtime: ServiceRuntime, number: str, code: str, attempt: Attempt
+) -> Access | JSONResponse:
+    """look_up_tracked, with the API's answer for a refusal."""
+    found = await look_up_tracked(runtime, number, code, attempt)
+    return found.response() if isinstance(found, Refused) else found

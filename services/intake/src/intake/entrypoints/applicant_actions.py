@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -28,7 +28,8 @@ from intake.domain.application import (
     applications,
 )
 from intake.domain.application_model import ApplicantAction
-from intake.entrypoints.access import error, find_tracked, presented_code
+from intake.entrypoints.access import Access, Attempt, error, find_tracked, presented_code
+from intake.tracking_page.limiter import FailureLimiter
 
 APPLICANT_ACTOR = "applicant:tracking-code"
 # Refusals about the text itself (422); every other refusal is about the stage (409).
@@ -90,59 +91,102 @@ def request_headers(
 Headers = Annotated[RequestHeaders, Depends(request_headers)]
 
 
-def actions_router(runtime: ServiceRuntime) -> APIRouter:
+@dataclass(frozen=True)
+class ActionAnswer:
+    """What an applicant's request came to: accepted (code None) or refused with a stable code."""
+
+    status: int
+    code: str | None
+    message_tr: str
+    field: str | None = None
+    replayed: bool = False
+
+
+async def perform(
+    runtime: ServiceRuntime,
+    found: Access,
+    action: str,
+    command: ApplicantAction,
+    idempotency_key: str,
+    request_id: str | None,
+) -> ActionAnswer:
+    """Runs the applicant's request on a tracked application through intake's command gateway, once
+    per key (the API and the tracking page both come here)."""
+    canonical = str(found.row.application_number)
+    context = CommandContext(
+        occurred_at=runtime.gateway.clock.now(),
+        actor=APPLICANT_ACTOR,
+        correlation_id=canonical,
+        # Keys are the applicant's own: two applicants' same key are two requests.
+        idempotency_key=f"applicant:{canonical}:{idempotency_key}",
+        request_id=request_id,
+    )
+    try:
+        outcome = await runtime.gateway.handle(
+            applications, canonical, command, context, fingerprint=_fingerprint(action, command)
+        )
+    except IdempotencyKeyReused:
+        return ActionAnswer(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)
+    if outcome.rejection is not None:
+        refused = outcome.rejection
+        status = 422 if refused.code in _TEXT_CODES else 409
+        return ActionAnswer(status, refused.code, refused.message_tr, refused.field)
+    return ActionAnswer(202, None, ACCEPTED_TR[action], replayed=outcome.replayed)
+
+
+def actions_router(runtime: ServiceRuntime, limiter: FailureLimiter) -> APIRouter:
     """Returns the applicant's request routes, writing through intake's command gateway."""
     router = APIRouter(prefix="/api/v1/applications", tags=["citizens"])
 
-    async def act(number: str, headers: RequestHeaders, action: str, command: ApplicantAction) -> Any:
-        found = await find_tracked(runtime, number, headers.tracking_code)
+    async def act(
+        request: Request, number: str, headers: RequestHeaders, action: str, command: ApplicantAction
+    ) -> Any:
+        attempt = Attempt(limiter, client_address(request), runtime.gateway.clock.now())
+        found = await find_tracked(runtime, number, headers.tracking_code, attempt)
         if isinstance(found, JSONResponse):
             return found
         if not headers.idempotency_key:
             return error(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR)
-        canonical = str(found.row.application_number)
-        context = CommandContext(
-            occurred_at=runtime.gateway.clock.now(),
-            actor=APPLICANT_ACTOR,
-            correlation_id=canonical,
-            # Keys are the applicant's own: two applicants' same key are two requests.
-            idempotency_key=f"applicant:{canonical}:{headers.idempotency_key}",
-            request_id=headers.request_id,
-        )
-        try:
-            outcome = await runtime.gateway.handle(
-                applications, canonical, command, context, fingerprint=_fingerprint(action, command)
-            )
-        except IdempotencyKeyReused:
-            return error(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)
-        if outcome.rejection is not None:
-            refused = outcome.rejection
-            status = 422 if refused.code in _TEXT_CODES else 409
-            return error(status, refused.code, refused.message_tr, refused.field)
+        done = await perform(runtime, found, action, command, headers.idempotency_key, headers.request_id)
+        if done.code is not None:
+            return error(done.status, done.code, done.message_tr, done.field)
         answer = ActionAccepted(
-            application_number=canonical,
+            application_number=str(found.row.application_number),
             action=action,
-            message=ACCEPTED_TR[action],
-            replayed=outcome.replayed,
+            message=done.message_tr,
+            replayed=done.replayed,
         )
         return JSONResponse(answer.model_dump(), status_code=202)
 
     @router.post("/{number}/information", status_code=202, response_model=ActionAccepted)
-    async def supply_information(number: str, body: InformationBody, headers: Headers) -> Any:
+    async def supply_information(
+        request: Request, number: str, body: InformationBody, headers: Headers
+    ) -> Any:
         """The information the institution asked for (only while it is asked for)."""
-        return await act(number, headers, "information", SupplyInformation(body.text))
+        return await act(request, number, headers, "information", SupplyInformation(body.text))
 
     @router.post("/{number}/objection", status_code=202, response_model=ActionAccepted)
-    async def object_to_conclusion(number: str, body: ObjectionBody, headers: Headers) -> Any:
+    async def object_to_conclusion(
+        request: Request, number: str, body: ObjectionBody, headers: Headers
+    ) -> Any:
         """An objection to the conclusion (only once concluded)."""
-        return await act(number, headers, "objection", ObjectToConclusion(body.reason))
+        return await act(request, number, headers, "objection", ObjectToConclusion(body.reason))
 
     @router.post("/{number}/withdrawal", status_code=202, response_model=ActionAccepted)
-    async def withdraw(number: str, headers: Headers, body: WithdrawalBody | None = None) -> Any:
+    async def withdraw(
+        request: Request, number: str, headers: Headers, body: WithdrawalBody | None = None
+    ) -> Any:
         """Withdraw the application (only while it is open)."""
-        return await act(number, headers, "withdrawal", WithdrawApplication(body.reason if body else ""))
+        reason = body.reason if body else ""
+        return await act(request, number, headers, "withdrawal", WithdrawApplication(reason))
 
     return router
+
+
+def client_address(request: Request) -> str:
+    """Returns the address the failure limiter counts the request's client by (the TCP peer: behind a
+    reverse proxy, that proxy; see README)."""
+    return request.client.host if request.client else "unknown"
 
 
 def _fingerprint(action: str, command: ApplicantAction) -> str:

@@ -7,41 +7,39 @@ import uuid
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 
 from acikkapi_shared.runtime import ServiceRuntime
-from intake.entrypoints.access import Access, error, find, presented_code
-from intake.entrypoints.timeline_view import ApplicationSummary, ApplicationTimeline, full_timeline, summary
-from intake.projections import applications, submissions, timeline
+from intake.entrypoints.access import Access, Attempt, error, find, presented_code
+from intake.entrypoints.applicant_actions import client_address
+from intake.entrypoints.timeline_view import ApplicationSummary, ApplicationTimeline, summary
+from intake.entrypoints.tracked_view import tracked_view
+from intake.projections import applications, submissions
+from intake.tracking_page.limiter import FailureLimiter
 
 SUBMISSION_NOT_FOUND_TR = "Başvurunuz henüz işlenmedi. Lütfen birkaç saniye sonra yeniden deneyin."
 SUBMISSION_ID_INVALID_TR = "Gönderim kimliği geçersiz."
 
 
-def status_router(runtime: ServiceRuntime) -> APIRouter:
+def status_router(runtime: ServiceRuntime, limiter: FailureLimiter) -> APIRouter:
     """Returns the read-only routes of the citizen API."""
     router = APIRouter(prefix="/api/v1", tags=["citizens"])
 
     @router.get("/applications/{number}", response_model=ApplicationTimeline | ApplicationSummary)
     async def application_status(
+        request: Request,
         number: str,
         tracking_code: Annotated[str, Query(max_length=64)] = "",
         x_tracking_code: Annotated[str | None, Header(max_length=64)] = None,
     ) -> Any:
         """The stage and due moment by the number alone; the whole timeline with the tracking code."""
-        found = await find(runtime, number, presented_code(x_tracking_code, tracking_code))
+        attempt = Attempt(limiter, client_address(request), runtime.gateway.clock.now())
+        found = await find(runtime, number, presented_code(x_tracking_code, tracking_code), attempt)
         if not isinstance(found, Access):
             return found
         if not found.tracked:
             return summary(found.row)
-        async with runtime.read_engine.connect() as connection:
-            query = (
-                sa.select(timeline)
-                .where(timeline.c.application_number == found.row.application_number)
-                .order_by(timeline.c.source_version, timeline.c.occurred_at)
-            )
-            lines = (await connection.execute(query)).all()
-        return full_timeline(found.row, lines)
+        return await tracked_view(runtime, found.row)
 
     @router.get("/submissions/{submission_id}")
     async def submission_outcome(submission_id: str) -> Any:

@@ -82,6 +82,8 @@ class ApplicationTimeline(ApplicationSummary):
     received_at: datetime
     updated_at: datetime
     timeline: list[TimelineEntry]
+    # The requests the applicant may make now: "information", "objection", "withdrawal".
+    actions: list[str] = []
 
 
 def istanbul(moment: datetime | None) -> datetime | None:

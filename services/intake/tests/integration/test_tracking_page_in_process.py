@@ -1,0 +1,267 @@
+"""The tracking page through intake's composition root (SQLite, no broker): the look-up with one
+generic answer, the failure limiter (page and API), the forms only when their request is allowed,
+their signed tokens and Idempotency-Keys, and the same data as the JSON API."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from acikkapi_shared.clock import ManualClock
+from acikkapi_shared.events.base import EventPayload
+from acikkapi_shared.events.router import CaseConcluded
+from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.testing.case_events import information_requested
+from acikkapi_shared.testing.fakes import RecordingPublisher
+from acikkapi_shared.testing.in_process import Feed, running, settings_for, upstream
+from intake.app import build_app
+
+NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)  # a Friday, 14:00 in Istanbul
+DUE = datetime(2026, 6, 5, 20, 59, 59, tzinfo=UTC)  # 5 Haziran 2026 Cuma, 23:59:59 in Istanbul
+INSTITUTION = "MEM"
+SUBMISSION_ID = "6f1d2c3b-4a59-4e8f-9a0b-1c2d3e4f5a6b"
+
+
+@dataclass
+class Tracker:
+    """intake in process, one registered application, and a citizen's HTTP client."""
+
+    runtime: ServiceRuntime
+    client: httpx.AsyncClient
+    clock: ManualClock
+    number: str
+    code: str
+    versions: dict[str, int] = field(default_factory=lambda: {"router": 0, "sla-monitor": 0})
+    last_stage: str | None = None  # the event id of the router's last event: what a clock event follows
+
+    async def router_says(self, payload: EventPayload, service: str = "router") -> None:
+        """Feeds the router's (or the sla-monitor's, caused by the router's last) next event of the case."""
+        self.versions[service] += 1
+        self.clock.advance(timedelta(minutes=30))
+        event = upstream(service, payload, correlation_id=self.number, occurred_at=self.clock.now())
+        cause = self.last_stage if service == "sla-monitor" else None
+        event = event.model_copy(update={"stream_version": self.versions[service], "causation_id": cause})
+        if service == "router":
+            self.last_stage = str(event.event_id)
+        topic = self.runtime.settings.topics.events_of(service)
+        await self.runtime.processor.process([Feed().event(topic, event)])
+
+    async def ask(self) -> None:
+        """Routes the case, acknowledges it and asks the applicant a question."""
+        for service, payload in information_requested(
+            self.number, INSTITUTION, received_at=NOW, due_at=DUE, question="Okulun adını yazar mısınız?"
+        ):
+            await self.router_says(payload, service)
+
+    async def look_up(self, number: str | None = None, code: str | None = None) -> httpx.Response:
+        form = {"numara": number or self.number, "takip_kodu": self.code if code is None else code}
+        return await self.client.post("/takip", data=form)
+
+    async def log(self) -> list[str]:
+        async with self.runtime.engine.connect() as connection:
+            return list(
+                (await connection.execute(sa.text("SELECT type FROM events ORDER BY position"))).scalars()
+            )
+
+
+def forms(page: str) -> dict[str, dict[str, str]]:
+    """Returns each form of the page by its action path, with its hidden fields."""
+    found = {}
+    for action, body in re.findall(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', page, re.S):
+        fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', body)
+        found[action] = {name: html.unescape(value) for name, value in fields}
+    return found
+
+
+def text_of(page: str) -> str:
+    """Returns the page's visible text on one line (tags dropped, entities decoded)."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+@pytest.fixture
+async def tracker(tmp_path: Path) -> AsyncIterator[Tracker]:
+    settings = settings_for("intake", tmp_path)
+    clock = ManualClock(NOW)
+    app = build_app(settings, clock=clock, record_publisher=RecordingPublisher())
+    runtime: ServiceRuntime = app.state.runtime
+    submission = {
+        "submission_id": SUBMISSION_ID,
+        "submitted_at": "2026-05-22T14:00:00+03:00",
+        "channel": "WEB",
+        "applicant": {"name": "İsmail Işık", "phone": "0532 123 45 67"},
+        "topic": "EGITIM",
+        "type": "SIKAYET",
+        "district": "MERKEZ",
+        "text": "Okulumuzun kalorifer sistemi iki haftadır çalışmıyor, çocuklar üşüyor.",
+    }
+    async with running(runtime):
+        portal = settings.topics.portal_submissions
+        await runtime.processor.process([Feed().message(portal, json.dumps(submission).encode())])
+        transport = httpx.ASGITransport(app=app, client=("198.51.100.7", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://intake") as client:
+            outcome = (await client.get(f"/api/v1/submissions/{SUBMISSION_ID}")).json()
+            assert outcome["status"] == "REGISTERED", outcome
+            yield Tracker(runtime, client, clock, outcome["application_number"], outcome["tracking_code"])
+
+
+async def test_the_page_shows_the_timeline_in_turkish_with_the_forms_allowed(tracker: Tracker) -> None:
+    await tracker.ask()
+    answer = await tracker.look_up(code=tracker.code.lower().replace("-", " "))  # as typed from an SMS
+    assert answer.status_code == 200, answer.text
+    page = answer.text
+    assert '<html lang="tr">' in page
+    assert answer.headers["cache-control"] == "no-store"
+    assert "script-src" not in answer.headers["content-security-policy"]  # default-src 'none': no script
+    shown = text_of(page)
+    assert "Kurum sizden ek bilgi bekliyor" in shown
+    assert "İlgili kurum Kars İl Milli Eğitim Müdürlüğü" in shown
+    assert "Başvuru tarihi 22 Mayıs 2026 Cuma, 14:00" in shown
+    assert "Sonuçlandırılması gereken tarih: 5 Haziran 2026 Cuma" in shown  # on the routed line
+    assert "Sizden ek bilgi beklendiği için süre durduruldu." in shown  # now, while it is paused
+    assert "Kurumun sorusu: Okulun adını yazar mısınız?" in shown
+    assert set(forms(page)) == {"/takip/bilgi", "/takip/geri-cekme"}  # no objection before a conclusion
+    assert tracker.code not in str(answer.url)
+
+
+async def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(tracker: Tracker) -> None:
+    wrong_code = await tracker.look_up(code="AAAA-BBBB-CCCC")
+    year, sequence, _check = tracker.number.split("-")
+    # Another well-formed number (its check character computed) that was never issued.
+    from intake.domain.numbers import ApplicationNumber
+
+    unknown = str(ApplicationNumber(int(year), int(sequence) + 7))
+    unknown_number = await tracker.look_up(number=unknown)
+    assert wrong_code.status_code == unknown_number.status_code == 404
+    assert wrong_code.text.replace(tracker.number, "N") == unknown_number.text.replace(unknown, "N")
+    assert "Bu numara ve takip koduyla kayıtlı bir başvuru bulunamadı." in text_of(wrong_code.text)
+    empty = await tracker.look_up(code="")
+    assert empty.status_code == 404 and empty.text == wrong_code.text
+
+
+async def test_repeated_failures_are_refused_for_the_number_on_the_page_and_the_api(tracker: Tracker) -> None:
+    for _attempt in range(10):
+        assert (await tracker.look_up(code="AAAA-BBBB-CCCC")).status_code == 404
+    blocked = await tracker.look_up()  # even the right code, while the number is blocked
+    assert blocked.status_code == 429 and blocked.headers["retry-after"] == "900"
+    assert "Çok sayıda hatalı deneme yapıldı." in text_of(blocked.text)
+    assert "15 dakika sonra" in text_of(blocked.text)
+    api = await tracker.client.get(
+        f"/api/v1/applications/{tracker.number}", headers={"X-Tracking-Code": tracker.code}
+    )
+    assert api.status_code == 429 and api.json()["error"]["code"] == "TOO_MANY_FAILED_ATTEMPTS"
+    no_code = await tracker.client.get(f"/api/v1/applications/{tracker.number}")
+    assert no_code.status_code == 200  # the stage alone needs no code and is not limited
+    tracker.clock.advance(timedelta(minutes=15))
+    assert (await tracker.look_up()).status_code == 200
+
+
+async def test_repeated_failures_are_refused_per_client_whatever_the_number(tracker: Tracker) -> None:
+    from intake.domain.numbers import ApplicationNumber
+
+    for sequence in range(100, 120):  # 20 different numbers, none failing 10 times
+        await tracker.look_up(number=str(ApplicationNumber(2026, sequence)), code="AAAA-BBBB-CCCC")
+    assert (await tracker.look_up()).status_code == 429
+    other = httpx.ASGITransport(app=tracker.client._transport.app, client=("203.0.113.9", 40000))  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=other, base_url="http://intake") as elsewhere:
+        form = {"numara": tracker.number, "takip_kodu": tracker.code}
+        assert (await elsewhere.post("/takip", data=form)).status_code == 200
+
+
+async def test_information_is_supplied_from_the_page_once_even_when_sent_twice(tracker: Tracker) -> None:
+    await tracker.ask()
+    form = forms((await tracker.look_up()).text)["/takip/bilgi"]
+    assert form["takip_kodu"] == tracker.code and len(form["idempotency_key"]) == 32
+    sent = {**form, "metin": "Kars Atatürk İlkokulu"}
+    first = await tracker.client.post("/takip/bilgi", data=sent)
+    again = await tracker.client.post("/takip/bilgi", data=sent)  # a double click: the same form
+    assert (first.status_code, again.status_code) == (200, 200)
+    for answer in (first, again):
+        assert "İsteğiniz alındı Gönderdiğiniz bilgi alındı; kuruma iletilecek." in text_of(answer.text)
+        assert "/takip/bilgi" not in forms(answer.text)  # intake knows it was supplied
+    assert (await tracker.log()).count("ApplicantSuppliedInformation") == 1
+    other_key = {**sent, "idempotency_key": "f" * 32}  # a key the form was not signed for
+    assert (await tracker.client.post("/takip/bilgi", data=other_key)).status_code == 403
+
+
+async def test_a_form_token_that_is_forged_expired_or_for_another_request_is_refused(
+    tracker: Tracker,
+) -> None:
+    await tracker.ask()
+    form = forms((await tracker.look_up()).text)["/takip/bilgi"]
+    sent = {**form, "metin": "Kars Atatürk İlkokulu"}
+    expires, _, signature = form["csrf_token"].partition(".")
+    forged = {**sent, "csrf_token": f"{int(expires) + 3600}.{signature}"}
+    assert (await tracker.client.post("/takip/bilgi", data=forged)).status_code == 403
+    # The information form's token does not open the withdrawal form.
+    withdrawal = {**sent, "onay": "evet"}
+    refused = await tracker.client.post("/takip/geri-cekme", data=withdrawal)
+    assert refused.status_code == 403 and "Bu formun süresi dolmuş" in text_of(refused.text)
+    tracker.clock.advance(timedelta(minutes=61))
+    assert (await tracker.client.post("/takip/bilgi", data=sent)).status_code == 403
+    wrong_code = {**sent, "takip_kodu": "AAAA-BBBB-CCCC"}
+    assert (await tracker.client.post("/takip/bilgi", data=wrong_code)).status_code == 404
+    assert "ApplicantSuppliedInformation" not in await tracker.log()
+
+
+async def test_a_withdrawal_needs_its_confirmation_and_a_text_problem_is_shown_on_its_form(
+    tracker: Tracker,
+) -> None:
+    await tracker.ask()
+    page = (await tracker.look_up()).text
+    unconfirmed = await tracker.client.post("/takip/geri-cekme", data={**forms(page)["/takip/geri-cekme"]})
+    assert unconfirmed.status_code == 422
+    assert "Başvurunuzu geri çekmek için onay kutusunu işaretleyin." in text_of(unconfirmed.text)
+    empty = await tracker.client.post(
+        "/takip/bilgi", data={**forms(page)["/takip/bilgi"], "metin": " \u200b"}
+    )
+    assert empty.status_code == 422 and "boş bırakılamaz" in text_of(empty.text)
+    confirmed = {**forms(unconfirmed.text)["/takip/geri-cekme"], "onay": "evet", "metin": "Sorun çözüldü."}
+    done = await tracker.client.post("/takip/geri-cekme", data=confirmed)
+    assert done.status_code == 200 and "Başvurunuzu geri çekme isteğiniz alındı." in text_of(done.text)
+    assert forms(done.text) == {}  # nothing more to ask once a withdrawal is on its way
+    assert (await tracker.log()).count("ApplicantWithdrew") == 1
+
+
+async def test_once_concluded_the_page_shows_the_answer_and_the_objection_form(tracker: Tracker) -> None:
+    await tracker.ask()
+    await tracker.router_says(
+        CaseConcluded(
+            application_number=tracker.number,
+            institution=INSTITUTION,
+            outcome="RESOLVED",
+            reasons="",
+            answer="Kalorifer kazanı 3 Haziran'da onarıldı.",
+        )
+    )
+    page = (await tracker.look_up()).text
+    shown = text_of(page)
+    assert "Sonuç Talebiniz karşılandı Kalorifer kazanı 3 Haziran'da onarıldı." in shown
+    assert set(forms(page)) == {"/takip/itiraz"}
+    objection = {**forms(page)["/takip/itiraz"], "metin": "Sınıflar hâlâ soğuk."}
+    done = await tracker.client.post("/takip/itiraz", data=objection)
+    assert "İtirazınız alındı" in text_of(done.text) and forms(done.text) == {}
+
+
+async def test_the_json_api_shows_what_the_page_shows(tracker: Tracker) -> None:
+    await tracker.ask()
+    api = await tracker.client.get(
+        f"/api/v1/applications/{tracker.number}", headers={"X-Tracking-Code": tracker.code}
+    )
+    document: dict[str, Any] = api.json()
+    shown = text_of((await tracker.look_up()).text)
+    assert document["actions"] == ["information", "withdrawal"]
+    assert document["stage_label"] in shown and document["institution"]["name"] in shown
+    from intake.tracking_page.formatting import long_date_time
+
+    for line in document["timeline"]:
+        assert f"{long_date_time(datetime.fromisoformat(line['at']))} {line['label']}" in shown
