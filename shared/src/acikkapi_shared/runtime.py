@@ -147,8 +147,16 @@ class ServiceRuntime:
                 group_instance_id=parts.settings.instance_id,
                 max_records=parts.settings.consumer_max_records,
             )
-        for topic in parts.translators:  # at 0 from the start: the first dead letter is an increase
+        # At 0 from the start, so that the first dead letter or failure shows as an increase.
+        for topic in parts.translators:
             metrics.MESSAGES_CONSUMED.labels(parts.name, topic, "dead_lettered")
+        if parts.translators:
+            for counter in (
+                metrics.CONSUMER_RETRIES,
+                metrics.CONSUMER_HANDLER_FAILURES,
+                metrics.CONSUMER_COMMIT_FAILURES,
+            ):
+                counter.labels(parts.name)
         self._tasks: list[asyncio.Task[None]] = []
         # Gauges read from the read models when /metrics is scraped (observability/scrape.py).
         self.scrape_refreshers = ScrapeRefreshers(parts.name)
