@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from grafana_foundation_sdk.builders import dashboard as gd
 from grafana_foundation_sdk.builders import prometheus, stat, table, timeseries
@@ -105,5 +106,15 @@ def build(board: Board) -> dict[str, object]:
         for spec in specs:
             panel_id += 1
             builder = builder.with_panel(panel(spec, panel_id))
-    model: dict[str, object] = json.loads(json.dumps(builder.build(), cls=JSONEncoder))
+    model: dict[str, object] = _without_nulls(json.loads(json.dumps(builder.build(), cls=JSONEncoder)))
     return model
+
+
+def _without_nulls(value: Any) -> Any:
+    """Returns the JSON without null members (the SDK writes `"options": null` for panels given no
+    options; Grafana applies a plugin's defaults to an absent member, so absent is the safer form)."""
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [_without_nulls(item) for item in value]
+    return value

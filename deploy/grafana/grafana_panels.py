@@ -64,7 +64,7 @@ def operations_board() -> Board:
         ),
         series(
             "Consumer lag",
-            "Records waiting per service and topic: high watermark less position, measured by the "
+            "Records waiting per service and topic: the partition's end less the position, measured by the "
             "service (alerts AcikKapiConsumerLagging, AcikKapiConsumerStalled).",
             "short",
             q("sum by (service, topic) (acikkapi_consumer_lag_records)", "{{service}} {{topic}}"),

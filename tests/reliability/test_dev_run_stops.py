@@ -53,6 +53,7 @@ def stack_environment(bootstrap: str, var: Path) -> tuple[dict[str, str], dict[s
     # of its own, stopped with the rest.
     ports["prometheus"] = free_port()
     env["ACIKKAPI_PROMETHEUS_PORT"] = str(ports["prometheus"])
+    env["ACIKKAPI_PROMETHEUS"] = "auto"  # a session-wide system_running may have set "off" meanwhile
     return env, ports
 
 

@@ -222,9 +222,10 @@ class KafkaBatchConsumer:
         return True
 
     def _measure_lag(self, consumer: AIOKafkaConsumer, positions: Positions) -> None:
-        # The high watermark the last fetch response told (no request of its own): what is left to read.
+        # What the last fetch response told (no request of its own): the last stable offset, as a
+        # read_committed consumer reads up to it (the high watermark where the broker sent none).
         for partition, position in positions.items():
-            highwater = consumer.highwater(partition)
+            highwater = consumer.last_stable_offset(partition) or consumer.highwater(partition)
             if highwater is not None:
                 metrics.CONSUMER_LAG.labels(self._service, partition.topic, str(partition.partition)).set(
                     max(0, highwater - position)

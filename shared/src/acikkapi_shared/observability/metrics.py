@@ -62,8 +62,8 @@ COMMANDS_HANDLED = Counter(
 )
 CONSUMER_LAG = Gauge(
     "acikkapi_consumer_lag_records",
-    "Records of a partition not yet handled: the broker's high watermark less the consumer's position, "
-    "measured by the service after each fetch",
+    "Records of a partition not yet handled: its last stable offset (else high watermark) less the "
+    "consumer's position, as the last fetch response told",
     ["service", "topic", "partition"],
 )
 RELAY_OLDEST_AGE = Gauge(
