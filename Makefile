@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := python3
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: help setup run up down status test test-fast lint format bench clean
+.PHONY: help setup prometheus run up down status test test-fast lint format bench clean dashboards
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -20,11 +20,15 @@ setup: ## install what is missing: uv, Python packages from uv.lock, the Kafka j
 	$(UV) sync --frozen --all-packages --compile-bytecode
 	bash deploy/kafka/kafka.sh fetch
 
-run: setup ## start Kafka, the four services and the SMS simulator; Ctrl-C stops everything
+run: setup prometheus ## start Kafka, the four services, the SMS simulator and Prometheus; Ctrl-C stops all
 	$(UV) run acikkapi dev run
 
-up: setup ## the same in the background; returns when every service is ready
+up: setup prometheus ## the same in the background; returns when every service is ready
 	$(UV) run acikkapi dev up
+
+# Debian's prometheus package, installed when missing (as root); without it the stack runs without one.
+prometheus:
+	@bash deploy/prometheus/ensure.sh >/dev/null || echo "Prometheus is not installed: the stack runs without it"
 
 down: ## stop everything `make up` started
 	$(UV) run acikkapi dev down
@@ -43,11 +47,14 @@ test-fast: setup ## only the tests that need no Kafka and no PostgreSQL
 lint: ## ruff (lint + format check) and mypy --strict
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
-	$(UV) run mypy shared/src services/*/src cli/src simulators/*/src
+	$(UV) run mypy shared/src services/*/src cli/src simulators/*/src deploy/grafana
 
 format: ## format the code
 	$(UV) run ruff format .
 	$(UV) run ruff check --fix .
+
+dashboards: ## generate the Grafana dashboards' JSON (deploy/grafana/dashboards) from deploy/grafana/*.py
+	$(UV) run python deploy/grafana/generate.py
 
 bench: ## end-to-end benchmark against a running stack (make up first)
 	$(UV) run python bench/e2e_throughput.py

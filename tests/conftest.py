@@ -139,10 +139,15 @@ CONSUMED_TOPICS = {
 
 @contextlib.contextmanager
 def system_running(
-    kafka_bootstrap_servers: str, var: Path, *, clock_rate: float = 1.0
+    kafka_bootstrap_servers: str,
+    var: Path,
+    *,
+    clock_rate: float = 1.0,
+    prometheus: dict[str, str] | None = None,
 ) -> Iterator[RunningSystem]:
     """Runs the four services and the SMS simulator on the broker, with their own topics, ports and
-    data folder under var; clock_rate > 1 runs every service's clock that much faster (demonstrations)."""
+    data folder under var; clock_rate > 1 runs every service's clock that much faster (demonstrations).
+    prometheus: the ACIKKAPI_PROMETHEUS_* settings of a Prometheus the stack starts too (None: none)."""
     prefix = f"t{uuid.uuid4().hex[:8]}"
     ports = {process.name: free_port() for process in (*SERVICES, SMS_GATEWAY)}
     with pytest.MonkeyPatch.context() as patch:
@@ -159,6 +164,9 @@ def system_running(
         for process in (*SERVICES, SMS_GATEWAY):
             patch.setenv(process.port_variable, str(ports[process.name]))
         patch.delenv("ACIKKAPI_SMS_BASE_URL", raising=False)
+        patch.setenv("ACIKKAPI_PROMETHEUS", "on" if prometheus is not None else "off")
+        for name, value in (prometheus or {}).items():
+            patch.setenv(name, value)
         stack = DevStack(repo_root(), clock_rate=clock_rate)
         try:
             stack.up()

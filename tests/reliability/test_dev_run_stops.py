@@ -22,6 +22,7 @@ import pytest
 
 from acikkapi_cli.devstack import SERVICES, SMS_GATEWAY
 from acikkapi_shared.testing import free_port, repo_root
+from acikkapi_shared.testing.prometheus import bin_dir
 
 pytestmark = pytest.mark.kafka
 
@@ -48,6 +49,11 @@ def stack_environment(bootstrap: str, var: Path) -> tuple[dict[str, str], dict[s
     env.pop("ACIKKAPI_SMS_BASE_URL", None)
     for process in (*SERVICES, SMS_GATEWAY):
         env[process.port_variable] = str(ports[process.name])
+    # The stack starts a Prometheus too when it is installed (the test command installs it): on a port
+    # of its own, stopped with the rest.
+    ports["prometheus"] = free_port()
+    env["ACIKKAPI_PROMETHEUS_PORT"] = str(ports["prometheus"])
+    env["ACIKKAPI_PROMETHEUS"] = "auto"  # a session-wide system_running may have set "off" meanwhile
     return env, ports
 
 
@@ -80,6 +86,7 @@ def wait_for(text: str, log: Path, process: subprocess.Popen[bytes], timeout: fl
 def test_ctrl_c_on_dev_run_piped_into_tee_stops_every_process(
     kafka_bootstrap_servers: str, tmp_path: Path
 ) -> None:
+    bin_dir()  # Debian's prometheus package, installed when missing
     var = tmp_path / "var"
     env, ports = stack_environment(kafka_bootstrap_servers, var)
     log = tmp_path / "run.log"
@@ -105,7 +112,7 @@ def test_ctrl_c_on_dev_run_piped_into_tee_stops_every_process(
     try:
         wait_for(RUNNING, log, run)
         pids = {f.stem: int(f.read_text()) for f in (var / "run").glob("*.pid")}
-        assert sorted(pids) == sorted(p.name for p in (*SERVICES, SMS_GATEWAY))
+        assert sorted(pids) == sorted([p.name for p in (*SERVICES, SMS_GATEWAY)] + ["prometheus"])
         assert all(alive(pid) for pid in pids.values())
 
         os.killpg(run.pid, signal.SIGINT)

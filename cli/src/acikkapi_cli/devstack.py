@@ -10,7 +10,6 @@ can run beside the first.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import subprocess
@@ -22,7 +21,9 @@ from pathlib import Path
 
 import httpx
 
+from acikkapi_cli import pids
 from acikkapi_cli.foreground import say
+from acikkapi_cli.prometheus import LocalPrometheus
 from acikkapi_shared.clock import SystemClock
 from acikkapi_shared.messaging.kafka import ensure_topics
 from acikkapi_shared.ports import KAFKA_PORT, SERVICE_PORTS, SMS_GATEWAY_PORT, port_variable
@@ -77,6 +78,7 @@ class DevStack:
         # A broker someone else runs (a test session's): then this stack neither starts nor stops Kafka.
         self.external_kafka = os.environ.get("ACIKKAPI_EXTERNAL_KAFKA")
         self.bootstrap = self.external_kafka or f"127.0.0.1:{self.kafka_port}"
+        self.prometheus = LocalPrometheus(root, self.var, {p.name: p.port() for p in SERVICES})
 
     def environment(self) -> dict[str, str]:
         """Returns the environment every service process gets."""
@@ -124,9 +126,12 @@ class DevStack:
         for service in SERVICES:
             self._start(service)
         self._wait_ready(stop_requested=stop_requested)
+        if self.prometheus.enabled() and not stop_requested():
+            self.prometheus.start()
 
     def down(self) -> None:
-        """Stops the services, the simulator and Kafka; nothing is left running."""
+        """Stops Prometheus, the services, the simulator and Kafka; nothing is left running."""
+        self.prometheus.stop()
         for process in (*reversed(SERVICES), SMS_GATEWAY):
             self._stop(process)
         self._kafka("stop")
@@ -167,6 +172,8 @@ class DevStack:
         lines = [f"  kafka         {self.bootstrap}"]
         for process in (*SERVICES, SMS_GATEWAY):
             lines.append(f"  {process.name:<13} http://127.0.0.1:{process.port()}")
+        if self.prometheus.enabled():
+            lines.append(f"  prometheus    {self.prometheus.url}")
         lines.append(f"  data, logs    {self.var}")
         if self.clock:
             offset = self.clock["ACIKKAPI_CLOCK_OFFSET"] or "0"
@@ -195,21 +202,7 @@ class DevStack:
         return self.var / "run" / f"{process.name}.pid"
 
     def _running_pid(self, process: Process) -> int | None:
-        try:
-            pid = int(self._pid_file(process).read_text())
-        except (FileNotFoundError, ValueError):
-            return None
-        try:
-            # Reap it if it is our own exited child, so a zombie does not count as running.
-            if os.waitpid(pid, os.WNOHANG)[0] == pid:
-                return None
-        except ChildProcessError:
-            pass
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        return pid
+        return pids.running_pid(self._pid_file(process))
 
     def _start(self, process: Process, *arguments: str, environment: dict[str, str] | None = None) -> None:
         if self._running_pid(process) is not None:
@@ -227,15 +220,7 @@ class DevStack:
         self._pid_file(process).write_text(str(child.pid))
 
     def _stop(self, process: Process) -> None:
-        pid = self._running_pid(process)
-        if pid is not None:
-            _send(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and self._running_pid(process) is not None:
-                time.sleep(0.1)
-            if self._running_pid(process) is not None:
-                _send(pid, signal.SIGKILL)
-        self._pid_file(process).unlink(missing_ok=True)
+        pids.stop(self._pid_file(process))
 
     def _wait_ready(self, timeout: float = 90.0, stop_requested: Callable[[], bool] = lambda: False) -> None:
         deadline = time.monotonic() + timeout
@@ -256,9 +241,3 @@ class DevStack:
                     f"{process.name} not ready after {timeout:.0f} s; see its log in {self.var}/logs"
                 )
             time.sleep(0.2)
-
-
-def _send(pid: int, number: signal.Signals) -> None:
-    """Signals a process that may have exited since it was found running (down() must go on then)."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, number)

@@ -28,6 +28,8 @@ from acikkapi_shared.messaging.inbound import MessageTranslator
 from acikkapi_shared.messaging.kafka import DeadLetterPublisher, ensure_topics
 from acikkapi_shared.messaging.processor import BatchProcessor
 from acikkapi_shared.messaging.producer import KafkaRecordPublisher
+from acikkapi_shared.observability import metrics
+from acikkapi_shared.observability.scrape import ScrapeRefreshers
 from acikkapi_shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -145,7 +147,19 @@ class ServiceRuntime:
                 group_instance_id=parts.settings.instance_id,
                 max_records=parts.settings.consumer_max_records,
             )
+        # At 0 from the start, so that the first dead letter or failure shows as an increase.
+        for topic in parts.translators:
+            metrics.MESSAGES_CONSUMED.labels(parts.name, topic, "dead_lettered")
+        if parts.translators:
+            for counter in (
+                metrics.CONSUMER_RETRIES,
+                metrics.CONSUMER_HANDLER_FAILURES,
+                metrics.CONSUMER_COMMIT_FAILURES,
+            ):
+                counter.labels(parts.name)
         self._tasks: list[asyncio.Task[None]] = []
+        # Gauges read from the read models when /metrics is scraped (observability/scrape.py).
+        self.scrape_refreshers = ScrapeRefreshers(parts.name)
 
     def add_commit_listener(self, listener: CommitListener) -> None:
         """Calls listener with the events of every commit, after it (metrics, wake-ups; never undo)."""

@@ -13,7 +13,9 @@ from acikkapi_shared.events.intake import ApplicationRegistered, SubmissionRejec
 log = structlog.get_logger(__name__)
 
 APPLICATIONS_RECEIVED = Counter(
-    "acikkapi_applications_received_total", "Applications registered by intake, by channel", ["channel"]
+    "acikkapi_applications_received_total",
+    "Applications registered by intake, by channel, topic, type and district (codes of the reference data)",
+    ["channel", "topic", "type", "district"],
 )
 SUBMISSIONS_REJECTED = Counter(
     "acikkapi_submissions_rejected_total", "Problems of submissions intake could not register", ["reason"]
@@ -25,7 +27,12 @@ def committed(events: Sequence[EventEnvelope]) -> None:
     for event in events:
         if event.type == ApplicationRegistered.TYPE:
             channel = str(event.payload.get("channel"))
-            APPLICATIONS_RECEIVED.labels(channel).inc()
+            APPLICATIONS_RECEIVED.labels(
+                channel,
+                str(event.payload.get("topic")),
+                str(event.payload.get("type")),
+                str(event.payload.get("district")),
+            ).inc()
             log.info("application_registered", application_number=event.correlation_id, channel=channel)
         elif event.type == SubmissionRejected.TYPE:
             codes = [str(p.get("code")) for p in event.payload.get("problems", [])]

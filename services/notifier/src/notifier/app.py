@@ -96,6 +96,7 @@ def build_runtime(
     )
     runtime = ServiceRuntime(parts, record_publisher=record_publisher)
     runtime.add_commit_listener(metrics.committed)
+    metrics.prime()
     if dispatch:
         dispatcher = build_dispatcher(runtime, provider, instance_id=instance_id_of(settings))
         runtime.add_commit_listener(dispatcher.notify)

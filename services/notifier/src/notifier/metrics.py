@@ -15,6 +15,7 @@ from acikkapi_shared.events.notifier import (
     SmsFailed,
     SmsWithheld,
 )
+from notifier.domain.case import IDENTITY_HIDDEN, SMS_REFUSED
 from notifier.domain.events import (
     DeliveryReportUnmatched,
     SmsJobAccepted,
@@ -57,6 +58,19 @@ _REPORT_OUTCOMES = {
     SmsDeliveryFailed.TYPE: "undelivered",
     DeliveryReportUnmatched.TYPE: "unmatched",
 }
+
+
+def prime() -> None:
+    """Creates the outcome series at 0, so that the first failure shows as an increase and the failure
+    ratio has a value before it."""
+    for outcome in ("accepted", "failed"):
+        SMS_SENT.labels(outcome)
+    for outcome in ("accepted", "transient", "account", "split", "failed"):
+        SMS_JOB_ATTEMPTS.labels(outcome)
+    for outcome in _REPORT_OUTCOMES.values():
+        SMS_DELIVERY_REPORTS.labels(outcome)
+    for reason in (IDENTITY_HIDDEN, SMS_REFUSED):
+        SMS_WITHHELD.labels(reason)
 
 
 def committed(events: Sequence[EventEnvelope]) -> None:

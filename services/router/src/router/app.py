@@ -34,7 +34,8 @@ def build_runtime(
     record_publisher: RecordPublisher | None = None,
 ) -> ServiceRuntime:
     """Returns the router's runtime: intake's and sla-monitor's events in, the cases' events out."""
-    cases = case_decider(table or RoutingTable.load_default(), reference or kars())
+    reference = reference or kars()
+    cases = case_decider(table or RoutingTable.load_default(), reference)
     translators: dict[str, MessageTranslator] = {
         settings.topics.events_of("intake"): RegisteredApplications(cases),
         settings.topics.events_of("sla-monitor"): ClockEvents(),
@@ -44,6 +45,12 @@ def build_runtime(
     )
     runtime = ServiceRuntime(parts, record_publisher=record_publisher)
     runtime.add_commit_listener(metrics.committed)
+    metrics.prime(reference.institutions)
+    runtime.scrape_refreshers.add(
+        "open_cases",
+        metrics.open_cases_refresher(runtime.read_engine, reference.institutions),
+        min_interval=10,
+    )
     return runtime
 
 

@@ -8,6 +8,7 @@ from acikkapi_shared.clock import Clock
 from acikkapi_shared.decider import Decider
 from acikkapi_shared.eventstore.relay import RecordPublisher
 from acikkapi_shared.http import create_http_app
+from acikkapi_shared.reference import kars
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
 from sla_monitor import metrics
@@ -45,6 +46,7 @@ def build_runtime(
     )
     runtime = ServiceRuntime(parts, record_publisher=record_publisher)
     runtime.add_commit_listener(metrics.committed)
+    metrics.prime(kars().institutions)
     if timers:
         loop = timer_loop(runtime, clocks)
 

@@ -132,6 +132,7 @@ def test_conclusion_closes_the_clocks_and_an_objection_opens_new_ones_under_the_
     events = run(STARTED, CloseClocks(at(26), "CONCLUDED"))
     closed = events[-1]
     assert isinstance(closed, ClocksClosed) and closed.on_time and closed.reason == "CONCLUDED"
+    assert closed.started_at == at(17)  # the receipt: the time to conclusion is measured from it
     assert run(events, PauseClocks(at(27), 1)) == events  # a closed case's clocks no longer move
     assert decide_after(clocks, NUMBER, events, FireDueTimers(at(10, 4))) == []
     events = run(events, ReopenClocks(at(30)))

@@ -99,6 +99,8 @@ class ClocksClosed(EventPayload):
     reason: str  # CONCLUDED, WITHDRAWN
     on_time: bool  # the office's clock: concluded within its budget
     next_timer_at: AwareDatetime | None = None
+    # When the office's clock started: the receipt, or the last reopening (None in events before it).
+    started_at: AwareDatetime | None = None
 
 
 class ClocksReopened(EventPayload):

@@ -112,9 +112,15 @@ class OutboxRelay:
             public, reached, more = await self._read(connection, self._position)
             await connection.rollback()
         if reached == self._position:
+            metrics.RELAY_OLDEST_AGE.labels(self._store.service).set(0)
             await self._save_position_if_due(force=True)
             self._caught_up = True
             return 0
+        # The age of the oldest event still to publish (the private ones never wait for the relay).
+        if public:
+            self._measure_age(public[0])
+        else:
+            metrics.RELAY_OLDEST_AGE.labels(self._store.service).set(0)
         if public:
             # Read committed, but maybe not yet on disk (its committer's fsync may still be running):
             # never published before it is, so a power loss cannot leave Kafka ahead of the log.
@@ -159,15 +165,22 @@ class OutboxRelay:
                 await connection.rollback()
         metrics.RELAY_LAG.labels(self._store.service).set(lag)
 
+    def _measure_age(self, oldest: EventEnvelope) -> None:
+        age = (self._store.now() - oldest.recorded_at).total_seconds()
+        metrics.RELAY_OLDEST_AGE.labels(self._store.service).set(max(0.0, age))
+
     async def _measure_lag_while_failing(self) -> None:
-        # While Kafka is unreachable the gauge must grow with the log, not freeze at its last value.
+        # While Kafka is unreachable the gauges must grow with the log, not freeze at their last values.
         try:
             async with self._reader.connect() as connection:
                 lag = await self._store.head_position(connection) - (self._position or 0)
+                oldest = await self._store.read_after(connection, self._position or 0, 1, stored=True)
                 await connection.rollback()
         except Exception:
             return
         metrics.RELAY_LAG.labels(self._store.service).set(lag)
+        if oldest:
+            self._measure_age(oldest[0])
 
     async def _save_position_if_due(self, *, force: bool) -> None:
         # The stored position only bounds what a restart re-publishes (harmlessly), so it is written at

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,6 +18,7 @@ from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
 from acikkapi_shared.eventstore.codec import IdentityCodec, PayloadCodec
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.schema import events
+from acikkapi_shared.observability import metrics
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,10 @@ class SqlAlchemyEventStore:
         self.service = service
         self._clock = clock
         self._codec = codec or IdentityCodec()
+
+    def now(self) -> datetime:
+        """Returns the time on the service's clock (the one events are recorded with)."""
+        return self._clock.now()
 
     async def lock_appends(self, connection: AsyncConnection) -> None:
         """Takes the log's append lock until the transaction ends (SQLite: BEGIN IMMEDIATE has it)."""
@@ -70,6 +76,7 @@ class SqlAlchemyEventStore:
         """Writes versioned events in one statement; a version already taken raises ConcurrencyConflict."""
         if not pending:
             return []
+        started = time.perf_counter()
         await self.lock_appends(connection)
         recorded_at = self._clock.now()
         rows = [
@@ -100,6 +107,8 @@ class SqlAlchemyEventStore:
             sa.select(events.c.event_id, events.c.position).where(events.c.event_id.in_(ids))
         )
         by_id = {row.event_id: row.position for row in found}
+        # A latency, observed also for a transaction that is later rolled back and retried: it was spent.
+        metrics.APPEND_SECONDS.labels(self.service).observe(time.perf_counter() - started)
         return [
             self._envelope({**row, "position": by_id[row["event_id"]]}, payload=dict(item.event.payload))
             for row, item in zip(rows, pending, strict=True)

@@ -213,12 +213,23 @@ class KafkaBatchConsumer:
         # records that follow it are committed past too, so the group's lag does not stick at 1.
         after = await self._positions(consumer, list(before))
         moved = {partition: offset for partition, offset in after.items() if offset != before[partition]}
+        self._measure_lag(consumer, after)
         if records:
             crash_point("consumer.after_commit_before_offsets")
         # In the background: the next fetch does not wait for the coordinator (committer.py).
         if self._committer is not None:
             self._committer.submit(moved)
         return True
+
+    def _measure_lag(self, consumer: AIOKafkaConsumer, positions: Positions) -> None:
+        # What the last fetch response told (no request of its own): the last stable offset, as a
+        # read_committed consumer reads up to it (the high watermark where the broker sent none).
+        for partition, position in positions.items():
+            highwater = consumer.last_stable_offset(partition) or consumer.highwater(partition)
+            if highwater is not None:
+                metrics.CONSUMER_LAG.labels(self._service, partition.topic, str(partition.partition)).set(
+                    max(0, highwater - position)
+                )
 
     async def _read_failed(
         self, consumer: AIOKafkaConsumer, before: Positions, epoch: int, error: BaseException

@@ -5,7 +5,7 @@ A service's own business metrics live in its `metrics.py`, counted from committe
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, Info
 
 EVENTS_APPENDED = Counter(
     "acikkapi_events_appended_total", "Events appended to the service's log", ["service", "type"]
@@ -59,4 +59,35 @@ COMMANDS_HANDLED = Counter(
     "acikkapi_commands_total",
     "Commands from HTTP requests and timers, by outcome (applied, rejected, replayed)",
     ["service", "channel", "command", "outcome"],
+)
+CONSUMER_LAG = Gauge(
+    "acikkapi_consumer_lag_records",
+    "Records of a partition not yet handled: its last stable offset (else high watermark) less the "
+    "consumer's position, as the last fetch response told",
+    ["service", "topic", "partition"],
+)
+RELAY_OLDEST_AGE = Gauge(
+    "acikkapi_relay_oldest_unpublished_age_seconds",
+    "Age of the oldest recorded event the relay has not yet published (0 when caught up)",
+    ["service"],
+)
+APPEND_SECONDS = Histogram(
+    "acikkapi_eventstore_append_seconds",
+    "Time to write one batch of events to the log (lock and insert, inside its transaction)",
+    ["service"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+)
+HTTP_REQUESTS = Counter(
+    "acikkapi_http_requests_total",
+    "HTTP requests answered, by method, route template and status class",
+    ["service", "method", "route", "status"],
+)
+HTTP_SECONDS = Histogram(
+    "acikkapi_http_request_duration_seconds",
+    "Time to answer an HTTP request, by method and route template",
+    ["service", "method", "route"],
+    buckets=(0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+BUILD_INFO = Info(
+    "acikkapi_build", "The running service's package version and Python version (value 1)", ["service"]
 )

@@ -347,7 +347,13 @@ def case_clocks_decider(
         if isinstance(command, CloseClocks):
             on_time = not is_overdue(due_moment_as_of(_office(state), calendar, command.at), command.at)
             return [
-                ClocksClosed(application_number=number, at=command.at, reason=command.reason, on_time=on_time)
+                ClocksClosed(
+                    application_number=number,
+                    at=command.at,
+                    reason=command.reason,
+                    on_time=on_time,
+                    started_at=_office(state).received_at,
+                )
             ]
         raise AssertionError(f"unhandled command {type(command).__name__}")
 
