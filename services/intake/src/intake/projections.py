@@ -23,6 +23,7 @@ from acikkapi_shared.eventstore.projection import (
     on,
 )
 from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
+from intake.domain.duplicates import LikelyDuplicateFlagged
 from intake.domain.events import DeadlineRecorded, StageRecorded
 from intake.domain.stages import REGISTERED_ENTRY, Stage
 
@@ -76,6 +77,17 @@ submissions = sa.Table(
     sa.Column("application_number", sa.String(40), nullable=True),
     sa.Column("problems", JsonDocument, nullable=True),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+# A later application that resembles an earlier one of the same applicant (domain/duplicates.py).
+likely_duplicates = sa.Table(
+    "likely_duplicates",
+    metadata,
+    sa.Column("application_number", sa.String(40), primary_key=True),
+    sa.Column("earlier_application_number", sa.String(40), primary_key=True),
+    sa.Column("matched_on", sa.String(10), nullable=False),
+    sa.Column("similarity", sa.Float, nullable=False),
+    sa.Column("flagged_at", UtcDateTime, nullable=False, index=True),
 )
 
 
@@ -192,10 +204,18 @@ def rejected(rejection: SubmissionRejected, event: EventEnvelope) -> list[Write]
     ]
 
 
+def duplicate_flagged(flag: LikelyDuplicateFlagged, event: EventEnvelope) -> list[Write]:
+    """Returns the link from the later application to the earlier one it resembles."""
+    values = flag.model_dump(include={"application_number", "earlier_application_number", "matched_on"})
+    return [
+        Insert(likely_duplicates, {**values, "similarity": flag.similarity, "flagged_at": event.occurred_at})
+    ]
+
+
 class IntakeProjector(TableProjector):
     """Intake's read models: applications' status and timeline, submissions' outcome."""
 
-    VERSION: ClassVar[str] = "2"  # 2: the timeline, and clock_paused on applications
+    VERSION: ClassVar[str] = "3"  # 2: the timeline, and clock_paused on applications; 3: duplicates
     metadata: ClassVar[sa.MetaData] = metadata
     rules: ClassVar[dict[str, WriteRule]] = dict(
         [
@@ -204,5 +224,6 @@ class IntakeProjector(TableProjector):
             on(StageRecorded, stage_recorded),
             on(DeadlineRecorded, deadline_recorded),
             on(SubmissionRejected, rejected),
+            on(LikelyDuplicateFlagged, duplicate_flagged),
         ]
     )

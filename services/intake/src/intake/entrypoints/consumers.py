@@ -8,16 +8,14 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from acikkapi_shared.commands import CommandRunner, first_of
+from acikkapi_shared.commands import CommandRunner
 from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
 from acikkapi_shared.messaging.retry import is_database_error
-from intake.domain.application import RegisterApplication, applications
-from intake.domain.events import ApplicationNumberIssued
-from intake.domain.numbering import IssueNumber, numbering, numbering_stream, numbering_year
 from intake.domain.numbers import TokenBytes, new_tracking_code
 from intake.domain.problems import SubmissionInvalid, ValidationProblem, problem
 from intake.domain.rejection import RejectSubmission, rejection_stream, rejections
 from intake.domain.submission import RECEIPT_MAX_AGE, reply_phone, validate_submission
+from intake.registration import register_submission
 
 PORTAL_ACTOR = "applicant:portal"
 # A submission id readable even in a body that is not usable JSON, so the citizen can be told.
@@ -81,28 +79,8 @@ class PortalSubmissions:
         submission = validate_submission(
             document, now=commands.context.occurred_at, max_age=self._max_receipt_age
         )
-        year = numbering_year(submission.submitted_at)
-        cause = submission.submission_id  # what an auditor asks by: the portal's submission id
-        decided = await commands.execute(
-            numbering,
-            numbering_stream(year),
-            IssueNumber(year, submission.submission_id),
-            causation_id=cause,
-            actor=PORTAL_ACTOR,
-        )
-        issued = first_of(decided, ApplicationNumberIssued)
-        assert issued is not None  # IssueNumber always issues one or is rejected
-        number = issued.application_number
-        register = RegisterApplication(number, new_tracking_code(self._token_bytes), submission)
-        # The number was issued under the log's lock, so its stream is new (no read needed).
-        await commands.execute(
-            applications,
-            number,
-            register,
-            correlation_id=number,
-            causation_id=cause,
-            actor=PORTAL_ACTOR,
-            new_stream=True,
+        await register_submission(
+            commands, submission, new_tracking_code(self._token_bytes), actor=PORTAL_ACTOR
         )
 
     async def _reject(
