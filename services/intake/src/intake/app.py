@@ -20,6 +20,7 @@ from intake.entrypoints.applicant_actions import actions_router
 from intake.entrypoints.consumers import PortalSubmissions
 from intake.entrypoints.http import status_router
 from intake.entrypoints.upstream import clock_changes, router_stages
+from intake.open311.wiring import open311_routes
 from intake.projections import IntakeProjector
 
 
@@ -69,4 +70,5 @@ def build_app(
     app = create_http_app(runtime, title="Açık Kapı intake")
     app.include_router(status_router(runtime))
     app.include_router(actions_router(runtime))
+    app.include_router(open311_routes(runtime, token_bytes))
     return app
