@@ -14,11 +14,15 @@ from acikkapi_shared.http import create_http_app
 from acikkapi_shared.messaging.inbound import MessageTranslator
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
+from acikkapi_shared.staff import http as staff_http
+from acikkapi_shared.staff.settings import build_validator
+from acikkapi_shared.staff.tokens import TokenValidator
 from intake import metrics
 from intake.domain.numbers import TokenBytes
 from intake.entrypoints.applicant_actions import actions_router
 from intake.entrypoints.consumers import PortalSubmissions
 from intake.entrypoints.http import status_router
+from intake.entrypoints.office import office_router
 from intake.entrypoints.upstream import clock_changes, router_stages
 from intake.open311.wiring import open311_routes
 from intake.projections import IntakeProjector
@@ -64,11 +68,15 @@ def build_app(
     clock: Clock | None = None,
     token_bytes: TokenBytes = secrets.token_bytes,
     record_publisher: RecordPublisher | None = None,
+    staff_tokens: TokenValidator | None = None,
 ) -> FastAPI:
-    """Returns intake's HTTP app; its lifespan runs the whole service."""
+    """Returns intake's HTTP app; its lifespan runs the whole service. staff_tokens validates the
+    office's bearer tokens (default: the ACIKKAPI_STAFF_* settings, on the runtime's clock)."""
     runtime = build_runtime(settings, clock=clock, token_bytes=token_bytes, record_publisher=record_publisher)
     app = create_http_app(runtime, title="Açık Kapı intake")
+    staff_http.install(app, staff_tokens or build_validator(clock=runtime.clock))
     app.include_router(status_router(runtime))
     app.include_router(actions_router(runtime))
     app.include_router(open311_routes(runtime, token_bytes))
+    app.include_router(office_router(runtime))
     return app

@@ -15,6 +15,8 @@ import uvicorn
 
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.staff.identity import Role
+from acikkapi_shared.staff.local import LocalIssuer, StaffUser
 from acikkapi_shared.testing import free_port
 from acikkapi_shared.testing.fakes import RecordingPublisher
 from acikkapi_shared.testing.in_process import Feed, settings_for
@@ -34,6 +36,7 @@ class Served:
     api_key: str
     clock: ManualClock
     feed: Feed
+    staff: LocalIssuer  # users: ayse (office officer), mehmet (institution officer)
 
 
 @pytest.fixture
@@ -42,6 +45,10 @@ async def served_intake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Asyn
     monkeypatch.setenv("ACIKKAPI_INTAKE_OPEN311_KEYS_FILE", str(keys_file))
     api_key = issue(keys_file, "test-integrator")
     clock = ManualClock(OPEN311_NOW)
+    staff = LocalIssuer(tmp_path / "staff", clock=clock)
+    staff.add_user(StaffUser("ayse", "Ayşe Yılmaz", (Role.OFFICE_OFFICER,)))
+    staff.add_user(StaffUser("mehmet", "Mehmet Çelik", (Role.INSTITUTION_OFFICER,), "IL_OZEL_IDARE"))
+    monkeypatch.setenv("ACIKKAPI_STAFF_JWKS_FILE", str(staff.jwks_path))
     app = build_app(settings_for("intake", tmp_path), clock=clock, record_publisher=RecordingPublisher())
     port = free_port()
     server = uvicorn.Server(
@@ -55,7 +62,7 @@ async def served_intake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Asyn
     base_url = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
-            yield Served(app.state.runtime, client, base_url, api_key, clock, Feed())
+            yield Served(app.state.runtime, client, base_url, api_key, clock, Feed(), staff)
     finally:
         server.should_exit = True
         await task
