@@ -13,13 +13,15 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
 
 from acikkapi_shared.commands import CommandContext, CommandRunner
-from acikkapi_shared.gateway import KEY_REUSED_TR, IdempotencyKeyReused
+from acikkapi_shared.gateway import KEY_REUSED_TR, GatewayRun, IdempotencyKeyReused
 from acikkapi_shared.reference import ReferenceData
 from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.numbers import TokenBytes, new_tracking_code
 from intake.domain.submission import SubmissionInvalid, ValidSubmission, validate_submission
+from intake.open311.batcher import RunBatcher
 from intake.open311.catalogue import find_service
 from intake.open311.keys import ApiKeys
 from intake.open311.posting import (
@@ -83,13 +85,15 @@ FORM_OPENAPI: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Poster:
-    """What POST requests needs: the runtime, the keys, the reference data, the jurisdiction."""
+    """What POST requests needs: the runtime, the keys, the reference data, the jurisdiction, and the
+    batcher that writes concurrent POSTs in one transaction."""
 
     runtime: ServiceRuntime
     keys: ApiKeys
     reference: ReferenceData
     jurisdiction: str
     token_bytes: TokenBytes
+    batcher: RunBatcher
 
     async def post(self, fmt: str, request: Request) -> Response:
         """Answers one POST requests."""
@@ -126,12 +130,8 @@ class Poster:
             request_id=request.headers.get("x-request-id"),
         )
         try:
-            outcome = await self.runtime.gateway.handle_run(
-                self._register(submission),
-                context,
-                source="open311-request",
-                channel="open311",
-                fingerprint=_fingerprint(form),
+            outcome = await self.batcher.run(
+                GatewayRun(self._register(submission), context, _fingerprint(form))
             )
         except IdempotencyKeyReused:
             return errors(fmt, 409, [("IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)])
@@ -161,11 +161,14 @@ async def _bounded_body(request: Request) -> bytes:
         raise FormUnreadable("FORM_NOT_URLENCODED")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > FORM_MAX_BYTES:
-            raise FormUnreadable("FORM_TOO_LARGE")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > FORM_MAX_BYTES:
+                raise FormUnreadable("FORM_TOO_LARGE")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise FormUnreadable("FORM_INCOMPLETE") from None  # nobody reads the answer; nothing is written
     return b"".join(chunks)
 
 

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from acikkapi_shared.reference import kars
 from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.numbers import TokenBytes
+from intake.open311.batcher import RunBatcher
 from intake.open311.keys import KEYS_FILE_NAME, ApiKeys
 from intake.open311.post import Poster
 from intake.open311.routes import open311_router
@@ -32,7 +33,8 @@ def open311_routes(runtime: ServiceRuntime, token_bytes: TokenBytes) -> APIRoute
     settings = Open311Settings()
     keys = ApiKeys(settings.keys_file or runtime.settings.data_dir / KEYS_FILE_NAME)
     reference = kars()
-    poster = Poster(runtime, keys, reference, settings.jurisdiction, token_bytes)
+    batcher = RunBatcher(runtime.gateway, source="open311-request", channel="open311")
+    poster = Poster(runtime, keys, reference, settings.jurisdiction, token_bytes, batcher)
     return open311_router(
         runtime, poster, reference=reference, base_url=settings.base_url, jurisdiction=settings.jurisdiction
     )
