@@ -44,7 +44,7 @@ async def test_no_intake_endpoint_answers_a_server_error(served_intake: Any, tmp
         "--no-color",
     ]
     process = await asyncio.create_subprocess_exec(
-        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=tmp_path
     )
     output, _ = await process.communicate()
     text = output.decode(errors="replace")
