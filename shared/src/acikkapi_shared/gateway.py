@@ -66,12 +66,41 @@ class GatewayCommand:
 
 
 @dataclass(frozen=True)
+class GatewayRun:
+    """One request whose commands a body runs (handle_runs): in whose name, and its fingerprint."""
+
+    body: Callable[[CommandRunner], Awaitable[object]]
+    context: CommandContext
+    fingerprint: str | None = None
+
+
+@dataclass(frozen=True)
+class _Keyed:
+    """One idempotent piece of a transaction: its key, what it is recorded as, and what it runs."""
+
+    key: str
+    source: str
+    fingerprint: str | None
+    context: CommandContext
+    body: Callable[[CommandRunner], Awaitable[object]]
+
+
+@dataclass(frozen=True)
 class CommandOutcome:
     """What a command did: the events it recorded, or why it was refused; replayed for a retried key."""
 
     events: Sequence[EventEnvelope]
     rejection: Rejection | None = None
     replayed: bool = False
+
+
+def _executing(request: GatewayCommand) -> Callable[[CommandRunner], Awaitable[object]]:
+    async def body(commands: CommandRunner) -> object:
+        return await execute(
+            commands.work, request.decider, request.stream_id, request.command, request.context
+        )
+
+    return body
 
 
 class CommandGateway:
@@ -163,17 +192,64 @@ class CommandGateway:
             raise ValueError("every gateway command needs an idempotency key of its own")
         if not requests:
             return []
+        items = [
+            _Keyed(
+                str(request.context.idempotency_key),
+                request.stream_id,
+                request.fingerprint,
+                request.context,
+                _executing(request),
+            )
+            for request in requests
+        ]
+        outcomes, recorded = await self._keyed(items, channel, [r.stream_id for r in requests])
+        for request, outcome in zip(requests, outcomes, strict=True):
+            if isinstance(outcome, IdempotencyKeyReused):
+                raise outcome
+            self._count(channel, command_name(request.command), outcome)
+        self._committed(recorded)
+        return [outcome for outcome in outcomes if not isinstance(outcome, IdempotencyKeyReused)]
 
+    async def handle_runs(
+        self, runs: Sequence[GatewayRun], *, source: str, channel: str = "http"
+    ) -> list[CommandOutcome | IdempotencyKeyReused]:
+        """Runs several requests' bodies in one transaction (one commit for many requests), each once
+        per its key and as if handled alone: a CommandRejected rolls back only its own commands. A key
+        used before with another fingerprint gets IdempotencyKeyReused in its place. source names the
+        kind of request (the metric's command label)."""
+        keys = [run.context.idempotency_key for run in runs]
+        if not all(keys) or len(set(keys)) != len(keys):
+            raise ValueError("every run needs an idempotency key of its own")
+        if not runs:
+            return []
+        items = [
+            _Keyed(str(run.context.idempotency_key), source, run.fingerprint, run.context, run.body)
+            for run in runs
+        ]
+        outcomes, recorded = await self._keyed(items, channel, [])
+        for outcome in outcomes:
+            if not isinstance(outcome, IdempotencyKeyReused):
+                self._count(channel, source, outcome)
+        self._committed(recorded)
+        return outcomes
+
+    def _count(self, channel: str, command: str, outcome: CommandOutcome) -> None:
+        result = "replayed" if outcome.replayed else "rejected" if outcome.rejection else "applied"
+        metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc()
+
+    async def _keyed(
+        self, items: Sequence[_Keyed], channel: str, prefetch: Sequence[str]
+    ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         def on_retry(error: BaseException, wait: float) -> None:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
 
-        first = requests[0].context
+        first = items[0].context
         structlog.contextvars.bind_contextvars(
-            correlation_id=first.correlation_id or requests[0].stream_id, request_id=first.request_id
+            correlation_id=first.correlation_id or items[0].source, request_id=first.request_id
         )
         try:
-            outcomes, recorded = await retrying(
-                lambda: self._attempt(requests, channel),
+            return await retrying(
+                lambda: self._attempt(items, channel, prefetch),
                 backoff=self._backoff,
                 retry_if=transient_with_bounded_conflicts(),
                 on_retry=on_retry,
@@ -181,34 +257,29 @@ class CommandGateway:
             )
         finally:
             structlog.contextvars.unbind_contextvars("correlation_id", "request_id")
-        for request, outcome in zip(requests, outcomes, strict=True):
-            result = "replayed" if outcome.replayed else "rejected" if outcome.rejection else "applied"
-            metrics.COMMANDS_HANDLED.labels(
-                self._store.service, channel, command_name(request.command), result
-            ).inc()
-        self._committed(recorded)
-        return outcomes
 
     async def _attempt(
-        self, requests: Sequence[GatewayCommand], channel: str
-    ) -> tuple[list[CommandOutcome], list[EventEnvelope]]:
-        outcomes: list[CommandOutcome | None] = [None] * len(requests)
+        self, items: Sequence[_Keyed], channel: str, prefetch: Sequence[str]
+    ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
+        outcomes: list[CommandOutcome | IdempotencyKeyReused | None] = [None] * len(items)
         decided: list[tuple[int, Rejection | None, list[str]]] = []
         async with transaction(self._engine) as connection:
             work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
-            keys = [str(request.context.idempotency_key) for request in requests]
-            priors = await recorded_outcomes(connection, channel, keys)
-            await work.prefetch(request.stream_id for request in requests)
-            for index, request in enumerate(requests):
-                prior = priors.get(keys[index])
+            priors = await recorded_outcomes(connection, channel, [item.key for item in items])
+            await work.prefetch(prefetch)
+            for index, item in enumerate(items):
+                prior = priors.get(item.key)
                 if prior is not None:
-                    outcomes[index] = await self._replay(connection, prior, request.fingerprint)
+                    try:
+                        outcomes[index] = await self._replay(connection, prior, item.fingerprint)
+                    except IdempotencyKeyReused as reused:
+                        outcomes[index] = reused
                     continue
                 mark = work.checkpoint()
                 before = work.pending_count()
                 rejection: Rejection | None = None
                 try:
-                    await execute(work, request.decider, request.stream_id, request.command, request.context)
+                    await item.body(CommandRunner(work, item.context))
                 except CommandRejected as rejected:
                     work.roll_back_to(mark)
                     rejection = Rejection(rejected.code, rejected.message_tr, rejected.field)
@@ -217,16 +288,16 @@ class CommandGateway:
             by_id = {str(event.event_id): event for event in recorded}
             answered: list[tuple[str, str, dict[str, Any]]] = []
             for index, rejection, event_ids in decided:
-                request = requests[index]
-                answer: dict[str, Any] = {"fingerprint": request.fingerprint, "events": event_ids}
+                item = items[index]
+                answer: dict[str, Any] = {"fingerprint": item.fingerprint, "events": event_ids}
                 if rejection is not None:
                     answer["rejection"] = {"code": rejection.code, "message_tr": rejection.message_tr}
                     answer["field"] = rejection.field
-                answered.append((keys[index], request.stream_id, answer))
+                answered.append((item.key, item.source, answer))
                 outcomes[index] = CommandOutcome([by_id[i] for i in event_ids], rejection)
             await record_outcomes(connection, channel, answered, self.clock.now())
         work.remember_folds()
-        log.info("commands_handled", channel=channel, count=len(requests), events=len(recorded))
+        log.info("commands_handled", channel=channel, count=len(items), events=len(recorded))
         return [outcome for outcome in outcomes if outcome is not None], recorded
 
     async def handle_run(

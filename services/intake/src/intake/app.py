@@ -25,7 +25,9 @@ from intake.entrypoints.consumers import PortalSubmissions
 from intake.entrypoints.desk import desk_router
 from intake.entrypoints.desk_meetings import meetings_router
 from intake.entrypoints.http import status_router
+from intake.entrypoints.office import office_router
 from intake.entrypoints.upstream import clock_changes, router_stages, sms_reports
+from intake.open311.wiring import open311_routes
 from intake.projections import IntakeProjector
 from intake.tracking_page.routes import tracking_page_router
 from intake.tracking_page.settings import TrackingSettings
@@ -76,8 +78,8 @@ def build_app(
 ) -> FastAPI:
     """Returns intake's HTTP app; its lifespan runs the whole service.
 
-    staff_tokens validates the desk's bearer tokens; by default the key set and issuer of the
-    ACIKKAPI_STAFF_* settings, on the runtime's clock.
+    staff_tokens validates the office's bearer tokens (the desk, the duplicates' view); by default the
+    key set and issuer of the ACIKKAPI_STAFF_* settings, on the runtime's clock.
     """
     runtime = build_runtime(settings, clock=clock, token_bytes=token_bytes, record_publisher=record_publisher)
     app = create_http_app(runtime, title="Açık Kapı intake")
@@ -85,11 +87,13 @@ def build_app(
     limiter = tracking.limiter()  # one per process: the API's and the page's failures count together
     app.include_router(status_router(runtime, limiter))
     app.include_router(actions_router(runtime, limiter))
-    # The desk (staff only): applications entered by office staff, Halk Günü meetings.
+    # The office (staff only): applications entered at the desk, Halk Günü meetings, likely duplicates.
     staff_http.install(app, staff_tokens or build_validator(clock=runtime.clock))
     install_validation_answers(app, only_under=("/api/v1/desk",))
     max_age = timedelta(days=IntakeSettings().max_receipt_age_days)
     app.include_router(desk_router(runtime, token_bytes, max_age))
     app.include_router(meetings_router(runtime))
+    app.include_router(office_router(runtime))
+    app.include_router(open311_routes(runtime, token_bytes))
     app.include_router(tracking_page_router(runtime, limiter, tracking.signer()))
     return app

@@ -23,6 +23,7 @@ from acikkapi_shared.eventstore.projection import (
     on,
 )
 from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
+from intake.domain.duplicates import LikelyDuplicateFlagged
 from intake.domain.events import DeadlineRecorded, StageRecorded, TimelineNoted
 from intake.domain.meetings import MeetingApplicationLinked, MeetingRecorded
 from intake.domain.stages import REGISTERED_ENTRY, Stage
@@ -97,6 +98,17 @@ submissions = sa.Table(
     sa.Column("application_number", sa.String(40), nullable=True),
     sa.Column("problems", JsonDocument, nullable=True),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
+)
+
+# A later application that resembles an earlier one of the same applicant (domain/duplicates.py).
+likely_duplicates = sa.Table(
+    "likely_duplicates",
+    metadata,
+    sa.Column("application_number", sa.String(40), primary_key=True),
+    sa.Column("earlier_application_number", sa.String(40), primary_key=True),
+    sa.Column("matched_on", sa.String(10), nullable=False),
+    sa.Column("similarity", sa.Float, nullable=False),
+    sa.Column("flagged_at", UtcDateTime, nullable=False, index=True),
 )
 
 
@@ -246,10 +258,19 @@ def rejected(rejection: SubmissionRejected, event: EventEnvelope) -> list[Write]
     ]
 
 
+def duplicate_flagged(flag: LikelyDuplicateFlagged, event: EventEnvelope) -> list[Write]:
+    """Returns the link from the later application to the earlier one it resembles."""
+    values = flag.model_dump(include={"application_number", "earlier_application_number", "matched_on"})
+    return [
+        Insert(likely_duplicates, {**values, "similarity": flag.similarity, "flagged_at": event.occurred_at})
+    ]
+
+
 class IntakeProjector(TableProjector):
     """Intake's read models: applications' status and timeline, submissions' outcome."""
 
-    VERSION: ClassVar[str] = "3"  # 2: the timeline, and clock_paused on applications; 3: notes, meetings
+    # 2: the timeline, and clock_paused on applications; 3: notes, meetings; 4: duplicates
+    VERSION: ClassVar[str] = "4"
     metadata: ClassVar[sa.MetaData] = metadata
     rules: ClassVar[dict[str, WriteRule]] = dict(
         [
@@ -261,5 +282,6 @@ class IntakeProjector(TableProjector):
             on(MeetingRecorded, meeting_recorded),
             on(MeetingApplicationLinked, meeting_linked),
             on(SubmissionRejected, rejected),
+            on(LikelyDuplicateFlagged, duplicate_flagged),
         ]
     )

@@ -226,7 +226,7 @@ async def test_the_read_models_rebuilt_from_the_log_equal_the_live_ones(intake: 
     assert all(live)
     runtime = intake.runtime
     replayed = await rebuild_projections(runtime.engine, runtime.store, IntakeProjector())
-    assert replayed == 4  # number issued, registered, two rejections
+    assert replayed == 6  # number issued, registered, noted in two applicant histories, two rejections
     assert await snapshot() == live
 
 

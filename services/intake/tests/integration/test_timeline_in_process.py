@@ -16,7 +16,6 @@ import pytest
 import sqlalchemy as sa
 
 from acikkapi_shared.clock import ManualClock
-from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.notifier import SmsDelivered, SmsDeliveryFailed
 from acikkapi_shared.events.router import (
@@ -32,7 +31,7 @@ from acikkapi_shared.events.sla_monitor import ClocksPaused, ClocksResumed, Dead
 from acikkapi_shared.eventstore.replay import rebuild_projections
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.testing.fakes import RecordingPublisher
-from acikkapi_shared.testing.in_process import Feed, relayed, running, settings_for, upstream
+from acikkapi_shared.testing.in_process import Feed, UpstreamCase, relayed, running, settings_for, upstream
 from intake.app import build_app
 from intake.projections import IntakeProjector, applications, timeline
 
@@ -110,20 +109,11 @@ async def applicant(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIter
             )
 
 
-class Case:
+class Case(UpstreamCase):
     """One case's events as the router and the sla-monitor record them, each in its own sequence."""
 
     def __init__(self, number: str) -> None:
-        self.number = number
-        self.versions = {"router": 0, "sla-monitor": 0}
-        self.moment = NOW
-
-    def event(self, service: str, payload: EventPayload, cause: EventEnvelope | None = None) -> EventEnvelope:
-        self.versions[service] += 1
-        self.moment += timedelta(hours=1)
-        recorded = upstream(service, payload, correlation_id=self.number, occurred_at=self.moment)
-        update = {"stream_version": self.versions[service], "causation_id": cause and str(cause.event_id)}
-        return recorded.model_copy(update=update)
+        super().__init__(number, NOW)
 
 
 def routed(number: str) -> CaseRouted:

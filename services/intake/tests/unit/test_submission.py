@@ -74,7 +74,7 @@ def test_the_submission_id_is_stored_in_canonical_uuid_form() -> None:
 
 
 def test_fields_added_by_later_versions_are_ignored() -> None:
-    raw = portal_payload(attachments=[{"name": "foto.jpg"}], contract_version=2)
+    raw = portal_payload(priority={"level": "urgent"}, contract_version=2)
     raw["applicant"]["email"] = "ayse@example.org"
     assert validate_submission(raw, now=NOW).applicant_name == "Ayşe Yılmaz"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from acikkapi_shared.events.base import EventPayload
 
@@ -27,6 +27,13 @@ class Problem(BaseModel):
     message_tr: str
 
 
+class Location(BaseModel):
+    """A point (WGS 84 degrees) the application is about, inside the province."""
+
+    lat: float
+    long: float
+
+
 class ApplicationRegistered(EventPayload):
     TYPE = "ApplicationRegistered"
 
@@ -40,6 +47,10 @@ class ApplicationRegistered(EventPayload):
     district: str
     text: str
     applicant: Applicant
+    # Optional, added with Open311 (absent before: none): where it is, and http(s) links to what it shows.
+    address: str | None = None
+    location: Location | None = None
+    attachments: list[str] = Field(default_factory=list)
 
 
 class SubmissionRejected(EventPayload):

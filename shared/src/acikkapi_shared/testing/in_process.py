@@ -7,7 +7,7 @@ import contextlib
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -81,6 +81,23 @@ def upstream(
         causation_id=None,
         payload=payload.to_payload(),
     )
+
+
+class UpstreamCase:
+    """One case's events as the router and the sla-monitor record them, each in its own sequence
+    (an hour apart from start); cause: the event the new one followed (its causation id)."""
+
+    def __init__(self, number: str, start: datetime) -> None:
+        self.number = number
+        self.versions = {"router": 0, "sla-monitor": 0}
+        self.moment = start
+
+    def event(self, service: str, payload: EventPayload, cause: EventEnvelope | None = None) -> EventEnvelope:
+        self.versions[service] += 1
+        self.moment += timedelta(hours=1)
+        recorded = upstream(service, payload, correlation_id=self.number, occurred_at=self.moment)
+        update = {"stream_version": self.versions[service], "causation_id": cause and str(cause.event_id)}
+        return recorded.model_copy(update=update)
 
 
 async def relayed(publisher: RecordingPublisher, count: int, within: float = 5.0) -> list[EventEnvelope]:

@@ -18,6 +18,7 @@ from acikkapi_shared.events.intake import (
     ApplicantWithdrew,
     ApplicationRegistered,
     ApplicationStageChanged,
+    Location,
 )
 from intake.domain.applicant_actions import decide_action
 from intake.domain.application_model import (
@@ -72,6 +73,11 @@ def _register(command: RegisterApplication, state: Application) -> Sequence[Even
                 identity_hidden=submission.identity_hidden,
                 sms_refused=submission.sms_refused,
             ),
+            address=submission.address,
+            location=Location(lat=submission.location.lat, long=submission.location.long)
+            if submission.location
+            else None,
+            attachments=list(submission.attachments),
         )
     ]
 

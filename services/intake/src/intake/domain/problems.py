@@ -16,6 +16,9 @@ FIELD_LABELS_TR: dict[str, str] = {
     "type": "Başvuru türü",
     "district": "İlçe",
     "text": "Başvuru metni",
+    "address": "Adres",
+    "location": "Konum",
+    "attachments": "Ekler",
     "information_text": "Gönderdiğiniz bilgi",
     "objection_reason": "İtiraz gerekçesi",
     "withdrawal_reason": "Geri çekme gerekçesi",
@@ -52,6 +55,11 @@ FIXED_MESSAGES_TR: dict[str, str] = {
     ),
     "SUBMITTED_AT_OUT_OF_RANGE": (
         "Gönderim zamanı kabul edilebilir aralığın dışında. Lütfen formu yeniden gönderin."
+    ),
+    "LOCATION_INVALID": "Konum okunamadı. Enlem ve boylam ondalık derece olarak gönderilmelidir.",
+    "LOCATION_OUTSIDE_KARS": "Bildirilen konum Kars il sınırları dışında kalıyor.",
+    "ATTACHMENT_URL_INVALID": (
+        "Ek bağlantısı geçersiz. Yalnızca http:// veya https:// bağlantıları kabul edilir."
     ),
     "PAYLOAD_NOT_JSON": "Başvurunuz okunamadı. Lütfen başvurunuzu yeniden gönderin.",
     "SUBMISSION_UNPROCESSABLE": "Başvurunuz işlenemedi. Lütfen başvurunuzu yeniden gönderin.",
@@ -119,6 +127,10 @@ def _message(code: str, field: str, min_len: int, max_len: int) -> str:
         return f"{label} en az {min_len} karakter olmalıdır."
     if code == "TEXT_TOO_LONG":
         return f"{label} en fazla {max_len} karakter olabilir."
+    if code == "FIELD_NOT_LIST":
+        return f"{label} liste olarak gönderilmelidir."
+    if code == "ATTACHMENTS_TOO_MANY":
+        return f"En fazla {max_len} ek gönderilebilir."
     return f"{label} alanı hatalı. Lütfen kontrol edin."
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from acikkapi_shared.reference import ReferenceData, kars
+from intake.domain.place import GeoPoint, validate_address, validate_attachments, validate_location
 from intake.domain.problems import (
     FieldInvalid,
     SubmissionInvalid,
@@ -50,6 +51,8 @@ FIELDS: tuple[str, ...] = (
     "text",
 )
 OPTIONAL_FIELDS = frozenset({"applicant.tckn"})
+# Optional fields of any shape, read from the raw document (place.py): after FIELDS on the form.
+PLACE_FIELDS: tuple[str, ...] = ("address", "location", "attachments")
 # A receipt moment must be one an application can be numbered and clocked from: not before the
 # numbering's first year, not (beyond a clock skew) in the future, and not older than a portal's
 # re-send after a long outage could be.
@@ -112,6 +115,9 @@ class ValidSubmission:
     text: str
     identity_hidden: bool = False
     sms_refused: bool = False
+    address: str | None = None
+    location: GeoPoint | None = None
+    attachments: tuple[str, ...] = ()
 
 
 def validate_submission(
@@ -160,6 +166,7 @@ def validate_submission(
             clean[field] = checks[field](value)
         except FieldInvalid as invalid:
             problems.append(invalid.problem)
+    place = _read_place(raw, problems)
     if problems:
         raise SubmissionInvalid(tuple(sorted(problems, key=_form_order)))
     applicant = raw.get("applicant")
@@ -177,7 +184,45 @@ def validate_submission(
         text=clean["text"],
         identity_hidden=wishes.identity_hidden if wishes else False,
         sms_refused=wishes.sms_refused if wishes else False,
+        address=place.get("address"),
+        location=place.get("location"),
+        attachments=place.get("attachments", ()),
     )
+
+
+def _read_place(raw: Mapping[str, object], problems: list[ValidationProblem]) -> dict[str, Any]:
+    """Returns the optional address, location and attachments that are valid; appends the problems of
+    the others. Absent or null (a blank address too) means not given."""
+    readers: dict[str, Callable[[Any], object]] = {
+        "address": _address,
+        "location": _location,
+        "attachments": validate_attachments,
+    }
+    found: dict[str, Any] = {}
+    for field, read in readers.items():
+        value = raw.get(field)
+        if value is None:
+            continue
+        try:
+            cleaned = read(value)
+        except FieldInvalid as invalid:
+            problems.append(invalid.problem)
+            continue
+        if cleaned is not None:
+            found[field] = cleaned
+    return found
+
+
+def _address(value: object) -> str | None:
+    if not isinstance(value, str):
+        raise FieldInvalid(problem("FIELD_NOT_TEXT", "address"))
+    return validate_address(value) if value.strip() else None
+
+
+def _location(value: object) -> GeoPoint:
+    if not isinstance(value, Mapping):
+        raise FieldInvalid(problem("LOCATION_INVALID", "location"))
+    return validate_location(value.get("lat"), value.get("long"))
 
 
 def reply_phone(raw: object) -> str | None:
@@ -218,10 +263,10 @@ def _read_fields(
 
 def _form_order(found: ValidationProblem) -> int:
     """Returns where the problem's field sits in the form, so problems are listed top to bottom."""
-    for index, field in enumerate(FIELDS):
+    for index, field in enumerate(FIELDS + PLACE_FIELDS):
         if field == found.field or field.startswith(found.field + "."):
             return index
-    return len(FIELDS)
+    return len(FIELDS) + len(PLACE_FIELDS)
 
 
 def _from_pydantic(detail: Mapping[str, Any]) -> ValidationProblem:

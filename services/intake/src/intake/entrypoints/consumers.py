@@ -11,11 +11,11 @@ from datetime import timedelta
 from acikkapi_shared.commands import CommandRunner
 from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
 from acikkapi_shared.messaging.retry import is_database_error
-from intake.domain.numbers import TokenBytes
+from intake.domain.numbers import TokenBytes, new_tracking_code
 from intake.domain.problems import SubmissionInvalid, ValidationProblem, problem
 from intake.domain.rejection import RejectSubmission, rejection_stream, rejections
 from intake.domain.submission import RECEIPT_MAX_AGE, reply_phone, validate_submission
-from intake.entrypoints.registration import register_submission
+from intake.registration import register_submission
 
 PORTAL_ACTOR = "applicant:portal"
 # A submission id readable even in a body that is not usable JSON, so the citizen can be told.
@@ -79,7 +79,9 @@ class PortalSubmissions:
         submission = validate_submission(
             document, now=commands.context.occurred_at, max_age=self._max_receipt_age
         )
-        await register_submission(commands, submission, self._token_bytes, actor=PORTAL_ACTOR)
+        await register_submission(
+            commands, submission, new_tracking_code(self._token_bytes), actor=PORTAL_ACTOR
+        )
 
     async def _reject(
         self, message: InboundMessage, commands: CommandRunner, problems: tuple[ValidationProblem, ...]

@@ -35,11 +35,11 @@ from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
 from intake.domain.meetings import LinkApplication, desk_problems, meeting_stream, meetings
-from intake.domain.numbers import TokenBytes
+from intake.domain.numbers import TokenBytes, new_tracking_code
 from intake.domain.problems import FieldInvalid, SubmissionInvalid, ValidationProblem
 from intake.domain.reference_codes import resolve_code
 from intake.domain.submission import ValidSubmission, validate_submission
-from intake.entrypoints.registration import register_submission
+from intake.registration import register_submission
 
 # Who enters applications and records meetings: the office's officers and their supervisors.
 DESK_WRITERS = (Role.OFFICE_OFFICER, Role.SUPERVISOR)
@@ -177,7 +177,9 @@ def desk_router(runtime: ServiceRuntime, token_bytes: TokenBytes, max_receipt_ag
         valid = submission
 
         async def register(commands: CommandRunner) -> None:
-            number = await register_submission(commands, valid, token_bytes, actor=context.actor)
+            number = await register_submission(
+                commands, valid, new_tracking_code(token_bytes), actor=context.actor
+            )
             if meeting_id is not None:
                 link = LinkApplication(number)
                 await commands.execute(meetings, meeting_stream(meeting_id), link, correlation_id=number)

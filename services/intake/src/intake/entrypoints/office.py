@@ -1,0 +1,56 @@
+"""The office's view of likely duplicates (domain/duplicates.py): which application resembles which
+earlier one of the same applicant, for staff with a bearer token (office roles and the auditor)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.staff.http import requires
+from acikkapi_shared.staff.identity import Role, StaffIdentity
+from intake.projections import likely_duplicates
+
+READERS = (Role.OFFICE_OFFICER, Role.OFFICE_REVIEWER, Role.SUPERVISOR, Role.AUDITOR)
+
+
+class LikelyDuplicate(BaseModel):
+    """A later application linked to the earlier one it resembles (both stay registered)."""
+
+    application_number: str
+    earlier_application_number: str
+    matched_on: str
+    similarity: float
+    flagged_at: datetime
+
+
+def office_router(runtime: ServiceRuntime) -> APIRouter:
+    """Returns the office's read-only routes of intake."""
+    router = APIRouter(prefix="/api/v1/office", tags=["office"])
+
+    @router.get("/duplicates", response_model=list[LikelyDuplicate])
+    async def duplicates(
+        _staff: Annotated[StaffIdentity, Depends(requires(*READERS))],
+        application_number: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    ) -> list[LikelyDuplicate]:
+        """The latest flags first; application_number: those of one application (either side)."""
+        query = sa.select(likely_duplicates)
+        if application_number:
+            table = likely_duplicates.c
+            query = query.where(
+                sa.or_(
+                    table.application_number == application_number,
+                    table.earlier_application_number == application_number,
+                )
+            )
+        query = query.order_by(likely_duplicates.c.flagged_at.desc()).limit(limit)
+        async with runtime.read_engine.connect() as connection:
+            rows = (await connection.execute(query)).all()
+        return [LikelyDuplicate.model_validate(row._asdict()) for row in rows]
+
+    return router

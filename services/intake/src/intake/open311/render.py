@@ -1,0 +1,96 @@
+"""Renders Open311 documents in the specification's XML and JSON.
+
+A document is plain data: dicts (elements by name, in order), lists (a wrapper element whose children
+are named by the wrapper: `services` → `service`, `service_requests` → `request`, …), strings,
+numbers, booleans, datetimes (ISO 8601 with the Istanbul offset) and None (an empty element in XML,
+null in JSON). In JSON a list document is the bare array, as the specification's examples are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
+
+from fastapi.responses import JSONResponse, Response
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+
+# wrapper element -> the name of each of its children
+ITEM_NAMES: dict[str, str] = {
+    "services": "service",
+    "attributes": "attribute",
+    "values": "value",
+    "service_requests": "request",
+    "errors": "error",
+    "endpoints": "endpoint",
+    "formats": "format",
+    "service_request_updates": "request_update",
+}
+
+
+def open311_datetime(moment: datetime) -> str:
+    """Returns the moment as the specification writes dates: ISO 8601 with the offset (Istanbul)."""
+    return moment.astimezone(ISTANBUL).isoformat(timespec="seconds")
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return open311_datetime(value)
+    return str(value)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: _json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(item) for item in value]
+    if isinstance(value, datetime):
+        return open311_datetime(value)
+    return value
+
+
+def _append(parent: ET.Element, name: str, value: Any) -> None:
+    element = ET.SubElement(parent, name)
+    _fill(element, name, value)
+
+
+def _fill(element: ET.Element, name: str, value: Any) -> None:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _append(element, key, item)
+    elif isinstance(value, list | tuple):
+        child = ITEM_NAMES[name]
+        for item in value:
+            _append(element, child, item)
+    else:
+        element.text = _scalar(value)
+
+
+def to_xml(root: str, document: Any) -> bytes:
+    """Returns the document under the root element, with the XML declaration (UTF-8)."""
+    element = ET.Element(root)
+    _fill(element, root, document)
+    body: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return body
+
+
+def render(fmt: str, root: str, document: Mapping[str, Any] | Sequence[Any], status: int = 200) -> Response:
+    """Returns the document as the response in the format (xml or json)."""
+    if fmt == "json":
+        return JSONResponse(_json(document), status_code=status, media_type=FORMATS["json"])
+    return Response(to_xml(root, document), status_code=status, media_type=FORMATS["xml"])
+
+
+def errors(fmt: str, status: int, problems: Sequence[tuple[str, str]]) -> Response:
+    """Returns the specification's error answer: `errors`/`error` with `code` (the HTTP status) and
+    `description`; each description starts with a stable code ("DATE_INVALID start_date: …")."""
+    document = [{"code": status, "description": f"{code} {text}"} for code, text in problems]
+    return render(fmt, "errors", document, status)

@@ -1,0 +1,253 @@
+"""The Open311 GeoReport v2 routes under /open311/v2: discovery, services, a service's definition,
+POST and GET requests, one request, a token, and the servicerequestupdates extension; each in XML or
+JSON by the path's extension. Errors are the specification's `errors` shape (400, 403, 404)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from acikkapi_shared.reference import ReferenceData
+from acikkapi_shared.runtime import ServiceRuntime
+from intake.domain.numbers import InvalidApplicationNumber, parse_application_number
+from intake.open311.catalogue import definition, find_service, service_entry, services
+from intake.open311.post import FORM_OPENAPI, Poster
+from intake.open311.render import FORMATS, errors, render
+from intake.open311.requests_view import CLOSED_STAGES, request_entry, update_entry
+from intake.projections import applications, submissions, timeline
+
+PREFIX = "/open311/v2"
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = datetime.fromisoformat("2026-12-02T00:00:00+03:00")
+MAX_SPAN = timedelta(days=90)
+UPDATES_DEFAULT_SPAN = timedelta(days=1)
+MAX_RESULTS = 1000
+MAX_IDS = 100
+QUERY_MAX_LEN = 2000
+Fmt = Annotated[str, Path(description="xml or json", json_schema_extra={"enum": ["xml", "json"]})]
+Text = Annotated[str | None, Query()]
+
+
+class BadQuery(ValueError):
+    """A query parameter that cannot be read: a stable code and a Turkish description."""
+
+    def __init__(self, code: str, description: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.description = description
+
+
+def _moment(value: str | None, name: str) -> datetime | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip()) if len(value) <= 64 else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.utcoffset() is None:
+        raise BadQuery("DATE_INVALID", f"{name}: ISO 8601 biçiminde, saat dilimiyle yazılmalı.")
+    return moment
+
+
+def window(
+    start: str | None, end: str | None, now: datetime, default: timedelta
+) -> tuple[datetime, datetime]:
+    """Returns the date range asked for: at most 90 days, by default the last `default` up to now."""
+    begin, until = _moment(start, "start_date"), _moment(end, "end_date")
+    if begin is None and until is None:
+        until = now
+    if begin is None:
+        assert until is not None
+        begin = until - default
+    if until is None:
+        until = begin + default if default < MAX_SPAN else begin + MAX_SPAN
+    if begin > until:
+        raise BadQuery("DATE_RANGE_INVALID", "start_date, end_date'den sonra olamaz.")
+    if until - begin > MAX_SPAN:
+        raise BadQuery("DATE_RANGE_TOO_LONG", "Tarih aralığı en fazla 90 gün olabilir.")
+    return begin, until
+
+
+def _statuses(value: str | None) -> set[str]:
+    asked = {part.strip().lower() for part in (value or "").split(",") if part.strip()}
+    if not asked <= {"open", "closed"}:
+        raise BadQuery("STATUS_UNKNOWN", "status: open, closed ya da ikisi (virgülle) olmalı.")
+    return asked
+
+
+def _too_long(*values: str | None) -> bool:
+    return any(value is not None and len(value) > QUERY_MAX_LEN for value in values)
+
+
+def open311_router(
+    runtime: ServiceRuntime, poster: Poster, *, reference: ReferenceData, base_url: str, jurisdiction: str
+) -> APIRouter:
+    """Returns the Open311 routes."""
+    router = APIRouter(prefix=PREFIX, tags=["open311"])
+
+    def wrong_format() -> Response:
+        return errors("xml", 404, [("FORMAT_UNKNOWN", "Biçim .xml ya da .json olmalı.")])
+
+    def refused(fmt: str, jurisdiction_id: str | None) -> Response | None:
+        """Returns the answer to a format other than xml/json or another jurisdiction, else None."""
+        if fmt not in FORMATS:
+            return wrong_format()
+        if jurisdiction_id and jurisdiction_id != jurisdiction:
+            return errors(fmt, 404, [("JURISDICTION_UNKNOWN", f"jurisdiction_id: {jurisdiction} olmalı.")])
+        return None
+
+    @router.get("/discovery.{fmt}")
+    async def discovery(fmt: Fmt, request: Request) -> Response:
+        """Where the GeoReport v2 endpoint is and which formats it speaks."""
+        if answer := refused(fmt, None):
+            return answer
+        url = base_url or f"{request.base_url}{PREFIX.lstrip('/')}/"
+        endpoint = {
+            "specification": SPECIFICATION,
+            "url": url,
+            "changeset": CHANGESET,
+            "type": "production",
+            "formats": ["text/xml", "application/json"],
+        }
+        document = {
+            "changeset": CHANGESET,
+            "contact": "Kars Valiliği Açık Kapı Şube Müdürlüğü",
+            "key_service": "API anahtarı için Kars Valiliği Açık Kapı Şube Müdürlüğü'ne başvurun.",
+            "endpoints": [endpoint],
+        }
+        return render(fmt, "discovery", document)
+
+    @router.get("/services.{fmt}")
+    async def list_services(fmt: Fmt, jurisdiction_id: Text = None) -> Response:
+        """Every service: one per topic × application type."""
+        if answer := refused(fmt, jurisdiction_id):
+            return answer
+        return render(fmt, "services", [service_entry(reference, s) for s in services(reference)])
+
+    @router.get("/services/{service_code}.{fmt}")
+    async def service_definition(service_code: str, fmt: Fmt, jurisdiction_id: Text = None) -> Response:
+        """A service's attributes."""
+        if answer := refused(fmt, jurisdiction_id):
+            return answer
+        service = find_service(reference, service_code)
+        if service is None:
+            return errors(fmt, 404, [("SERVICE_CODE_UNKNOWN", "Bu hizmet kodu tanınmadı.")])
+        return render(fmt, "service_definition", definition(reference, service))
+
+    @router.post("/requests.{fmt}", openapi_extra=FORM_OPENAPI)
+    async def post_request(fmt: Fmt, request: Request) -> Response:
+        """Registers an application (form-encoded; api_key required; Idempotency-Key or client_token)."""
+        return refused(fmt, None) or await poster.post(fmt, request)
+
+    @router.get("/requests.{fmt}")
+    async def list_requests(
+        fmt: Fmt,
+        service_request_id: Text = None,
+        service_code: Text = None,
+        start_date: Text = None,
+        end_date: Text = None,
+        status: Text = None,
+        jurisdiction_id: Text = None,
+    ) -> Response:
+        """Applications by ids, or by service, date range (at most 90 days) and status."""
+        if answer := refused(fmt, jurisdiction_id):
+            return answer
+        if _too_long(service_request_id, service_code, start_date, end_date, status):
+            return errors(fmt, 400, [("QUERY_TOO_LONG", "Sorgu parametreleri çok uzun.")])
+        query = sa.select(applications)
+        if service_request_id:
+            numbers = []
+            for part in service_request_id.split(",")[:MAX_IDS]:
+                try:
+                    numbers.append(str(parse_application_number(part.strip())))
+                except InvalidApplicationNumber:
+                    continue
+            query = query.where(applications.c.application_number.in_(numbers))
+        else:
+            try:
+                begin, until = window(start_date, end_date, runtime.gateway.clock.now(), MAX_SPAN)
+                asked = _statuses(status)
+            except BadQuery as bad:
+                return errors(fmt, 400, [(bad.code, bad.description)])
+            query = query.where(applications.c.received_at.between(begin, until))
+            if service_code:
+                service = find_service(reference, service_code)
+                if service is None:
+                    return errors(fmt, 400, [("SERVICE_CODE_UNKNOWN", "service_code tanınmadı.")])
+                query = query.where(
+                    applications.c.topic == service.topic, applications.c.type == service.type
+                )
+            if asked == {"open"}:
+                query = query.where(applications.c.stage.not_in(sorted(CLOSED_STAGES)))
+            elif asked == {"closed"}:
+                query = query.where(applications.c.stage.in_(sorted(CLOSED_STAGES)))
+        query = query.order_by(applications.c.received_at.desc(), applications.c.application_number.desc())
+        rows = await _rows(runtime, query.limit(MAX_RESULTS))
+        return render(fmt, "service_requests", [request_entry(reference, row) for row in rows])
+
+    @router.get("/requests/{service_request_id}.{fmt}")
+    async def one_request(service_request_id: str, fmt: Fmt, jurisdiction_id: Text = None) -> Response:
+        """One application, by its number."""
+        if answer := refused(fmt, jurisdiction_id):
+            return answer
+        try:
+            number = str(parse_application_number(service_request_id))
+        except InvalidApplicationNumber:
+            number = ""
+        rows = await _rows(
+            runtime, sa.select(applications).where(applications.c.application_number == number)
+        )
+        if not rows:
+            return errors(fmt, 404, [("REQUEST_NOT_FOUND", "Bu numarayla kayıtlı bir başvuru bulunamadı.")])
+        return render(fmt, "service_requests", [request_entry(reference, rows[0])])
+
+    @router.get("/tokens/{token}.{fmt}")
+    async def token_of(token: str, fmt: Fmt, jurisdiction_id: Text = None) -> Response:
+        """The application number a POST's token stands for."""
+        if answer := refused(fmt, jurisdiction_id):
+            return answer
+        try:
+            canonical = str(uuid.UUID(token)) if len(token) <= 64 else ""
+        except ValueError:
+            canonical = ""
+        query = sa.select(submissions).where(submissions.c.submission_id == canonical)
+        rows = await _rows(runtime, query)
+        if not rows or not rows[0].application_number:
+            return errors(fmt, 404, [("TOKEN_NOT_FOUND", "Bu jetonla kayıtlı bir başvuru bulunamadı.")])
+        return render(
+            fmt, "service_requests", [{"service_request_id": rows[0].application_number, "token": canonical}]
+        )
+
+    @router.get("/servicerequestupdates.{fmt}")
+    async def request_updates(
+        fmt: Fmt, start_date: Text = None, end_date: Text = None, jurisdiction_id: Text = None
+    ) -> Response:
+        """Extension: every stage reached in the range (default: the last day), oldest first."""
+        if answer := refused(fmt, jurisdiction_id):
+            return answer
+        if _too_long(start_date, end_date):
+            return errors(fmt, 400, [("QUERY_TOO_LONG", "Sorgu parametreleri çok uzun.")])
+        try:
+            begin, until = window(start_date, end_date, runtime.gateway.clock.now(), UPDATES_DEFAULT_SPAN)
+        except BadQuery as bad:
+            return errors(fmt, 400, [(bad.code, bad.description)])
+        query = (
+            sa.select(timeline)
+            .where(timeline.c.occurred_at.between(begin, until))
+            .order_by(timeline.c.occurred_at, timeline.c.source_event_id)
+            .limit(MAX_RESULTS)
+        )
+        rows = await _rows(runtime, query)
+        return render(fmt, "service_request_updates", [update_entry(row) for row in rows])
+
+    return router
+
+
+async def _rows(runtime: ServiceRuntime, query: Any) -> list[Any]:
+    async with runtime.read_engine.connect() as connection:
+        return list((await connection.execute(query)).all())

@@ -1,0 +1,177 @@
+"""Open311 over real HTTP after the router and the sla-monitor spoke: the institution, the due moment,
+open/closed and the servicerequestupdates extension; and likely duplicates across channels."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import sqlalchemy as sa
+
+from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.events.router import CaseAcknowledged, CaseConcluded, CaseRouted
+from acikkapi_shared.events.sla_monitor import DeadlineSet
+from acikkapi_shared.testing.in_process import UpstreamCase
+from intake.projections import likely_duplicates
+
+NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)
+DUE = datetime(2026, 6, 5, 20, 59, 59, tzinfo=UTC)
+INSTITUTION = "BELEDIYE_KARS"
+UPDATE_CHILDREN = [
+    "update_id",
+    "service_request_id",
+    "status",
+    "external_status_code",
+    "updated_datetime",
+    "description",
+    "media_url",
+]
+TEXT = "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, belediyeyi aradık ama kimse ilgilenmiyor."
+
+
+def open311_form(key: str, **changes: str) -> dict[str, str]:
+    values = {
+        "api_key": key,
+        "service_code": "YEREL_YONETIMLER-SIKAYET",
+        "first_name": "Ayşe",
+        "last_name": "Yılmaz",
+        "phone": "+905321234567",
+        "attribute[DISTRICT]": "MERKEZ",
+        "description": TEXT,
+    }
+    values.update(changes)
+    return values
+
+
+async def register(served: Any, **changes: str) -> str:
+    answer = await served.client.post(
+        "/open311/v2/requests.json", data=open311_form(served.api_key, **changes)
+    )
+    assert answer.status_code == 200, answer.text
+    number: str = answer.json()[0]["service_request_id"]
+    return number
+
+
+async def feed(served: Any, service: str, *events: EventEnvelope) -> None:
+    topic = served.runtime.settings.topics.events_of(service)
+    await served.runtime.processor.process([served.feed.event(topic, event) for event in events])
+
+
+async def test_the_institution_the_due_moment_and_every_stage_as_updates(served_intake: Any) -> None:
+    number = await register(served_intake)
+    case = UpstreamCase(number, NOW)
+    routing = case.event(
+        "router",
+        CaseRouted(
+            application_number=number,
+            institution=INSTITUTION,
+            institution_name="Kars Belediyesi",
+            rule="water",
+            confidence=0.9,
+            matched=["su"],
+            table_version="t",
+            received_at=NOW,
+        ),
+    )
+    deadline = DeadlineSet(
+        application_number=number, institution=INSTITUTION, received_at=NOW, budget_days=7, due_at=DUE
+    )
+    await feed(served_intake, "sla-monitor", case.event("sla-monitor", deadline, routing))
+    await feed(served_intake, "router", routing)
+    request = (await served_intake.client.get(f"/open311/v2/requests/{number}.json")).json()[0]
+    assert request["agency_responsible"] == "Kars Belediyesi"
+    assert request["expected_datetime"] == "2026-06-05T23:59:59+03:00"
+    assert request["status"] == "open" and request["status_notes"] == "Başvurunuz ilgili kuruma iletildi"
+    acknowledged = case.event("router", CaseAcknowledged(application_number=number, institution=INSTITUTION))
+    concluded = case.event(
+        "router",
+        CaseConcluded(
+            application_number=number,
+            institution=INSTITUTION,
+            outcome="RESOLVED",
+            answer="Arıza giderildi.",
+            reasons="",
+        ),
+    )
+    await feed(served_intake, "router", acknowledged, concluded)
+    closed = (await served_intake.client.get("/open311/v2/requests.json", params={"status": "closed"})).json()
+    assert [r["service_request_id"] for r in closed] == [number]
+    window = {"start_date": "2026-05-22T00:00:00+03:00", "end_date": "2026-05-23T00:00:00+03:00"}
+    answer = await served_intake.client.get("/open311/v2/servicerequestupdates.xml", params=window)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/xml")
+    root = ET.fromstring(answer.content)
+    assert root.tag == "service_request_updates"
+    updates = root.findall("request_update")
+    assert all(
+        update.tag == "request_update" and [c.tag for c in update] == UPDATE_CHILDREN for update in updates
+    )
+    assert [(u.findtext("status"), u.findtext("external_status_code")) for u in updates] == [
+        ("OPEN", "REGISTERED"),
+        ("ACTION_SCHEDULED", "ROUTED"),
+        ("IN_PROGRESS", "IN_PROGRESS"),
+        ("FIXED", "CONCLUDED"),
+    ]
+    assert "Arıza giderildi" not in answer.text  # the answer is the applicant's, not public
+    as_json = (await served_intake.client.get("/open311/v2/servicerequestupdates.json", params=window)).json()
+    assert [u["update_id"] for u in as_json] == [u.findtext("update_id") for u in updates]
+    assert as_json[3]["description"] == "Başvurunuz sonuçlandırıldı"
+
+
+async def test_a_similar_application_of_the_same_applicant_is_flagged_across_channels(
+    served_intake: Any,
+) -> None:
+    portal = {
+        "submission_id": "0b9d3c1e-6a52-4f7e-9a51-2f0c8e7d4b10",
+        "submitted_at": "2026-05-20T09:00:00+03:00",
+        "channel": "WEB",
+        "applicant": {"name": "Ayşe Yılmaz", "phone": "0532 123 45 67"},
+        "topic": "YEREL_YONETIMLER",
+        "type": "SIKAYET",
+        "district": "MERKEZ",
+        "text": TEXT,
+    }
+    topic = served_intake.runtime.settings.topics.portal_submissions
+    await served_intake.runtime.processor.process(
+        [served_intake.feed.message(topic, json.dumps(portal).encode())]
+    )
+    reworded = "İki gündür Yusufpaşa Mahallesi'nde içme suyu kesik; belediyeyi aradık, kimse ilgilenmiyor!"
+    later = await register(served_intake, description=reworded)
+    other_topic = await register(
+        served_intake, description="Okulumuzun kalorifer sistemi çalışmıyor, çocuklar üşüyor."
+    )
+    someone_else = await register(served_intake, phone="0533 765 43 21")
+    async with served_intake.runtime.engine.connect() as connection:
+        flags = (await connection.execute(sa.select(likely_duplicates))).all()
+        earlier = (
+            await connection.execute(
+                sa.text("SELECT application_number FROM applications WHERE channel = 'WEB'")
+            )
+        ).scalar_one()
+        types = list(
+            (await connection.execute(sa.text("SELECT type FROM events ORDER BY position"))).scalars()
+        )
+    assert [(f.application_number, f.earlier_application_number, f.matched_on) for f in flags] == [
+        (later, earlier, "phone")
+    ]
+    assert flags[0].similarity >= 85
+    assert other_topic not in {f.application_number for f in flags}
+    assert someone_else not in {f.application_number for f in flags}
+    assert types.count("ApplicationRegistered") == 4  # flagged, never merged
+    assert types.count("LikelyDuplicateFlagged") == 1
+    office = {"Authorization": f"Bearer {served_intake.staff.issue_token('ayse')}"}
+    shown = await served_intake.client.get("/api/v1/office/duplicates", headers=office)
+    assert shown.status_code == 200, shown.text
+    assert [(d["application_number"], d["earlier_application_number"]) for d in shown.json()] == [
+        (later, earlier)
+    ]
+    one = await served_intake.client.get(
+        "/api/v1/office/duplicates", params={"application_number": earlier}, headers=office
+    )
+    assert len(one.json()) == 1
+    institution = {"Authorization": f"Bearer {served_intake.staff.issue_token('mehmet')}"}
+    assert (
+        await served_intake.client.get("/api/v1/office/duplicates", headers=institution)
+    ).status_code == 403
+    assert (await served_intake.client.get("/api/v1/office/duplicates")).status_code == 401
