@@ -124,7 +124,9 @@ def petitions() -> list[tuple[str, str, str, str]]:
 def make_submissions(count: int, rng: random.Random, submitted_at: datetime) -> list[Submission]:
     """Returns count valid portal messages (contract v1), each from a different mobile number."""
     samples = petitions()
-    channels = sorted(kars().channels)
+    # OPEN311 is the channel of intake's Open311 API, never of the portal topic (and older commits,
+    # measured with this script beside the new one, do not know it).
+    channels = sorted(channel for channel in kars().channels if channel != "OPEN311")
     made = []
     for number in mobile_numbers(count, rng):
         topic, district, kind, text = rng.choice(samples)
