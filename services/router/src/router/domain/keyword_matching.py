@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from router.domain.lexicon import Lexicon
+from router.domain.morphology import written_words
 from router.domain.rule_table import RuleSpec, Weights
-from router.domain.text_matching import StemIndex, WordHit, keyword_stems, tokenize
+from router.domain.text_matching import StemIndex, WordHit, keyword_stems
 
 # Words of a phrase may stand this many tokens apart ("köy yolu", "köyümüzün ana yolu").
 _PHRASE_GAP = 2
@@ -30,7 +32,7 @@ class _RuleKeys:
 class KeywordMatcher:
     """Compiles every keyword of a table once and matches them all against a text."""
 
-    def __init__(self, rules: Sequence[RuleSpec], weights: Weights) -> None:
+    def __init__(self, rules: Sequence[RuleSpec], weights: Weights, lexicon: Lexicon | None = None) -> None:
         self._weights = weights
         self._written: list[str] = []
         self._phrases: list[tuple[int, ...]] = []
@@ -56,7 +58,8 @@ class KeywordMatcher:
                 )
             )
         stems = sorted(self._stem_ids, key=self._stem_ids.__getitem__)
-        self._index = StemIndex(stems)
+        known = lexicon if lexicon is not None else Lexicon.empty()
+        self._index = StemIndex(stems, known.known_words, known.places)
 
     def _keyword(self, written: str) -> int:
         words = keyword_stems(written)
@@ -78,10 +81,11 @@ class KeywordMatcher:
 
     def match(self, text: str) -> dict[int, MatchedKeyword]:
         """Returns the keywords found in the text by id, exact matches preferred over typos."""
-        tokens = tokenize(text)
+        words = written_words(text)
+        tokens = [token for token, _ in words]
         positions: dict[int, list[tuple[int, bool]]] = {}
-        for position, token in enumerate(tokens):
-            for hit in self._index.hits(token):
+        for position, (token, written) in enumerate(words):
+            for hit in self._index.hits(token, written):
                 positions.setdefault(hit.stem, []).append((position, hit.typo))
         found: dict[int, MatchedKeyword] = {}
         for first_stem in positions:

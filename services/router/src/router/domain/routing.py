@@ -9,6 +9,7 @@ from importlib import resources
 from acikkapi_shared.reference import TRIAGE_INSTITUTION, ReferenceData, kars
 from acikkapi_shared.turkish import search_key
 from router.domain.keyword_matching import KeywordMatcher, MatchedKeyword, RuleEvidence
+from router.domain.lexicon import Lexicon
 from router.domain.rule_table import RoutingTableError, RuleSpec, TableSpec, parse_table
 
 __all__ = [
@@ -103,11 +104,11 @@ def _code_lookup(codes: dict[str, str]) -> dict[str, str]:
 class RoutingTable:
     """A versioned set of routing rules checked against a province's reference list."""
 
-    def __init__(self, spec: TableSpec, reference: ReferenceData) -> None:
+    def __init__(self, spec: TableSpec, reference: ReferenceData, lexicon: Lexicon | None = None) -> None:
         self.spec = spec
         self.version = spec.version
         self._rules = spec.rules
-        self._matcher = KeywordMatcher(spec.rules, spec.weights)
+        self._matcher = KeywordMatcher(spec.rules, spec.weights, lexicon)
         self._districts = _code_lookup(reference.districts)
         self._topics = _code_lookup(reference.topics)
         self._types = _code_lookup(reference.types)
@@ -122,7 +123,7 @@ class RoutingTable:
     def from_yaml_text(cls, text: str, reference: ReferenceData | None = None) -> RoutingTable:
         """Returns the table parsed from YAML; RoutingTableError on malformed data or unknown codes."""
         known = reference if reference is not None else kars()
-        return cls(parse_table(text, known), known)
+        return cls(parse_table(text, known), known, Lexicon.load_default())
 
     def clear_match_memo(self) -> None:
         """Forgets the per-word match results kept for speed (decisions do not change)."""
