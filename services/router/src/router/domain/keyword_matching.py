@@ -20,6 +20,9 @@ class MatchedKeyword:
 
     typo: bool
     shown: str
+    # Inside a longer keyword's match ("ders" in "odam dershanem"): counts for `requires` and
+    # `excludes`, not as evidence of its own.
+    shadowed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +91,11 @@ class KeywordMatcher:
             for hit in self._index.hits(token, written):
                 positions.setdefault(hit.stem, []).append((position, hit.typo))
         found: dict[int, MatchedKeyword] = {}
+        covered: dict[int, set[int]] = {}
         for first_stem in positions:
             for keyword_id in self._by_first_stem.get(first_stem, ()):
-                span = self._find(self._phrases[keyword_id], positions)
+                phrase = self._phrases[keyword_id]
+                span = self._find(phrase, positions)
                 if span is None:
                     continue
                 typo, start, end = span
@@ -98,7 +103,28 @@ class KeywordMatcher:
                 if typo:
                     shown = f"{shown}~{' '.join(tokens[start : end + 1])}"
                 found[keyword_id] = MatchedKeyword(typo, shown)
-        return found
+                if len(phrase) == 1:
+                    covered[keyword_id] = {position for position, _ in positions[first_stem]}
+                else:
+                    covered[keyword_id] = set(range(start, end + 1))
+        return self._longest_matches(found, covered)
+
+    def _longest_matches(
+        self, found: dict[int, MatchedKeyword], covered: dict[int, set[int]]
+    ) -> dict[int, MatchedKeyword]:
+        # A keyword whose every word lies inside a longer keyword's match is part of that one
+        # ("ders" in "odam dershanem"), not evidence of its own.
+        sizes = {keyword_id: len(self._written[keyword_id]) for keyword_id in found}
+        return {
+            keyword_id: MatchedKeyword(match.typo, match.shown, shadowed=True)
+            if any(
+                sizes[other] > sizes[keyword_id] and covered[keyword_id] <= covered[other]
+                for other in found
+                if other != keyword_id
+            )
+            else match
+            for keyword_id, match in found.items()
+        }
 
     @staticmethod
     def _find(
@@ -140,8 +166,10 @@ class KeywordMatcher:
         has_keyword = False
         for keyword_id, weight in keys.scored:
             found = matches.get(keyword_id)
-            if found is not None:
-                weighted[keyword_id] = weight * (self._weights.typo_factor if found.typo else 1.0)
+            if found is not None and not found.shadowed:
+                # A phrase is as strong as its words together ("taşımalı eğitim" = 2 keywords).
+                strength = weight * len(self._phrases[keyword_id])
+                weighted[keyword_id] = strength * (self._weights.typo_factor if found.typo else 1.0)
                 has_keyword = has_keyword or weight >= self._weights.keyword
         if not has_keyword:
             return None

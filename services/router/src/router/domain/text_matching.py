@@ -9,7 +9,8 @@ from rapidfuzz.distance import OSA
 
 from router.domain.morphology import Stemmer, tokenize
 
-# A written word starting with this mark matches that whole word only ("=koyun": not "koyunlar").
+# A written word starting with this mark matches that word and its inflections only, never as the
+# beginning of another word ("=mera": "meramızı", not "meraklı").
 EXACT_MARK = "="
 # Shorter stems match a word whose snowball stem they are ("su" → "suyu", not "sunu"); longer ones
 # also any word they begin ("belediye" → "belediyesinin").
@@ -82,6 +83,7 @@ class StemIndex:
         for stem_id, stem in enumerate(self._stems):
             if stem.startswith(EXACT_MARK):
                 self._exact.setdefault(stem[1:], []).append(stem_id)
+                self._by_stem.setdefault(stem[1:], []).append(stem_id)
                 continue
             self._exact.setdefault(stem, []).append(stem_id)
             if len(stem) < MIN_PREFIX_STEM:
