@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from importlib import resources
+from typing import Protocol
 
 from acikkapi_shared.reference import TRIAGE_INSTITUTION, ReferenceData, kars
 from acikkapi_shared.turkish import search_key
@@ -14,6 +15,7 @@ from router.domain.rule_table import RoutingTableError, RuleSpec, TableSpec, par
 
 __all__ = [
     "TRIAGE_INSTITUTION",
+    "Routes",
     "RoutingDecision",
     "RoutingRequest",
     "RoutingTable",
@@ -44,6 +46,12 @@ class RoutingDecision:
     confidence: float
     matched: tuple[str, ...]
     table_version: str
+    # Filled by the combined router (router.domain.combined): what each opinion said.
+    rule_institution: str = ""
+    rule_confidence: float = 0.0
+    model_top: tuple[tuple[str, float], ...] = ()
+    model_version: str = ""
+    decided_by: str = "rules"
 
     @property
     def triaged(self) -> bool:
@@ -101,6 +109,16 @@ def _code_lookup(codes: dict[str, str]) -> dict[str, str]:
     return lookup
 
 
+class Routes(Protocol):
+    """What routes an application: the table alone, or the table with the classifier."""
+
+    version: str
+
+    def route(self, request: RoutingRequest) -> RoutingDecision:
+        """Returns the decision for one request."""
+        ...
+
+
 class RoutingTable:
     """A versioned set of routing rules checked against a province's reference list."""
 
@@ -124,6 +142,10 @@ class RoutingTable:
         """Returns the table parsed from YAML; RoutingTableError on malformed data or unknown codes."""
         known = reference if reference is not None else kars()
         return cls(parse_table(text, known), known, Lexicon.load_default())
+
+    def district_code(self, district: str) -> str | None:
+        """Returns the district code of a code or name ("Sarıkamış" → SARIKAMIS), or None."""
+        return self._districts.get(search_key(district).strip())
 
     def clear_match_memo(self) -> None:
         """Forgets the per-word match results kept for speed (decisions do not change)."""

@@ -1,0 +1,142 @@
+"""The decision of the router: the routing table and the classifier together, with calibrated confidence.
+
+Both must point to the same institution, or the table has no opinion and the model alone is confident;
+anything else (they disagree, neither is confident) goes to the office's triage queue. The confidence of a
+decision is a probability fitted on held-out petitions (isotonic, per kind of agreement), and the triage
+threshold was chosen on their coverage-vs-accuracy curve (router.training).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from acikkapi_shared.reference import TRIAGE_INSTITUTION
+from router.domain.classifier import Classifier, Prediction
+from router.domain.routing import RoutingDecision, RoutingRequest, RoutingTable
+
+AGREE, MODEL_ALONE = "agree", "model-alone"
+DISAGREEMENT_RULE = "rules-and-model-disagree"
+MODEL_RULE = "model"
+
+
+@dataclass(frozen=True, slots=True)
+class Curve:
+    """A monotone map from the model's probability to observed accuracy (linear between points)."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+
+    def __call__(self, value: float) -> float:
+        if not self.xs:
+            return 0.0
+        if value <= self.xs[0]:
+            return self.ys[0]
+        if value >= self.xs[-1]:
+            return self.ys[-1]
+        i = bisect.bisect_right(self.xs, value)
+        x0, x1, y0, y1 = self.xs[i - 1], self.xs[i], self.ys[i - 1], self.ys[i]
+        return y0 if x1 == x0 else y0 + (y1 - y0) * (value - x0) / (x1 - x0)
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """How a decision's confidence is read and where triage begins."""
+
+    curves: Mapping[str, Curve]
+    threshold: float
+
+    @classmethod
+    def from_meta(cls, meta: Mapping[str, Any]) -> Calibration:
+        """Returns the calibration stored in the model's metadata."""
+        curves = {
+            kind: Curve(tuple(points["x"]), tuple(points["y"])) for kind, points in meta["curves"].items()
+        }
+        return cls(curves, float(meta["threshold"]))
+
+
+def agreement(rule: RoutingDecision, prediction: Prediction) -> tuple[str | None, str, float]:
+    """Returns the kind of agreement (None: they disagree), the proposed institution and the model's p."""
+    model_institution, probability = prediction.best
+    rules_silent = rule.triaged
+    if not rules_silent and model_institution == rule.institution:
+        return AGREE, rule.institution, probability
+    if rules_silent and model_institution != TRIAGE_INSTITUTION and not model_institution.startswith("$"):
+        return MODEL_ALONE, model_institution, probability
+    return None, rule.institution, probability
+
+
+def combine(
+    rule: RoutingDecision, prediction: Prediction, calibration: Calibration, version: str
+) -> RoutingDecision:
+    """Returns the decision of the table and the model together."""
+    kind, institution, probability = agreement(rule, prediction)
+    top = tuple((code, round(p, 3)) for code, p in prediction.ranked)
+    explained = replace(
+        rule,
+        rule_institution=rule.institution,
+        rule_confidence=rule.confidence,
+        model_top=top,
+        model_version=version,
+    )
+    if kind is None:
+        reason = rule.rule if rule.triaged else DISAGREEMENT_RULE
+        return replace(
+            explained, institution=TRIAGE_INSTITUTION, rule=reason, confidence=0.0, decided_by="triage"
+        )
+    calibrated = calibration.curves[kind](probability)
+    confidence = round(calibrated, 3)
+    if calibrated < calibration.threshold:
+        reason = rule.rule if rule.triaged else "low-confidence"
+        return replace(
+            explained, institution=TRIAGE_INSTITUTION, rule=reason, confidence=confidence, decided_by="triage"
+        )
+    rule_id = rule.rule if kind == AGREE else MODEL_RULE
+    return replace(explained, institution=institution, rule=rule_id, confidence=confidence, decided_by=kind)
+
+
+class Router:
+    """Routes with the table and the classifier; the same interface as RoutingTable."""
+
+    def __init__(self, table: RoutingTable, classifier: Classifier) -> None:
+        self.table = table
+        self.classifier = classifier
+        self.version = table.version
+        self.model_version = classifier.version
+        self.spec = table.spec
+        self._calibration = Calibration.from_meta(classifier.meta["calibration"])
+
+    @classmethod
+    def load_default(cls) -> Router:
+        """Returns the bundled table with the bundled model."""
+        return cls(RoutingTable.load_default(), Classifier.load_default())
+
+    def clear_match_memo(self) -> None:
+        """Forgets the per-word results kept for speed (decisions do not change)."""
+        self.table.clear_match_memo()
+        self.classifier.clear_memo()
+
+    def predict(self, request: RoutingRequest) -> Prediction:
+        """Returns the model's opinion alone."""
+        district = self.table.district_code(request.district)
+        roles = self.table.spec.district_roles.get(district or "", {})
+        resolved = {f"${role}": code for role, code in roles.items()}
+        return self.classifier.predict(request.text, district or "", resolved)
+
+    def route(self, request: RoutingRequest) -> RoutingDecision:
+        """Returns the decision for one request."""
+        return combine(
+            self.table.route(request), self.predict(request), self._calibration, self.model_version
+        )
+
+
+def reliability(pairs: Sequence[tuple[float, bool]]) -> list[tuple[float, int, int]]:
+    """Returns (bin start, right, total) over tenths of confidence."""
+    bins: dict[int, list[int]] = {}
+    for confidence, right in pairs:
+        counts = bins.setdefault(min(int(confidence * 10), 9), [0, 0])
+        counts[0] += right
+        counts[1] += 1
+    return [(b / 10, counts[0], counts[1]) for b, counts in sorted(bins.items())]
