@@ -17,7 +17,7 @@ from acikkapi_shared.reference import TRIAGE_INSTITUTION
 from router.domain.classifier import Classifier, Prediction
 from router.domain.routing import RoutingDecision, RoutingRequest, RoutingTable
 
-AGREE, MODEL_ALONE = "agree", "model-alone"
+AGREE, WEAK_AGREE, MODEL_ALONE = "agree", "weak-agree", "model-alone"
 DISAGREEMENT_RULE = "rules-and-model-disagree"
 MODEL_RULE = "model"
 
@@ -58,14 +58,23 @@ class Calibration:
 
 
 def agreement(rule: RoutingDecision, prediction: Prediction) -> tuple[str | None, str, float]:
-    """Returns the kind of agreement (None: they disagree), the proposed institution and the model's p."""
+    """Returns the kind of agreement (None: they disagree), the proposed institution and the model's p.
+
+    A table below its own threshold still names its best candidate (`rule_institution`): the model
+    agreeing with it is WEAK_AGREE; the model naming another one, or the table having nothing, is
+    MODEL_ALONE (the table is not confident, so the model may decide if it is).
+    """
     model_institution, probability = prediction.best
-    rules_silent = rule.triaged
-    if not rules_silent and model_institution == rule.institution:
-        return AGREE, rule.institution, probability
-    if rules_silent and model_institution != TRIAGE_INSTITUTION and not model_institution.startswith("$"):
-        return MODEL_ALONE, model_institution, probability
-    return None, rule.institution, probability
+    model_names_one = model_institution != TRIAGE_INSTITUTION and not model_institution.startswith("$")
+    if not rule.triaged:
+        if model_institution == rule.institution:
+            return AGREE, rule.institution, probability
+        return None, rule.institution, probability
+    if not model_names_one:
+        return None, TRIAGE_INSTITUTION, probability
+    if rule.rule_institution == model_institution:
+        return WEAK_AGREE, model_institution, probability
+    return MODEL_ALONE, model_institution, probability
 
 
 def combine(
@@ -76,7 +85,7 @@ def combine(
     top = tuple((code, round(p, 3)) for code, p in prediction.ranked)
     explained = replace(
         rule,
-        rule_institution=rule.institution,
+        rule_institution=rule.rule_institution or rule.institution,
         rule_confidence=rule.confidence,
         model_top=top,
         model_version=version,
@@ -93,7 +102,7 @@ def combine(
         return replace(
             explained, institution=TRIAGE_INSTITUTION, rule=reason, confidence=confidence, decided_by="triage"
         )
-    rule_id = rule.rule if kind == AGREE else MODEL_RULE
+    rule_id = {AGREE: rule.rule, WEAK_AGREE: rule.candidate_rule}.get(kind, MODEL_RULE)
     return replace(explained, institution=institution, rule=rule_id, confidence=confidence, decided_by=kind)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from router.domain.emphasis import weighted_words
 from router.domain.lexicon import Lexicon
-from router.domain.morphology import written_words
 from router.domain.rule_table import RuleSpec, Weights
 from router.domain.text_matching import StemIndex, WordHit, keyword_stems
 
@@ -23,6 +23,8 @@ class MatchedKeyword:
     # Inside a longer keyword's match ("ders" in "odam dershanem"): counts for `requires` and
     # `excludes`, not as evidence of its own.
     shadowed: bool = False
+    # How much the clause it stands in counts (router.domain.emphasis): 1 for the request itself.
+    weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +86,10 @@ class KeywordMatcher:
 
     def match(self, text: str) -> dict[int, MatchedKeyword]:
         """Returns the keywords found in the text by id, exact matches preferred over typos."""
-        words = written_words(text)
-        tokens = [token for token, _ in words]
+        words = weighted_words(text)
+        tokens = [token for token, _, _ in words]
         positions: dict[int, list[tuple[int, bool]]] = {}
-        for position, (token, written) in enumerate(words):
+        for position, (token, written, _) in enumerate(words):
             for hit in self._index.hits(token, written):
                 positions.setdefault(hit.stem, []).append((position, hit.typo))
         found: dict[int, MatchedKeyword] = {}
@@ -102,11 +104,12 @@ class KeywordMatcher:
                 shown = self._written[keyword_id]
                 if typo:
                     shown = f"{shown}~{' '.join(tokens[start : end + 1])}"
-                found[keyword_id] = MatchedKeyword(typo, shown)
                 if len(phrase) == 1:
                     covered[keyword_id] = {position for position, _ in positions[first_stem]}
                 else:
                     covered[keyword_id] = set(range(start, end + 1))
+                weight = max(words[position][2] for position in covered[keyword_id])
+                found[keyword_id] = MatchedKeyword(typo, shown, weight=weight)
         return self._longest_matches(found, covered)
 
     def _longest_matches(
@@ -116,7 +119,7 @@ class KeywordMatcher:
         # ("ders" in "odam dershanem"), not evidence of its own.
         sizes = {keyword_id: len(self._written[keyword_id]) for keyword_id in found}
         return {
-            keyword_id: MatchedKeyword(match.typo, match.shown, shadowed=True)
+            keyword_id: MatchedKeyword(match.typo, match.shown, shadowed=True, weight=match.weight)
             if any(
                 sizes[other] > sizes[keyword_id] and covered[keyword_id] <= covered[other]
                 for other in found
@@ -168,7 +171,7 @@ class KeywordMatcher:
             found = matches.get(keyword_id)
             if found is not None and not found.shadowed:
                 # A phrase is as strong as its words together ("taşımalı eğitim" = 2 keywords).
-                strength = weight * len(self._phrases[keyword_id])
+                strength = weight * len(self._phrases[keyword_id]) * found.weight
                 weighted[keyword_id] = strength * (self._weights.typo_factor if found.typo else 1.0)
                 has_keyword = has_keyword or weight >= self._weights.keyword
         if not has_keyword:

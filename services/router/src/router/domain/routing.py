@@ -52,6 +52,7 @@ class RoutingDecision:
     model_top: tuple[tuple[str, float], ...] = ()
     model_version: str = ""
     decided_by: str = "rules"
+    candidate_rule: str = ""  # the best rule when none was confident enough
 
     @property
     def triaged(self) -> bool:
@@ -165,7 +166,14 @@ class RoutingTable:
         confidence = self._confidence(best.score, runner_up)
         if confidence < self.spec.threshold:
             return RoutingDecision(
-                TRIAGE_INSTITUTION, NO_CONFIDENT_RULE, confidence, best.matched, self.version
+                TRIAGE_INSTITUTION,
+                NO_CONFIDENT_RULE,
+                confidence,
+                best.matched,
+                self.version,
+                rule_institution=best.institution,
+                rule_confidence=confidence,
+                candidate_rule=self._rules[best.rule_index].id,
             )
         rule_id = self._rules[best.rule_index].id
         return RoutingDecision(best.institution, rule_id, confidence, best.matched, self.version)

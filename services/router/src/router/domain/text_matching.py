@@ -146,7 +146,13 @@ class StemIndex:
 
     def _exact_hits(self, token: str, written: str) -> tuple[WordHit, ...]:
         stem_ids = list(self._exact.get(token, ()))
-        stem_ids.extend(self._by_stem.get(self._stemmer.stem(written), ()))
+        stemmed = self._stemmer.stem(written)
+        stem_ids.extend(self._by_stem.get(stemmed, ()))
+        # Snowball sometimes strips into a short stem ("günü" → "g"): a three-letter stem still
+        # matches a word it begins when at most two letters follow and the stemmer cut deeper.
+        head = token[:3]
+        if len(token) - 3 <= 2 and head.startswith(stemmed) and head in self._by_stem:
+            stem_ids.extend(i for i in self._by_stem[head] if not self._stems[i].startswith(EXACT_MARK))
         for length in range(MIN_PREFIX_STEM, min(len(token), self._longest) + 1):
             stem_ids.extend(self._prefix.get(token[:length], ()))
         return tuple(WordHit(stem_id, typo=False) for stem_id in sorted(set(stem_ids)))
