@@ -13,7 +13,8 @@ import os
 import time
 from pathlib import Path
 
-from router.domain.routing import RoutingRequest, RoutingTable
+from router.domain.combined import Router
+from router.domain.routing import RoutingRequest
 
 DATA = Path(__file__).parents[1] / "services/router/tests/unit/data/labelled_petitions.jsonl"
 
@@ -28,7 +29,7 @@ def load_requests() -> list[RoutingRequest]:
     return requests
 
 
-def measure(table: RoutingTable, requests: list[RoutingRequest], repeat: int, cold: bool) -> float:
+def measure(table: Router, requests: list[RoutingRequest], repeat: int, cold: bool) -> float:
     """Returns decisions per second over `repeat` passes of the requests."""
     elapsed = 0.0
     for _ in range(repeat):
@@ -49,13 +50,15 @@ def main() -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     started = time.perf_counter()
-    table = RoutingTable.load_default()
+    table = Router.load_default()
     load_ms = (time.perf_counter() - started) * 1000
     requests = load_requests()
     cold = measure(table, requests, args.repeat, cold=True)
     warm = measure(table, requests, args.repeat, cold=False)
     decisions = len(requests) * args.repeat
-    print(f"table {table.version}: {len(table.spec.rules)} rules, loaded in {load_ms:.0f} ms")
+    print(
+        f"table {table.version} ({len(table.spec.rules)} rules) + model {table.model_version}, loaded in {load_ms:.0f} ms"
+    )
     print(f"{len(requests)} petitions x {args.repeat} passes = {decisions} decisions per run")
     print(f"cold (word memo cleared every pass): {cold:,.0f} decisions/s")
     print(f"warm (as in the service):            {warm:,.0f} decisions/s")
