@@ -57,7 +57,8 @@ def main() -> None:
     warm = measure(table, requests, args.repeat, cold=False)
     decisions = len(requests) * args.repeat
     print(
-        f"table {table.version} ({len(table.spec.rules)} rules) + model {table.model_version}, loaded in {load_ms:.0f} ms"
+        f"table {table.version} ({len(table.spec.rules)} rules) + model {table.model_version}, "
+        f"loaded in {load_ms:.0f} ms"
     )
     print(f"{len(requests)} petitions x {args.repeat} passes = {decisions} decisions per run")
     print(f"cold (word memo cleared every pass): {cold:,.0f} decisions/s")
