@@ -8,7 +8,6 @@ Training data: the project's labelled petitions and the train part of the indepe
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +17,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from router.domain.classifier import META_RESOURCE, MODEL_RESOURCE, NGRAM_SIZES, role_label, text_features
+from router.domain.classifier import (
+    META_RESOURCE,
+    MODEL_RESOURCE,
+    NGRAM_SIZES,
+    pack,
+    role_label,
+    text_features,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 TESTS_DATA = Path(__file__).parents[2] / "tests" / "unit" / "data"
@@ -118,10 +124,9 @@ def data_digest(data_dir: Path = TESTS_DATA) -> str:
 
 
 def save(arrays: dict[str, npt.NDArray[Any]], meta: dict[str, Any], target: Path = DATA_DIR) -> None:
-    """Writes the model file pair."""
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, idf=arrays["idf"], coef=arrays["coef"], intercept=arrays["intercept"])
-    (target / MODEL_RESOURCE).write_bytes(buffer.getvalue())
+    """Writes the model file pair (the weights as packed float64, read without numpy)."""
+    packed = pack(arrays["idf"].tolist(), arrays["coef"].T.tolist(), arrays["intercept"].tolist())
+    (target / MODEL_RESOURCE).write_bytes(packed)
     (target / META_RESOURCE).write_text(json.dumps(meta, ensure_ascii=False, indent=0) + "\n", "utf-8")
 
 

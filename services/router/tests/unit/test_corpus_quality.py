@@ -10,7 +10,7 @@ import pytest
 from router.domain.classifier import Classifier
 from router.domain.combined import Router
 from router.evaluation import evaluate, load_corpus
-from router.training import train
+from router.training import fit, load_examples, train
 
 DATA = Path(__file__).parent / "data" / "kars_corpus" / "petitions.jsonl"
 ROUTER = Router.load_default()
@@ -24,7 +24,19 @@ def test_the_committed_model_is_what_training_produces() -> None:
     assert meta["vocabulary"] == committed.meta["vocabulary"]
     assert meta["classes"] == committed.meta["classes"]
     assert meta["calibration"] == committed.meta["calibration"]
-    assert np.allclose(arrays["coef"].T, committed._coef, atol=1e-9)
+    assert np.allclose(arrays["coef"].T.ravel(), np.asarray(committed._coef), atol=1e-9)
+    assert np.allclose(arrays["idf"], np.asarray(committed._idf), atol=1e-12)
+
+
+def test_the_pure_python_inference_equals_scikit_learns_predict_proba_on_the_test_part() -> None:
+    vectorizer, model = fit(load_examples())
+    committed = Classifier.load_default()
+    assert [str(label) for label in model.classes_] == list(committed.classes)
+    documents = [(p.request.text, p.request.district) for p in TEST]
+    documents += [("yol yol yol yolu kapandı kapandı, köy yolu", "SARIKAMIS"), ("", ""), ("!!!", "NOWHERE")]
+    expected = model.predict_proba(vectorizer.transform(documents))
+    got = np.asarray([committed.probabilities(text, district) for text, district in documents])
+    assert np.abs(got - expected).max() < 1e-9
 
 
 def test_the_test_part_was_never_trained_on() -> None:
