@@ -24,7 +24,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import chain
-from operator import add
 from typing import Any
 
 from router.domain.morphology import tokenize
@@ -145,25 +144,33 @@ class Classifier:
     def scores(self, text: str, district: str) -> list[float]:
         """Returns the linear scores of each class, in `classes` order."""
         words = [self._word(word) for word in tokenize(text)]
-        district_id = self._vocabulary.get(f"district={district}")
-        if district_id is not None:
-            idf = self._idf[district_id]
-            words.append(_Word((district_id,), [idf * c for c in self._row(district_id)], idf * idf))
+        place = self._district(district)
+        if place is not None:
+            words.append(place)
         if not any(word.ids for word in words):
             return list(self._intercept)
-        total = [0.0] * self._width
-        square = 0.0
-        for word in words:
-            total = list(map(add, total, word.weights))
-            square += word.square
+        vectors = [word.weights for word in words]
+        square = sum(word.square for word in words)
         counts = Counter(chain.from_iterable(word.ids for word in words))
-        for feature_id, count in counts.items():
-            if count > 1:
-                weights, extra = self._repeated(feature_id, count)
-                total = list(map(add, total, weights))
-                square += extra
+        for feature_id, count in [(f, n) for f, n in counts.items() if n > 1]:
+            weights, extra = self._repeated(feature_id, count)
+            vectors.append(weights)
+            square += extra
+        total = [sum(column) for column in zip(*vectors, strict=True)]
         norm = math.sqrt(square)
         return [t / norm + b for t, b in zip(total, self._intercept, strict=True)]
+
+    def _district(self, district: str) -> _Word | None:
+        key = f"district={district}"
+        found = self._memo.get(key)  # "=" is in no word, so no word's key
+        if found is None:
+            district_id = self._vocabulary.get(key)
+            if district_id is None:
+                return None
+            idf = self._idf[district_id]
+            found = _Word((district_id,), [idf * c for c in self._row(district_id)], idf * idf)
+            self._memo[key] = found
+        return found
 
     def _repeated(self, feature_id: int, count: int) -> tuple[list[float], float]:
         # A feature counted `count` times weighs 1 + ln(count) times: the difference to add.
@@ -193,6 +200,6 @@ class Classifier:
     def predict(self, text: str, district: str, roles: Mapping[str, str], top: int = 3) -> Prediction:
         """Returns the best classes with their probabilities, roles resolved through `roles`."""
         probabilities = self.probabilities(text, district)
-        order = sorted(range(len(probabilities)), key=lambda i: -probabilities[i])[:top]
+        order = sorted(range(len(probabilities)), key=probabilities.__getitem__, reverse=True)[:top]
         ranked = tuple((roles.get(self._classes[i], self._classes[i]), probabilities[i]) for i in order)
         return Prediction(ranked)

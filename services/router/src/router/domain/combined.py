@@ -82,28 +82,38 @@ def combine(
 ) -> RoutingDecision:
     """Returns the decision of the table and the model together."""
     kind, institution, probability = agreement(rule, prediction)
-    top = tuple((code, round(p, 3)) for code, p in prediction.ranked)
-    explained = replace(
-        rule,
-        rule_institution=rule.rule_institution or rule.institution,
-        rule_confidence=rule.confidence,
-        model_top=top,
-        model_version=version,
-    )
+    explained = {
+        "rule_institution": rule.rule_institution or rule.institution,
+        "rule_confidence": rule.confidence,
+        "model_top": tuple((code, round(p, 3)) for code, p in prediction.ranked),
+        "model_version": version,
+    }
     if kind is None:
         reason = rule.rule if rule.triaged else DISAGREEMENT_RULE
         return replace(
-            explained, institution=TRIAGE_INSTITUTION, rule=reason, confidence=0.0, decided_by="triage"
+            rule,
+            institution=TRIAGE_INSTITUTION,
+            rule=reason,
+            confidence=0.0,
+            decided_by="triage",
+            **explained,
         )
     calibrated = calibration.curves[kind](probability)
     confidence = round(calibrated, 3)
     if calibrated < calibration.threshold:
         reason = rule.rule if rule.triaged else "low-confidence"
         return replace(
-            explained, institution=TRIAGE_INSTITUTION, rule=reason, confidence=confidence, decided_by="triage"
+            rule,
+            institution=TRIAGE_INSTITUTION,
+            rule=reason,
+            confidence=confidence,
+            decided_by="triage",
+            **explained,
         )
     rule_id = {AGREE: rule.rule, WEAK_AGREE: rule.candidate_rule}.get(kind, MODEL_RULE)
-    return replace(explained, institution=institution, rule=rule_id, confidence=confidence, decided_by=kind)
+    return replace(
+        rule, institution=institution, rule=rule_id, confidence=confidence, decided_by=kind, **explained
+    )
 
 
 class Router:
@@ -116,6 +126,7 @@ class Router:
         self.model_version = classifier.version
         self.spec = table.spec
         self._calibration = Calibration.from_meta(classifier.meta["calibration"])
+        self._roles: dict[str, dict[str, str]] = {}
 
     @classmethod
     def load_default(cls) -> Router:
@@ -129,10 +140,12 @@ class Router:
 
     def predict(self, request: RoutingRequest) -> Prediction:
         """Returns the model's opinion alone."""
-        district = self.table.district_code(request.district)
-        roles = self.table.spec.district_roles.get(district or "", {})
-        resolved = {f"${role}": code for role, code in roles.items()}
-        return self.classifier.predict(request.text, district or "", resolved)
+        district = self.table.district_code(request.district) or ""
+        resolved = self._roles.get(district)
+        if resolved is None:
+            roles = self.table.spec.district_roles.get(district, {})
+            resolved = self._roles[district] = {f"${role}": code for role, code in roles.items()}
+        return self.classifier.predict(request.text, district, resolved)
 
     def route(self, request: RoutingRequest) -> RoutingDecision:
         """Returns the decision for one request."""

@@ -50,7 +50,10 @@ def _split_at_but(words: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 
 
 def _clause_weight(tokens: list[str]) -> float:
-    if _PASSING_WORDS & set(tokens) or any(_contains(tokens, phrase) for phrase in _FINE):
+    present = set(tokens)
+    if _PASSING_WORDS & present or any(
+        phrase[0] in present and _contains(tokens, phrase) for phrase in _FINE
+    ):
         return PASSING
     if any(tuple(tokens[: len(start)]) == start for start in _ADD_ON_STARTS):
         return ADD_ON

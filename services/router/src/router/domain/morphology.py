@@ -9,14 +9,14 @@ as a search key (folded, no diacritics) to compare with the table's folded keywo
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import snowballstemmer
 
-from acikkapi_shared.turkish import search_key, tr_lower
+from acikkapi_shared.turkish import fold_lowered, search_key, tr_lower
 
 _FOLDED_TOKEN = re.compile(r"[a-z0-9]+")
 _WRITTEN_TOKEN = re.compile(r"[a-zçğıöşüâîû0-9]+")
+_NOT_FOLDED_IN_PLACE = re.compile(r"[^\x00-\x7fçğıöşüâîû]")
 _TURKISH_LETTERS = frozenset("çğıöşü")
 _BACK_VOWELS = frozenset("aıou")
 _VOWELS = frozenset("aeıioöuü")
@@ -29,11 +29,28 @@ def tokenize(text: str) -> list[str]:
 
 def written_words(text: str) -> list[tuple[str, str]]:
     """Returns (search key, Turkish lower-case written form) of each word of the text."""
-    folded = tokenize(text)
-    lower = _WRITTEN_TOKEN.findall(unicodedata.normalize("NFC", tr_lower(text)))
-    if len(lower) != len(folded) or any(search_key(w) != f for w, f in zip(lower, folded, strict=True)):
+    lowered = tr_lower(text)
+    key = fold_lowered(lowered)
+    folded = _FOLDED_TOKEN.findall(key)
+    lower = _WRITTEN_TOKEN.findall(lowered)
+    if _NOT_FOLDED_IN_PLACE.search(lowered) is None:
+        # Every letter is ASCII or folds to one ASCII letter in place: the two tokenisations line up.
+        return list(zip(folded, lower, strict=True))
+    if len(lower) != len(folded) or any(_key(w) != f for w, f in zip(lower, folded, strict=True)):
         return [(word, word) for word in folded]  # letters outside Turkish's: keep the keys
     return list(zip(folded, lower, strict=True))
+
+
+_KEYS: dict[str, str] = {}
+
+
+def _key(written: str) -> str:
+    found = _KEYS.get(written)
+    if found is None:
+        found = search_key(written)
+        if len(_KEYS) < 200_000:
+            _KEYS[written] = found
+    return found
 
 
 def restore_harmony(word: str) -> str:
