@@ -82,37 +82,27 @@ def combine(
 ) -> RoutingDecision:
     """Returns the decision of the table and the model together."""
     kind, institution, probability = agreement(rule, prediction)
-    explained = {
-        "rule_institution": rule.rule_institution or rule.institution,
-        "rule_confidence": rule.confidence,
-        "model_top": tuple((code, round(p, 3)) for code, p in prediction.ranked),
-        "model_version": version,
-    }
+    confidence, decided_by = 0.0, "triage"
     if kind is None:
-        reason = rule.rule if rule.triaged else DISAGREEMENT_RULE
-        return replace(
-            rule,
-            institution=TRIAGE_INSTITUTION,
-            rule=reason,
-            confidence=0.0,
-            decided_by="triage",
-            **explained,
-        )
-    calibrated = calibration.curves[kind](probability)
-    confidence = round(calibrated, 3)
-    if calibrated < calibration.threshold:
-        reason = rule.rule if rule.triaged else "low-confidence"
-        return replace(
-            rule,
-            institution=TRIAGE_INSTITUTION,
-            rule=reason,
-            confidence=confidence,
-            decided_by="triage",
-            **explained,
-        )
-    rule_id = {AGREE: rule.rule, WEAK_AGREE: rule.candidate_rule}.get(kind, MODEL_RULE)
+        institution, rule_id = TRIAGE_INSTITUTION, rule.rule if rule.triaged else DISAGREEMENT_RULE
+    else:
+        calibrated = calibration.curves[kind](probability)
+        confidence = round(calibrated, 3)
+        if calibrated < calibration.threshold:
+            institution, rule_id = TRIAGE_INSTITUTION, rule.rule if rule.triaged else "low-confidence"
+        else:
+            rule_id = {AGREE: rule.rule, WEAK_AGREE: rule.candidate_rule}.get(kind, MODEL_RULE)
+            decided_by = kind
     return replace(
-        rule, institution=institution, rule=rule_id, confidence=confidence, decided_by=kind, **explained
+        rule,
+        institution=institution,
+        rule=rule_id,
+        confidence=confidence,
+        decided_by=decided_by,
+        rule_institution=rule.rule_institution or rule.institution,
+        rule_confidence=rule.confidence,
+        model_top=tuple((code, round(p, 3)) for code, p in prediction.ranked),
+        model_version=version,
     )
 
 
