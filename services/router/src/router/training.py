@@ -25,6 +25,7 @@ from router.domain.classifier import (
     role_label,
     text_features,
 )
+from router.domain.routing import DEFAULT_TABLE_RESOURCE
 
 DATA_DIR = Path(__file__).parent / "data"
 TESTS_DATA = Path(__file__).parents[2] / "tests" / "unit" / "data"
@@ -114,12 +115,14 @@ def model_arrays(vectorizer: Any, model: Any) -> tuple[dict[str, npt.NDArray[Any
 
 
 def data_digest(data_dir: Path = TESTS_DATA) -> str:
-    """Returns a digest of the training files and parameters: the model's version."""
+    """Returns a digest of the training files, parameters and routing table: the model's version."""
     digest = hashlib.sha256()
     for name, split in SOURCES:
         digest.update(f"{name}:{split}\n".encode())
         digest.update((data_dir / name).read_bytes())
     digest.update(f"{NGRAM_SIZES}{REGULARISATION}{MIN_DOCUMENT_FREQUENCY}".encode())
+    # The calibration is fitted on the bundled table's decisions: a table change is a new model.
+    digest.update((Path(__file__).parent / "rules" / DEFAULT_TABLE_RESOURCE).read_bytes())
     return digest.hexdigest()[:12]
 
 

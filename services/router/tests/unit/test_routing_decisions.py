@@ -151,7 +151,7 @@ def test_decision_carries_rule_words_confidence_and_version() -> None:
     assert decision.rule == "civil-registry"
     assert "kimlik kartı" in decision.matched  # the longer match decides, "kimlik" is inside it
     assert 0.0 <= decision.confidence <= 1.0
-    assert decision.table_version == TABLE.version == "2026.11.1"
+    assert decision.table_version == TABLE.version == "2026.12.1"
 
 
 @settings(max_examples=150, deadline=None)
