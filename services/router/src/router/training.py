@@ -1,4 +1,4 @@
-"""Trains the router's classifier with scikit-learn and writes router/data/router-model.{npz,json}.
+"""Trains the router's classifier with scikit-learn and writes router/data/router-model.{bin,json}.
 
 Run: uv run python -m router.training   (a test checks that the committed model is what this produces).
 Training data: the project's labelled petitions and the train part of the independent Kars corpus
