@@ -37,6 +37,21 @@ def test_written_words_pair_each_search_key_with_its_written_form() -> None:
     assert written_words("KÖYÜMÜZ'ÜN Yolu") == [("koyumuz", "köyümüz"), ("un", "ün"), ("yolu", "yolu")]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Şikâyet: IŞIK yok!", [("sikayet", "şikâyet"), ("isik", "ışık"), ("yok", "yok")]),
+        # letters outside Turkish's: the written forms cannot be lined up, so the keys stand for them
+        ("Café açık", [("cafe", "cafe"), ("acik", "acik")]),
+        ("À la", [("a", "a"), ("la", "la")]),
+    ],
+)
+def test_written_words_line_up_only_when_every_letter_folds_in_place(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert written_words(text) == expected
+
+
 def test_the_committed_word_list_is_what_wordfreq_gives() -> None:
     assert TARGET.read_text("utf-8") == build()
 
