@@ -23,6 +23,13 @@ def tr_upper(text: str) -> str:
 
 def search_key(text: str) -> str:
     """Returns a matching key: Turkish lower case with diacritics removed ("ŞİKÂYET" → "sikayet")."""
-    folded = tr_lower(text).translate(_FOLD)
+    return fold_lowered(tr_lower(text))
+
+
+def fold_lowered(lowered: str) -> str:
+    """Returns the search key of a text already in tr_lower's form (saves lower-casing it again)."""
+    folded = lowered.translate(_FOLD)
+    if folded.isascii():  # nothing left to decompose (most petitions, once folded)
+        return folded
     decomposed = unicodedata.normalize("NFD", folded)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

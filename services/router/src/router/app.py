@@ -16,7 +16,8 @@ from acikkapi_shared.staff.settings import build_validator
 from acikkapi_shared.staff.tokens import TokenValidator
 from router import metrics
 from router.domain.case import case_decider
-from router.domain.routing import RoutingTable
+from router.domain.combined import Router
+from router.domain.routing import Routes
 from router.entrypoints.consumers import RegisteredApplications
 from router.entrypoints.deadlines import ClockEvents
 from router.entrypoints.http_common import install_validation_answers
@@ -29,13 +30,13 @@ def build_runtime(
     settings: ServiceSettings,
     *,
     clock: Clock | None = None,
-    table: RoutingTable | None = None,
+    table: Routes | None = None,
     reference: ReferenceData | None = None,
     record_publisher: RecordPublisher | None = None,
 ) -> ServiceRuntime:
     """Returns the router's runtime: intake's and sla-monitor's events in, the cases' events out."""
     reference = reference or kars()
-    cases = case_decider(table or RoutingTable.load_default(), reference)
+    cases = case_decider(table or Router.load_default(), reference)
     translators: dict[str, MessageTranslator] = {
         settings.topics.events_of("intake"): RegisteredApplications(cases),
         settings.topics.events_of("sla-monitor"): ClockEvents(),
@@ -58,7 +59,7 @@ def http_app(
     runtime: ServiceRuntime,
     *,
     staff_tokens: TokenValidator | None = None,
-    table: RoutingTable | None = None,
+    table: Routes | None = None,
     reference: ReferenceData | None = None,
 ) -> FastAPI:
     """Returns the router's HTTP app on a runtime (the staff API under /api/v1); its lifespan runs it.
@@ -67,7 +68,7 @@ def http_app(
     ACIKKAPI_STAFF_* settings, on the runtime's clock.
     """
     reference = reference or kars()
-    cases = case_decider(table or RoutingTable.load_default(), reference)
+    cases = case_decider(table or Router.load_default(), reference)
     app = create_http_app(runtime, title="Açık Kapı router")
     staff_http.install(
         app, staff_tokens or build_validator(clock=runtime.clock, institutions=reference.institutions)

@@ -9,7 +9,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from router.domain.classifier import Classifier
+from router.domain.combined import Router
 from router.domain.routing import (
+    Routes,
     RoutingDecision,
     RoutingRequest,
     RoutingTable,
@@ -31,10 +34,11 @@ def explain_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_table(path: Path | None) -> RoutingTable:
-    if path is None:
-        return RoutingTable.load_default()
-    return RoutingTable.from_yaml_text(path.read_text("utf-8"))
+def _load_table(path: Path | None) -> Router:
+    table = (
+        RoutingTable.load_default() if path is None else RoutingTable.from_yaml_text(path.read_text("utf-8"))
+    )
+    return Router(table, Classifier.load_default())
 
 
 def _write(line: str, stream: TextIO) -> None:
@@ -42,7 +46,7 @@ def _write(line: str, stream: TextIO) -> None:
     stream.flush()
 
 
-def explain_lines(table: RoutingTable, lines: Iterable[str], *, as_json: bool) -> Iterable[str]:
+def explain_lines(table: Routes, lines: Iterable[str], *, as_json: bool) -> Iterable[str]:
     """Yields one output line per non-blank input line, in order."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -87,6 +91,13 @@ def _as_json(decision: RoutingDecision) -> str:
             "confidence": decision.confidence,
             "matched": list(decision.matched),
             "table_version": decision.table_version,
+            "model_version": decision.model_version,
+            "decided_by": decision.decided_by,
+            "rule_institution": decision.rule_institution,
+            "rule_confidence": decision.rule_confidence,
+            "model": [
+                {"institution": code, "probability": probability} for code, probability in decision.model_top
+            ],
         },
         ensure_ascii=False,
     )
@@ -96,5 +107,6 @@ def _as_text(decision: RoutingDecision) -> str:
     matched = ", ".join(decision.matched) or "-"
     return (
         f"{decision.institution}\trule={decision.rule}\tconfidence={decision.confidence:.3f}"
-        f"\tmatched={matched}\ttable={decision.table_version}"
+        f"\tmatched={matched}\ttable={decision.table_version}\tmodel={decision.model_version}"
+        f"\tdecided_by={decision.decided_by}"
     )

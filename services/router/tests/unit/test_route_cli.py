@@ -43,7 +43,7 @@ def test_explain_json_prints_one_decision_per_line_and_an_error_for_bad_lines(
     assert first["rule"] == "village-road"
     assert 0.5 < first["confidence"] <= 1.0
     assert "köy" in first["matched"]
-    assert first["table_version"] == "2026.11.1"
+    assert first["table_version"] == "2026.12.1"
     assert results[1] == {"error": results[1]["error"], "line": 2}
     assert "not valid JSON" in results[1]["error"]
     assert "missing field(s): text" in results[2]["error"]
@@ -66,7 +66,7 @@ def test_explain_uses_another_table_file_and_reports_a_bad_one(
 ) -> None:
     bundled = Path(__file__).parents[2] / "src" / "router" / "rules" / "kars-routing.yaml"
     changed = tmp_path / "changed.yaml"
-    changed.write_text(bundled.read_text("utf-8").replace('"2026.11.1"', '"local-1"'), "utf-8")
+    changed.write_text(bundled.read_text("utf-8").replace('"2026.12.1"', '"local-1"'), "utf-8")
     stdin = json.dumps({**GOOD, "text": "çöpler toplanmadı"}) + "\n"
     code, out, _ = run(monkeypatch, capsys, stdin, "--json", "--table", str(changed))
     assert code == 0

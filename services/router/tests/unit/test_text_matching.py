@@ -72,9 +72,10 @@ def test_short_stems_are_not_prefixes_of_other_words(token: str) -> None:
     assert stems_hit(INDEX, STEMS, token) == set()
 
 
-def test_exact_mark_matches_the_whole_word_only() -> None:
+def test_exact_mark_matches_the_word_and_its_inflections_never_a_longer_word() -> None:
     assert stems_hit(INDEX, STEMS, "koyun") == {"=koyun"}
-    assert stems_hit(INDEX, STEMS, "koyunlar") == set()
+    assert stems_hit(INDEX, STEMS, "koyunlar") == {"=koyun"}  # snowball: koyunlar → koyun
+    assert stems_hit(INDEX, STEMS, "koyuncu") == set()
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,9 @@ class CaseRouted(EventPayload):
     matched: list[str]
     table_version: str
     received_at: AwareDatetime
+    # Added without a schema version change: optional, so events written before it read as "" and
+    # readers that do not know it keep it as an extra field (EventPayload allows extras).
+    model_version: str = ""
 
 
 # The case's lifecycle after routing. Each event names the institution the case is with, so a reader

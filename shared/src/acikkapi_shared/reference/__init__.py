@@ -60,4 +60,4 @@ def parse_reference(document: dict[str, Any]) -> ReferenceData:
 def kars() -> ReferenceData:
     """Returns the bundled reference data of Kars."""
     text = resources.files(__package__).joinpath("kars-institutions.yaml").read_text("utf-8")
-    return parse_reference(yaml.safe_load(text))
+    return parse_reference(yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))

@@ -44,7 +44,7 @@ from router.domain.case_commands import (
     WithdrawCase,
 )
 from router.domain.case_rules import ALLOWED, Stage, illegal, optional_text, required_text
-from router.domain.routing import RoutingRequest, RoutingTable
+from router.domain.routing import Routes, RoutingRequest
 
 # Every event a case's stream holds.
 CASE_EVENTS: tuple[type[EventPayload], ...] = (
@@ -106,7 +106,7 @@ def _evolve(state: Case, event: EventPayload) -> Case:
     return state
 
 
-def case_decider(table: RoutingTable, reference: ReferenceData) -> Decider[Case, CaseCommand]:
+def case_decider(table: Routes, reference: ReferenceData) -> Decider[Case, CaseCommand]:
     """Returns the Case decider routing with this table and these institutions."""
 
     def route(command: RouteCase, state: Case) -> Sequence[EventPayload]:
@@ -129,6 +129,7 @@ def case_decider(table: RoutingTable, reference: ReferenceData) -> Decider[Case,
                 confidence=decision.confidence,
                 matched=list(decision.matched),
                 table_version=decision.table_version,
+                model_version=decision.model_version,
                 received_at=command.received_at,
             )
         ]

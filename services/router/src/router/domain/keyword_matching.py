@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from router.domain.emphasis import weighted_words
+from router.domain.lexicon import Lexicon
 from router.domain.rule_table import RuleSpec, Weights
-from router.domain.text_matching import StemIndex, WordHit, keyword_stems, tokenize
+from router.domain.text_matching import StemIndex, WordHit, keyword_stems
 
 # Words of a phrase may stand this many tokens apart ("köy yolu", "köyümüzün ana yolu").
 _PHRASE_GAP = 2
@@ -18,6 +20,11 @@ class MatchedKeyword:
 
     typo: bool
     shown: str
+    # Inside a longer keyword's match ("ders" in "odam dershanem"): counts for `requires` and
+    # `excludes`, not as evidence of its own.
+    shadowed: bool = False
+    # How much the clause it stands in counts (router.domain.emphasis): 1 for the request itself.
+    weight: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +37,7 @@ class _RuleKeys:
 class KeywordMatcher:
     """Compiles every keyword of a table once and matches them all against a text."""
 
-    def __init__(self, rules: Sequence[RuleSpec], weights: Weights) -> None:
+    def __init__(self, rules: Sequence[RuleSpec], weights: Weights, lexicon: Lexicon | None = None) -> None:
         self._weights = weights
         self._written: list[str] = []
         self._phrases: list[tuple[int, ...]] = []
@@ -56,7 +63,8 @@ class KeywordMatcher:
                 )
             )
         stems = sorted(self._stem_ids, key=self._stem_ids.__getitem__)
-        self._index = StemIndex(stems)
+        known = lexicon if lexicon is not None else Lexicon.empty()
+        self._index = StemIndex(stems, known.known_words, known.places)
 
     def _keyword(self, written: str) -> int:
         words = keyword_stems(written)
@@ -78,23 +86,48 @@ class KeywordMatcher:
 
     def match(self, text: str) -> dict[int, MatchedKeyword]:
         """Returns the keywords found in the text by id, exact matches preferred over typos."""
-        tokens = tokenize(text)
+        words = weighted_words(text)
+        tokens = [token for token, _, _ in words]
         positions: dict[int, list[tuple[int, bool]]] = {}
-        for position, token in enumerate(tokens):
-            for hit in self._index.hits(token):
+        for position, (token, written, _) in enumerate(words):
+            for hit in self._index.hits(token, written):
                 positions.setdefault(hit.stem, []).append((position, hit.typo))
         found: dict[int, MatchedKeyword] = {}
+        covered: dict[int, set[int]] = {}
         for first_stem in positions:
             for keyword_id in self._by_first_stem.get(first_stem, ()):
-                span = self._find(self._phrases[keyword_id], positions)
+                phrase = self._phrases[keyword_id]
+                span = self._find(phrase, positions)
                 if span is None:
                     continue
                 typo, start, end = span
                 shown = self._written[keyword_id]
                 if typo:
                     shown = f"{shown}~{' '.join(tokens[start : end + 1])}"
-                found[keyword_id] = MatchedKeyword(typo, shown)
-        return found
+                if len(phrase) == 1:
+                    covered[keyword_id] = {position for position, _ in positions[first_stem]}
+                else:
+                    covered[keyword_id] = set(range(start, end + 1))
+                weight = max(words[position][2] for position in covered[keyword_id])
+                found[keyword_id] = MatchedKeyword(typo, shown, weight=weight)
+        return self._longest_matches(found, covered)
+
+    def _longest_matches(
+        self, found: dict[int, MatchedKeyword], covered: dict[int, set[int]]
+    ) -> dict[int, MatchedKeyword]:
+        # A keyword whose every word lies inside a longer keyword's match is part of that one
+        # ("ders" in "odam dershanem"), not evidence of its own.
+        sizes = {keyword_id: len(self._written[keyword_id]) for keyword_id in found}
+        return {
+            keyword_id: MatchedKeyword(match.typo, match.shown, shadowed=True, weight=match.weight)
+            if any(
+                sizes[other] > sizes[keyword_id] and covered[keyword_id] <= covered[other]
+                for other in found
+                if other != keyword_id
+            )
+            else match
+            for keyword_id, match in found.items()
+        }
 
     @staticmethod
     def _find(
@@ -136,8 +169,10 @@ class KeywordMatcher:
         has_keyword = False
         for keyword_id, weight in keys.scored:
             found = matches.get(keyword_id)
-            if found is not None:
-                weighted[keyword_id] = weight * (self._weights.typo_factor if found.typo else 1.0)
+            if found is not None and not found.shadowed:
+                # A phrase is as strong as its words together ("taşımalı eğitim" = 2 keywords).
+                strength = weight * len(self._phrases[keyword_id]) * found.weight
+                weighted[keyword_id] = strength * (self._weights.typo_factor if found.typo else 1.0)
                 has_keyword = has_keyword or weight >= self._weights.keyword
         if not has_keyword:
             return None

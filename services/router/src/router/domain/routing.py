@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from importlib import resources
+from typing import Protocol
 
 from acikkapi_shared.reference import TRIAGE_INSTITUTION, ReferenceData, kars
 from acikkapi_shared.turkish import search_key
 from router.domain.keyword_matching import KeywordMatcher, MatchedKeyword, RuleEvidence
+from router.domain.lexicon import Lexicon
 from router.domain.rule_table import RoutingTableError, RuleSpec, TableSpec, parse_table
 
 __all__ = [
     "TRIAGE_INSTITUTION",
+    "Routes",
     "RoutingDecision",
     "RoutingRequest",
     "RoutingTable",
@@ -43,6 +46,13 @@ class RoutingDecision:
     confidence: float
     matched: tuple[str, ...]
     table_version: str
+    # Filled by the combined router (router.domain.combined): what each opinion said.
+    rule_institution: str = ""
+    rule_confidence: float = 0.0
+    model_top: tuple[tuple[str, float], ...] = ()
+    model_version: str = ""
+    decided_by: str = "rules"
+    candidate_rule: str = ""  # the best rule when none was confident enough
 
     @property
     def triaged(self) -> bool:
@@ -100,14 +110,24 @@ def _code_lookup(codes: dict[str, str]) -> dict[str, str]:
     return lookup
 
 
+class Routes(Protocol):
+    """What routes an application: the table alone, or the table with the classifier."""
+
+    version: str
+
+    def route(self, request: RoutingRequest) -> RoutingDecision:
+        """Returns the decision for one request."""
+        ...
+
+
 class RoutingTable:
     """A versioned set of routing rules checked against a province's reference list."""
 
-    def __init__(self, spec: TableSpec, reference: ReferenceData) -> None:
+    def __init__(self, spec: TableSpec, reference: ReferenceData, lexicon: Lexicon | None = None) -> None:
         self.spec = spec
         self.version = spec.version
         self._rules = spec.rules
-        self._matcher = KeywordMatcher(spec.rules, spec.weights)
+        self._matcher = KeywordMatcher(spec.rules, spec.weights, lexicon)
         self._districts = _code_lookup(reference.districts)
         self._topics = _code_lookup(reference.topics)
         self._types = _code_lookup(reference.types)
@@ -122,7 +142,11 @@ class RoutingTable:
     def from_yaml_text(cls, text: str, reference: ReferenceData | None = None) -> RoutingTable:
         """Returns the table parsed from YAML; RoutingTableError on malformed data or unknown codes."""
         known = reference if reference is not None else kars()
-        return cls(parse_table(text, known), known)
+        return cls(parse_table(text, known), known, Lexicon.load_default())
+
+    def district_code(self, district: str) -> str | None:
+        """Returns the district code of a code or name ("Sarıkamış" → SARIKAMIS), or None."""
+        return self._districts.get(search_key(district).strip())
 
     def clear_match_memo(self) -> None:
         """Forgets the per-word match results kept for speed (decisions do not change)."""
@@ -142,7 +166,14 @@ class RoutingTable:
         confidence = self._confidence(best.score, runner_up)
         if confidence < self.spec.threshold:
             return RoutingDecision(
-                TRIAGE_INSTITUTION, NO_CONFIDENT_RULE, confidence, best.matched, self.version
+                TRIAGE_INSTITUTION,
+                NO_CONFIDENT_RULE,
+                confidence,
+                best.matched,
+                self.version,
+                rule_institution=best.institution,
+                rule_confidence=confidence,
+                candidate_rule=self._rules[best.rule_index].id,
             )
         rule_id = self._rules[best.rule_index].id
         return RoutingDecision(best.institution, rule_id, confidence, best.matched, self.version)

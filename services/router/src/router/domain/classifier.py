@@ -1,0 +1,205 @@
+"""The statistical second opinion: character n-grams of the petition's words and a linear model.
+
+Inference only, in pure Python (no numpy: the CLI must start fast), from a model file trained by
+`router.training` with scikit-learn (TF-IDF of the features below, sublinear term frequency, l2 norm;
+multinomial logistic regression). Institutions that exist once per district are learnt as their role
+($municipality, $kaymakamlik) and resolved with the district, so the eight municipalities pool their
+petitions.
+
+A linear model over TF-IDF features is a sum of weight rows: with v_f = (1 + ln c_f) * idf_f for the
+c_f occurrences of feature f, the scores are (sum_f v_f * W_f) / |v| + b. Each word's own sum
+(sum over its n-grams of idf_f * W_f, and of idf_f squared) is computed once and remembered, so a
+petition costs one vector addition per word plus a correction for the few features that occur more than
+once (where c_f was counted but 1 + ln c_f is due).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from array import array
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from itertools import chain
+from typing import Any
+
+from router.domain.morphology import tokenize
+
+MODEL_RESOURCE = "router-model.bin"
+META_RESOURCE = "router-model.json"
+NGRAM_SIZES = (2, 3, 4, 5)
+MUNICIPALITY, KAYMAKAMLIK = "$municipality", "$kaymakamlik"
+_MEMO_LIMIT = 200_000
+
+
+def word_features(word: str) -> list[str]:
+    """Returns the character n-grams of one word, with its boundaries marked ("<su>")."""
+    marked = f"<{word}>"
+    grams = [marked[i : i + size] for size in NGRAM_SIZES for i in range(len(marked) - size + 1)]
+    return grams or [marked]
+
+
+def text_features(text: str, district: str) -> list[str]:
+    """Returns every feature of a petition: its words' n-grams and its district."""
+    features = [f"district={district}"]
+    for word in tokenize(text):
+        features.extend(word_features(word))
+    return features
+
+
+def role_label(institution: str) -> str:
+    """Returns the label the model learns for an institution (district ones as their role)."""
+    if institution.startswith("BELEDIYE_"):
+        return MUNICIPALITY
+    if institution.startswith("KAYMAKAMLIK_"):
+        return KAYMAKAMLIK
+    return institution
+
+
+def pack(
+    idf: Sequence[float], coef_by_feature: Sequence[Sequence[float]], intercept: Sequence[float]
+) -> bytes:
+    """Returns the model file's bytes: little-endian float64 idf, weight rows by feature, intercepts."""
+    values = array("d", idf)
+    for row in coef_by_feature:
+        values.extend(row)
+    values.extend(intercept)
+    if sys.byteorder != "little":
+        values.byteswap()
+    return values.tobytes()
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The model's classes by probability (roles resolved to institutions), best first."""
+
+    ranked: tuple[tuple[str, float], ...]
+
+    @property
+    def best(self) -> tuple[str, float]:
+        """Returns the most probable institution and its probability."""
+        return self.ranked[0]
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    ids: tuple[int, ...]  # feature ids of the word's n-grams, repeated as often as they occur
+    weights: list[float]  # sum of idf_f * W_f over those
+    square: float  # sum of idf_f ** 2 over those
+
+
+class Classifier:
+    """A trained model: vocabulary, idf, weight rows and the calibration of its decisions."""
+
+    def __init__(self, packed: bytes, meta: Mapping[str, Any]) -> None:
+        self.version: str = meta["version"]
+        self.meta = dict(meta)
+        self._classes: list[str] = list(meta["classes"])
+        self._vocabulary = {feature: index for index, feature in enumerate(meta["vocabulary"])}
+        values = array("d")
+        values.frombytes(packed)
+        if sys.byteorder != "little":
+            values.byteswap()
+        size, width = len(self._vocabulary), len(self._classes)
+        if len(values) != size * (width + 1) + width:
+            raise ValueError(f"model file holds {len(values)} numbers, expected {size * (width + 1) + width}")
+        self._width = width
+        self._idf = values[:size]
+        self._coef = values[size : size * (width + 1)]  # row f: coef[f * width : (f + 1) * width]
+        self._intercept = list(values[size * (width + 1) :])
+        self._memo: dict[str, _Word] = {}
+        self._repeats: dict[tuple[int, int], tuple[list[float], float]] = {}
+
+    @classmethod
+    def load_default(cls) -> Classifier:
+        """Returns the model bundled with the router (router/data/router-model.*)."""
+        files = resources.files("router.data")
+        meta = json.loads(files.joinpath(META_RESOURCE).read_text("utf-8"))
+        return cls(files.joinpath(MODEL_RESOURCE).read_bytes(), meta)
+
+    def clear_memo(self) -> None:
+        """Forgets the per-word sums kept for speed."""
+        self._memo.clear()
+        self._repeats.clear()
+
+    def _row(self, feature_id: int) -> array[float]:
+        return self._coef[feature_id * self._width : (feature_id + 1) * self._width]
+
+    def _word(self, word: str) -> _Word:
+        found = self._memo.get(word)
+        if found is None:
+            ids = tuple(i for i in map(self._vocabulary.get, word_features(word)) if i is not None)
+            weights = [0.0] * self._width
+            for feature_id in ids:
+                idf = self._idf[feature_id]
+                weights = [w + idf * c for w, c in zip(weights, self._row(feature_id), strict=True)]
+            found = _Word(ids, weights, sum(self._idf[i] ** 2 for i in ids))
+            if len(self._memo) < _MEMO_LIMIT:
+                self._memo[word] = found
+        return found
+
+    def scores(self, text: str, district: str) -> list[float]:
+        """Returns the linear scores of each class, in `classes` order."""
+        words = [self._word(word) for word in tokenize(text)]
+        place = self._district(district)
+        if place is not None:
+            words.append(place)
+        if not any(word.ids for word in words):
+            return list(self._intercept)
+        vectors = [word.weights for word in words]
+        square = sum(word.square for word in words)
+        counts = Counter(chain.from_iterable(word.ids for word in words))
+        for feature_id, count in [(f, n) for f, n in counts.items() if n > 1]:
+            weights, extra = self._repeated(feature_id, count)
+            vectors.append(weights)
+            square += extra
+        total = [sum(column) for column in zip(*vectors, strict=True)]
+        norm = math.sqrt(square)
+        return [t / norm + b for t, b in zip(total, self._intercept, strict=True)]
+
+    def _district(self, district: str) -> _Word | None:
+        key = f"district={district}"
+        found = self._memo.get(key)  # "=" is in no word, so no word's key
+        if found is None:
+            district_id = self._vocabulary.get(key)
+            if district_id is None:
+                return None
+            idf = self._idf[district_id]
+            found = _Word((district_id,), [idf * c for c in self._row(district_id)], idf * idf)
+            self._memo[key] = found
+        return found
+
+    def _repeated(self, feature_id: int, count: int) -> tuple[list[float], float]:
+        # A feature counted `count` times weighs 1 + ln(count) times: the difference to add.
+        found = self._repeats.get((feature_id, count))
+        if found is None:
+            idf = self._idf[feature_id]
+            extra = (1.0 + math.log(count) - count) * idf
+            square = ((1.0 + math.log(count)) ** 2 - count) * idf * idf
+            found = ([extra * c for c in self._row(feature_id)], square)
+            if len(self._repeats) < _MEMO_LIMIT:
+                self._repeats[(feature_id, count)] = found
+        return found
+
+    def probabilities(self, text: str, district: str) -> list[float]:
+        """Returns the probability of each class (the model's own labels), in `classes` order."""
+        scores = self.scores(text, district)
+        top = max(scores)
+        exp = [math.exp(s - top) for s in scores]
+        total = sum(exp)
+        return [e / total for e in exp]
+
+    @property
+    def classes(self) -> Sequence[str]:
+        """Returns the model's labels."""
+        return self._classes
+
+    def predict(self, text: str, district: str, roles: Mapping[str, str], top: int = 3) -> Prediction:
+        """Returns the best classes with their probabilities, roles resolved through `roles`."""
+        probabilities = self.probabilities(text, district)
+        order = sorted(range(len(probabilities)), key=probabilities.__getitem__, reverse=True)[:top]
+        ranked = tuple((roles.get(self._classes[i], self._classes[i]), probabilities[i]) for i in order)
+        return Prediction(ranked)
