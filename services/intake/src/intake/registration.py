@@ -16,6 +16,13 @@ from intake.domain.numbering import IssueNumber, numbering, numbering_stream, nu
 from intake.domain.submission import ValidSubmission
 
 
+def applicant_history_streams(phone_e164: str, tckn: str | None) -> list[tuple[str, str]]:
+    """Returns (kind, stream) of the applicant's histories a registration is noted in: the mobile
+    number's, and the TC Kimlik No's when there is one."""
+    keys = [("phone", phone_e164)] + ([("tckn", tckn)] if tckn else [])
+    return [(kind, history_stream(kind, value)) for kind, value in keys]
+
+
 async def register_submission(
     commands: CommandRunner, submission: ValidSubmission, tracking_code: str, *, actor: str
 ) -> str:
@@ -43,15 +50,10 @@ async def register_submission(
         actor=actor,
         new_stream=True,
     )
-    keys = [("phone", submission.phone_e164)]
-    if submission.tckn:
-        keys.append(("tckn", submission.tckn))
     flagged: frozenset[str] = frozenset()
-    for kind, value in keys:
+    for kind, stream in applicant_history_streams(submission.phone_e164, submission.tckn):
         note = NoteApplication(number, submission.submitted_at, submission.text, kind, flagged)
-        noted = await commands.execute(
-            applicant_histories, history_stream(kind, value), note, correlation_id=number, actor=actor
-        )
+        noted = await commands.execute(applicant_histories, stream, note, correlation_id=number, actor=actor)
         flag = first_of(noted, LikelyDuplicateFlagged)
         if flag is not None:
             flagged = flagged | {flag.earlier_application_number}

@@ -266,3 +266,26 @@ async def test_two_intake_instances_on_one_database_never_issue_one_number_twice
             ).scalar()
     assert len(numbers) == len(set(numbers)) == 120 and dead == 0
     assert sorted(int(n.split("-")[1]) for n in numbers) == list(range(1, 121))
+
+
+async def test_a_batch_reads_its_applicants_histories_in_one_query_not_one_each(
+    intake: Intake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = intake.runtime.store
+    one_by_one: list[str] = []
+    load_stream = store.load_stream
+
+    async def counting(connection: Any, stream_id: str) -> Any:
+        one_by_one.append(stream_id)
+        return await load_stream(connection, stream_id)
+
+    monkeypatch.setattr(store, "load_stream", counting)
+    phones = [f"0532 123 45 {n:02d}" for n in range(5)]
+    await intake.send(
+        *(submission(n, applicant={**VALID["applicant"], "phone": p}) for n, p in enumerate(phones))
+    )
+    assert len(await intake.rows(applications)) == 5
+    assert [s for s in one_by_one if s.startswith("applicant:")] == []  # all prefetched with the batch
+    # The same applicant again, in a later batch, is still compared with the earlier application.
+    await intake.send(submission(9, applicant={**VALID["applicant"], "phone": phones[0]}))
+    assert ("LikelyDuplicateFlagged", "2026-000006-") in {(t, c[:12]) for t, c in await intake.events()}

@@ -12,10 +12,11 @@ from acikkapi_shared.commands import CommandRunner
 from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
 from acikkapi_shared.messaging.retry import is_database_error
 from intake.domain.numbers import TokenBytes, new_tracking_code
-from intake.domain.problems import SubmissionInvalid, ValidationProblem, problem
+from intake.domain.problems import FieldInvalid, SubmissionInvalid, ValidationProblem, problem
 from intake.domain.rejection import RejectSubmission, rejection_stream, rejections
 from intake.domain.submission import RECEIPT_MAX_AGE, reply_phone, validate_submission
-from intake.registration import register_submission
+from intake.domain.validation import normalise_mobile, validate_tckn
+from intake.registration import applicant_history_streams, register_submission
 
 PORTAL_ACTOR = "applicant:portal"
 # A submission id readable even in a body that is not usable JSON, so the citizen can be told.
@@ -53,8 +54,19 @@ class PortalSubmissions:
         return rejection_stream(submission_id_of(message), message.source)
 
     def streams(self, message: InboundMessage) -> Sequence[str]:
-        """Returns nothing to prefetch: a new application's streams are new."""
-        return ()
+        """Returns the applicant's history streams (the duplicate check reads them), so that a batch's
+        are loaded in one query; a new application's own streams are new. Best effort: a body that
+        cannot be read prefetches nothing and is refused by translate."""
+        try:
+            applicant = message.json_object().get("applicant")
+            if not isinstance(applicant, dict) or not isinstance(applicant.get("phone"), str):
+                return ()
+            phone = normalise_mobile(applicant["phone"])
+            tckn = applicant.get("tckn")
+            tckn = validate_tckn(tckn) if isinstance(tckn, str) and tckn.strip() else None
+        except (PoisonMessage, FieldInvalid):
+            return ()
+        return [stream for _, stream in applicant_history_streams(phone, tckn)]
 
     async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
         """Registers the submission, or records why it cannot be registered."""
