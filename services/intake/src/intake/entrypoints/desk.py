@@ -191,10 +191,7 @@ def desk_router(runtime: ServiceRuntime, token_bytes: TokenBytes, max_receipt_ag
         except IdempotencyKeyReused:
             return error_answer(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)
         if outcome.rejection is not None:
-            refused = outcome.rejection
-            return error_answer(
-                422 if refused.field else 409, refused.code, refused.message_tr, refused.field
-            )
+            return refused(outcome.rejection)
         return JSONResponse(_answer(outcome, meeting_id).model_dump(), status_code=201)
 
     return router

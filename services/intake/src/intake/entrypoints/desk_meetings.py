@@ -21,7 +21,7 @@ from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
 from intake.domain.meetings import RecordMeeting, meeting_stream, meetings
-from intake.entrypoints.desk import DeskCaller, bearer, key_required
+from intake.entrypoints.desk import DeskCaller, bearer, key_required, refused
 from intake.projections import meeting_applications
 from intake.projections import meetings as meeting_rows
 
@@ -94,10 +94,7 @@ def meetings_router(runtime: ServiceRuntime) -> APIRouter:
         except IdempotencyKeyReused:
             return error_answer(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)
         if outcome.rejection is not None:
-            refused = outcome.rejection
-            return error_answer(
-                422 if refused.field else 409, refused.code, refused.message_tr, refused.field
-            )
+            return refused(outcome.rejection)
         (recorded,) = [event.payload for event in outcome.events]
         answer = MeetingAnswer(
             meeting_id=meeting_id,
