@@ -39,6 +39,7 @@ from acikkapi_shared.eventstore.replay import ensure_read_models
 from acikkapi_shared.messaging.inbound import InboundMessage
 from acikkapi_shared.observability.logging import configure_logging
 from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.serve import tune_garbage_collection
 from acikkapi_shared.testing.fakes import RecordingPublisher
 from acikkapi_shared.testing.in_process import settings_for
 from notifier.adapters.sms import ProviderAcceptance, SmsMessage
@@ -169,6 +170,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     configure_logging("bench")  # JSON lines as the services write them, to stderr
+    tune_garbage_collection()  # as every service does once built
     for _ in range(args.rounds):
         with tempfile.TemporaryDirectory(prefix="acikkapi-pipeline-cpu-") as folder:
             result = asyncio.run(run(args.n, args.batch, Path(folder)))
