@@ -81,6 +81,23 @@ def test_the_deadlines_set_make_a_case_on_time_due_at_the_institutions_moment() 
     assert state.due_at == INSTITUTION_DUE and state.office.due_at == OFFICE_DUE
 
 
+def test_one_deadline_set_with_both_clocks_gives_the_same_facts_as_the_two_events_before_it() -> None:
+    both = office_set().model_copy(
+        update={
+            "institution_started_at": T0,
+            "institution_budget_days": 5,
+            "institution_due_at": INSTITUTION_DUE,
+        }
+    )
+    state = after(both)
+    assert state.sla_state is SlaState.ON_TIME and state.due_at == INSTITUTION_DUE
+    assert (state.office, state.institution) == (
+        after(office_set(), institution_set()).office,
+        after(office_set(), institution_set()).institution,
+    )
+    assert after(office_set()).due_at == OFFICE_DUE  # an old DeadlineSet alone: the office's clock
+
+
 def test_a_warning_for_the_current_due_moment_makes_it_due_soon_one_for_an_old_moment_does_not() -> None:
     assert after(office_set(), institution_set(), warning("institution", INSTITUTION_DUE)).sla_state is (
         SlaState.DUE_SOON

@@ -137,7 +137,10 @@ def _clock(state: Deadlines, clock: str) -> ClockFacts:
 def facts_after(state: Deadlines, event: ClockEvent) -> Deadlines:
     """Returns the facts after one sla-monitor event (pure: the heart of the decider)."""
     if isinstance(event, DeadlineSet):
-        return replace(state, office=state.office.started(event.due_at), paused=False, closed=False)
+        started = replace(state, office=state.office.started(event.due_at), paused=False, closed=False)
+        if event.institution_due_at is None:  # recorded before it carried the institution's clock
+            return started
+        return replace(started, institution=state.institution.started(event.institution_due_at))
     if isinstance(event, ClocksReopened):
         return replace(
             state,
