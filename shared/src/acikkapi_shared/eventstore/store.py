@@ -42,6 +42,11 @@ class SqlAlchemyEventStore:
         self._clock = clock
         self._codec = codec or IdentityCodec()
 
+    @property
+    def stores_payloads_as_decoded(self) -> bool:
+        """Returns whether the stored form of every payload is its decoded form (no codec changes it)."""
+        return isinstance(self._codec, IdentityCodec)
+
     def now(self) -> datetime:
         """Returns the time on the service's clock (the one events are recorded with)."""
         return self._clock.now()
