@@ -67,11 +67,13 @@ class GatewayCommand:
 
 @dataclass(frozen=True)
 class GatewayRun:
-    """One request whose commands a body runs (handle_runs): in whose name, and its fingerprint."""
+    """One request whose commands a body runs (handle_runs): in whose name, and its fingerprint;
+    streams: those its commands will fold, loaded with the other runs' in one query."""
 
     body: Callable[[CommandRunner], Awaitable[object]]
     context: CommandContext
     fingerprint: str | None = None
+    streams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,8 @@ class CommandGateway:
             _Keyed(str(run.context.idempotency_key), source, run.fingerprint, run.context, run.body)
             for run in runs
         ]
-        outcomes, recorded = await self._keyed(items, channel, [])
+        streams = [stream for run in runs for stream in run.streams]
+        outcomes, recorded = await self._keyed(items, channel, streams)
         for outcome in outcomes:
             if not isinstance(outcome, IdempotencyKeyReused):
                 self._count(channel, source, outcome)

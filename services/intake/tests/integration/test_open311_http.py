@@ -304,3 +304,22 @@ async def test_get_requests_filters_by_ids_service_dates_and_status(served_intak
     assert json_of(await get("/open311/v2/requests.json", params={"status": "x"}), 400)[0]["code"] == 400
     missing = await get("/open311/v2/requests/2026-000099-X.json")
     assert json_of(missing, 404)[0]["description"].startswith("REQUEST_NOT_FOUND")
+
+
+async def test_concurrent_posts_read_their_applicants_histories_with_the_batch_not_one_each(
+    served_intake: Any, monkeypatch: Any
+) -> None:
+    store = served_intake.runtime.store
+    one_by_one: list[str] = []
+    load_stream = store.load_stream
+
+    async def counting(connection: Any, stream_id: str) -> Any:
+        one_by_one.append(stream_id)
+        return await load_stream(connection, stream_id)
+
+    monkeypatch.setattr(store, "load_stream", counting)
+    answers = await asyncio.gather(
+        *(post(served_intake, phone=f"0532 123 45 {n:02d}", **{"attribute[TCKN]": ""}) for n in range(6))
+    )
+    assert [answer.status_code for answer in answers] == [200] * 6
+    assert [s for s in one_by_one if s.startswith("applicant:")] == []  # prefetched with the run batch

@@ -33,7 +33,7 @@ from intake.open311.posting import (
     submission_document,
 )
 from intake.open311.render import errors, render
-from intake.registration import register_submission
+from intake.registration import applicant_history_streams, register_submission
 
 KEY_MAX_LEN = 200
 NOTICE_TR = (
@@ -131,7 +131,15 @@ class Poster:
         )
         try:
             outcome = await self.batcher.run(
-                GatewayRun(self._register(submission), context, _fingerprint(form))
+                GatewayRun(
+                    self._register(submission),
+                    context,
+                    _fingerprint(form),
+                    streams=tuple(
+                        stream
+                        for _, stream in applicant_history_streams(submission.phone_e164, submission.tckn)
+                    ),
+                )
             )
         except IdempotencyKeyReused:
             return errors(fmt, 409, [("IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)])
