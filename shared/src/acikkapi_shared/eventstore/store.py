@@ -101,16 +101,14 @@ class SqlAlchemyEventStore:
             for item in pending
         ]
         try:
-            # executemany, then one look-up of the positions: RETURNING with a guaranteed order
-            # would make SQLAlchemy insert row by row on SQLite.
-            await connection.execute(sa.insert(events), rows)
+            # Multi-row INSERTs returning each row's position, matched by event id: RETURNING in a
+            # guaranteed order would make SQLAlchemy insert row by row on SQLite.
+            found = await connection.execute(
+                sa.insert(events).returning(events.c.event_id, events.c.position), rows
+            )
         except IntegrityError as error:
             first = pending[0]
             raise ConcurrencyConflict(first.stream_id, first.version - 1) from error
-        ids = [row["event_id"] for row in rows]
-        found = await connection.execute(
-            sa.select(events.c.event_id, events.c.position).where(events.c.event_id.in_(ids))
-        )
         by_id = {row.event_id: row.position for row in found}
         # A latency, observed also for a transaction that is later rolled back and retried: it was spent.
         metrics.APPEND_SECONDS.labels(self.service).observe(time.perf_counter() - started)
