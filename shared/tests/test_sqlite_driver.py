@@ -49,3 +49,33 @@ async def test_statements_run_in_one_call_each_with_their_rows_counts_and_errors
             raw._execute = original
     finally:
         await engine.dispose()
+
+
+async def test_a_transactions_begin_goes_with_its_first_statement_and_an_empty_one_costs_nothing(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'begin.db'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(THINGS.metadata.create_all)
+        async with engine.connect() as connection:
+            raw: Any = (await connection.get_raw_connection()).driver_connection
+            calls: list[Any] = []
+            original = raw._execute
+
+            async def counted(fn: Any, *args: Any, **kwargs: Any) -> Any:
+                calls.append(fn)
+                return await original(fn, *args, **kwargs)
+
+            raw._execute = counted
+            async with connection.begin():
+                assert calls == []  # BEGIN IMMEDIATE waits for the first statement
+                await connection.execute(sa.insert(THINGS).values(name="a"))
+                assert len(calls) == 1 and raw._conn.in_transaction  # sent together: the lock is held
+            assert len(calls) == 2 and not raw._conn.in_transaction  # and the commit
+            async with connection.begin():
+                pass
+            assert len(calls) == 2  # nothing ran: nothing to begin or commit
+            raw._execute = original
+    finally:
+        await engine.dispose()

@@ -31,8 +31,16 @@ DRIVER = "acikkapi_aiosqlite"
 Outcome = tuple[Any, list[Any] | None, int, int | None]
 
 
-def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: bool) -> Outcome:
-    # On the connection's thread: the whole statement, its rows and its counts at once.
+_BEGINS = frozenset({"BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED", "BEGIN EXCLUSIVE"})
+
+
+def _run(
+    connection: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool
+) -> Outcome:
+    # On the connection's thread: the transaction's BEGIN if it waits, then the whole statement, its
+    # rows and its counts at once.
+    if begin is not None:
+        connection.execute(begin)
     cursor = connection.cursor()
     try:
         if many:
@@ -94,10 +102,23 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
             self._adapt_connection._handle_exception(error)
 
     async def _run(self, operation: Any, parameters: Any, *, many: bool) -> None:
+        adapted: Any = self._adapt_connection
+        if not many and not parameters and operation in _BEGINS:
+            # Sent with the transaction's first statement (one round trip less); a commit or
+            # rollback before any statement has nothing to end.
+            adapted.begin_pending = operation
+            self._description, self._rows, self._rowcount, self._lastrowid = (
+                None,
+                collections.deque(),
+                -1,
+                None,
+            )
+            return
         connection: Any = self._connection
-        async with self._adapt_connection._execute_mutex:
+        async with adapted._execute_mutex:
+            begin, adapted.begin_pending = adapted.begin_pending, None
             description, rows, rowcount, lastrowid = await connection._execute(
-                _run, connection._conn, operation, parameters, many
+                _run, connection._conn, begin, operation, parameters, many
             )
         self._description = description
         self._rows = collections.deque(rows or ())
@@ -106,8 +127,24 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("begin_pending",)
     _cursor_cls = OneHopCursor  # type: ignore[assignment]  # a subclass; mypy checks it as exact
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self.begin_pending: str | None = None  # a BEGIN not yet sent: it goes with the next statement
+
+    def commit(self) -> None:
+        if self.begin_pending is not None:
+            self.begin_pending = None  # no statement ran: no transaction to commit
+            return
+        super().commit()
+
+    def rollback(self) -> None:
+        if self.begin_pending is not None:
+            self.begin_pending = None
+            return
+        super().rollback()
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
