@@ -1,5 +1,8 @@
 """The statistical second opinion: character n-grams of the petition's words and a linear model.
 
+Besides the words, two context features: the district (which municipality, town or village) and the
+topic the citizen chose (right about nine times in ten, and the text overrides it when it is not).
+
 Inference only, in pure Python (no numpy: the CLI must start fast), from a model file trained by
 `router.training` with scikit-learn (TF-IDF of the features below, sublinear term frequency, l2 norm;
 multinomial logistic regression). Institutions that exist once per district are learnt as their role
@@ -42,9 +45,14 @@ def word_features(word: str) -> list[str]:
     return grams or [marked]
 
 
-def text_features(text: str, district: str) -> list[str]:
-    """Returns every feature of a petition: its words' n-grams and its district."""
-    features = [f"district={district}"]
+def context_features(district: str, topic: str) -> list[str]:
+    """Returns the features of what the citizen chose besides the text ("=" is in no word's n-gram)."""
+    return [f"district={district}", f"topic={topic}"]
+
+
+def text_features(text: str, district: str, topic: str = "") -> list[str]:
+    """Returns every feature of a petition: its words' n-grams, its district and its chosen topic."""
+    features = context_features(district, topic)
     for word in tokenize(text):
         features.extend(word_features(word))
     return features
@@ -82,6 +90,10 @@ class Prediction:
     def best(self) -> tuple[str, float]:
         """Returns the most probable institution and its probability."""
         return self.ranked[0]
+
+    def probability(self, institution: str) -> float:
+        """Returns the model's probability of one institution (0 when it is not among its classes)."""
+        return next((p for code, p in self.ranked if code == institution), 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,12 +153,13 @@ class Classifier:
                 self._memo[word] = found
         return found
 
-    def scores(self, text: str, district: str) -> list[float]:
+    def scores(self, text: str, district: str, topic: str = "") -> list[float]:
         """Returns the linear scores of each class, in `classes` order."""
         words = [self._word(word) for word in tokenize(text)]
-        place = self._district(district)
-        if place is not None:
-            words.append(place)
+        for feature in context_features(district, topic):
+            context = self._context(feature)
+            if context is not None:
+                words.append(context)
         if not any(word.ids for word in words):
             return list(self._intercept)
         vectors = [word.weights for word in words]
@@ -160,15 +173,14 @@ class Classifier:
         norm = math.sqrt(square)
         return [t / norm + b for t, b in zip(total, self._intercept, strict=True)]
 
-    def _district(self, district: str) -> _Word | None:
-        key = f"district={district}"
+    def _context(self, key: str) -> _Word | None:
         found = self._memo.get(key)  # "=" is in no word, so no word's key
         if found is None:
-            district_id = self._vocabulary.get(key)
-            if district_id is None:
+            feature_id = self._vocabulary.get(key)
+            if feature_id is None:
                 return None
-            idf = self._idf[district_id]
-            found = _Word((district_id,), [idf * c for c in self._row(district_id)], idf * idf)
+            idf = self._idf[feature_id]
+            found = _Word((feature_id,), [idf * c for c in self._row(feature_id)], idf * idf)
             self._memo[key] = found
         return found
 
@@ -184,9 +196,9 @@ class Classifier:
                 self._repeats[(feature_id, count)] = found
         return found
 
-    def probabilities(self, text: str, district: str) -> list[float]:
+    def probabilities(self, text: str, district: str, topic: str = "") -> list[float]:
         """Returns the probability of each class (the model's own labels), in `classes` order."""
-        scores = self.scores(text, district)
+        scores = self.scores(text, district, topic)
         top = max(scores)
         exp = [math.exp(s - top) for s in scores]
         total = sum(exp)
@@ -197,9 +209,9 @@ class Classifier:
         """Returns the model's labels."""
         return self._classes
 
-    def predict(self, text: str, district: str, roles: Mapping[str, str], top: int = 3) -> Prediction:
-        """Returns the best classes with their probabilities, roles resolved through `roles`."""
-        probabilities = self.probabilities(text, district)
-        order = sorted(range(len(probabilities)), key=probabilities.__getitem__, reverse=True)[:top]
+    def predict(self, text: str, district: str, roles: Mapping[str, str], topic: str = "") -> Prediction:
+        """Returns every class with its probability, best first, roles resolved through `roles`."""
+        probabilities = self.probabilities(text, district, topic)
+        order = sorted(range(len(probabilities)), key=probabilities.__getitem__, reverse=True)
         ranked = tuple((roles.get(self._classes[i], self._classes[i]), probabilities[i]) for i in order)
         return Prediction(ranked)

@@ -148,6 +148,14 @@ class RoutingTable:
         """Returns the district code of a code or name ("Sarıkamış" → SARIKAMIS), or None."""
         return self._districts.get(search_key(district).strip())
 
+    def topic_code(self, topic: str) -> str | None:
+        """Returns the topic code of a code or name, or None."""
+        return self._topics.get(search_key(topic).strip())
+
+    def type_code(self, kind: str) -> str | None:
+        """Returns the application type code of a code or name, or None."""
+        return self._types.get(search_key(kind).strip())
+
     def clear_match_memo(self) -> None:
         """Forgets the per-word match results kept for speed (decisions do not change)."""
         self._matcher.clear_memo()
