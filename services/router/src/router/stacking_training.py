@@ -34,7 +34,7 @@ def opinions(example: Example, ranked: Ranked) -> tuple[RoutingDecision, Predict
     request = RoutingRequest(example.topic, example.district, example.type, example.text)
     district = table.district_code(example.district) or ""
     roles = {f"${role}": code for role, code in table.spec.district_roles.get(district, {}).items()}
-    prediction = Prediction(tuple((roles.get(label, label), p) for label, p in ranked))
+    prediction = Prediction.of([roles.get(label, label) for label, _ in ranked], [p for _, p in ranked])
     context = Context(
         table.topic_code(example.topic) or "",
         table.type_code(example.type) or "",

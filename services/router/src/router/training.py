@@ -171,7 +171,10 @@ def data_digest(data_dir: Path = TESTS_DATA, extra: Sequence[Path] = ()) -> str:
         digest.update(path.read_bytes())
     for path in extra:
         digest.update(path.read_bytes())
-    digest.update(f"{NGRAM_SIZES}{REGULARISATION}{MIN_DOCUMENT_FREQUENCY}combiner-2".encode())
+    digest.update(f"{NGRAM_SIZES}{REGULARISATION}{MIN_DOCUMENT_FREQUENCY}".encode())
+    # The code that fits the combiner is part of what the model is.
+    for code in ("stacking_training.py", "domain/stacking.py"):
+        digest.update((Path(__file__).parent / code).read_bytes())
     # The combiner is fitted on the bundled table's decisions: a table change is a new model.
     digest.update((Path(__file__).parent / "rules" / DEFAULT_TABLE_RESOURCE).read_bytes())
     return digest.hexdigest()[:12]

@@ -43,7 +43,7 @@ def guess(institution: str, confidence: float = 0.4) -> RoutingDecision:
 
 
 def model(*ranked: tuple[str, float]) -> Prediction:
-    return Prediction(tuple(ranked))
+    return Prediction.of([code for code, _ in ranked], [p for _, p in ranked])
 
 
 def test_table_and_model_agreeing_route_with_the_tables_rule() -> None:

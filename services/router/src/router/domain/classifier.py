@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from router.domain.morphology import tokenize
@@ -84,7 +85,21 @@ def pack(
 class Prediction:
     """The model's classes by probability (roles resolved to institutions), best first."""
 
-    ranked: tuple[tuple[str, float], ...]
+    ranked: tuple[tuple[str, float], ...]  # the best few
+    probabilities: Mapping[str, float]  # every class
+
+    @classmethod
+    def of(cls, labels: Sequence[str], probabilities: Sequence[float], top: int = 3) -> Prediction:
+        """Returns the prediction of institutions with these probabilities, best first.
+
+        Two labels may name one institution (in MERKEZ the governorship acts as kaymakamlık:
+        $kaymakamlik and VALILIK): their probabilities add up.
+        """
+        by_code: dict[str, float] = {}
+        for code, p in zip(labels, probabilities, strict=True):
+            by_code[code] = by_code.get(code, 0.0) + p
+        ranked = sorted(by_code.items(), key=itemgetter(1), reverse=True)[:top]
+        return cls(tuple(ranked), by_code)
 
     @property
     def best(self) -> tuple[str, float]:
@@ -93,7 +108,7 @@ class Prediction:
 
     def probability(self, institution: str) -> float:
         """Returns the model's probability of one institution (0 when it is not among its classes)."""
-        return next((p for code, p in self.ranked if code == institution), 0.0)
+        return self.probabilities.get(institution, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +138,7 @@ class Classifier:
         self._coef = values[size : size * (width + 1)]  # row f: coef[f * width : (f + 1) * width]
         self._intercept = list(values[size * (width + 1) :])
         self._memo: dict[str, _Word] = {}
+        self._names: dict[str, list[str]] = {}
         self._repeats: dict[tuple[int, int], tuple[list[float], float]] = {}
 
     @classmethod
@@ -209,9 +225,12 @@ class Classifier:
         """Returns the model's labels."""
         return self._classes
 
-    def predict(self, text: str, district: str, roles: Mapping[str, str], topic: str = "") -> Prediction:
-        """Returns every class with its probability, best first, roles resolved through `roles`."""
+    def predict(
+        self, text: str, district: str, roles: Mapping[str, str], topic: str = "", top: int = 3
+    ) -> Prediction:
+        """Returns the best classes and every class's probability, roles resolved through `roles`."""
         probabilities = self.probabilities(text, district, topic)
-        order = sorted(range(len(probabilities)), key=probabilities.__getitem__, reverse=True)
-        ranked = tuple((roles.get(self._classes[i], self._classes[i]), probabilities[i]) for i in order)
-        return Prediction(ranked)
+        names = self._names.get(district)
+        if names is None:  # the roles are the district's: resolved once per district
+            names = self._names[district] = [roles.get(label, label) for label in self._classes]
+        return Prediction.of(names, probabilities, top)

@@ -19,6 +19,7 @@ import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import mul
 from typing import Any
 
 from acikkapi_shared.reference import TRIAGE_INSTITUTION
@@ -127,13 +128,14 @@ def candidate_features(
     margin = ranked[0][1] - (ranked[1][1] if len(ranked) > 1 else 0.0)
     says = None if rule.triaged else rule.institution
     guess = rule.rule_institution if rule.triaged and rule.rule_institution else None
-    p_triage = prediction.probability(TRIAGE_INSTITUTION)
+    probabilities = prediction.probabilities
+    p_triage = probabilities.get(TRIAGE_INSTITUTION, 0.0)
     log_words = math.log(context.words + 1)
     names = [code for code, _ in ranked[:MODEL_CANDIDATES]]
     names += [code for code in (says, guess) if code is not None and code not in names]
     result = []
     for code in names:
-        p = prediction.probability(code)
+        p = probabilities.get(code, 0.0)
         triage = code == TRIAGE_INSTITUTION
         result.append(
             (
@@ -191,7 +193,7 @@ class Combiner:
 
     def score(self, features: Sequence[float]) -> float:
         """Returns the fitted chance that a candidate with these features is right (uncalibrated)."""
-        total = self.intercept + sum(w * f for w, f in zip(self.weights, features, strict=True))
+        total = self.intercept + sum(map(mul, self.weights, features))
         return 1.0 / (1.0 + math.exp(-total)) if total > -700 else 0.0
 
     def best(
