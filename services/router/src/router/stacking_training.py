@@ -18,9 +18,9 @@ import numpy as np
 
 from acikkapi_shared.reference import TRIAGE_INSTITUTION, kars
 from router.domain.classifier import Prediction
-from router.domain.routing import RoutingDecision, RoutingRequest
+from router.domain.routing import RoutingDecision, RoutingRequest, RoutingTable
 from router.domain.stacking import FEATURES, Context, Prior, candidate_features
-from router.training import Example, Ranked, bundled_table, folds
+from router.training import Example, Ranked, folds
 
 # Wrong institutions allowed among the decisions that are not triage, with a margin under 1 in 50.
 TARGET_WRONG_RATE = 0.015
@@ -28,9 +28,10 @@ COMBINER_REGULARISATION = 1.0
 CandidateRows = list[tuple[str, list[float]]]
 
 
-def opinions(example: Example, ranked: Ranked) -> tuple[RoutingDecision, Prediction, Context]:
+def opinions(
+    example: Example, ranked: Ranked, table: RoutingTable
+) -> tuple[RoutingDecision, Prediction, Context]:
     """Returns the table's decision, the model's (roles resolved) and the context of one petition."""
-    table = bundled_table()
     request = RoutingRequest(example.topic, example.district, example.type, example.text)
     district = table.district_code(example.district) or ""
     roles = {f"${role}": code for role, code in table.spec.district_roles.get(district, {}).items()}
@@ -114,11 +115,13 @@ def held_out_combiner(
     return [chosen[i] for i in independent]
 
 
-def fit_combiner(examples: Sequence[Example], held_out: Sequence[Ranked]) -> dict[str, Any]:
+def fit_combiner(
+    examples: Sequence[Example], held_out: Sequence[Ranked], table: RoutingTable
+) -> dict[str, Any]:
     """Returns the combiner's metadata: weights, priors, calibration curve, threshold, held-out figures."""
     from sklearn.isotonic import IsotonicRegression
 
-    decided = [opinions(example, ranked) for example, ranked in zip(examples, held_out, strict=True)]
+    decided = [opinions(e, ranked, table) for e, ranked in zip(examples, held_out, strict=True)]
     contexts = [context for _, _, context in decided]
     opinions_of = [(rule, prediction) for rule, prediction, _ in decided]
     chosen = held_out_combiner(examples, contexts, opinions_of)

@@ -33,10 +33,14 @@ from router.domain.routing import DEFAULT_TABLE_RESOURCE, RoutingTable
 DATA_DIR = Path(__file__).parent / "data"
 TESTS_DATA = Path(__file__).parents[2] / "tests" / "unit" / "data"
 # (file, the split read from it or None for all, whether its writer never saw the routing table).
+OFFICE_EXAMPLES = "office_routings.jsonl"  # the office's hand routings (`acikkapi route learn --write`)
 SOURCES = (
     ("labelled_petitions.jsonl", None, False),
     ("kars_corpus/petitions.jsonl", "train", True),
     ("kars_corpus/petitions_b2.jsonl", "train", True),
+    # Not independent: the office routes by hand what the router could not, a sample of hard cases
+    # whose share would mislead the combiner's calibration.
+    (OFFICE_EXAMPLES, None, False),
 )
 REGULARISATION = 20.0
 MIN_DOCUMENT_FREQUENCY = 2
@@ -187,14 +191,17 @@ def save(arrays: dict[str, npt.NDArray[Any]], meta: dict[str, Any], target: Path
     (target / META_RESOURCE).write_text(json.dumps(meta, ensure_ascii=False, indent=0) + "\n", "utf-8")
 
 
-def train_on(examples: Sequence[Example]) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
-    """Returns the model file's arrays and metadata trained on these examples (no version set)."""
+def train_on(
+    examples: Sequence[Example], table: RoutingTable | None = None
+) -> tuple[dict[str, npt.NDArray[Any]], dict[str, Any]]:
+    """Returns the model file's arrays and metadata trained on these examples (no version set), the
+    combiner fitted on the decisions of `table` (default: the bundled one)."""
     from router.stacking_training import fit_combiner
 
     held_out = out_of_fold(examples)
     vectorizer, model = fit(examples)
     arrays, meta = model_arrays(vectorizer, model)
-    meta["combiner"] = fit_combiner(examples, held_out)
+    meta["combiner"] = fit_combiner(examples, held_out, table or bundled_table())
     meta["examples"] = len(examples)
     return arrays, meta
 

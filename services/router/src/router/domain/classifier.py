@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from importlib import resources
 from itertools import chain
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
 from router.domain.morphology import tokenize
@@ -147,6 +148,12 @@ class Classifier:
         files = resources.files("router.data")
         meta = json.loads(files.joinpath(META_RESOURCE).read_text("utf-8"))
         return cls(files.joinpath(MODEL_RESOURCE).read_bytes(), meta)
+
+    @classmethod
+    def load(cls, folder: Path) -> Classifier:
+        """Returns the model whose file pair is in this folder."""
+        meta = json.loads((folder / META_RESOURCE).read_text("utf-8"))
+        return cls((folder / MODEL_RESOURCE).read_bytes(), meta)
 
     def clear_memo(self) -> None:
         """Forgets the per-word sums kept for speed."""
