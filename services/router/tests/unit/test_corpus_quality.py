@@ -15,6 +15,8 @@ from router.training import document, fit, load_examples, train
 CORPUS = Path(__file__).parent / "data" / "kars_corpus"
 ROUTER = Router.load_default()
 TEST = load_corpus(CORPUS / "petitions.jsonl", "test")
+TEST2 = load_corpus(CORPUS / "petitions_b2.jsonl", "test2")
+PARTS = {"test": TEST, "test2": TEST2}
 # Largest gap allowed between a confidence bin's mean confidence and its observed accuracy, for bins of
 # at least MIN_BIN decisions; with ~20-150 decisions a bin, one or two petitions move a bin by that much.
 CALIBRATION_TOLERANCE = 0.10
@@ -48,30 +50,35 @@ def test_the_pure_python_inference_equals_scikit_learns_predict_proba_on_the_tes
     assert np.abs(got - expected).max() < 1e-9
 
 
-def test_the_test_part_was_never_trained_on() -> None:
+@pytest.mark.parametrize("split", PARTS)
+def test_the_test_parts_were_never_trained_on(split: str) -> None:
     trained = {(example.text, example.district) for example in load_examples()}
-    assert len(TEST) >= 200
-    assert {p.split for p in TEST} == {"test"}
-    assert not [p.id for p in TEST if (p.request.text, p.request.district) in trained]
+    part = PARTS[split]
+    assert len(part) >= 200
+    assert {p.split for p in part} == {split}
+    assert not [p.id for p in part if (p.request.text, p.request.district) in trained]
 
 
-def test_combining_with_the_model_makes_wrong_institutions_rarer_than_the_table_alone() -> None:
-    table_alone = evaluate(ROUTER.table.route, TEST)
-    combined = evaluate(ROUTER.route, TEST)
+@pytest.mark.parametrize("split", PARTS)
+def test_combining_with_the_model_makes_wrong_institutions_rarer_than_the_table_alone(split: str) -> None:
+    table_alone = evaluate(ROUTER.table.route, PARTS[split])
+    combined = evaluate(ROUTER.route, PARTS[split])
     assert combined.wrong_rate < table_alone.wrong_rate / 2
     assert combined.unclear_to_institution < table_alone.unclear_to_institution
 
 
-def test_the_confidence_of_routed_decisions_matches_their_accuracy_on_the_test_part() -> None:
-    report = evaluate(ROUTER.route, TEST)
+@pytest.mark.parametrize("split", PARTS)
+def test_the_confidence_of_routed_decisions_matches_their_accuracy_on_the_test_parts(split: str) -> None:
+    report = evaluate(ROUTER.route, PARTS[split])
     gaps = calibration_gaps(report, MIN_BIN)
     assert gaps, "no confidence bin holds enough decisions to judge"
     assert max(abs(gap) for gap in gaps.values()) <= CALIBRATION_TOLERANCE, gaps
 
 
 @pytest.mark.xfail(strict=True, reason="not met yet: see the README's routing figures")
-def test_the_test_part_meets_the_issue_targets() -> None:
-    report = evaluate(ROUTER.route, TEST)
+@pytest.mark.parametrize("split", PARTS)
+def test_the_test_parts_meet_the_issue_targets(split: str) -> None:
+    report = evaluate(ROUTER.route, PARTS[split])
     assert report.accuracy_clear >= 0.92
     assert report.unclear_to_institution == 0
     assert report.wrong_rate < 1 / 50

@@ -15,6 +15,7 @@ passing mention ⇒ mention, thanks ⇒ TESEKKUR, question ⇒ '?'); ≥ 25 % wi
 petitions.jsonl; nothing that looks like a TC Kimlik or phone number; split 900 train / 300 test2 with every
 institution in both parts at ≈ 25 % test2.
 """
+
 import argparse, collections, difflib, json, pathlib, re, statistics, sys, unicodedata
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -26,9 +27,21 @@ START, END = "<!-- counts_b2:start -->", "<!-- counts_b2:end -->"
 
 FIELDS = ["id", "text", "topic", "type", "district", "channel", "expected", "clear", "style", "set"]
 OPTIONAL = {"role_part", "topic_wrong", "also", "mention"}
-STYLES = ["plain", "formal_letter", "long_rambling", "very_short", "all_caps", "no_turkish_letters",
-          "phone_typos", "dialect_colloquial", "wrong_topic", "two_subjects", "thanks", "question",
-          "passing_mention"]
+STYLES = [
+    "plain",
+    "formal_letter",
+    "long_rambling",
+    "very_short",
+    "all_caps",
+    "no_turkish_letters",
+    "phone_typos",
+    "dialect_colloquial",
+    "wrong_topic",
+    "two_subjects",
+    "thanks",
+    "question",
+    "passing_mention",
+]
 SETS = {"train": 900, "test2": 300}
 
 MUNICIPAL = ["streets", "water_sewer", "garbage", "parks", "zoning", "buses", "stray_animals"]
@@ -78,13 +91,17 @@ def role_family(code):
 def load_yaml(path):
     """The few things needed from the yaml, read with regular expressions (no PyYAML)."""
     text = path.read_text(encoding="utf-8")
+
     def block(name):
         m = re.search(rf"^{name}:\n((?:  .*\n)+)", text, re.M)
         return re.findall(r"^  ([A-Z_]+):", m.group(1), re.M) if m else []
+
     return {
         "institutions": re.findall(r"\{code: ([A-Z_]+),", text),
         "districts": re.search(r"^districts: \[(.*)\]", text, re.M).group(1).replace(" ", "").split(","),
-        "topics": block("topics"), "types": block("types"), "channels": block("channels"),
+        "topics": block("topics"),
+        "types": block("types"),
+        "channels": block("channels"),
     }
 
 
@@ -129,8 +146,12 @@ def validate(rows, ref, old_rows):
             continue
         if rid != f"q{i:04d}":
             err.append(f"{rid}: id out of order (line {i})")
-        for field, allowed in (("topic", ref["topics"]), ("type", ref["types"]),
-                               ("district", ref["districts"]), ("channel", ref["channels"])):
+        for field, allowed in (
+            ("topic", ref["topics"]),
+            ("type", ref["types"]),
+            ("district", ref["districts"]),
+            ("channel", ref["channels"]),
+        ):
             if r[field] not in allowed:
                 err.append(f"{rid}: unknown {field} {r[field]!r}")
         for c in [r["expected"], *r.get("also", []), *r.get("mention", [])]:
@@ -169,7 +190,9 @@ def validate(rows, ref, old_rows):
             err.append(f"{rid}: thanks with type {r['type']}")
         if st == "question" and "?" not in t:
             err.append(f"{rid}: question without '?'")
-        if re.search(r"(?<!\d)[1-9]\d{10}(?!\d)", t) or re.search(r"(?<!\d)(\+?90|0)?\s?5\d{2}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)", t):
+        if re.search(r"(?<!\d)[1-9]\d{10}(?!\d)", t) or re.search(
+            r"(?<!\d)(\+?90|0)?\s?5\d{2}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}(?!\d)", t
+        ):
             err.append(f"{rid}: looks like a TC Kimlik or phone number")
     # duplicates
     texts = [(r["id"], norm(r["text"])) for r in rows]
@@ -214,23 +237,33 @@ def counts_markdown(rows, ref):
     sets = collections.Counter(r["set"] for r in rows)
     words = [len(r["text"].split()) for r in rows]
     mention = sum(1 for r in rows if r.get("mention"))
-    out = [f"- petitions: {n}; unclear (clear=false, expected ACIKKAPI): {unclear} ({100 * unclear / n:.1f}%); "
-           f"clear ACIKKAPI (the office's own review role): {clear_office}",
-           f"- split: train {sets['train']} ({100 * sets['train'] / n:.1f}%), test2 {sets['test2']} "
-           f"({100 * sets['test2'] / n:.1f}%)",
-           f"- with a misleading passing mention (`mention`): {mention} ({100 * mention / n:.1f}%); "
-           f"topic_wrong: {sum(1 for r in rows if r.get('topic_wrong'))}; with `also`: "
-           f"{sum(1 for r in rows if r.get('also'))}",
-           f"- words per petition: min {min(words)}, median {statistics.median(words):g}, max {max(words)}", "",
-           "| expected | total | clear | train | test2 |", "|---|---|---|---|---|"]
+    out = [
+        f"- petitions: {n}; unclear (clear=false, expected ACIKKAPI): {unclear} ({100 * unclear / n:.1f}%); "
+        f"clear ACIKKAPI (the office's own review role): {clear_office}",
+        f"- split: train {sets['train']} ({100 * sets['train'] / n:.1f}%), test2 {sets['test2']} "
+        f"({100 * sets['test2'] / n:.1f}%)",
+        f"- with a misleading passing mention (`mention`): {mention} ({100 * mention / n:.1f}%); "
+        f"topic_wrong: {sum(1 for r in rows if r.get('topic_wrong'))}; with `also`: "
+        f"{sum(1 for r in rows if r.get('also'))}",
+        f"- words per petition: min {min(words)}, median {statistics.median(words):g}, max {max(words)}",
+        "",
+        "| expected | total | clear | train | test2 |",
+        "|---|---|---|---|---|",
+    ]
     for c in ref["institutions"]:
         rs = [r for r in rows if r["expected"] == c]
-        out.append(f"| {c} | {len(rs)} | {sum(r['clear'] for r in rs)} | "
-                   f"{sum(r['set'] == 'train' for r in rs)} | {sum(r['set'] == 'test2' for r in rs)} |")
+        out.append(
+            f"| {c} | {len(rs)} | {sum(r['clear'] for r in rs)} | "
+            f"{sum(r['set'] == 'train' for r in rs)} | {sum(r['set'] == 'test2' for r in rs)} |"
+        )
+
     def table(title, key, order):
         c = collections.Counter(key(r) for r in rows)
         t = collections.Counter(key(r) for r in rows if r["set"] == "test2")
-        return ["", f"| {title} | n | test2 |", "|---|---|---|"] + [f"| {k} | {c[k]} | {t[k]} |" for k in order if c[k]]
+        return ["", f"| {title} | n | test2 |", "|---|---|---|"] + [
+            f"| {k} | {c[k]} | {t[k]} |" for k in order if c[k]
+        ]
+
     out += table("style", lambda r: r["style"], STYLES)
     out += table("district", lambda r: r["district"], ref["districts"])
     out += table("type", lambda r: r["type"], ref["types"])

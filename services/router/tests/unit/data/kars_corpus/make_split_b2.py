@@ -8,6 +8,7 @@ floor(n/4) (ties: larger group, then name). Within a group the test2 petitions a
 sha256("kars-b2:" + id) is smallest. Nothing depends on the text, so relabelling a petition's text does not
 move it; adding petitions moves only their own group's boundary.
 """
+
 import collections, hashlib, json, math, pathlib
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -16,7 +17,11 @@ TEST_SHARE, TEST_TOTAL = 0.25, 300
 
 
 def key(r):
-    return f"{r['expected']}:{'clear' if r['clear'] else 'unclear'}" if r["expected"] == "ACIKKAPI" else r["expected"]
+    return (
+        f"{r['expected']}:{'clear' if r['clear'] else 'unclear'}"
+        if r["expected"] == "ACIKKAPI"
+        else r["expected"]
+    )
 
 
 def rank(rid):
@@ -30,12 +35,14 @@ def main():
         groups[key(r)].append(r)
     quota = {g: math.floor(len(rs) * TEST_SHARE) for g, rs in groups.items()}
     left = TEST_TOTAL - sum(quota.values())
-    by_remainder = sorted(groups, key=lambda g: (-(len(groups[g]) * TEST_SHARE - quota[g]), -len(groups[g]), g))
+    by_remainder = sorted(
+        groups, key=lambda g: (-(len(groups[g]) * TEST_SHARE - quota[g]), -len(groups[g]), g)
+    )
     for g in by_remainder[:left]:
         quota[g] += 1
     test = set()
     for g, rs in groups.items():
-        test.update(r["id"] for r in sorted(rs, key=lambda r: rank(r["id"]))[:quota[g]])
+        test.update(r["id"] for r in sorted(rs, key=lambda r: rank(r["id"]))[: quota[g]])
     for r in rows:
         r["set"] = "test2" if r["id"] in test else "train"
     DATA.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

@@ -19,25 +19,71 @@ Batches are processed in file-name order; ids q0001… follow the writing order.
 whole file (appending each batch after validating it), so it is re-runnable; a new row starts as 'train', an
 existing id keeps its set, and ../make_split_b2.py then assigns the split; ../check_corpus_b2.py validates.
 """
+
 import difflib, json, pathlib, re, sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 CORPUS = HERE.parent
 YAML = pathlib.Path("/work/shared/domain/kars-institutions.yaml")
 
-TOPICS = dict(VH="VALILIK_HIZMETLERI", YY="YEREL_YONETIMLER", EG="EGITIM", SA="SAGLIK", UL="ULASIM",
-              CH="CALISMA_HAYATI", SH="SOSYAL_HIZMETLER", CS="CEVRE_SEHIRCILIK", EM="EMNIYET_GUVENLIK",
-              TH="TARIM_HAYVANCILIK", DG="DIGER")
+TOPICS = dict(
+    VH="VALILIK_HIZMETLERI",
+    YY="YEREL_YONETIMLER",
+    EG="EGITIM",
+    SA="SAGLIK",
+    UL="ULASIM",
+    CH="CALISMA_HAYATI",
+    SH="SOSYAL_HIZMETLER",
+    CS="CEVRE_SEHIRCILIK",
+    EM="EMNIYET_GUVENLIK",
+    TH="TARIM_HAYVANCILIK",
+    DG="DIGER",
+)
 TYPES = dict(I="ISTEK", S="SIKAYET", O="ONERI_GORUS", B="BILGI_EDINME", H="IHBAR", T="TESEKKUR")
-DISTS = dict(MRK="MERKEZ", AKY="AKYAKA", ARP="ARPACAY", DIG="DIGOR", KAG="KAGIZMAN", SAR="SARIKAMIS",
-             SEL="SELIM", SUS="SUSUZ")
+DISTS = dict(
+    MRK="MERKEZ",
+    AKY="AKYAKA",
+    ARP="ARPACAY",
+    DIG="DIGOR",
+    KAG="KAGIZMAN",
+    SAR="SARIKAMIS",
+    SEL="SELIM",
+    SUS="SUSUZ",
+)
 CHANS = dict(W="WEB", M="MOBILE", H="HALK_GUNU", D="DESK", P="PHONE", E="EMAIL")
-STYLES = dict(pl="plain", fo="formal_letter", lr="long_rambling", vs="very_short", ac="all_caps",
-              nt="no_turkish_letters", pt="phone_typos", dc="dialect_colloquial", wt="wrong_topic",
-              ts="two_subjects", th="thanks", q="question", pm="passing_mention")
-ALIASES = dict(VAL="VALILIK", IOI="IL_OZEL_IDARE", SAG="SAGLIK", KAU="KAFKAS_UNIVERSITESI", ISK="ISKUR",
-               KGM="KARAYOLLARI", TAR="TARIM", CEV="CEVRE", EMN="EMNIYET", JAN="JANDARMA", NUF="NUFUS",
-               MUF="MUFTULUK", KUL="KULTUR_TURIZM", TIC="TICARET", ARAS="ARAS_EDAS", BL_KARS="BELEDIYE_KARS")
+STYLES = dict(
+    pl="plain",
+    fo="formal_letter",
+    lr="long_rambling",
+    vs="very_short",
+    ac="all_caps",
+    nt="no_turkish_letters",
+    pt="phone_typos",
+    dc="dialect_colloquial",
+    wt="wrong_topic",
+    ts="two_subjects",
+    th="thanks",
+    q="question",
+    pm="passing_mention",
+)
+ALIASES = dict(
+    VAL="VALILIK",
+    IOI="IL_OZEL_IDARE",
+    SAG="SAGLIK",
+    KAU="KAFKAS_UNIVERSITESI",
+    ISK="ISKUR",
+    KGM="KARAYOLLARI",
+    TAR="TARIM",
+    CEV="CEVRE",
+    EMN="EMNIYET",
+    JAN="JANDARMA",
+    NUF="NUFUS",
+    MUF="MUFTULUK",
+    KUL="KULTUR_TURIZM",
+    TIC="TICARET",
+    ARAS="ARAS_EDAS",
+    BL_KARS="BELEDIYE_KARS",
+)
 for short, full in DISTS.items():
     if full != "MERKEZ":
         ALIASES["KY_" + short] = "KAYMAKAMLIK_" + full
@@ -83,8 +129,16 @@ def parse_line(line, codes):
         text = fold(text)
     elif style == "ac":
         text = tr_upper(text)
-    row.update(text=text, topic=TOPICS[topic], type=TYPES[typ], district=DISTS[dist], channel=CHANS[chan],
-               expected=expected, clear=not unclear, style=style_full)
+    row.update(
+        text=text,
+        topic=TOPICS[topic],
+        type=TYPES[typ],
+        district=DISTS[dist],
+        channel=CHANS[chan],
+        expected=expected,
+        clear=not unclear,
+        style=style_full,
+    )
     also, mention, wrong = [], [], False
     for f in filter(None, (x.strip() for x in flags.split(","))):
         if f == "w":
