@@ -16,7 +16,15 @@ petitions.jsonl; nothing that looks like a TC Kimlik or phone number; split 900 
 institution in both parts at ≈ 25 % test2.
 """
 
-import argparse, collections, difflib, json, pathlib, re, statistics, sys, unicodedata
+import argparse
+import collections
+import difflib
+import json
+import pathlib
+import re
+import statistics
+import sys
+import unicodedata
 
 HERE = pathlib.Path(__file__).resolve().parent
 DEFAULT_YAML = pathlib.Path("/work/shared/domain/kars-institutions.yaml")
@@ -45,7 +53,8 @@ STYLES = [
 SETS = {"train": 900, "test2": 300}
 
 MUNICIPAL = ["streets", "water_sewer", "garbage", "parks", "zoning", "buses", "stray_animals"]
-# The yaml role texts cut into parts (the writer's reading). District municipalities take BELEDIYE_KARS's parts;
+# The yaml role texts cut into parts (the writer's reading). District municipalities take
+# BELEDIYE_KARS's parts;
 # kaymakamlıklar have no role text in the yaml and get one writer-defined part.
 ROLE_PARTS = {
     "ACIKKAPI": ["review"],
@@ -288,7 +297,7 @@ def main():
             rows.append(json.loads(line))
         except json.JSONDecodeError as e:
             err.append(f"line {i}: {e}")
-    old = [json.loads(l) for l in OLD.read_text(encoding="utf-8").splitlines() if l.strip()]
+    old = [json.loads(line) for line in OLD.read_text(encoding="utf-8").splitlines() if line.strip()]
     err += validate(rows, ref, old)
     md = counts_markdown(rows, ref)
     print(md)

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Assigns the fixed split of petitions_b2.jsonl: 900 'train', 300 'test2' (stdlib, deterministic, re-runnable).
+"""Assigns the fixed split of petitions_b2.jsonl: 900 'train', 300 'test2'.
+
+Stdlib only, deterministic, re-runnable.
 
 Rule: the petitions are grouped by `expected` (ACIKKAPI further by `clear`, so the office's own clear
 petitions and the unclear ones are both represented). Each group of n petitions gets floor(n/4) test2
@@ -9,7 +11,11 @@ sha256("kars-b2:" + id) is smallest. Nothing depends on the text, so relabelling
 move it; adding petitions moves only their own group's boundary.
 """
 
-import collections, hashlib, json, math, pathlib
+import collections
+import hashlib
+import json
+import math
+import pathlib
 
 HERE = pathlib.Path(__file__).resolve().parent
 DATA = HERE / "petitions_b2.jsonl"
@@ -29,7 +35,7 @@ def rank(rid):
 
 
 def main():
-    rows = [json.loads(l) for l in DATA.read_text(encoding="utf-8").splitlines() if l.strip()]
+    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
     groups = collections.defaultdict(list)
     for r in rows:
         groups[key(r)].append(r)

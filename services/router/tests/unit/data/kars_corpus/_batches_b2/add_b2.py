@@ -20,7 +20,11 @@ whole file (appending each batch after validating it), so it is re-runnable; a n
 existing id keeps its set, and ../make_split_b2.py then assigns the split; ../check_corpus_b2.py validates.
 """
 
-import difflib, json, pathlib, re, sys
+import difflib
+import json
+import pathlib
+import re
+import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 CORPUS = HERE.parent
@@ -91,7 +95,7 @@ for short, full in DISTS.items():
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(CORPUS))
-from check_corpus_b2 import ROLE_PARTS, role_family, fold  # one definition of the role parts  # noqa: E402
+from check_corpus_b2 import ROLE_PARTS, fold, role_family  # one definition of the role parts  # noqa: E402
 
 
 def yaml_codes(path=YAML):
@@ -180,7 +184,7 @@ def parse_line(line, codes):
 
 def main():
     codes = set(yaml_codes())
-    old = [json.loads(l) for l in (CORPUS / "petitions.jsonl").open(encoding="utf-8")]
+    old = [json.loads(line) for line in (CORPUS / "petitions.jsonl").open(encoding="utf-8")]
     seen = [(o["id"], norm(o["text"])) for o in old]
     out, errors = [], 0
     for batch in sorted(HERE.glob("b[0-9][0-9].txt")):
