@@ -19,12 +19,14 @@ import numpy as np
 from acikkapi_shared.reference import TRIAGE_INSTITUTION, kars
 from router.domain.classifier import Prediction
 from router.domain.routing import RoutingDecision, RoutingRequest, RoutingTable
-from router.domain.stacking import FEATURES, Context, Prior, candidate_features
+from router.domain.stacking import FEATURES, Context, Curve, Prior, candidate_features
 from router.training import Example, Ranked, folds
 
 # Wrong institutions allowed among the decisions that are not triage, with a margin under 1 in 50.
 TARGET_WRONG_RATE = 0.015
-COMBINER_REGULARISATION = 1.0
+# A small ensemble: 30 trees of depth 3 routed as many held-out petitions as 100, at a sixth of the cost
+# per decision; leaves of at least 30 candidates keep it from learning single petitions.
+ENSEMBLE = {"max_iter": 30, "learning_rate": 0.15, "max_depth": 3, "min_samples_leaf": 30}
 CandidateRows = list[tuple[str, list[float]]]
 
 
@@ -58,20 +60,59 @@ def _rows(
     return candidate_features(opinion[0], opinion[1], context, topic, kind)
 
 
-def _fit(rows: Sequence[CandidateRows], expected: Sequence[str]) -> tuple[list[float], float]:
-    from sklearn.linear_model import LogisticRegression
+def _fit(rows: Sequence[CandidateRows], expected: Sequence[str]) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
 
     features = [f for candidates in rows for _, f in candidates]
     right = [code == want for candidates, want in zip(rows, expected, strict=True) for code, _ in candidates]
-    model = LogisticRegression(C=COMBINER_REGULARISATION, max_iter=5000)
-    model.fit(np.asarray(features), np.asarray(right))
-    return [float(w) for w in model.coef_[0]], float(model.intercept_[0])
+    model = HistGradientBoostingClassifier(**ENSEMBLE, early_stopping=False, random_state=0)
+    return model.fit(np.asarray(features), np.asarray(right))
 
 
-def _best(rows: CandidateRows, weights: Sequence[float], intercept: float) -> tuple[str, float]:
-    scores = np.asarray([f for _, f in rows]) @ np.asarray(weights) + intercept
+def _best(rows: CandidateRows, model: Any) -> tuple[str, float]:
+    scores = model.predict_proba(np.asarray([f for _, f in rows]))[:, 1]
     best = int(np.argmax(scores))
-    return rows[best][0], float(1.0 / (1.0 + np.exp(-scores[best])))
+    return rows[best][0], float(scores[best])
+
+
+def ensemble_meta(model: Any) -> dict[str, Any]:
+    """Returns the fitted trees as data: per node [feature or -1 (leaf), threshold, left, right, value]."""
+    trees = [
+        [
+            [
+                -1 if node["is_leaf"] else int(node["feature_idx"]),
+                float(node["num_threshold"]),
+                int(node["left"]),
+                int(node["right"]),
+                float(node["value"]),
+            ]
+            for node in predictor.nodes
+        ]
+        for predictors in model._predictors
+        for predictor in predictors
+    ]
+    return {"baseline": float(model._baseline_prediction[0][0]), "trees": trees}
+
+
+def centred_steps(xs: Sequence[float], ys: Sequence[float]) -> Curve:
+    """Returns the isotonic fit as a line through the centres of its steps.
+
+    Isotonic regression is a staircase: every score on one step gets the same confidence, so a threshold
+    could only fall between whole steps (on held-out training petitions the lowest step allowed at
+    1 in 67 wrong routed a tenth fewer petitions than a threshold on the score). Joined at their centres
+    the steps keep the combiner's order of the decisions and still follow observed accuracy.
+    """
+    centres: list[float] = []
+    levels: list[float] = []
+    start = 0
+    while start < len(xs):
+        end = start
+        while end + 1 < len(xs) and ys[end + 1] == ys[start]:
+            end += 1
+        centres.append(round((xs[start] + xs[end]) / 2, 9))
+        levels.append(round(ys[start], 9))
+        start = end + 1
+    return Curve(tuple(centres), tuple(levels))
 
 
 def coverage_curve(pairs: Sequence[tuple[float, bool]]) -> list[tuple[float, int, int]]:
@@ -109,9 +150,9 @@ def held_out_combiner(
         topic, kind = priors([examples[i] for i in known], [contexts[i] for i in known])
         fitted = [independent[i] for i in train_index]
         rows = {i: _rows(opinions_of[i], contexts[i], topic, kind) for i in (*fitted, *held)}
-        weights, intercept = _fit([rows[i] for i in fitted], [examples[i].expected for i in fitted])
+        model = _fit([rows[i] for i in fitted], [examples[i].expected for i in fitted])
         for i in held:
-            chosen[i] = _best(rows[i], weights, intercept)
+            chosen[i] = _best(rows[i], model)
     return [chosen[i] for i in independent]
 
 
@@ -130,23 +171,20 @@ def fit_combiner(
     routed = [pair for pair, (code, _) in zip(routed, chosen, strict=True) if code != TRIAGE_INSTITUTION]
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     iso.fit([score for score, _ in routed], [float(right) for _, right in routed])
-    calibrated = [(float(iso.predict([score])[0]), right) for score, right in routed]
+    curve = centred_steps(iso.X_thresholds_.tolist(), iso.y_thresholds_.tolist())
+    calibrated = [(curve(score), right) for score, right in routed]
     threshold = choose_threshold(calibrated)
     topic, kind = priors(examples, contexts)
     independent = [i for i, example in enumerate(examples) if example.independent]
     rows = [_rows(opinions_of[i], contexts[i], topic, kind) for i in independent]
-    weights, intercept = _fit(rows, expected)
+    model = _fit(rows, expected)
     kept = [right for confidence, right in calibrated if confidence >= threshold]
     return {
         "features": list(FEATURES),
-        "weights": [round(w, 9) for w in weights],
-        "intercept": round(intercept, 9),
+        "ensemble": ensemble_meta(model),
         "topic_prior": _rounded(topic.to_meta()),
         "type_prior": _rounded(kind.to_meta()),
-        "curve": {
-            "x": [round(float(x), 6) for x in iso.X_thresholds_],
-            "y": [round(float(y), 6) for y in iso.y_thresholds_],
-        },
+        "curve": {"x": list(curve.xs), "y": list(curve.ys)},
         "threshold": threshold,
         "held_out": {"petitions": len(expected), "routed": len(kept), "wrong": kept.count(False)},
     }

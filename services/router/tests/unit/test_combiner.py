@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Callable, Sequence
 
+import numpy as np
 import pytest
 
 from acikkapi_shared.reference import TRIAGE_INSTITUTION
 from router.domain.classifier import Prediction
 from router.domain.combined import DISAGREEMENT_RULE, UNCLEAR_RULE, combine
 from router.domain.routing import RoutingDecision
-from router.domain.stacking import FEATURES, Combiner, Context, Curve, Prior
+from router.domain.stacking import FEATURES, Combiner, Context, Curve, Prior, compile_trees
+from router.stacking_training import _fit, ensemble_meta
 
 CONTEXT = Context("SAGLIK", "SIKAYET", 12)
 NO_PRIOR = Prior({}, {}, 0.0)
 IDENTITY = Curve((0.0, 1.0), (0.0, 1.0))
 
 
-def combiner(threshold: float = 0.5, **weights: float) -> Combiner:
-    """Returns a combiner whose score is the sigmoid of the named features' weighted sum."""
+def linear(**weights: float) -> Callable[[Sequence[float]], float]:
+    """Returns a scorer: the sigmoid of the named features' weighted sum."""
     unknown = set(weights) - set(FEATURES)
     assert not unknown, unknown
-    values = tuple(weights.get(name, 0.0) for name in FEATURES)
-    return Combiner(values, 0.0, NO_PRIOR, NO_PRIOR, IDENTITY, threshold)
+    values = [weights.get(name, 0.0) for name in FEATURES]
+    return lambda x: 1 / (1 + math.exp(-sum(w * f for w, f in zip(values, x, strict=True))))
+
+
+def combiner(threshold: float = 0.5, **weights: float) -> Combiner:
+    """Returns a combiner whose score is the sigmoid of the named features' weighted sum."""
+    return Combiner(linear(**weights), NO_PRIOR, NO_PRIOR, IDENTITY, threshold)
 
 
 def table(institution: str, confidence: float = 0.8) -> RoutingDecision:
@@ -99,8 +108,7 @@ def test_a_petition_judged_unclear_goes_to_triage_even_when_sure() -> None:
 
 def test_the_topic_prior_can_tip_a_close_call() -> None:
     prior = Prior.count([("SAGLIK", "SAGLIK")] * 9 + [("SAGLIK", "SGK")], ["SAGLIK", "SGK"])
-    values = tuple(3.0 if name == "topic_prior" else 0.0 for name in FEATURES)
-    tipped = Combiner(values, 0.0, prior, NO_PRIOR, IDENTITY, 0.0)
+    tipped = Combiner(linear(topic_prior=3.0), prior, NO_PRIOR, IDENTITY, 0.0)
     decision = combine(table("SGK"), model(("SGK", 0.5), ("SAGLIK", 0.5)), tipped, CONTEXT, "m1")
     assert decision.institution == "SAGLIK"
 
@@ -111,6 +119,18 @@ def test_the_prior_is_smoothed_for_unseen_pairs_and_choices() -> None:
     assert prior("SAGLIK", "SGK") == pytest.approx(math.log(0.5 / 3))
     assert prior("EGITIM", "SGK") == pytest.approx(math.log(1 / 2))
     assert Prior.from_meta(prior.to_meta()) == prior
+
+
+def test_the_compiled_trees_give_what_scikit_learn_predicts() -> None:
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(400, len(FEATURES)))
+    right = features[:, 0] + features[:, 1] * features[:, 2] > 0.3
+    candidates = [[(str(i), list(row))] for i, row in enumerate(features)]
+    model = _fit(candidates, [str(i) if ok else "-" for i, ok in enumerate(right)])
+    score = compile_trees(json.loads(json.dumps(ensemble_meta(model))))  # as stored in the model file
+    probe = rng.normal(size=(200, len(FEATURES)))
+    expected = model.predict_proba(probe)[:, 1]
+    assert np.abs(np.asarray([score(list(row)) for row in probe]) - expected).max() < 1e-12
 
 
 def test_a_combiner_fitted_on_other_features_is_refused() -> None:

@@ -4,16 +4,16 @@ Besides the words, two context features: the district (which municipality, town 
 topic the citizen chose (right about nine times in ten, and the text overrides it when it is not).
 
 Inference only, in pure Python (no numpy: the CLI must start fast), from a model file trained by
-`router.training` with scikit-learn (TF-IDF of the features below, sublinear term frequency, l2 norm;
+`router.training` with scikit-learn (TF-IDF of the features below, raw term counts, l2 norm;
 multinomial logistic regression). Institutions that exist once per district are learnt as their role
 ($municipality, $kaymakamlik) and resolved with the district, so the eight municipalities pool their
 petitions.
 
-A linear model over TF-IDF features is a sum of weight rows: with v_f = (1 + ln c_f) * idf_f for the
-c_f occurrences of feature f, the scores are (sum_f v_f * W_f) / |v| + b. Each word's own sum
-(sum over its n-grams of idf_f * W_f, and of idf_f squared) is computed once and remembered, so a
-petition costs one vector addition per word plus a correction for the few features that occur more than
-once (where c_f was counted but 1 + ln c_f is due).
+A linear model over TF-IDF features is a sum of weight rows: with v_f = c_f * idf_f for the c_f
+occurrences of feature f, the scores are (sum_f v_f * W_f) / |v| + b, and sum_f v_f * W_f is the sum
+over the words of each word's own sum of idf_f * W_f. That sum (and its idf_f squared) is computed once
+per word and remembered, so a petition costs one vector addition per word; only |v| needs the n-grams
+that occur more than once (c_f squared, not c_f, times idf_f squared).
 """
 
 from __future__ import annotations
@@ -96,9 +96,11 @@ class Prediction:
         Two labels may name one institution (in MERKEZ the governorship acts as kaymakamlık:
         $kaymakamlik and VALILIK): their probabilities add up.
         """
-        by_code: dict[str, float] = {}
-        for code, p in zip(labels, probabilities, strict=True):
-            by_code[code] = by_code.get(code, 0.0) + p
+        by_code = dict(zip(labels, probabilities, strict=True))
+        if len(by_code) < len(labels):
+            by_code = {}
+            for code, p in zip(labels, probabilities, strict=True):
+                by_code[code] = by_code.get(code, 0.0) + p
         ranked = sorted(by_code.items(), key=itemgetter(1), reverse=True)[:top]
         return cls(tuple(ranked), by_code)
 
@@ -140,7 +142,7 @@ class Classifier:
         self._intercept = list(values[size * (width + 1) :])
         self._memo: dict[str, _Word] = {}
         self._names: dict[str, list[str]] = {}
-        self._repeats: dict[tuple[int, int], tuple[list[float], float]] = {}
+        self._context_memo: dict[tuple[str, str], list[_Word]] = {}
 
     @classmethod
     def load_default(cls) -> Classifier:
@@ -158,7 +160,7 @@ class Classifier:
     def clear_memo(self) -> None:
         """Forgets the per-word sums kept for speed."""
         self._memo.clear()
-        self._repeats.clear()
+        self._context_memo.clear()
 
     def _row(self, feature_id: int) -> array[float]:
         return self._coef[feature_id * self._width : (feature_id + 1) * self._width]
@@ -178,23 +180,29 @@ class Classifier:
 
     def scores(self, text: str, district: str, topic: str = "") -> list[float]:
         """Returns the linear scores of each class, in `classes` order."""
-        words = [self._word(word) for word in tokenize(text)]
-        for feature in context_features(district, topic):
-            context = self._context(feature)
-            if context is not None:
-                words.append(context)
-        if not any(word.ids for word in words):
+        memo = self._memo
+        words = [memo.get(word) or self._word(word) for word in tokenize(text)]
+        words += self._contexts(district, topic)
+        ids = list(chain.from_iterable(word.ids for word in words))
+        if not ids:
             return list(self._intercept)
         vectors = [word.weights for word in words]
         square = sum(word.square for word in words)
-        counts = Counter(chain.from_iterable(word.ids for word in words))
-        for feature_id, count in [(f, n) for f, n in counts.items() if n > 1]:
-            weights, extra = self._repeated(feature_id, count)
-            vectors.append(weights)
-            square += extra
-        total = [sum(column) for column in zip(*vectors, strict=True)]
+        if len(set(ids)) != len(ids):  # an n-gram occurring c times adds c² idf² to |v|², not c idf²
+            idf = self._idf
+            for feature_id, count in Counter(ids).items():
+                if count > 1:
+                    square += (count * count - count) * idf[feature_id] ** 2
         norm = math.sqrt(square)
-        return [t / norm + b for t, b in zip(total, self._intercept, strict=True)]
+        return [t / norm + b for t, b in zip(map(sum, zip(*vectors)), self._intercept)]  # noqa: B905
+
+    def _contexts(self, district: str, topic: str) -> list[_Word]:
+        found = self._context_memo.get((district, topic))
+        if found is None:
+            found = [w for w in map(self._context, context_features(district, topic)) if w is not None]
+            if len(self._context_memo) < 10_000:
+                self._context_memo[(district, topic)] = found
+        return found
 
     def _context(self, key: str) -> _Word | None:
         found = self._memo.get(key)  # "=" is in no word, so no word's key
@@ -205,18 +213,6 @@ class Classifier:
             idf = self._idf[feature_id]
             found = _Word((feature_id,), [idf * c for c in self._row(feature_id)], idf * idf)
             self._memo[key] = found
-        return found
-
-    def _repeated(self, feature_id: int, count: int) -> tuple[list[float], float]:
-        # A feature counted `count` times weighs 1 + ln(count) times: the difference to add.
-        found = self._repeats.get((feature_id, count))
-        if found is None:
-            idf = self._idf[feature_id]
-            extra = (1.0 + math.log(count) - count) * idf
-            square = ((1.0 + math.log(count)) ** 2 - count) * idf * idf
-            found = ([extra * c for c in self._row(feature_id)], square)
-            if len(self._repeats) < _MEMO_LIMIT:
-                self._repeats[(feature_id, count)] = found
         return found
 
     def probabilities(self, text: str, district: str, topic: str = "") -> list[float]:

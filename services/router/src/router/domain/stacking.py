@@ -3,8 +3,11 @@
 Each petition gets a few candidates: the model's three best classes and the table's institution
 (confident or only its best guess). A candidate is described by what each opinion says of it (the
 model's probability and rank, the table's confidence, whether they agree, whether it is triage) and by
-how often the citizen's chosen topic and type go with it; a logistic regression fitted on held-out
-training petitions (`router.stacking_training`) turns that into the chance the candidate is right. The
+how often the citizen's chosen topic and type go with it; a small gradient-boosted tree ensemble fitted
+on held-out training petitions (`router.stacking_training`) turns that into the chance the candidate is
+right. Trees, not a linear model, because the opinions interact (a confident table is worth more when
+the topic agrees, the model's probability means less on a three-word petition): on cross-validated
+training petitions they routed about six more clear petitions in a hundred at the same wrong rate. The
 best candidate's chance is then mapped through an isotonic curve fitted on held-out decisions, and
 below the threshold chosen on their coverage-vs-accuracy curve the petition goes to triage.
 
@@ -17,9 +20,8 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import mul
 from typing import Any
 
 from acikkapi_shared.reference import TRIAGE_INSTITUTION
@@ -166,12 +168,44 @@ def candidate_features(
     return result
 
 
+Scorer = Callable[[Sequence[float]], float]
+
+
+def compile_trees(meta: Mapping[str, Any]) -> Scorer:
+    """Returns the ensemble's probability as one Python function of the feature vector.
+
+    The trees (sklearn's HistGradientBoostingClassifier: `x[f] <= threshold` goes left, the leaf
+    values already shrunk by the learning rate) are written out as nested ifs and compiled once:
+    walking node arrays in pure Python cost four times as much per candidate.
+    """
+    lines = ["def score(x):", f"    t = {float(meta['baseline'])!r}"]
+    for tree in meta["trees"]:
+        lines += _tree_source(tree, 0, 1)
+    lines += ["    return 1.0 / (1.0 + exp(-t)) if t > -700.0 else 0.0"]
+    namespace: dict[str, Any] = {"exp": math.exp}
+    exec(compile("\n".join(lines), "<router-combiner>", "exec"), namespace)
+    scorer: Scorer = namespace["score"]
+    return scorer
+
+
+def _tree_source(nodes: Sequence[Sequence[float]], index: int, depth: int) -> list[str]:
+    feature, threshold, left, right, value = nodes[index]
+    pad = "    " * depth
+    if int(feature) < 0:
+        return [f"{pad}t += {float(value)!r}"]
+    return [
+        f"{pad}if x[{int(feature)}] <= {float(threshold)!r}:",
+        *_tree_source(nodes, int(left), depth + 1),
+        f"{pad}else:",
+        *_tree_source(nodes, int(right), depth + 1),
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Combiner:
-    """The fitted combination: feature weights, priors, the calibration curve and the triage threshold."""
+    """The fitted combination: a scorer of candidates, priors, calibration curve and triage threshold."""
 
-    weights: tuple[float, ...]
-    intercept: float
+    score: Scorer
     topic: Prior
     type: Prior
     curve: Curve
@@ -183,23 +217,17 @@ class Combiner:
         if tuple(meta["features"]) != FEATURES:
             raise ValueError("the model's combiner was fitted on other features; retrain it")
         return cls(
-            tuple(float(w) for w in meta["weights"]),
-            float(meta["intercept"]),
+            compile_trees(meta["ensemble"]),
             Prior.from_meta(meta["topic_prior"]),
             Prior.from_meta(meta["type_prior"]),
             Curve(tuple(meta["curve"]["x"]), tuple(meta["curve"]["y"])),
             float(meta["threshold"]),
         )
 
-    def score(self, features: Sequence[float]) -> float:
-        """Returns the fitted chance that a candidate with these features is right (uncalibrated)."""
-        total = self.intercept + sum(map(mul, self.weights, features))
-        return 1.0 / (1.0 + math.exp(-total)) if total > -700 else 0.0
-
     def best(
         self, rule: RoutingDecision, prediction: Prediction, context: Context
     ) -> tuple[str, float, float]:
-        """Returns the best candidate, its score and its calibrated confidence."""
+        """Returns the best candidate, its score (fitted chance it is right) and calibrated confidence."""
         scored = [
             (self.score(features), code)
             for code, features in candidate_features(rule, prediction, context, self.topic, self.type)
