@@ -28,6 +28,7 @@ from router.domain.classifier import (
     role_label,
     text_features,
 )
+from router.domain.lexicon import PLACES_RESOURCE
 from router.domain.routing import DEFAULT_TABLE_RESOURCE, RoutingTable
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -181,8 +182,10 @@ def data_digest(data_dir: Path = TESTS_DATA, extra: Sequence[Path] = ()) -> str:
     # The code that trains the model and fits the combiner is part of what the model is.
     for code in ("training.py", "stacking_training.py", "domain/stacking.py"):
         digest.update((Path(__file__).parent / code).read_bytes())
-    # The combiner is fitted on the bundled table's decisions: a table change is a new model.
+    # The combiner is fitted on the bundled table's decisions: a change of the table or of the place
+    # names it reads is a new model.
     digest.update((Path(__file__).parent / "rules" / DEFAULT_TABLE_RESOURCE).read_bytes())
+    digest.update((DATA_DIR / PLACES_RESOURCE).read_bytes())
     return digest.hexdigest()[:12]
 
 
