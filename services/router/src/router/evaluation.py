@@ -61,6 +61,8 @@ class Report:
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
     # (bin low, bin high, right, decisions, mean confidence) of the decisions not sent to triage.
     reliability: list[tuple[float, float, int, int, float]] = field(default_factory=list)
+    # The same for every petition's suggestion (the combined router's most likely answer, routed or not).
+    suggestions: list[tuple[float, float, int, int, float]] = field(default_factory=list)
     wrong: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
@@ -90,8 +92,8 @@ class Report:
 def evaluate(decide: Callable[[RoutingRequest], RoutingDecision], petitions: Iterable[Petition]) -> Report:
     """Routes every petition and returns the report."""
     report = Report()
-    by_bin: Counter[tuple[int, bool]] = Counter()
-    confidence_sum: dict[int, float] = {}
+    routed: list[tuple[float, bool]] = []
+    suggested: list[tuple[float, bool]] = []
     for petition in petitions:
         decision = decide(petition.request)
         got = decision.institution
@@ -107,26 +109,35 @@ def evaluate(decide: Callable[[RoutingRequest], RoutingDecision], petitions: Ite
             report.routed += 1
             right = got == petition.expected
             report.routed_wrong += not right
-            by_bin[(_bin(decision.confidence), right)] += 1
-            bin_ = _bin(decision.confidence)
-            confidence_sum[bin_] = confidence_sum.get(bin_, 0.0) + decision.confidence
+            routed.append((decision.confidence, right))
+        if decision.suggestion:
+            suggested.append((decision.confidence, decision.suggestion == petition.expected))
         if got != petition.expected:
             report.wrong.append((petition.id, petition.expected, got))
-    for index in range(len(BINS) - 1):
-        hits, misses = by_bin[(index, True)], by_bin[(index, False)]
-        total = hits + misses
-        mean = confidence_sum.get(index, 0.0) / total if total else 0.0
-        report.reliability.append((BINS[index], min(BINS[index + 1], 1.0), hits, total, mean))
+    report.reliability = reliability_table(routed)
+    report.suggestions = reliability_table(suggested)
     return report
 
 
-def calibration_gaps(report: Report, min_decisions: int) -> dict[float, float]:
+def reliability_table(pairs: Iterable[tuple[float, bool]]) -> list[tuple[float, float, int, int, float]]:
+    """Returns (bin low, bin high, right, total, mean confidence) of (confidence, right) pairs per bin."""
+    bins: dict[int, list[tuple[float, bool]]] = {}
+    for confidence, right in pairs:
+        bins.setdefault(_bin(confidence), []).append((confidence, right))
+    table = []
+    for index in range(len(BINS) - 1):
+        found = bins.get(index, [])
+        mean = sum(c for c, _ in found) / len(found) if found else 0.0
+        hits = sum(right for _, right in found)
+        table.append((BINS[index], min(BINS[index + 1], 1.0), hits, len(found), mean))
+    return table
+
+
+def calibration_gaps(
+    table: Sequence[tuple[float, float, int, int, float]], min_decisions: int
+) -> dict[float, float]:
     """Returns, for each confidence bin of at least min_decisions, mean confidence minus accuracy."""
-    return {
-        low: mean - right / total
-        for low, _, right, total, mean in report.reliability
-        if total >= min_decisions
-    }
+    return {low: mean - right / total for low, _, right, total, mean in table if total >= min_decisions}
 
 
 def _bin(confidence: float) -> int:
@@ -134,6 +145,14 @@ def _bin(confidence: float) -> int:
         if confidence < BINS[index + 1]:
             return index
     return len(BINS) - 2
+
+
+def _rows(table: Sequence[tuple[float, float, int, int, float]]) -> list[str]:
+    return [
+        f"| {low:.2f}-{high:.2f} | {total} | {right} | {mean:.1%} | {right / total:.1%} |"
+        for low, high, right, total, mean in table
+        if total
+    ]
 
 
 def format_report(report: Report, *, show_confusion: bool = True) -> str:
@@ -154,6 +173,19 @@ def format_report(report: Report, *, show_confusion: bool = True) -> str:
     for low, high, right, total, mean in report.reliability:
         if total:
             lines.append(f"| {low:.2f}-{high:.2f} | {total} | {right} | {mean:.1%} | {right / total:.1%} |")
+    if any(total for *_, total, _ in report.suggestions):
+        lines += [
+            "",
+            "Every petition's most likely institution (routed or sent to triage) by its confidence:",
+            "",
+            "| confidence | petitions | right | mean confidence | observed accuracy |",
+            "|---|---|---|---|---|",
+        ]
+        for low, high, right, total, mean in report.suggestions:
+            if total:
+                lines.append(
+                    f"| {low:.2f}-{high:.2f} | {total} | {right} | {mean:.1%} | {right / total:.1%} |"
+                )
     lines += ["", "| institution | precision | recall | support |", "|---|---|---|---|"]
     for code, (precision, recall, support) in report.precision_recall().items():
         lines.append(f"| {code} | {precision:.2f} | {recall:.2f} | {support} |")

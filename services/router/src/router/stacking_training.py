@@ -167,12 +167,17 @@ def fit_combiner(
     opinions_of = [(rule, prediction) for rule, prediction, _ in decided]
     chosen = held_out_combiner(examples, contexts, opinions_of)
     expected = [example.expected for example in examples if example.independent]
-    routed = [(score, code == want) for (code, score), want in zip(chosen, expected, strict=True)]
-    routed = [pair for pair, (code, _) in zip(routed, chosen, strict=True) if code != TRIAGE_INSTITUTION]
+    # Calibrated on every petition's best candidate (triage too: the staff sees its confidence); the
+    # threshold only among those that would be routed.
+    pairs = [(score, code == want) for (code, score), want in zip(chosen, expected, strict=True)]
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-    iso.fit([score for score, _ in routed], [float(right) for _, right in routed])
+    iso.fit([score for score, _ in pairs], [float(right) for _, right in pairs])
     curve = centred_steps(iso.X_thresholds_.tolist(), iso.y_thresholds_.tolist())
-    calibrated = [(curve(score), right) for score, right in routed]
+    calibrated = [
+        (curve(score), right)
+        for (score, right), (code, _) in zip(pairs, chosen, strict=True)
+        if code != TRIAGE_INSTITUTION
+    ]
     threshold = choose_threshold(calibrated)
     topic, kind = priors(examples, contexts)
     independent = [i for i, example in enumerate(examples) if example.independent]

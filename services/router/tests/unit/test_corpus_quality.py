@@ -67,12 +67,28 @@ def test_combining_with_the_model_makes_wrong_institutions_rarer_than_the_table_
     assert combined.unclear_to_institution < table_alone.unclear_to_institution
 
 
-@pytest.mark.parametrize("split", PARTS)
-def test_the_confidence_of_routed_decisions_matches_their_accuracy_on_the_test_parts(split: str) -> None:
+@pytest.mark.parametrize(
+    "split",
+    [
+        "test",
+        pytest.param(
+            "test2",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="test2: petitions whose most likely institution had 0.80-0.90 confidence (35, "
+                "mostly sent to triage) were right 68.6% of the time for 84.7% confidence",
+            ),
+        ),
+    ],
+)
+def test_the_confidence_matches_the_observed_accuracy_on_the_test_parts(split: str) -> None:
     report = evaluate(ROUTER.route, PARTS[split])
-    gaps = calibration_gaps(report, MIN_BIN)
-    assert gaps, "no confidence bin holds enough decisions to judge"
-    assert max(abs(gap) for gap in gaps.values()) <= CALIBRATION_TOLERANCE, gaps
+    # Every petition's most likely institution with its confidence (routed or not: the whole range),
+    # and the decisions that were routed.
+    for table in (report.suggestions, report.reliability):
+        gaps = calibration_gaps(table, MIN_BIN)
+        assert gaps, "no confidence bin holds enough decisions to judge"
+        assert max(abs(gap) for gap in gaps.values()) <= CALIBRATION_TOLERANCE, gaps
 
 
 @pytest.mark.xfail(strict=True, reason="not met yet: see the README's routing figures")

@@ -38,6 +38,7 @@ def combine(
 ) -> RoutingDecision:
     """Returns the decision of the table and the model together."""
     institution, _, confidence = combiner.best(rule, prediction, context)
+    suggestion = institution
     by = decided_by(rule, prediction, institution)
     if institution == TRIAGE_INSTITUTION or confidence < combiner.threshold:
         if rule.triaged:
@@ -65,6 +66,7 @@ def combine(
         rule_confidence=rule.confidence,
         model_top=tuple((code, round(p, 3)) for code, p in prediction.ranked[:3]),
         model_version=version,
+        suggestion=suggestion,
     )
 
 

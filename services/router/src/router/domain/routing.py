@@ -53,6 +53,9 @@ class RoutingDecision:
     model_version: str = ""
     decided_by: str = "rules"
     candidate_rule: str = ""  # the best rule when none was confident enough
+    # The combined router's most likely institution (ACIKKAPI: unclear), routed or not: `confidence`
+    # is its calibrated chance, so a triaged petition still shows the staff what was most likely.
+    suggestion: str = ""
 
     @property
     def triaged(self) -> bool:
