@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
-from acikkapi_shared.events.envelope import NewEvent
+from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
 from acikkapi_shared.eventstore.relay import OutboxRelay
-from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
+from acikkapi_shared.eventstore.store import PendingEvent, SqlAlchemyEventStore
 from acikkapi_shared.testing.fakes import RecordingPublisher as FakePublisher
 
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
@@ -125,3 +127,82 @@ async def test_a_relay_woken_as_it_is_cancelled_still_stops(
         task.cancel()
         done, _ = await asyncio.wait([task], timeout=2)
         assert done, "the relay did not stop when cancelled"
+
+
+async def recorded_envelopes(
+    engine: AsyncEngine, store: SqlAlchemyEventStore, *types: str
+) -> list[EventEnvelope]:
+    """Appends events as a service's writer does and returns them as recorded (what it offers)."""
+    async with engine.begin() as connection:
+        pending = [
+            PendingEvent(
+                f"s-{uuid.uuid4()}",
+                1,
+                NewEvent(type=kind, payload={"i": i}, correlation_id=f"c-{i}", occurred_at=NOW),
+            )
+            for i, kind in enumerate(types)
+        ]
+        return await store.insert(connection, pending)
+
+
+class CountingStore(SqlAlchemyEventStore):
+    """The store, counting the relay's reads of the log."""
+
+    reads = 0
+
+    async def read_types_after(self, *args: Any, **kwargs: Any) -> Any:
+        self.reads += 1
+        return await super().read_types_after(*args, **kwargs)
+
+
+async def test_offered_commits_that_follow_what_was_published_go_out_without_reading_the_log(
+    engine: AsyncEngine,
+) -> None:
+    store = CountingStore("intake", ManualClock(NOW))
+    publisher = FakePublisher()
+    relay = relay_for(engine, store, publisher)
+    first = await recorded_envelopes(engine, store, "Public", "Private")
+    second = await recorded_envelopes(engine, store, "Private", "Public")
+    relay.offer(first)
+    relay.offer(second)
+    assert await relay.publish_pending() == 2
+    assert store.reads == 0
+    assert [int(r.headers["position"]) for r in publisher.sent] == [1, 4]
+    assert relay.published_position == 4
+
+
+async def test_a_gap_before_an_offered_commit_is_read_from_the_log_in_order(engine: AsyncEngine) -> None:
+    store = CountingStore("intake", ManualClock(NOW))
+    publisher = FakePublisher()
+    relay = relay_for(engine, store, publisher)
+    await recorded_envelopes(engine, store, "Public")  # another writer's commit, never offered
+    later = await recorded_envelopes(engine, store, "Public", "Public")
+    relay.offer(later)
+    while await relay.publish_pending():
+        pass
+    assert store.reads >= 1
+    assert [int(r.headers["position"]) for r in publisher.sent] == [1, 2, 3]  # once each, in order
+    relay.offer(later)  # offered late, published already: nothing again
+    assert await relay.publish_pending() == 0
+    assert len(publisher.sent) == 3
+
+
+class SealingCodec:
+    """A codec whose stored form differs from the decoded one."""
+
+    def encode(self, event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"sealed": json.dumps(payload)}
+
+    def decode(self, event_type: str, stored: dict[str, Any]) -> dict[str, Any]:
+        return dict(json.loads(stored["sealed"]))
+
+
+async def test_with_a_codec_that_changes_payloads_the_stored_form_is_read_from_the_log(
+    engine: AsyncEngine,
+) -> None:
+    store = SqlAlchemyEventStore("intake", ManualClock(NOW), SealingCodec())
+    publisher = FakePublisher()
+    relay = relay_for(engine, store, publisher)
+    relay.offer(await recorded_envelopes(engine, store, "Public"))
+    assert await relay.publish_pending() == 1
+    assert json.loads(publisher.sent[0].value)["payload"] == {"sealed": json.dumps({"i": 0})}

@@ -46,6 +46,11 @@ class Office:
         url = f"{self.system.url('router')}/api/v1/cases/{number}/{name}"
         return httpx.post(url, json=body, headers=headers, timeout=10)
 
+    def case(self, token: str, number: str) -> httpx.Response:
+        """Reads the case's detail as this staff member."""
+        url = f"{self.system.url('router')}/api/v1/cases/{number}"
+        return httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
     def applicant(self, number: str, code: str, action: str, body: dict[str, Any]) -> httpx.Response:
         return httpx.post(
             f"{self.system.url('intake')}/api/v1/applications/{number}/{action}",
@@ -108,10 +113,19 @@ async def registered(
 async def test_a_case_goes_from_routing_through_information_and_a_return_to_conclusion(
     running_system: RunningSystem, portal: AIOKafkaProducer, office: Office
 ) -> None:
-    number, code, phone = await registered(running_system, portal)
+    document = submission()
+    number, code, phone = await registered(running_system, portal, **document)
     officer = office.token("kars-belediye-1", Role.INSTITUTION_OFFICER, institution="BELEDIYE_KARS")
     reviewer = office.token("acikkapi-reviewer-1", Role.OFFICE_REVIEWER)
 
+    # The officer reads the petition before answering it: the applicant's own words and contact.
+    petition = office.case(officer, number).json()["petition"]
+    assert (petition["text"], petition["topic"], petition["district"]) == (
+        document["text"],
+        "YEREL_YONETIMLER",
+        "MERKEZ",
+    )
+    assert petition["applicant"] == {"name": "Ayşe Yılmaz", "phone": phone}
     assert office.command(officer, number, "acknowledge", {}).status_code == 200
     question = {"question": "Suyun kesik olduğu sokağın adını yazar mısınız?"}
     assert office.command(officer, number, "request-information", question).status_code == 200
@@ -171,6 +185,9 @@ async def test_wrong_tokens_replayed_keys_and_illegal_transitions_change_nothing
     assert office.command(None, number, "acknowledge", {}).status_code == 401
     assert office.command("not-a-token", number, "acknowledge", {}).status_code == 401
     assert office.command(theirs, number, "acknowledge", {}).status_code == 404  # not told it exists
+    assert office.case(theirs, number).status_code == 404  # nor its petition
+    audited = office.case(auditor, number).json()["petition"]
+    assert audited["text"] is None and "text" in audited["withheld"]
     assert office.command(auditor, number, "acknowledge", {}).status_code == 403
     illegal = office.command(ours, number, "answer", {"answer": "Kabul edilmeden cevap."})
     assert illegal.status_code == 409 and illegal.json()["error"]["code"] == "ILLEGAL_TRANSITION"

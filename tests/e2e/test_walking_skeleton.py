@@ -76,6 +76,7 @@ async def test_the_audit_command_prints_every_service_event_of_the_application(
         types = [(item["service"], item["type"]) for item in items]
         for expected in [
             ("intake", "ApplicationRegistered"),
+            ("router", "PetitionRecorded"),
             ("router", "CaseRouted"),
             ("sla-monitor", "DeadlineSet"),
             ("notifier", "SmsRequested"),
@@ -89,6 +90,9 @@ async def test_the_audit_command_prints_every_service_event_of_the_application(
         registered = next(i for i in items if i["type"] == "ApplicationRegistered")
         assert "***" in registered["payload"]["applicant"]["phone"]  # masked unless --unmasked
         assert registered["payload"]["applicant"]["name"] == "A. Y."
+        petition = next(i for i in items if i["type"] == "PetitionRecorded")["payload"]
+        assert (petition["text"], petition["applicant"]["name"]) == ("[61 characters]", "A. Y.")
+        assert "***" in petition["applicant"]["phone"] and petition["district"] == "KAGIZMAN"
 
 
 def _wait_for_sms_accepted_event(system: RunningSystem, number: str) -> None:

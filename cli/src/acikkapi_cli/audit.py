@@ -85,8 +85,11 @@ async def _read(service: str, data_dir: Path, correlation_ids: list[str]) -> lis
 
 
 # Free text and raw bodies often carry health, family or religious details: shown by size only. That
-# is the applicant's text and what staff write back about it (questions, answers, notes, reasons).
-_BY_SIZE = frozenset({"text", "body", "answer", "question", "note", "reason", "reasons", "objection"})
+# is the applicant's text and what staff write back about it (questions, answers, notes, reasons), and
+# the address an application is about (often the applicant's own).
+_BY_SIZE = frozenset(
+    {"text", "body", "answer", "question", "note", "reason", "reasons", "objection", "address"}
+)
 # Events whose reason is the system's own (error kinds, fields, code places; never values): shown.
 _SYSTEM_REASONS = frozenset(
     {
@@ -105,7 +108,9 @@ def masked(payload: dict[str, Any], event_type: str = "") -> dict[str, Any]:
     by_size = _BY_SIZE - {"reason"} if event_type in _SYSTEM_REASONS else _BY_SIZE
     result: dict[str, Any] = {}
     for key, value in payload.items():
-        if isinstance(value, dict):
+        if key == "location" and isinstance(value, dict):
+            result[key] = "[a point]"  # where the applicant pointed: often their home
+        elif isinstance(value, dict):
             result[key] = masked(value, event_type)
         elif key == "phone" and isinstance(value, str) and value.startswith("+90"):
             result[key] = mask_phone(value)
@@ -115,6 +120,8 @@ def masked(payload: dict[str, Any], event_type: str = "") -> dict[str, Any]:
             result[key] = " ".join(part[:1] + "." for part in value.split())
         elif key == "tracking_code" and isinstance(value, str):
             result[key] = "****-****-" + value[-4:]
+        elif key == "attachments" and isinstance(value, list):
+            result[key] = f"[{len(value)} links]"  # photographs and documents of the applicant
         elif key in by_size and isinstance(value, str):
             result[key] = f"[{len(value)} characters]"
         else:

@@ -8,14 +8,14 @@ transaction, idempotency record and retries are run around it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from uuid import uuid4
 
 from acikkapi_shared.decider import Decider
 from acikkapi_shared.events.base import EventPayload
-from acikkapi_shared.events.envelope import NewEvent
+from acikkapi_shared.events.envelope import NewEvent, trusted
+from acikkapi_shared.events.ids import new_event_id
 from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
 
 State = TypeVar("State")
@@ -59,15 +59,18 @@ def new_event(
     # Built without validating again: the payload is a typed event pydantic validated when the decider
     # made it, and the rest are the context's typed values (a second validation was a tenth of the cost
     # of each command).
-    return NewEvent.model_construct(
-        event_id=uuid4(),
-        type=event.TYPE,
-        schema_version=event.SCHEMA_VERSION,
-        payload=event.to_payload(),
-        correlation_id=event.correlates_with() or context.correlation_id or stream_id,
-        causation_id=context.causation_id,
-        occurred_at=occurred_at.astimezone(UTC),
-        metadata=context.metadata() if metadata is None else dict(metadata),
+    return trusted(
+        NewEvent,
+        {
+            "type": event.TYPE,
+            "payload": event.to_payload(),
+            "schema_version": event.SCHEMA_VERSION,
+            "event_id": new_event_id(),
+            "correlation_id": event.correlates_with() or context.correlation_id or stream_id,
+            "causation_id": context.causation_id,
+            "occurred_at": occurred_at.astimezone(UTC),
+            "metadata": context.metadata() if metadata is None else dict(metadata),
+        },
     )
 
 
@@ -131,10 +134,13 @@ class CommandRunner:
         """Executes the command; correlation_id, causation_id and actor, when given, override the
         context's."""
         context = self.context
-        if correlation_id is not None:
-            context = replace(context, correlation_id=correlation_id)
-        if causation_id is not None:
-            context = replace(context, causation_id=causation_id)
-        if actor is not None:
-            context = replace(context, actor=actor)
+        if correlation_id is not None or causation_id is not None or actor is not None:
+            context = CommandContext(
+                occurred_at=context.occurred_at,
+                actor=context.actor if actor is None else actor,
+                correlation_id=context.correlation_id if correlation_id is None else correlation_id,
+                causation_id=context.causation_id if causation_id is None else causation_id,
+                idempotency_key=context.idempotency_key,
+                request_id=context.request_id,
+            )
         return await execute(self.work, decider, stream_id, command, context, new_stream=new_stream)

@@ -135,7 +135,7 @@ class ServiceRuntime:
             after_commit=self._committed,
             cache=self.states,
         )
-        self._commit_listeners: list[CommitListener] = [lambda _events: self.relay.notify()]
+        self._commit_listeners: list[CommitListener] = [self.relay.offer]
         self.consumer: KafkaBatchConsumer | None = None
         if parts.translators and self._consume:
             self.consumer = KafkaBatchConsumer(

@@ -8,11 +8,7 @@ from typing import ClassVar
 import sqlalchemy as sa
 
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.events.intake import (
-    ApplicationRegistered,
-    ApplicationStageChanged,
-    SubmissionRejected,
-)
+from acikkapi_shared.events.intake import ApplicationRegistered, SubmissionRejected
 from acikkapi_shared.eventstore.projection import (
     SET_NULL,
     Insert,
@@ -24,7 +20,7 @@ from acikkapi_shared.eventstore.projection import (
 )
 from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
 from intake.domain.duplicates import LikelyDuplicateFlagged
-from intake.domain.events import DeadlineRecorded, StageRecorded, TimelineNoted
+from intake.domain.events import ApplicationStageChanged, DeadlineRecorded, StageRecorded, TimelineNoted
 from intake.domain.meetings import MeetingApplicationLinked, MeetingRecorded
 from intake.domain.stages import REGISTERED_ENTRY, Stage
 

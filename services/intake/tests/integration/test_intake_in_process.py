@@ -198,6 +198,12 @@ async def test_the_stage_follows_routing_and_the_deadline_in_any_order_and_never
     assert (row.stage, row.institution, row.due_at) == ("ROUTED", "BELEDIYE_KARS", due)
     stage_changes = [kind for kind, _ in await intake.events() if kind == "ApplicationStageChanged"]
     assert stage_changes == ["ApplicationStageChanged"]  # the late CaseRouted changed nothing
+    while await intake.runtime.relay.publish_pending():
+        pass
+    publisher = intake.runtime.record_publisher
+    assert isinstance(publisher, RecordingPublisher)
+    # The status is intake's own to show: its changes stay in its log, off intake's topic.
+    assert [event.type for event in publisher.envelopes()] == ["ApplicationRegistered"]
 
 
 async def test_an_event_about_an_unknown_application_is_dead_lettered(intake: Intake) -> None:

@@ -16,7 +16,6 @@ from acikkapi_shared.events.intake import (
     ApplicantSuppliedInformation,
     ApplicantWithdrew,
     ApplicationRegistered,
-    ApplicationStageChanged,
 )
 from acikkapi_shared.testing.in_process import decide_after
 from intake.domain.application import (
@@ -30,7 +29,7 @@ from intake.domain.application import (
     WithdrawApplication,
     applications,
 )
-from intake.domain.events import DeadlineRecorded, StageRecorded, TimelineNoted
+from intake.domain.events import ApplicationStageChanged, DeadlineRecorded, StageRecorded, TimelineNoted
 from intake.domain.stages import Stage
 
 NUMBER = "2026-000001-N"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from acikkapi_shared.clock import Clock
+from acikkapi_shared.eventstore.codec import PayloadCodec
 from acikkapi_shared.eventstore.relay import RecordPublisher
 from acikkapi_shared.http import create_http_app
 from acikkapi_shared.messaging.inbound import MessageTranslator
@@ -33,8 +34,12 @@ def build_runtime(
     table: Routes | None = None,
     reference: ReferenceData | None = None,
     record_publisher: RecordPublisher | None = None,
+    codec: PayloadCodec | None = None,
 ) -> ServiceRuntime:
-    """Returns the router's runtime: intake's and sla-monitor's events in, the cases' events out."""
+    """Returns the router's runtime: intake's and sla-monitor's events in, the cases' events out.
+
+    codec stands between the log's stored and decoded payloads (default: stored as they are).
+    """
     reference = reference or kars()
     cases = case_decider(table or Router.load_default(), reference)
     translators: dict[str, MessageTranslator] = {
@@ -44,6 +49,7 @@ def build_runtime(
     parts = service_parts(
         "router", settings, clock=clock, projector=RouterProjector(), translators=translators
     )
+    parts.codec = codec
     runtime = ServiceRuntime(parts, record_publisher=record_publisher)
     runtime.add_commit_listener(metrics.committed)
     metrics.prime(reference.institutions)

@@ -4,6 +4,7 @@ with local-issuer tokens."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,9 @@ from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.intake import Applicant, ApplicationRegistered
+from acikkapi_shared.eventstore.codec import PayloadCodec
 from acikkapi_shared.runtime import ServiceRuntime
+from acikkapi_shared.settings import ServiceSettings
 from acikkapi_shared.staff.identity import Role
 from acikkapi_shared.staff.keys import FileKeySet
 from acikkapi_shared.staff.local import LocalIssuer, StaffUser
@@ -28,6 +31,7 @@ from router.app import build_runtime, http_app
 
 NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)
 WATER = "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, belediyeyi aradık ama kimse ilgilenmiyor."
+APPLICANT = Applicant(name="Ayşe Yılmaz", phone="+905321234567", tckn="10000000146")
 
 USERS = [
     StaffUser("belediye", "Ali Kaya", (Role.INSTITUTION_OFFICER,), "BELEDIYE_KARS"),
@@ -73,9 +77,18 @@ class StaffApi:
         return await self.http.get(path, params=params, headers=headers)
 
     async def register(
-        self, number: str, *, text: str = WATER, topic: str = "YEREL_YONETIMLER", district: str = "MERKEZ"
-    ) -> None:
-        """Feeds intake's registration of an application: the router routes it."""
+        self,
+        number: str,
+        *,
+        text: str = WATER,
+        topic: str = "YEREL_YONETIMLER",
+        district: str = "MERKEZ",
+        kind: str = "SIKAYET",
+        applicant: Applicant = APPLICANT,
+        **more: Any,
+    ) -> ApplicationRegistered:
+        """Feeds intake's registration of an application (more: its other fields): the router routes
+        it; returns it."""
         registered = ApplicationRegistered(
             application_number=number,
             tracking_code="K7QX-9M2D-WR4T",
@@ -83,12 +96,14 @@ class StaffApi:
             channel="WEB",
             received_at=self.clock.now(),
             topic=topic,
-            type="SIKAYET",
+            type=kind,
             district=district,
             text=text,
-            applicant=Applicant(name="Ayşe Yılmaz", phone="+905321234567"),
+            applicant=applicant,
+            **more,
         )
         await self.deliver("intake", upstream("intake", registered, correlation_id=number, occurred_at=NOW))
+        return registered
 
     def sla_event(self, number: str, payload: EventPayload) -> EventEnvelope:
         """Returns an sla-monitor event about the case, as that service would have recorded it."""
@@ -119,15 +134,30 @@ def issuer(tmp_path: Path, clock: ManualClock) -> LocalIssuer:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def api(
-    tmp_path: Path, clock: ManualClock, issuer: LocalIssuer, request: pytest.FixtureRequest
-) -> AsyncIterator[StaffApi]:
+def router_settings(tmp_path: Path, request: pytest.FixtureRequest) -> ServiceSettings:
+    """The router's settings on an SQLite file, or on PostgreSQL (a fresh database per test)."""
     settings = settings_for("router", tmp_path)
-    if request.param == "postgres":  # the same contract on PostgreSQL, a fresh database per test
+    if request.param == "postgres":  # the same contract on PostgreSQL
         settings = settings.model_copy(
             update={"database_url": request.getfixturevalue("postgres_database_url")}
         )
-    runtime = build_runtime(settings, clock=clock, record_publisher=RecordingPublisher())
+    return settings
+
+
+@pytest.fixture
+async def api(
+    router_settings: ServiceSettings, clock: ManualClock, issuer: LocalIssuer
+) -> AsyncIterator[StaffApi]:
+    async with staff_api(router_settings, clock, issuer) as running_api:
+        yield running_api
+
+
+@contextlib.asynccontextmanager
+async def staff_api(
+    settings: ServiceSettings, clock: ManualClock, issuer: LocalIssuer, codec: PayloadCodec | None = None
+) -> AsyncIterator[StaffApi]:
+    """Runs the router built by its composition root (with this payload codec) and its staff API."""
+    runtime = build_runtime(settings, clock=clock, record_publisher=RecordingPublisher(), codec=codec)
     validator = TokenValidator(
         FileKeySet(issuer.jwks_path), issuer="acikkapi-local", audience="acikkapi", clock=runtime.clock
     )

@@ -65,9 +65,13 @@ class Router:
             assert outcome.rejection is None, outcome.rejection
 
     async def log(self) -> list[Any]:
+        """Returns the case stream's events (not the petition's, kept on its own stream)."""
         async with self.runtime.engine.connect() as connection:
-            query = sa.text("SELECT type, payload, metadata, causation_id FROM events ORDER BY position")
-            return list(await connection.execute(query))
+            query = sa.text(
+                "SELECT type, payload, metadata, causation_id FROM events"
+                " WHERE stream_id = :number ORDER BY position"
+            )
+            return list(await connection.execute(query, {"number": NUMBER}))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from acikkapi_shared.events.sla_monitor import (
     CaseEscalated,
     DeadlineBreached,
     DeadlineSet,
+    DeadlinesRecomputed,
     DeadlineWarning,
     InstitutionDeadlineSet,
 )
@@ -106,6 +107,39 @@ async def test_an_sla_monitor_event_shows_in_the_inbox_once_even_when_redelivere
         "DeadlineWarning",
     ]
     assert recorded[0].causation_id == str(clock_set.event_id) and recorded[0].correlation_id == number
+
+
+async def test_a_recomputation_of_the_deadlines_moves_the_inbox_due_moments(api: StaffApi) -> None:
+    number = number_of(1)
+    await api.register(number)
+    await api.deliver("sla-monitor", api.sla_event(number, institution_clock(number, DUE)))
+    # A closure day declared after routing: both due moments move a business day later.
+    recomputed = DeadlinesRecomputed(
+        application_number=number,
+        at=NOW,
+        config_version="v2",
+        previous_config_version="v1",
+        office_budget_days=7,
+        office_due_before=DUE + timedelta(days=4),
+        office_due_at=DUE + timedelta(days=5),
+        institution_budget_days=5,
+        institution_due_before=DUE,
+        institution_due_at=DUE + timedelta(days=3),
+    )
+    event = api.sla_event(number, recomputed)
+    await api.deliver("sla-monitor", event)
+    await api.deliver("sla-monitor", event)  # redelivered
+    (case,) = (await api.get("belediye", "/api/v1/inbox")).json()["cases"]
+    assert (case["due_at"], case["institution_due_at"], case["office_due_at"]) == (
+        "2026-06-01T20:59:59Z",
+        "2026-06-01T20:59:59Z",
+        "2026-06-03T20:59:59Z",
+    )
+    assert case["sla_state"] == "on_time"
+    due_after = (DUE + timedelta(days=1)).isoformat()
+    assert await pages(api, "belediye", "/api/v1/inbox", due_before=due_after) == []
+    recorded = await api.events(f"sla:{number}")
+    assert [e.payload["source_type"] for e in recorded] == ["InstitutionDeadlineSet", "DeadlinesRecomputed"]
 
 
 async def test_an_institution_officer_sees_its_own_inbox_and_no_other(api: StaffApi) -> None:

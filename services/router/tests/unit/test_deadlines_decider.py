@@ -12,6 +12,7 @@ from acikkapi_shared.events.sla_monitor import (
     ClocksResumed,
     DeadlineBreached,
     DeadlineSet,
+    DeadlinesRecomputed,
     DeadlineWarning,
     InstitutionClockResumed,
     InstitutionClockStopped,
@@ -78,6 +79,23 @@ def test_the_deadlines_set_make_a_case_on_time_due_at_the_institutions_moment() 
     state = after(office_set(), institution_set())
     assert state.sla_state is SlaState.ON_TIME
     assert state.due_at == INSTITUTION_DUE and state.office.due_at == OFFICE_DUE
+
+
+def test_one_deadline_set_with_both_clocks_gives_the_same_facts_as_the_two_events_before_it() -> None:
+    both = office_set().model_copy(
+        update={
+            "institution_started_at": T0,
+            "institution_budget_days": 5,
+            "institution_due_at": INSTITUTION_DUE,
+        }
+    )
+    state = after(both)
+    assert state.sla_state is SlaState.ON_TIME and state.due_at == INSTITUTION_DUE
+    assert (state.office, state.institution) == (
+        after(office_set(), institution_set()).office,
+        after(office_set(), institution_set()).institution,
+    )
+    assert after(office_set()).due_at == OFFICE_DUE  # an old DeadlineSet alone: the office's clock
 
 
 def test_a_warning_for_the_current_due_moment_makes_it_due_soon_one_for_an_old_moment_does_not() -> None:
@@ -147,3 +165,51 @@ def test_the_last_event_is_the_whole_state() -> None:
     (last,) = deadlines.decide(RecordClockEvent("e3", breach("office", OFFICE_DUE)), state)
     assert isinstance(last, SlaRecorded) and last.sla_state == "breached"
     assert fold(deadlines, f"sla:{NUMBER}", [last]) == deadlines.evolve(state, last)
+
+
+def recomputed(office_due: datetime | None, institution_due: datetime | None) -> DeadlinesRecomputed:
+    """A new calendar moved the due moments (None: that clock is paused, answered or absent)."""
+    return DeadlinesRecomputed(
+        application_number=NUMBER,
+        at=T0,
+        config_version="v2",
+        previous_config_version="v1",
+        office_budget_days=7,
+        office_due_before=OFFICE_DUE,
+        office_due_at=office_due,
+        institution_budget_days=5,
+        institution_due_before=INSTITUTION_DUE,
+        institution_due_at=institution_due,
+    )
+
+
+def test_a_recomputation_moves_the_due_moments_of_the_running_clocks() -> None:
+    moved = recomputed(OFFICE_DUE + timedelta(days=1), INSTITUTION_DUE + timedelta(days=1))
+    state = after(office_set(), institution_set(), moved)
+    assert state.due_at == INSTITUTION_DUE + timedelta(days=1)
+    assert state.office.due_at == OFFICE_DUE + timedelta(days=1) and state.sla_state is SlaState.ON_TIME
+    answered = InstitutionClockStopped(
+        application_number=NUMBER, institution="BELEDIYE_KARS", at=T0, on_time=True
+    )
+    after_answer = after(office_set(), institution_set(), answered, recomputed(LATER, None))
+    assert after_answer.due_at == LATER and not after_answer.institution.running
+
+
+def test_a_recomputation_keeps_a_warning_and_a_breach_the_sla_monitor_will_not_give_again() -> None:
+    warned = after(office_set(), institution_set(), warning("institution", INSTITUTION_DUE))
+    later = deadlines.evolve(
+        warned,
+        deadlines.decide(RecordClockEvent("r", recomputed(OFFICE_DUE, LATER)), warned)[0],
+    )
+    assert later.sla_state is SlaState.DUE_SOON and later.due_at == LATER
+    breached = (office_set(), institution_set(), breach("office", OFFICE_DUE))
+    assert after(*breached, recomputed(LATER, LATER)).sla_state is SlaState.BREACHED
+
+
+def test_a_recomputation_while_paused_keeps_the_pause_and_one_that_moves_nothing_records_nothing() -> None:
+    paused = ClocksPaused(application_number=NUMBER, at=T0, reason="INFORMATION_REQUESTED", request_number=1)
+    state = after(office_set(), institution_set(), paused, recomputed(None, None))
+    assert state.sla_state is SlaState.PAUSED and state.office.due_at == OFFICE_DUE
+    unchanged = after(office_set(), institution_set())
+    same = RecordClockEvent("same", recomputed(OFFICE_DUE, INSTITUTION_DUE))
+    assert deadlines.decide(same, unchanged) == []  # a holidays release that moved no day

@@ -48,14 +48,16 @@ async def test_each_routed_case_gets_one_deadline(tmp_path: Path) -> None:
     event = upstream("router", routed, correlation_id=NUMBER, occurred_at=NOW)
     async with running(runtime):
         await runtime.processor.process([feed.event(topic, event), feed.event(topic, event)])
-        published, institution_set = await relayed(publisher, 2)
+        (published,) = await relayed(publisher, 1)
         async with runtime.engine.connect() as connection:
             (row,) = (await connection.execute(sa.select(clocks))).all()
+            recorded = (await connection.execute(sa.text("SELECT count(*) FROM events"))).scalar()
     assert published.type == "DeadlineSet" and published.payload["due_at"] == "2026-03-27T23:59:59+03:00"
-    # The institution's own clock: 5 business days from the routing (here the receipt, Tue 17 March).
-    assert institution_set.type == "InstitutionDeadlineSet"
-    assert institution_set.payload["due_at"] == "2026-03-25T23:59:59+03:00"  # 20 March: Ramazan Bayramı
-    assert institution_set.payload["institution"] == "SAGLIK" and institution_set.payload["generation"] == 1
+    # The institution's own clock, in the same event: 5 business days from the routing (here the
+    # receipt, Tue 17 March); the redelivered routing recorded nothing.
+    assert published.payload["institution_due_at"] == "2026-03-25T23:59:59+03:00"  # 20 March: bayram
+    assert published.payload["institution"] == "SAGLIK" and published.payload["institution_budget_days"] == 5
+    assert recorded == 1
     assert row.application_number == NUMBER and row.institution == "SAGLIK"
 
 
@@ -105,16 +107,15 @@ async def test_each_stage_of_the_case_moves_its_clocks_once(tmp_path: Path) -> N
     async with running(runtime):
         await runtime.processor.process(messages)
         await runtime.processor.process(messages)  # redelivered: nothing moves twice
-        published = await relayed(publisher, 6)
+        published = await relayed(publisher, 5)
     assert [event.type for event in published] == [
-        "DeadlineSet",
-        "InstitutionDeadlineSet",
+        "DeadlineSet",  # both clocks
         "ClocksPaused",
         "ClocksResumed",
         "InstitutionClockStopped",
         "ClocksClosed",
     ]
-    resumed = published[3].payload
+    resumed = published[2].payload
     # Paused 18-24 March: the office's 7 days are 25, 26, 27, 30, 31 March, 1, 2 April.
     assert resumed["office_due_at"] == "2026-04-02T23:59:59+03:00"
-    assert published[4].payload["on_time"] is True and published[5].payload["on_time"] is True
+    assert published[3].payload["on_time"] is True and published[4].payload["on_time"] is True

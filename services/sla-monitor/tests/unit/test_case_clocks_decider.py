@@ -71,24 +71,43 @@ def state_of(events: list[EventPayload]) -> CaseClocks:
 STARTED = run([], StartClocks(NUMBER, "BELEDIYE_KARS", at(17)))  # Tuesday 17 March
 
 
-def test_a_routed_case_gets_the_office_clock_and_the_institution_clock() -> None:
-    office, institution = STARTED
-    assert isinstance(office, DeadlineSet) and office.budget_days == 7 and office.due_at == end(27)
-    assert isinstance(institution, InstitutionDeadlineSet)
+def test_a_routed_case_gets_the_office_clock_and_the_institution_clock_in_one_event() -> None:
+    (started,) = STARTED
+    assert isinstance(started, DeadlineSet) and started.budget_days == 7 and started.due_at == end(27)
     # 18, 19 (arife, a business day), 23, 24, 25: five business days, the 20th a holiday.
-    assert (institution.budget_days, institution.due_at, institution.generation) == (5, end(25), 1)
+    assert (started.institution_budget_days, started.institution_due_at) == (5, end(25))
+    assert started.institution_started_at == at(17)
+    state = state_of(STARTED)
+    assert (state.generation, state.institution_due_at, state.office_due_at) == (1, end(25), end(27))
     assert decide_after(clocks, NUMBER, STARTED, StartClocks(NUMBER, "BELEDIYE_KARS", at(17))) == []
 
 
+def test_a_deadline_set_recorded_before_it_carried_the_institution_clock_still_folds() -> None:
+    (started,) = STARTED
+    office_only = started.model_copy(
+        update={"institution_started_at": None, "institution_budget_days": None, "institution_due_at": None}
+    )
+    first = InstitutionDeadlineSet(
+        application_number=NUMBER,
+        institution="BELEDIYE_KARS",
+        started_at=at(17),
+        budget_days=5,
+        due_at=end(25),
+        generation=1,
+    )
+    assert state_of([office_only, first]) == state_of(STARTED)
+    assert state_of([office_only]).institution_clock is None
+
+
 def test_the_office_clock_over_kurban_bayrami() -> None:
-    office, _ = run([], StartClocks(NUMBER, "BELEDIYE_KARS", at(22, 5, 14)))
-    assert isinstance(office, DeadlineSet) and office.due_at == end(5, 6)  # Friday 22 May → Friday 5 June
+    (started,) = run([], StartClocks(NUMBER, "BELEDIYE_KARS", at(22, 5, 14)))
+    assert isinstance(started, DeadlineSet) and started.due_at == end(5, 6)  # Friday 22 May → Friday 5 June
 
 
 def test_the_institution_clock_counts_from_the_routing_with_its_own_budget() -> None:
-    _, institution = run([], StartClocks(NUMBER, "SAGLIK", at(16), routed_at=at(18)))
-    assert isinstance(institution, InstitutionDeadlineSet)
-    assert (institution.budget_days, institution.due_at) == (3, end(24))  # 19, 23, 24
+    (started,) = run([], StartClocks(NUMBER, "SAGLIK", at(16), routed_at=at(18)))
+    assert isinstance(started, DeadlineSet)
+    assert (started.institution_budget_days, started.institution_due_at) == (3, end(24))  # 19, 23, 24
 
 
 def test_information_asked_stops_both_clocks_and_they_resume_with_what_was_left() -> None:

@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
-from uuid import UUID, uuid4
+from typing import Any, TypeVar
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from acikkapi_shared.events.ids import new_event_id
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
+
+
+def trusted(model: type[Model], values: dict[str, Any]) -> Model:
+    """Returns a model of values already validated (every field given, of its type), without
+    validating them again: what pydantic's model_construct does, a quarter of its cost, which
+    mattered at several envelopes per application on every write and read of the log."""
+    instance = object.__new__(model)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance
 
 
 class NewEvent(BaseModel):
@@ -21,7 +37,7 @@ class NewEvent(BaseModel):
     type: str
     payload: dict[str, Any]
     schema_version: int = 1
-    event_id: UUID = Field(default_factory=uuid4)
+    event_id: UUID = Field(default_factory=new_event_id)
     correlation_id: str
     causation_id: str | None = None
     occurred_at: AwareDatetime

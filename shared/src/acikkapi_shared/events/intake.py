@@ -65,22 +65,6 @@ class SubmissionRejected(EventPayload):
     phone: str | None = None
 
 
-class ApplicationStageChanged(EventPayload):
-    """The citizen-facing status of an application moved, because of another service's event."""
-
-    TYPE = "ApplicationStageChanged"
-
-    application_number: str
-    stage: str
-    institution: str | None = None
-    due_at: AwareDatetime | None = None
-    source_service: str
-    source_event_id: str
-    # Added with the timeline: the office clock was paused (information awaited) at this change. Old
-    # events lack it and read as False.
-    clock_paused: bool = False
-
-
 # The applicant's requests, made through intake with the application number and tracking code. Each
 # is accepted by intake only when its own view of the stage allows it; the router decides it again
 # on the Case (its SupplyInformation, ObjectToConclusion, WithdrawCase). The text is the applicant's

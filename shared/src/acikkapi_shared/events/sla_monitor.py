@@ -8,6 +8,13 @@ from acikkapi_shared.events.base import EventPayload
 
 
 class DeadlineSet(EventPayload):
+    """The case's clocks started at its routing: the office's, and the institution's first one.
+
+    The institution_* fields are None in events recorded before they existed: an
+    InstitutionDeadlineSet of generation 1 followed those. One event for both clocks, because every
+    consumer of the sla-monitor's topic receives each event it publishes (three consumers).
+    """
+
     TYPE = "DeadlineSet"
 
     application_number: str
@@ -17,6 +24,9 @@ class DeadlineSet(EventPayload):
     due_at: AwareDatetime
     next_timer_at: AwareDatetime | None = None
     config_version: str = ""  # the calendar and budgets it was computed with ("" before versions)
+    institution_started_at: AwareDatetime | None = None
+    institution_budget_days: int | None = None
+    institution_due_at: AwareDatetime | None = None
 
 
 # The two nested clocks of a case (sla-monitor/README "Clocks"): the office's (budget_days from
@@ -27,7 +37,8 @@ class DeadlineSet(EventPayload):
 
 
 class InstitutionDeadlineSet(EventPayload):
-    """The institution's clock started (routing, a transfer, re-routing by hand, a reopening)."""
+    """An institution's clock started again (a transfer, re-routing by hand, a reopening; at the
+    routing before DeadlineSet carried the first one)."""
 
     TYPE = "InstitutionDeadlineSet"
 

@@ -11,6 +11,8 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from acikkapi_shared.eventstore.sqlite_driver import DRIVER as ONE_HOP_DRIVER
+
 
 def is_sqlite(engine: AsyncEngine) -> bool:
     """Returns whether the engine talks to SQLite."""
@@ -23,6 +25,7 @@ def create_engine(url: str, *, echo: bool = False, read_only: bool = False) -> A
     A read-only engine (an auditor, a replay into another database) never takes SQLite's write lock.
     """
     if url.startswith("sqlite"):
+        url = url.replace("sqlite+aiosqlite:", f"sqlite+{ONE_HOP_DRIVER}:", 1)
         # One connection serialises this process's writers, so SQLite never sees two at once;
         # readers (the relay, polls, HTTP reads, an auditor) get connections of their own, which WAL
         # lets read committed data while a writer works.

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable
+from collections import deque
+from collections.abc import Awaitable, Sequence
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -48,6 +49,12 @@ class OutboxRelay:
 
     With `publishes` given, only events of those types go to Kafka (the public ones); the position
     still moves past the others.
+
+    The service's writers offer each commit's events (`offer`): those that directly follow what was
+    published are published from memory, without reading them back from the log. Anything else (a
+    gap: another writer's events, a commit offered out of order, a restart) is read from the log, as
+    the relay always does on its poll. Only while the log stores payloads as they are decoded (no
+    encrypting codec) is the offered form the stored form that leaves the service.
     """
 
     def __init__(
@@ -62,6 +69,7 @@ class OutboxRelay:
         publishes: frozenset[str] | None = None,
         save_interval: float = 0.5,
         read_engine: AsyncEngine | None = None,
+        offer_limit: int = 10_000,
     ) -> None:
         self._engine = engine  # stores the position
         self._reader = read_engine or engine  # reads the log: never queues behind a writer on SQLite
@@ -78,9 +86,24 @@ class OutboxRelay:
         self._save_interval = save_interval
         self.published_position = 0
         self._caught_up = False  # the last read reached the log's head
+        self._offered: deque[EventEnvelope] = deque()
+        self._offers_taken = store.stores_payloads_as_decoded
+        self._offer_limit = offer_limit
 
     def notify(self) -> None:
         """Tells the relay that new events were committed (it also polls, so this is only a hint)."""
+        self._wakeup.set()
+
+    def offer(self, events: Sequence[EventEnvelope]) -> None:
+        """Hands over a commit's events, in log order, and wakes the relay (call it after the commit).
+
+        Kept only up to offer_limit events (Kafka down for long): beyond, the log is read instead.
+        """
+        if self._offers_taken and events:
+            if len(self._offered) + len(events) > self._offer_limit:
+                self._offered.clear()
+            else:
+                self._offered.extend(events)
         self._wakeup.set()
 
     async def run(self) -> None:
@@ -105,12 +128,18 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publishes one batch of unpublished events and returns how many went to Kafka."""
-        async with self._reader.connect() as connection:
-            if self._position is None:
+        if self._position is None:
+            async with self._reader.connect() as connection:
                 self._position = await self._load_position(connection)
-            # The stored form leaves the service: personal fields stay as the codec stored them.
-            public, reached, more = await self._read(connection, self._position)
-            await connection.rollback()
+                await connection.rollback()
+        offered = self._take_offered(self._position)
+        if offered is not None:
+            public, reached, more = offered
+        else:
+            async with self._reader.connect() as connection:
+                # The stored form leaves the service: personal fields stay as the codec stored them.
+                public, reached, more = await self._read(connection, self._position)
+                await connection.rollback()
         if reached == self._position:
             metrics.RELAY_OLDEST_AGE.labels(self._store.service).set(0)
             await self._save_position_if_due(force=True)
@@ -142,6 +171,20 @@ class OutboxRelay:
         metrics.EVENTS_PUBLISHED.labels(self._store.service).inc(len(public))
         self._caught_up = not more
         return len(public)
+
+    def _take_offered(self, position: int) -> tuple[list[EventEnvelope], int, bool] | None:
+        """Returns the offered events that directly follow position (up to a batch) like _read does,
+        or None when none do: then the log is read."""
+        offered = self._offered
+        while offered and offered[0].position <= position:
+            offered.popleft()  # published already, read from the log
+        if not offered or offered[0].position != position + 1:
+            return None
+        run: list[EventEnvelope] = []
+        while offered and len(run) < self._batch_size and offered[0].position == position + len(run) + 1:
+            run.append(offered.popleft())
+        public = [event for event in run if self._publishes is None or event.type in self._publishes]
+        return public, run[-1].position, bool(offered)
 
     async def _read(
         self, connection: AsyncConnection, position: int

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from acikkapi_shared.clock import Clock
-from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
+from acikkapi_shared.events.envelope import EventEnvelope, NewEvent, trusted
 from acikkapi_shared.eventstore.codec import IdentityCodec, PayloadCodec
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.schema import events
@@ -41,6 +41,11 @@ class SqlAlchemyEventStore:
         self.service = service
         self._clock = clock
         self._codec = codec or IdentityCodec()
+
+    @property
+    def stores_payloads_as_decoded(self) -> bool:
+        """Returns whether the stored form of every payload is its decoded form (no codec changes it)."""
+        return isinstance(self._codec, IdentityCodec)
 
     def now(self) -> datetime:
         """Returns the time on the service's clock (the one events are recorded with)."""
@@ -78,7 +83,7 @@ class SqlAlchemyEventStore:
             return []
         started = time.perf_counter()
         await self.lock_appends(connection)
-        recorded_at = self._clock.now()
+        recorded_at = self._clock.now().astimezone(UTC)
         rows = [
             {
                 "event_id": str(item.event.event_id),
@@ -109,8 +114,19 @@ class SqlAlchemyEventStore:
         by_id = {row.event_id: row.position for row in found}
         # A latency, observed also for a transaction that is later rolled back and retried: it was spent.
         metrics.APPEND_SECONDS.labels(self.service).observe(time.perf_counter() - started)
+        # The rows as recorded, with the decoded payload and the typed id (not parsed back from text).
         return [
-            self._envelope({**row, "position": by_id[row["event_id"]]}, payload=dict(item.event.payload))
+            trusted(
+                EventEnvelope,
+                {
+                    **row,
+                    "event_id": item.event.event_id,
+                    "service": self.service,
+                    "position": by_id[row["event_id"]],
+                    "payload": dict(item.event.payload),
+                    "metadata": item.event.metadata,
+                },
+            )
             for row, item in zip(rows, pending, strict=True)
         ]
 
@@ -219,18 +235,21 @@ class SqlAlchemyEventStore:
         # Built without validation: every value was validated before it was stored, and the columns'
         # types give it back as it went in (UtcDateTime returns aware UTC datetimes). Validating each
         # event read again was the largest single cost of reading the log.
-        return EventEnvelope.model_construct(
-            event_id=UUID(row["event_id"]) if isinstance(row["event_id"], str) else row["event_id"],
-            service=self.service,
-            stream_id=row["stream_id"],
-            stream_version=row["stream_version"],
-            position=row["position"],
-            type=row["type"],
-            schema_version=row["schema_version"],
-            occurred_at=row["occurred_at"].astimezone(UTC),
-            recorded_at=row["recorded_at"].astimezone(UTC),
-            correlation_id=row["correlation_id"],
-            causation_id=row["causation_id"],
-            payload=dict(row["payload"]) if payload is None else payload,
-            metadata=dict(row["metadata"] or {}),
+        return trusted(
+            EventEnvelope,
+            {
+                "event_id": UUID(row["event_id"]) if isinstance(row["event_id"], str) else row["event_id"],
+                "service": self.service,
+                "stream_id": row["stream_id"],
+                "stream_version": row["stream_version"],
+                "position": row["position"],
+                "type": row["type"],
+                "schema_version": row["schema_version"],
+                "occurred_at": row["occurred_at"].astimezone(UTC),
+                "recorded_at": row["recorded_at"].astimezone(UTC),
+                "correlation_id": row["correlation_id"],
+                "causation_id": row["causation_id"],
+                "payload": dict(row["payload"]) if payload is None else payload,
+                "metadata": dict(row["metadata"] or {}),
+            },
         )

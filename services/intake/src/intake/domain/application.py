@@ -17,7 +17,6 @@ from acikkapi_shared.events.intake import (
     ApplicantSuppliedInformation,
     ApplicantWithdrew,
     ApplicationRegistered,
-    ApplicationStageChanged,
     Location,
 )
 from intake.domain.applicant_actions import decide_action
@@ -32,7 +31,7 @@ from intake.domain.application_model import (
     SupplyInformation,
     WithdrawApplication,
 )
-from intake.domain.events import DeadlineRecorded, StageRecorded, TimelineNoted
+from intake.domain.events import ApplicationStageChanged, DeadlineRecorded, StageRecorded, TimelineNoted
 from intake.domain.stages import Stage
 from intake.domain.timeline import decide_deadline, decide_stage, evolve_timeline, unknown_application
 from intake.domain.timeline_notes import decide_note, evolve_note

@@ -18,6 +18,27 @@ class ApplicationNumberIssued(EventPayload):
         return self.application_number
 
 
+class ApplicationStageChanged(EventPayload):
+    """The citizen-facing status of an application moved, because of another service's event.
+
+    Private since it had no consumer: published, every intake event is fetched by the router and the
+    notifier, and this one (two a case, at the routing and the deadline) was most of intake's topic,
+    which they fetched only to pass over. The status is intake's to show (its API, Open311).
+    """
+
+    TYPE = "ApplicationStageChanged"
+
+    application_number: str
+    stage: str
+    institution: str | None = None
+    due_at: AwareDatetime | None = None
+    source_service: str
+    source_event_id: str
+    # Added with the timeline: the office clock was paused (information awaited) at this change. Old
+    # events lack it and read as False.
+    clock_paused: bool = False
+
+
 # The applicant's timeline, on the application's stream. Each line is a copy of what another
 # service's event says that the applicant may see, with where it stands in that service's own
 # sequence of the case (the stream version of the event), so the timeline is ordered by the case's

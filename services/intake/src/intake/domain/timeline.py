@@ -4,7 +4,7 @@ The router's events of a case arrive in their order (one partition), the sla-mon
 but the two topics in no order between them, and a crash re-publishes. So each event is placed by
 its stream version in its own service's sequence of the case: one already seen (its event id)
 records nothing, one older than what was applied from its service is recorded as `late` and changes
-neither the stage nor the due moment, and a newer one moves them. The public
+neither the stage nor the due moment, and a newer one moves them. The (private)
 ApplicationStageChanged carries the citizen-facing status whenever it changes.
 """
 
@@ -15,10 +15,9 @@ from dataclasses import replace
 
 from acikkapi_shared.decider import CommandRejected
 from acikkapi_shared.events.base import EventPayload
-from acikkapi_shared.events.intake import ApplicationStageChanged
 from acikkapi_shared.reference import TRIAGE_INSTITUTION
 from intake.domain.application_model import Application, DueNote, RecordDeadline, RecordStage
-from intake.domain.events import DeadlineRecorded, StageRecorded
+from intake.domain.events import ApplicationStageChanged, DeadlineRecorded, StageRecorded
 from intake.domain.stages import Stage
 from intake.domain.timeline_notes import DEADLINES_RECOMPUTED, recomputed
 

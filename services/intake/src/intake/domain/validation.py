@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -86,21 +87,32 @@ def normalise_mobile(value: str, *, field: str = "applicant.phone") -> str:
     candidate = value.strip() if isinstance(value, str) else ""
     if not candidate:
         raise FieldInvalid(problem("FIELD_MISSING", field))
+    e164, code = _mobile_e164(candidate)
+    if e164 is None:
+        raise FieldInvalid(problem(code or "PHONE_INVALID", field))
+    return e164
+
+
+# Remembered: a portal message's number is read twice (the batch's prefetch, then validation), and
+# phonenumbers' parsing is pure Python, a tenth of intake's CPU per submission before.
+@functools.lru_cache(maxsize=4096)
+def _mobile_e164(candidate: str) -> tuple[str | None, str | None]:
+    """Returns (E.164, None) for a Turkish mobile number, else (None, the problem's code)."""
     if not _phone_shape_ok(candidate):
-        raise FieldInvalid(problem("PHONE_INVALID", field))
+        return None, "PHONE_INVALID"
     try:
         number = phonenumbers.parse(candidate, "TR")
-    except phonenumbers.NumberParseException as error:
-        raise FieldInvalid(problem("PHONE_INVALID", field)) from error
+    except phonenumbers.NumberParseException:
+        return None, "PHONE_INVALID"
     # is_possible_number would accept 9-digit typos: require a valid number of the mobile type.
     if not phonenumbers.is_valid_number(number):
-        raise FieldInvalid(problem("PHONE_INVALID", field))
+        return None, "PHONE_INVALID"
     if number.country_code != _TURKEY_CALLING_CODE:
-        raise FieldInvalid(problem("PHONE_NOT_TURKISH", field))
+        return None, "PHONE_NOT_TURKISH"
     # Checked with phonenumbers 9.0: TR mobiles are typed MOBILE, never FIXED_LINE_OR_MOBILE.
     if phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE:
-        raise FieldInvalid(problem("PHONE_NOT_MOBILE", field))
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+        return None, "PHONE_NOT_MOBILE"
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)), None
 
 
 def _phone_shape_ok(value: str) -> bool:

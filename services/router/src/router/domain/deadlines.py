@@ -4,7 +4,9 @@ A service's state is rebuilt only from its own log, so each sla-monitor event th
 a RecordClockEvent command on the case's `sla:<number>` stream, and what it changes is recorded as an
 SlaRecorded (the whole picture, so a fold reads only the last event). The state, in order of
 precedence: closed, paused, breached (a clock's due moment passed: it stays so until that clock starts
-again), due_soon (a warning for a clock's current due moment), on_time.
+again), due_soon (a warning for a clock's current due moment, or for the one a recomputation then
+moved), on_time. A recomputation (DeadlinesRecomputed: a new calendar or budgets) moves the due moments
+of the clocks that run.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from acikkapi_shared.events.sla_monitor import (
     ClocksResumed,
     DeadlineBreached,
     DeadlineSet,
+    DeadlinesRecomputed,
     DeadlineWarning,
     InstitutionClockResumed,
     InstitutionClockStopped,
@@ -42,6 +45,7 @@ ClockEvent = (
     | ClocksReopened
     | DeadlineWarning
     | DeadlineBreached
+    | DeadlinesRecomputed
 )
 CLOCK_EVENTS: tuple[type[EventPayload], ...] = get_args(ClockEvent)
 
@@ -74,6 +78,12 @@ class ClockFacts:
         if due_at is None:
             return replace(self, running=False)
         return replace(self, due_at=due_at, running=True, warned=self.warned and due_at == self.due_at)
+
+    def recomputed(self, due_at: datetime | None) -> ClockFacts:
+        """Returns the running clock with the due moment a new calendar or budget gives it (None: paused
+        or stopped, unchanged). Its warning and breach stay: the sla-monitor keeps its fired timers
+        through a recomputation and will not warn again for the moved moment."""
+        return self if due_at is None else replace(self, due_at=due_at, running=True)
 
 
 @dataclass(frozen=True)
@@ -127,7 +137,10 @@ def _clock(state: Deadlines, clock: str) -> ClockFacts:
 def facts_after(state: Deadlines, event: ClockEvent) -> Deadlines:
     """Returns the facts after one sla-monitor event (pure: the heart of the decider)."""
     if isinstance(event, DeadlineSet):
-        return replace(state, office=state.office.started(event.due_at), paused=False, closed=False)
+        started = replace(state, office=state.office.started(event.due_at), paused=False, closed=False)
+        if event.institution_due_at is None:  # recorded before it carried the institution's clock
+            return started
+        return replace(started, institution=state.institution.started(event.institution_due_at))
     if isinstance(event, ClocksReopened):
         return replace(
             state,
@@ -143,6 +156,12 @@ def facts_after(state: Deadlines, event: ClockEvent) -> Deadlines:
     if isinstance(event, InstitutionClockStopped):
         stopped = replace(state.institution, running=False, warned=False)
         return replace(state, institution=replace(stopped, breached=stopped.breached or not event.on_time))
+    if isinstance(event, DeadlinesRecomputed):
+        return replace(
+            state,
+            office=state.office.recomputed(event.office_due_at),
+            institution=state.institution.recomputed(event.institution_due_at),
+        )
     if isinstance(event, ClocksPaused):
         return replace(state, paused=True)
     if isinstance(event, ClocksResumed):

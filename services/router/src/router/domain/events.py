@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime
+from typing import ClassVar
+
+from pydantic import AwareDatetime, BaseModel, Field
 
 from acikkapi_shared.events.base import EventPayload
+from acikkapi_shared.events.intake import Location
 
 
 class SlaRecorded(EventPayload):
@@ -32,3 +35,38 @@ class SlaRecorded(EventPayload):
     institution_breached: bool
     paused: bool
     closed: bool
+
+
+class PetitionApplicant(BaseModel):
+    """Who to contact about a petition: the applicant's name and mobile number (E.164)."""
+
+    name: str
+    phone: str
+
+
+class PetitionRecorded(EventPayload):
+    """The petition as intake registered it: what an institution reads to answer it.
+
+    Private: it stays in the router's log (intake's ApplicationRegistered is its source). PERSONAL
+    names the fields that are the applicant's personal data, which a payload codec encrypting per
+    applicant (crypto-shredding) must cover; the others are reference codes and a date. applicant is
+    None when the applicant hid their identity: the router never keeps it then.
+    """
+
+    TYPE = "PetitionRecorded"
+    PERSONAL: ClassVar[frozenset[str]] = frozenset(
+        {"text", "address", "location", "attachments", "applicant"}
+    )
+
+    application_number: str
+    channel: str
+    received_at: AwareDatetime
+    type: str
+    topic: str
+    district: str
+    identity_hidden: bool
+    text: str
+    address: str | None = None
+    location: Location | None = None
+    attachments: list[str] = Field(default_factory=list)
+    applicant: PetitionApplicant | None = None

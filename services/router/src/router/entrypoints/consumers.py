@@ -1,7 +1,10 @@
-"""The router's Kafka translators: each registered application becomes a RouteCase command, and each
-request the applicant made through intake the Case command it asks for."""
+"""The router's Kafka translators: each registered application is kept as its petition and becomes a
+RouteCase command, and each request the applicant made through intake the Case command it asks for."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from acikkapi_shared.commands import CommandRunner
 from acikkapi_shared.decider import CommandRejected, Decider
@@ -22,6 +25,7 @@ from router.domain.case_commands import (
     SupplyInformation,
     WithdrawCase,
 )
+from router.domain.petition import RecordPetition, petition_stream, petitions
 
 # The applicant, through intake (number + tracking code): the actor of the Case's events they cause.
 APPLICANT_ACTOR = "applicant:intake"
@@ -34,9 +38,19 @@ _REQUEST_OF: dict[type, str] = {
 }
 
 
-def case_command(upstream: EventEnvelope) -> tuple[str, CaseCommand, str | None] | None:
-    """Returns the case, the command an intake event asks of it and the actor (None: the router's
-    own), or None for an intake event that is not the router's business."""
+@dataclass(frozen=True)
+class CaseWork:
+    """What an intake event asks of the router: a command on the case (actor None: the router's own),
+    after keeping the petition when it is a registration."""
+
+    number: str
+    command: CaseCommand
+    actor: str | None = None
+    petition: RecordPetition | None = None
+
+
+def case_work(upstream: EventEnvelope) -> CaseWork | None:
+    """Returns what an intake event asks of the router, or None when it is not the router's business."""
     if upstream.type == ApplicationRegistered.TYPE:
         registered = ApplicationRegistered.from_payload(upstream.payload, upstream.schema_version)
         route = RouteCase(
@@ -47,22 +61,23 @@ def case_command(upstream: EventEnvelope) -> tuple[str, CaseCommand, str | None]
             text=registered.text,
             received_at=registered.received_at,
         )
-        return registered.application_number, route, None
+        return CaseWork(registered.application_number, route, petition=RecordPetition(registered))
     if upstream.type == ApplicantSuppliedInformation.TYPE:
         supplied = ApplicantSuppliedInformation.from_payload(upstream.payload, upstream.schema_version)
-        return supplied.application_number, SupplyInformation(supplied.text), APPLICANT_ACTOR
+        return CaseWork(supplied.application_number, SupplyInformation(supplied.text), APPLICANT_ACTOR)
     if upstream.type == ApplicantObjected.TYPE:
         objected = ApplicantObjected.from_payload(upstream.payload, upstream.schema_version)
-        return objected.application_number, ObjectToConclusion(objected.reason), APPLICANT_ACTOR
+        return CaseWork(objected.application_number, ObjectToConclusion(objected.reason), APPLICANT_ACTOR)
     if upstream.type == ApplicantWithdrew.TYPE:
         withdrew = ApplicantWithdrew.from_payload(upstream.payload, upstream.schema_version)
-        return withdrew.application_number, WithdrawCase(withdrew.reason), APPLICANT_ACTOR
+        return CaseWork(withdrew.application_number, WithdrawCase(withdrew.reason), APPLICANT_ACTOR)
     return None
 
 
 class RegisteredApplications(UpstreamEventTranslator):
-    """intake's ApplicationRegistered → RouteCase; the applicant's requests → SupplyInformation,
-    ObjectToConclusion, WithdrawCase. Other intake events are not the router's business.
+    """intake's ApplicationRegistered → RecordPetition and RouteCase; the applicant's requests →
+    SupplyInformation, ObjectToConclusion, WithdrawCase. Other intake events are not the router's
+    business.
 
     A request the Case refuses (it moved on since intake accepted it: re-routed by hand while the
     information was on its way, say) is recorded as the public ApplicantRequestRefused with the
@@ -82,12 +97,23 @@ class RegisteredApplications(UpstreamEventTranslator):
     def __init__(self, cases: Decider[Case, CaseCommand]) -> None:
         self._cases = cases
 
+    def streams(self, message: InboundMessage) -> Sequence[str]:
+        """Returns the case stream, and the petition's for a registration."""
+        correlation = message.headers.get("correlation_id")
+        if not correlation:
+            return []
+        if message.headers.get("event_type") == ApplicationRegistered.TYPE:
+            return [correlation, petition_stream(correlation)]
+        return [correlation]
+
     async def translate(self, message: InboundMessage, commands: CommandRunner) -> None:
-        """Executes the command on the application's case stream."""
-        found = case_command(message.envelope())
-        if found is None:
+        """Executes the command on the application's case stream (a registration's petition first)."""
+        work = case_work(message.envelope())
+        if work is None:
             return
-        number, command, actor = found
+        number, command, actor = work.number, work.command, work.actor
+        if work.petition is not None:
+            await commands.execute(petitions, petition_stream(number), work.petition, correlation_id=number)
         request = _REQUEST_OF.get(type(command))
         try:
             await commands.execute(self._cases, number, command, correlation_id=number, actor=actor)

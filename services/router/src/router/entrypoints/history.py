@@ -1,10 +1,11 @@
 """A case's history as staff see it: its events in the router's log.
 
 Only the Case's events and the SLA facts are shown (never a dead letter or anything else correlated
-with the number). Fields that hold what the applicant wrote (the information they supplied, a
-withdrawal's reason, an objection, the words of their text the routing table matched) are shown to
-those who work the case (its institution, the office), who need them to answer; to anyone else (an
-auditor) they are withheld: the field is named, its content left out.
+with the number; the petition is the detail's own `petition`, entrypoints/petition.py). Fields that
+hold what the applicant wrote (the information they supplied, a withdrawal's reason, an objection,
+the words of their text the routing table matched) are shown to those who work the case (its
+institution, the office), who need them to answer; to anyone else (an auditor) they are withheld:
+the field is named, its content left out.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from router.domain.case_rules import Stage
 from router.domain.deadlines import SlaState
 from router.entrypoints.history import HistoryItem, visible_history
 from router.entrypoints.http_common import ERROR_RESPONSES, ApplicationNumber, bearer, case_not_found, error
+from router.entrypoints.petition import PetitionView, petition_view
 from router.queries import CaseFilter, Cursor, InvalidCursor, case_row, list_cases, open_counts
 
 EVERY_ROLE = tuple(Role)
@@ -63,10 +64,12 @@ class CasePage(BaseModel):
 
 
 class CaseDetail(CaseSummary):
-    """A case with every event of it in the router's log (applicants' own words withheld)."""
+    """A case, its petition and every event of it in the router's log; the applicant's personal data
+    and own words only for who may act on the case."""
 
     rule: str
     confidence: float
+    petition: PetitionView
     history: list[HistoryItem]
 
 
@@ -156,15 +159,21 @@ def views_router(
         number: ApplicationNumber,
         staff: AnyStaff,
     ) -> Any:
-        """The case, where it stands and its full history in the router."""
+        """The case, where it stands, the petition to answer and its full history in the router."""
         async with read_engine.connect() as connection:
             row = await case_row(connection, number)
             if row is None or not may_read(staff, row.institution):
                 return case_not_found(request)
             events = await store.read_correlated(connection, [number])
         summary = CaseSummary.of(row).model_dump()
-        history = visible_history(events, applicant_words=may_act_on(staff, row.institution))
-        return CaseDetail(**summary, rule=row.rule, confidence=row.confidence, history=history)
+        works_it = may_act_on(staff, row.institution)
+        return CaseDetail(
+            **summary,
+            rule=row.rule,
+            confidence=row.confidence,
+            petition=petition_view(events, reference, personal=works_it),
+            history=visible_history(events, applicant_words=works_it),
+        )
 
     @router.get("/office/triage", tags=["office"], response_model=CasePage)
     async def triage(

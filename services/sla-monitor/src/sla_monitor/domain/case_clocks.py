@@ -97,10 +97,26 @@ def _timer_key(state: CaseClocks, clock: str, kind: str, step: str) -> str:
     return f"{clock}:{generation}:{kind}" + (f":{step}" if step else "")
 
 
+def _institution_started(
+    state: CaseClocks, institution: str, clock: SlaClock, due_at: datetime, *, generation: int
+) -> CaseClocks:
+    waiting = state.paused_for is not None and not state.closed
+    if waiting:  # transferred while the applicant's information is awaited: it starts stopped
+        clock = clock.paused(clock.received_at)
+    return replace(
+        state,
+        institution=institution,
+        institution_clock=clock,
+        generation=generation,
+        answered=False,
+        institution_due_at=None if waiting else due_at,
+    )
+
+
 def _evolve(state: CaseClocks, event: EventPayload) -> CaseClocks:
     if isinstance(event, DeadlineSet):
         office = SlaClock(received_at=event.received_at, budget_days=event.budget_days)
-        return replace(
+        started = replace(
             state,
             office=office,
             cycle=state.cycle + 1,
@@ -108,18 +124,20 @@ def _evolve(state: CaseClocks, event: EventPayload) -> CaseClocks:
             config_version=event.config_version,
             office_due_at=event.due_at,
         )
+        if event.institution_started_at is None:  # recorded before it carried the first one
+            return started
+        assert event.institution_budget_days is not None and event.institution_due_at is not None
+        return _institution_started(
+            started,
+            event.institution,
+            SlaClock(received_at=event.institution_started_at, budget_days=event.institution_budget_days),
+            event.institution_due_at,
+            generation=state.generation + 1,
+        )
     if isinstance(event, InstitutionDeadlineSet):
         clock = SlaClock(received_at=event.started_at, budget_days=event.budget_days)
-        waiting = state.paused_for is not None and not state.closed
-        if waiting:  # transferred while the applicant's information is awaited: it starts stopped
-            clock = clock.paused(event.started_at)
-        return replace(
-            state,
-            institution=event.institution,
-            institution_clock=clock,
-            generation=event.generation,
-            answered=False,
-            institution_due_at=None if waiting else event.due_at,
+        return _institution_started(
+            state, event.institution, clock, event.due_at, generation=event.generation
         )
     if isinstance(event, DeadlinesRecomputed):
         return _recomputed(state, event)
@@ -244,17 +262,19 @@ def case_clocks_decider(
         if state.office is not None:
             return []  # already running: a redelivered routing changes nothing
         office = SlaClock(received_at=command.received_at, budget_days=budget_days)
-        office_set = DeadlineSet(
-            application_number=command.application_number,
-            institution=command.institution,
-            received_at=command.received_at,
-            budget_days=budget_days,
-            due_at=due(office),
-            config_version=config_version,
-        )
+        first = institution_clock(state, command.institution, command.routed_at or command.received_at)
         return [
-            office_set,
-            institution_clock(state, command.institution, command.routed_at or command.received_at),
+            DeadlineSet(
+                application_number=command.application_number,
+                institution=command.institution,
+                received_at=command.received_at,
+                budget_days=budget_days,
+                due_at=due(office),
+                config_version=config_version,
+                institution_started_at=first.started_at,
+                institution_budget_days=first.budget_days,
+                institution_due_at=first.due_at,
+            )
         ]
 
     def decide(command: ClockCommand, state: CaseClocks) -> Sequence[EventPayload]:
