@@ -1,8 +1,9 @@
 """`acikkapi route learn`: the office's hand routings as examples, and what retraining on them would do.
 
-The decisions come from the router's log, reached through its composition root (router.app) like the
-other commands that read a service's log; the petitions' text, topic, type and district from intake's
-log (the router never stores the text), read as `acikkapi audit` reads it. Nothing changes unless
+The decisions and the petitions (`PetitionRecorded`: text, topic, type, district) come from the router's
+log, reached through its composition root (router.app) like the other commands that read a service's
+log, so a payload codec in force is honoured; a case routed before the router kept its petition is
+looked up in intake's log, as `acikkapi audit` reads it. Nothing changes unless
 `--write` is given: then the examples join the training data (tests/unit/data/office_routings.jsonl)
 and the committed model is retrained. A proposed table (`--table`, not with `--write`) is only shown:
 the table is reviewed like code, and the model retrained after it changes.
@@ -31,6 +32,7 @@ from router.domain.routing import RoutingRequest, RoutingTable, RoutingTableErro
 from router.evaluation import Report
 from router.learning import (
     HAND_ROUTED,
+    RECORDED,
     ROUTED,
     Comparison,
     OfficeExample,
@@ -38,6 +40,8 @@ from router.learning import (
     office_decisions,
     office_examples,
     read_examples,
+    recorded_petitions,
+    request_of,
     retrained,
     test_parts,
     write_examples,
@@ -57,7 +61,7 @@ def settings_of(service: str, data_dir: Path | None) -> ServiceSettings:
 
 
 async def router_events(data_dir: Path | None) -> list[EventEnvelope]:
-    """Returns the router's routing decisions, automatic and by hand, in log order."""
+    """Returns the router's routing decisions, automatic and by hand, and its petitions, in log order."""
     from router.app import build_runtime
 
     runtime = build_runtime(settings_of("router", data_dir))
@@ -67,7 +71,7 @@ async def router_events(data_dir: Path | None) -> list[EventEnvelope]:
             position, more = 0, await _has_log(connection)
             while more:
                 page, position, more = await runtime.store.read_types_after(
-                    connection, position, PAGE, frozenset({ROUTED, HAND_ROUTED})
+                    connection, position, PAGE, frozenset({ROUTED, HAND_ROUTED, RECORDED})
                 )
                 # Stored form: decoded again by id, so a payload codec in force is honoured.
                 found += await runtime.store.read_events(connection, [str(e.event_id) for e in page])
@@ -77,7 +81,7 @@ async def router_events(data_dir: Path | None) -> list[EventEnvelope]:
     return found
 
 
-async def petitions(data_dir: Path | None, numbers: Sequence[str]) -> dict[str, RoutingRequest]:
+async def registered_petitions(data_dir: Path | None, numbers: Sequence[str]) -> dict[str, RoutingRequest]:
     """Returns the routing request of each application, from intake's registrations."""
     url = settings_of("intake", data_dir).resolved_database_url()
     if (
@@ -95,10 +99,7 @@ async def petitions(data_dir: Path | None, numbers: Sequence[str]) -> dict[str, 
             for start in range(0, len(numbers), PAGE):
                 for event in await store.read_correlated(connection, numbers[start : start + PAGE]):
                     if event.type == "ApplicationRegistered":
-                        p = event.payload
-                        found[p["application_number"]] = RoutingRequest(
-                            p["topic"], p["district"], p["type"], p["text"]
-                        )
+                        found[event.payload["application_number"]] = request_of(event.payload)
     finally:
         await engine.dispose()
     return found
@@ -111,8 +112,13 @@ async def _has_log(connection: AsyncConnection) -> bool:
 
 async def gather(data_dir: Path | None) -> list[OfficeExample]:
     """Returns the labelled examples of every hand routing whose petition intake still holds."""
-    decisions = office_decisions(await router_events(data_dir))
-    return office_examples(decisions, await petitions(data_dir, sorted(decisions)))
+    events = await router_events(data_dir)
+    decisions = office_decisions(events)
+    petitions = recorded_petitions(events)
+    missing = sorted(number for number in decisions if number not in petitions)
+    if missing:
+        petitions |= await registered_petitions(data_dir, missing)
+    return office_examples(decisions, petitions)
 
 
 def learn_command(args: argparse.Namespace) -> int:

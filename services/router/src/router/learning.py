@@ -2,7 +2,8 @@
 
 Every case the office routed by hand (`CaseRoutedByHand`: from the triage queue, or re-routed after a
 wrong decision) is a petition whose institution a person chose. `office_examples` joins those decisions
-(the last one of each case wins) with the petitions' text, topic, type and district; `compare` routes the
+(the last one of each case wins) with the petitions' text, topic, type and district (the router's own
+`PetitionRecorded`, or intake's registration for cases routed before it was kept); `compare` routes the
 held-out test parts with the committed router and with a router retrained on the examples (and,
 optionally, a proposed routing table), and tells which petitions change and whether for the better.
 """
@@ -24,6 +25,7 @@ from router.training import TESTS_DATA, Example, load_examples, train_on
 
 HAND_ROUTED = "CaseRoutedByHand"
 ROUTED = "CaseRouted"
+RECORDED = "PetitionRecorded"
 # The held-out parts a change is judged on: (file under the corpus folder, split), when present.
 TEST_PARTS = (("petitions.jsonl", "test"), ("petitions_b2.jsonl", "test2"))
 
@@ -61,6 +63,20 @@ def office_decisions(events: Iterable[EventEnvelope]) -> dict[str, tuple[dict[st
     return {number: (routed.get(number, {}), hand) for number, hand in by_hand.items()}
 
 
+def recorded_petitions(events: Iterable[EventEnvelope]) -> dict[str, RoutingRequest]:
+    """Returns the routing request of each petition the router recorded, by application number."""
+    return {
+        event.payload["application_number"]: request_of(event.payload)
+        for event in events
+        if event.type == RECORDED
+    }
+
+
+def request_of(payload: Mapping[str, Any]) -> RoutingRequest:
+    """Returns the routing request of a registration or a recorded petition (they share the fields)."""
+    return RoutingRequest(payload["topic"], payload["district"], payload["type"], payload["text"])
+
+
 def office_examples(
     decisions: Mapping[str, tuple[Mapping[str, Any], Mapping[str, Any]]],
     petitions: Mapping[str, RoutingRequest],
@@ -70,7 +86,7 @@ def office_examples(
     for number in sorted(decisions):
         request = petitions.get(number)
         if request is None:
-            continue  # intake's log no longer holds it (or another data folder): nothing to learn from
+            continue  # neither log holds it (or another data folder): nothing to learn from
         routed, hand = decisions[number]
         examples.append(
             OfficeExample(
