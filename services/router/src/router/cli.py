@@ -25,8 +25,38 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     explain.set_defaults(handler=_explain)
 
+    learn = commands.add_parser(
+        "learn",
+        help="turn the office's hand routings into examples and show what retraining on them would do",
+    )
+    learn.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="folder of the services' SQLite files (default: $ACIKKAPI_DATA_DIR or var/data)",
+    )
+    learn.add_argument(
+        "--examples",
+        type=Path,
+        default=None,
+        help="where to write the examples (default: DATA_DIR/route-learn/)",
+    )
+    learn.add_argument(
+        "--table", type=Path, default=None, help="a proposed routing table YAML to compare too"
+    )
+    learn.add_argument(
+        "--write", action="store_true", help="add the examples to the training data and rewrite the model"
+    )
+    learn.set_defaults(handler=_learn)
+
 
 def _explain(args: argparse.Namespace) -> int:
     from router.explain import explain_command
 
     return explain_command(args)
+
+
+def _learn(args: argparse.Namespace) -> int:
+    from router.learn_command import learn_command
+
+    return learn_command(args)

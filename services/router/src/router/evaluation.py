@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +9,7 @@ from pathlib import Path
 
 from acikkapi_shared.reference import TRIAGE_INSTITUTION
 from router.domain.routing import RoutingDecision, RoutingRequest
+from router.training import Example, read_items
 
 # Confidence bins of the reliability table: [low, high).
 BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0001)
@@ -26,28 +26,25 @@ class Petition:
     style: str
     split: str
 
+    def as_example(self) -> Example:
+        """Returns the petition as a training example (the classifier's view of it)."""
+        r = self.request
+        return Example(r.text, r.district, r.topic, r.type, self.expected, True, self.id)
+
 
 def load_corpus(path: Path, split: str | None = None) -> list[Petition]:
     """Returns the corpus's petitions, of one split ("train", "test") or all."""
-    petitions = []
-    for line in path.read_text("utf-8").splitlines():
-        if not line.strip():
-            continue
-        item = json.loads(line)
-        if split is not None and item["set"] != split:
-            continue
-        request = RoutingRequest(item["topic"], item["district"], item["type"], item["text"])
-        petitions.append(
-            Petition(
-                id=item["id"],
-                request=request,
-                expected=item["expected"],
-                clear=bool(item.get("clear", True)),
-                style=item.get("style", ""),
-                split=item["set"],
-            )
+    return [
+        Petition(
+            id=item["id"],
+            request=RoutingRequest(item["topic"], item["district"], item["type"], item["text"]),
+            expected=item["expected"],
+            clear=bool(item.get("clear", True)),
+            style=item.get("style", ""),
+            split=item["set"],
         )
-    return petitions
+        for item in read_items(path, split)
+    ]
 
 
 @dataclass
@@ -62,7 +59,10 @@ class Report:
     routed: int = 0
     routed_wrong: int = 0
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
-    reliability: list[tuple[float, float, int, int]] = field(default_factory=list)
+    # (bin low, bin high, right, decisions, mean confidence) of the decisions not sent to triage.
+    reliability: list[tuple[float, float, int, int, float]] = field(default_factory=list)
+    # The same for every petition's suggestion (the combined router's most likely answer, routed or not).
+    suggestions: list[tuple[float, float, int, int, float]] = field(default_factory=list)
     wrong: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
@@ -92,7 +92,8 @@ class Report:
 def evaluate(decide: Callable[[RoutingRequest], RoutingDecision], petitions: Iterable[Petition]) -> Report:
     """Routes every petition and returns the report."""
     report = Report()
-    by_bin: Counter[tuple[int, bool]] = Counter()
+    routed: list[tuple[float, bool]] = []
+    suggested: list[tuple[float, bool]] = []
     for petition in petitions:
         decision = decide(petition.request)
         got = decision.institution
@@ -108,13 +109,35 @@ def evaluate(decide: Callable[[RoutingRequest], RoutingDecision], petitions: Ite
             report.routed += 1
             right = got == petition.expected
             report.routed_wrong += not right
-            by_bin[(_bin(decision.confidence), right)] += 1
+            routed.append((decision.confidence, right))
+        if decision.suggestion:
+            suggested.append((decision.confidence, decision.suggestion == petition.expected))
         if got != petition.expected:
             report.wrong.append((petition.id, petition.expected, got))
-    for index in range(len(BINS) - 1):
-        hits, misses = by_bin[(index, True)], by_bin[(index, False)]
-        report.reliability.append((BINS[index], min(BINS[index + 1], 1.0), hits, hits + misses))
+    report.reliability = reliability_table(routed)
+    report.suggestions = reliability_table(suggested)
     return report
+
+
+def reliability_table(pairs: Iterable[tuple[float, bool]]) -> list[tuple[float, float, int, int, float]]:
+    """Returns (bin low, bin high, right, total, mean confidence) of (confidence, right) pairs per bin."""
+    bins: dict[int, list[tuple[float, bool]]] = {}
+    for confidence, right in pairs:
+        bins.setdefault(_bin(confidence), []).append((confidence, right))
+    table = []
+    for index in range(len(BINS) - 1):
+        found = bins.get(index, [])
+        mean = sum(c for c, _ in found) / len(found) if found else 0.0
+        hits = sum(right for _, right in found)
+        table.append((BINS[index], min(BINS[index + 1], 1.0), hits, len(found), mean))
+    return table
+
+
+def calibration_gaps(
+    table: Sequence[tuple[float, float, int, int, float]], min_decisions: int
+) -> dict[float, float]:
+    """Returns, for each confidence bin of at least min_decisions, mean confidence minus accuracy."""
+    return {low: mean - right / total for low, _, right, total, mean in table if total >= min_decisions}
 
 
 def _bin(confidence: float) -> int:
@@ -122,6 +145,14 @@ def _bin(confidence: float) -> int:
         if confidence < BINS[index + 1]:
             return index
     return len(BINS) - 2
+
+
+def _rows(table: Sequence[tuple[float, float, int, int, float]]) -> list[str]:
+    return [
+        f"| {low:.2f}-{high:.2f} | {total} | {right} | {mean:.1%} | {right / total:.1%} |"
+        for low, high, right, total, mean in table
+        if total
+    ]
 
 
 def format_report(report: Report, *, show_confusion: bool = True) -> str:
@@ -136,12 +167,25 @@ def format_report(report: Report, *, show_confusion: bool = True) -> str:
         f"wrong institution: {report.routed_wrong} = {report.wrong_rate:.1%} (1 in "
         f"{report.routed / report.routed_wrong if report.routed_wrong else float('inf'):.0f})",
         "",
-        "| confidence | decisions | correct | observed accuracy |",
-        "|---|---|---|---|",
+        "| confidence | decisions | correct | mean confidence | observed accuracy |",
+        "|---|---|---|---|---|",
     ]
-    for low, high, right, total in report.reliability:
+    for low, high, right, total, mean in report.reliability:
         if total:
-            lines.append(f"| {low:.2f}-{high:.2f} | {total} | {right} | {right / total:.1%} |")
+            lines.append(f"| {low:.2f}-{high:.2f} | {total} | {right} | {mean:.1%} | {right / total:.1%} |")
+    if any(total for *_, total, _ in report.suggestions):
+        lines += [
+            "",
+            "Every petition's most likely institution (routed or sent to triage) by its confidence:",
+            "",
+            "| confidence | petitions | right | mean confidence | observed accuracy |",
+            "|---|---|---|---|---|",
+        ]
+        for low, high, right, total, mean in report.suggestions:
+            if total:
+                lines.append(
+                    f"| {low:.2f}-{high:.2f} | {total} | {right} | {mean:.1%} | {right / total:.1%} |"
+                )
     lines += ["", "| institution | precision | recall | support |", "|---|---|---|---|"]
     for code, (precision, recall, support) in report.precision_recall().items():
         lines.append(f"| {code} | {precision:.2f} | {recall:.2f} | {support} |")

@@ -95,6 +95,7 @@ def _as_json(decision: RoutingDecision) -> str:
             "decided_by": decision.decided_by,
             "rule_institution": decision.rule_institution,
             "rule_confidence": decision.rule_confidence,
+            "suggestion": decision.suggestion,
             "model": [
                 {"institution": code, "probability": probability} for code, probability in decision.model_top
             ],

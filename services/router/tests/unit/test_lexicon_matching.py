@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from router.domain.lexicon import Lexicon
 from router.domain.morphology import Stemmer, restore_harmony, written_words
 from router.domain.routing import RoutingRequest, RoutingTable
 from router.domain.text_matching import StemIndex
+from router.places import SOURCE as PLACES_SOURCE
+from router.places import TARGET as PLACES_TARGET
+from router.places import build as build_places
 from router.wordlist import TARGET, build
 
 LEXICON = Lexicon.load_default()
@@ -73,12 +78,29 @@ def test_the_lexicon_knows_common_words_and_every_district() -> None:
         ("Kümbetli köyünde oturuyoruz", "MERKEZ", "kümbet"),
         ("Handere köyünden geliyoruz", "SARIKAMIS", "dere"),
         ("Karakurt'ta oturuyorum", "SARIKAMIS", "kar"),
+        # From the sourced list (PTT): villages and quarters whose names hold a subject word.
+        ("Aksu köyünden yazıyorum, derdimiz büyük", "SUSUZ", "su"),
+        ("Yolboyu köyündeyiz, kimse uğramıyor", "SUSUZ", "yol"),
+        ("Sukapı mahallesinde oturuyorum, bir sorunum var", "MERKEZ", "su"),
+        ("Kömürlü köyündenim, dertliyim", "KAGIZMAN", "kömür"),
+        ("Çamurlu köyünde yaşıyoruz, sesimizi duyun", "MERKEZ", "çamur"),
     ],
 )
 def test_place_names_are_never_read_as_subject_words(text: str, district: str, not_read_as: str) -> None:
     institution, matched = route(text, district)
     assert not_read_as not in matched
     assert institution == "ACIKKAPI"
+
+
+def test_the_committed_place_list_is_what_the_ptt_source_gives() -> None:
+    assert PLACES_TARGET.read_text("utf-8") == build_places(json.loads(PLACES_SOURCE.read_text("utf-8")))
+
+
+def test_common_words_among_the_sourced_names_are_not_places() -> None:
+    # "Okul", "Cami", "Yeni", "Merkez" are quarters or the central district in PTT's list: as places
+    # they would hide a school, a mosque, anything new and every "sağlık merkezi" from the rules.
+    assert not {"okul", "cami", "yeni", "merkez", "cumhuriyet", "ataturk"} & set(LEXICON.places)
+    assert route("Okul Mahallesi'nde değil, köy okulumuzda öğretmen yok", "SELIM")[0] == "MEM"
 
 
 def test_a_village_name_counts_as_a_village() -> None:

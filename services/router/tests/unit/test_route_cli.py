@@ -44,6 +44,8 @@ def test_explain_json_prints_one_decision_per_line_and_an_error_for_bad_lines(
     assert 0.5 < first["confidence"] <= 1.0
     assert "köy" in first["matched"]
     assert first["table_version"] == "2026.12.1"
+    assert first["suggestion"] == "IL_OZEL_IDARE"
+    assert first["model"][0]["institution"] == "IL_OZEL_IDARE"
     assert results[1] == {"error": results[1]["error"], "line": 2}
     assert "not valid JSON" in results[1]["error"]
     assert "missing field(s): text" in results[2]["error"]

@@ -53,6 +53,9 @@ class RoutingDecision:
     model_version: str = ""
     decided_by: str = "rules"
     candidate_rule: str = ""  # the best rule when none was confident enough
+    # The combined router's most likely institution (ACIKKAPI: unclear), routed or not: `confidence`
+    # is its calibrated chance, so a triaged petition still shows the staff what was most likely.
+    suggestion: str = ""
 
     @property
     def triaged(self) -> bool:
@@ -102,12 +105,25 @@ class _InstitutionEvidence:
             self.best_rule, self._best_rule_score = rule_index, own_score
 
 
-def _code_lookup(codes: dict[str, str]) -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for code, name in codes.items():
-        lookup[search_key(name)] = code
-        lookup[search_key(code)] = code
-    return lookup
+class _CodeLookup:
+    """A reference code by its code or name as the citizen's form sent it, remembered per spelling."""
+
+    def __init__(self, codes: dict[str, str]) -> None:
+        self._by_key: dict[str, str] = {}
+        for code, name in codes.items():
+            self._by_key[search_key(name)] = code
+            self._by_key[search_key(code)] = code
+        self._memo: dict[str, str | None] = {}
+
+    def code(self, written: str) -> str | None:
+        """Returns the code of a code or name ("Sarıkamış" → SARIKAMIS), or None."""
+        try:
+            return self._memo[written]
+        except KeyError:
+            found = self._by_key.get(search_key(written).strip())
+            if len(self._memo) < 10_000:  # a handful of codes and names; bounded against odd input
+                self._memo[written] = found
+            return found
 
 
 class Routes(Protocol):
@@ -128,9 +144,9 @@ class RoutingTable:
         self.version = spec.version
         self._rules = spec.rules
         self._matcher = KeywordMatcher(spec.rules, spec.weights, lexicon)
-        self._districts = _code_lookup(reference.districts)
-        self._topics = _code_lookup(reference.topics)
-        self._types = _code_lookup(reference.types)
+        self._districts = _CodeLookup(reference.districts)
+        self._topics = _CodeLookup(reference.topics)
+        self._types = _CodeLookup(reference.types)
 
     @classmethod
     def load_default(cls) -> RoutingTable:
@@ -146,7 +162,15 @@ class RoutingTable:
 
     def district_code(self, district: str) -> str | None:
         """Returns the district code of a code or name ("Sarıkamış" → SARIKAMIS), or None."""
-        return self._districts.get(search_key(district).strip())
+        return self._districts.code(district)
+
+    def topic_code(self, topic: str) -> str | None:
+        """Returns the topic code of a code or name, or None."""
+        return self._topics.code(topic)
+
+    def type_code(self, kind: str) -> str | None:
+        """Returns the application type code of a code or name, or None."""
+        return self._types.code(kind)
 
     def clear_match_memo(self) -> None:
         """Forgets the per-word match results kept for speed (decisions do not change)."""
@@ -154,9 +178,9 @@ class RoutingTable:
 
     def route(self, request: RoutingRequest) -> RoutingDecision:
         """Returns the decision for one request; ACIKKAPI (triage) when no rule is confident."""
-        district = self._districts.get(search_key(request.district).strip())
-        topic = self._topics.get(search_key(request.topic).strip())
-        kind = self._types.get(search_key(request.type).strip())
+        district = self._districts.code(request.district)
+        topic = self._topics.code(request.topic)
+        kind = self._types.code(request.type)
         matches = self._matcher.match(request.text)
         candidates = self._candidates(matches, district, topic, kind)
         if not candidates:
