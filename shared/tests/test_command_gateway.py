@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
-from acikkapi_shared.commands import CommandContext, CommandRunner, new_event
+from acikkapi_shared.commands import CommandContext, CommandRunner, decide_on, new_event
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.events.envelope import EventEnvelope
@@ -207,3 +207,31 @@ async def test_handle_run_rolls_back_every_command_of_a_rejected_body(engine: As
     again = await gateway.handle_run(count_then_refuse, context("k-1"), source="count")
     assert refused.rejection is not None and refused.rejection.code == "LIMIT_REACHED"
     assert again.replayed and again.rejection == refused.rejection and await values(engine) == []
+
+
+async def test_a_decision_made_ahead_is_appended_as_made_while_its_stream_has_not_moved(
+    engine: AsyncEngine,
+) -> None:
+    gateway = gateway_on(engine)
+    ahead = decide_on(counter, "c", Count(), context("k-1"), 0, 0)
+    (outcome,) = await gateway.handle_all(
+        [GatewayCommand(counter, "c", Count(), context("k-1"), decided=ahead)], channel="timer"
+    )
+    assert [e.event_id for e in outcome.events] == [e.event_id for e in ahead.appended]
+    assert await values(engine) == [1]
+    (again,) = await gateway.handle_all(
+        [GatewayCommand(counter, "c", Count(), context("k-1"), decided=ahead)], channel="timer"
+    )
+    assert again.replayed and [e.event_id for e in again.events] == [e.event_id for e in ahead.appended]
+    assert await values(engine) == [1]
+
+
+async def test_a_decision_made_ahead_is_decided_again_once_its_stream_moved(engine: AsyncEngine) -> None:
+    gateway = gateway_on(engine)
+    ahead = decide_on(counter, "c", Count(), context("k-2"), 0, 0)  # on the empty stream
+    await gateway.handle(counter, "c", Count(), context("k-1"))  # then the stream moves
+    (outcome,) = await gateway.handle_all(
+        [GatewayCommand(counter, "c", Count(), context("k-2"), decided=ahead)], channel="timer"
+    )
+    assert await values(engine) == [1, 2]  # decided on the state that is, not the one foreseen
+    assert [e.event_id for e in outcome.events] != [e.event_id for e in ahead.appended]

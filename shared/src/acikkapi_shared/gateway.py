@@ -9,6 +9,7 @@ conflict; the command is then decided again on the new state.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -17,7 +18,14 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import Clock
-from acikkapi_shared.commands import CommandContext, CommandRunner, command_name, execute
+from acikkapi_shared.commands import (
+    CommandContext,
+    CommandRunner,
+    Decided,
+    command_name,
+    execute,
+    execute_decided,
+)
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.durability import transaction
@@ -63,6 +71,8 @@ class GatewayCommand:
     command: Any
     context: CommandContext
     fingerprint: str | None = None
+    # The command decided ahead (commands.Decided): appended as it is while the stream has not moved.
+    decided: Decided | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,15 @@ class _Keyed:
 
 
 @dataclass(frozen=True)
+class _Prefetch:
+    """What a transaction reads first in one query each: streams to fold, and streams whose decisions
+    were made ahead (only their versions are needed)."""
+
+    streams: Sequence[str] = ()
+    versions: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
 class CommandOutcome:
     """What a command did: the events it recorded, or why it was refused; replayed for a retried key."""
 
@@ -94,8 +113,16 @@ class CommandOutcome:
     replayed: bool = False
 
 
+def _result(outcome: CommandOutcome) -> str:
+    return "replayed" if outcome.replayed else "rejected" if outcome.rejection else "applied"
+
+
 def _executing(request: GatewayCommand) -> Callable[[CommandRunner], Awaitable[object]]:
     async def body(commands: CommandRunner) -> object:
+        if request.decided is not None:
+            return await execute_decided(
+                commands.work, request.decider, request.decided, request.command, request.context
+            )
         return await execute(
             commands.work, request.decider, request.stream_id, request.command, request.context
         )
@@ -160,8 +187,9 @@ class CommandGateway:
         return result
 
     def _committed(self, recorded: Sequence[EventEnvelope]) -> None:
-        for event in recorded:
-            metrics.EVENTS_APPENDED.labels(self._store.service, event.type).inc()
+        # Counted per type, not per event: a timer burst commits thousands of one type at once.
+        for event_type, count in Counter(event.type for event in recorded).items():
+            metrics.EVENTS_APPENDED.labels(self._store.service, event_type).inc(count)
         if recorded:
             self._after_commit(recorded)
 
@@ -202,11 +230,15 @@ class CommandGateway:
             )
             for request in requests
         ]
-        outcomes, recorded = await self._keyed(items, channel, [r.stream_id for r in requests])
-        for request, outcome in zip(requests, outcomes, strict=True):
+        prefetch = _Prefetch(
+            [r.stream_id for r in requests if r.decided is None],
+            [r.stream_id for r in requests if r.decided is not None],
+        )
+        outcomes, recorded = await self._keyed(items, channel, prefetch)
+        for outcome in outcomes:
             if isinstance(outcome, IdempotencyKeyReused):
                 raise outcome
-            self._count(channel, command_name(request.command), outcome)
+        self._count(channel, [command_name(r.command) for r in requests], outcomes)
         self._committed(recorded)
         return [outcome for outcome in outcomes if not isinstance(outcome, IdempotencyKeyReused)]
 
@@ -226,19 +258,24 @@ class CommandGateway:
             _Keyed(str(run.context.idempotency_key), source, run.fingerprint, run.context, run.body)
             for run in runs
         ]
-        outcomes, recorded = await self._keyed(items, channel, [])
-        for outcome in outcomes:
-            if not isinstance(outcome, IdempotencyKeyReused):
-                self._count(channel, source, outcome)
+        outcomes, recorded = await self._keyed(items, channel, _Prefetch())
+        self._count(channel, [source] * len(outcomes), outcomes)
         self._committed(recorded)
         return outcomes
 
-    def _count(self, channel: str, command: str, outcome: CommandOutcome) -> None:
-        result = "replayed" if outcome.replayed else "rejected" if outcome.rejection else "applied"
-        metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc()
+    def _count(
+        self, channel: str, commands: Sequence[str], outcomes: Sequence[CommandOutcome | IdempotencyKeyReused]
+    ) -> None:
+        counted = Counter(
+            (command, _result(outcome))
+            for command, outcome in zip(commands, outcomes, strict=True)
+            if not isinstance(outcome, IdempotencyKeyReused)
+        )
+        for (command, result), count in counted.items():
+            metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc(count)
 
     async def _keyed(
-        self, items: Sequence[_Keyed], channel: str, prefetch: Sequence[str]
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         def on_retry(error: BaseException, wait: float) -> None:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
@@ -259,14 +296,15 @@ class CommandGateway:
             structlog.contextvars.unbind_contextvars("correlation_id", "request_id")
 
     async def _attempt(
-        self, items: Sequence[_Keyed], channel: str, prefetch: Sequence[str]
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         outcomes: list[CommandOutcome | IdempotencyKeyReused | None] = [None] * len(items)
         decided: list[tuple[int, Rejection | None, list[str]]] = []
         async with transaction(self._engine) as connection:
             work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
             priors = await recorded_outcomes(connection, channel, [item.key for item in items])
-            await work.prefetch(prefetch)
+            await work.prefetch(prefetch.streams)
+            await work.prefetch_versions(prefetch.versions)
             for index, item in enumerate(items):
                 prior = priors.get(item.key)
                 if prior is not None:
@@ -352,8 +390,7 @@ class CommandGateway:
             on_retry=on_retry,
             max_attempts=self._max_attempts,
         )
-        result = "replayed" if outcome.replayed else "rejected" if outcome.rejection else "applied"
-        metrics.COMMANDS_HANDLED.labels(self._store.service, channel, source, result).inc()
+        metrics.COMMANDS_HANDLED.labels(self._store.service, channel, source, _result(outcome)).inc()
         self._committed(recorded)
         return outcome
 

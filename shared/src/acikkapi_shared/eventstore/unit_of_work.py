@@ -119,6 +119,15 @@ class UnitOfWork:
         for stream_id in wanted:
             self._versions.setdefault(stream_id, len(self._loaded[stream_id]))
 
+    async def prefetch_versions(self, stream_ids: Iterable[str]) -> None:
+        """Reads many streams' versions in one query, and nothing else (for decisions made ahead,
+        which need only to know that their stream has not moved)."""
+        wanted = sorted({s for s in stream_ids if s not in self._versions})
+        if wanted:
+            versions = await self.store.stream_versions(self.connection, wanted)
+            for stream_id in wanted:
+                self._versions[stream_id] = versions.get(stream_id, 0)
+
     async def lock_appends(self) -> None:
         """Takes the log's append lock now rather than at flush (for streams every writer appends to)."""
         if not self._locked:
@@ -178,6 +187,19 @@ class UnitOfWork:
         """Buffers a decision's events after the state they were decided on, and keeps the new state."""
         self._append(stream_id, after.version, events)
         self._folded[stream_id] = Folded(decider.name, state, after.version + len(events))
+
+    def record_at(
+        self, decider: Decider[Any, Any], stream_id: str, version: int, state: Any, events: Sequence[NewEvent]
+    ) -> None:
+        """Buffers events decided on the stream's state at version (made ahead, not folded here), and
+        keeps the state after them; raises ConcurrencyConflict if the stream is no longer there."""
+        known = self._folded.get(stream_id)
+        if known is not None and known.decider != decider.name:
+            raise StreamOfAnotherKind(f"{stream_id} is a {known.decider} stream, not {decider.name}")
+        if stream_id in self._raw_streams:
+            raise StreamOfAnotherKind(f"{stream_id} has appends made without its decider")
+        self._append(stream_id, version, events)
+        self._folded[stream_id] = Folded(decider.name, state, version + len(events))
 
     def remember_folds(self) -> None:
         """Puts the transaction's folded states into the cache: call it only after the commit."""
