@@ -146,14 +146,18 @@ async def test_a_conflict_is_decided_again_on_the_state_that_won(postgres_databa
         raced = False
 
         async def insert(
-            self, connection: AsyncConnection, pending: Sequence[PendingEvent]
+            self,
+            connection: AsyncConnection,
+            pending: Sequence[PendingEvent],
+            *,
+            not_before: datetime | None = None,
         ) -> list[EventEnvelope]:
             if not self.raced:
                 self.raced = True
                 rival = SqlAlchemyEventStore("test", clock)
                 async with rival_engine.begin() as other:
                     await rival.append(other, "c", 0, [new_event(Counted(value=1), "c", context("rival"))])
-            return await super().insert(connection, pending)
+            return await super().insert(connection, pending, not_before=not_before)
 
     try:
         outcome = await gateway_on(engine, RacedStore("test", clock)).handle(
