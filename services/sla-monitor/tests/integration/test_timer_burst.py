@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 
-from acikkapi_shared.clock import ManualClock
+from acikkapi_shared import gateway
+from acikkapi_shared.clock import Clock, ManualClock, sleep_until
 from acikkapi_shared.events.router import InformationRequested
 from acikkapi_shared.eventstore.schema import events
 from acikkapi_shared.runtime import ServiceRuntime
@@ -33,8 +35,9 @@ TIMER_TYPES = ("DeadlineWarning", "DeadlineBreached", "CaseEscalated")
 
 
 async def timer_events(runtime: ServiceRuntime) -> list[dict[str, object]]:
-    """Returns every timer event in the log, in order: its id, case, late flag and recorded_at."""
-    async with runtime.engine.connect() as connection:
+    """Returns every timer event in the log, in order: its id, case, late flag and recorded_at (read
+    as any reader would, beside the writer)."""
+    async with runtime.read_engine.connect() as connection:
         rows = await connection.execute(
             sa.select(events.c.event_id, events.c.stream_id, events.c.payload, events.c.recorded_at)
             .where(events.c.type.in_(TIMER_TYPES))
@@ -62,7 +65,8 @@ async def routed_and_prepared(runtime: ServiceRuntime) -> tuple[TimerLoop, Prepa
     """Routes every case, then decides the burst of their first timer ahead of it."""
     await seeding.route(runtime, NUMBERS, ROUTED_AT)
     loop = loop_for(runtime)
-    burst = await loop.prepare(await loop.next_moment())
+    assert loop.bursts is not None
+    burst = await loop.bursts.prepare(await loop.next_moment())
     assert burst is not None and burst.moment == FIRST
     return loop, burst
 
@@ -106,7 +110,7 @@ async def test_two_instances_with_their_own_decisions_fire_each_timer_once(tmp_p
     async with running(one), running(other):
         first, _ = await routed_and_prepared(one)
         second = loop_for(other)
-        assert await second.prepare(await second.next_moment()) is not None
+        assert second.bursts is not None and await second.bursts.prepare(await second.next_moment())
         clock.set(FIRST.astimezone(UTC))
         await fire_all(first, second)
         fired = await timer_events(one)
@@ -125,3 +129,36 @@ async def test_decisions_too_old_to_be_on_time_are_not_used(tmp_path: Path) -> N
     assert sorted(event["case"] for event in fired) == NUMBERS
     assert all(event["late"] is True for event in fired)  # decided on the clock's now, as they are
     assert not ahead & {str(event["id"]) for event in fired}
+
+
+async def test_a_burst_written_ahead_is_invisible_until_its_moment_and_recorded_at_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holding = asyncio.Event()
+
+    async def noted(clock: Clock, moment: datetime, *, poll: float = 0.005) -> None:
+        holding.set()  # written, committed only once the clock reaches the moment
+        await sleep_until(clock, moment, poll=poll)
+
+    monkeypatch.setattr(gateway, "sleep_until", noted)
+    clock = ManualClock((FIRST - timedelta(seconds=30)).astimezone(UTC))
+    runtime = runtime_on(tmp_path, clock)
+    async with running(runtime):
+        loop, burst = await routed_and_prepared(runtime)
+        assert loop.bursts is not None
+        ahead = {str(decided.appended[0].event_id) for decided in burst.decisions}
+        starts = loop.bursts.write_from()
+        assert starts is not None and FIRST - timedelta(seconds=10) <= starts < FIRST
+        assert await loop.bursts.write_ahead() == 0  # not yet
+        clock.set(starts.astimezone(UTC))
+        writing = asyncio.create_task(loop.bursts.write_ahead())
+        await asyncio.wait_for(holding.wait(), timeout=10)
+        assert await timer_events(runtime) == []  # written, but nothing of it can be read yet
+        assert not writing.done()
+        clock.set(FIRST.astimezone(UTC))
+        assert await asyncio.wait_for(writing, timeout=10) == len(NUMBERS)
+        fired = await timer_events(runtime)
+        assert await loop.tick() == 0  # nothing left of the burst, nothing else due
+    assert sorted(event["case"] for event in fired) == NUMBERS
+    assert {str(event["id"]) for event in fired} == ahead
+    assert all(event["at"] == FIRST and event["late"] is False for event in fired)
