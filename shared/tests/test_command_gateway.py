@@ -6,19 +6,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from acikkapi_shared.clock import ManualClock
+from acikkapi_shared import gateway as gateway_module
+from acikkapi_shared.clock import Clock, ManualClock, sleep_until
 from acikkapi_shared.commands import CommandContext, CommandRunner, decide_on, new_event
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.eventstore.database import create_engine, migrate
+from acikkapi_shared.eventstore.database import create_engine, migrate, reader_for
 from acikkapi_shared.eventstore.schema import events
 from acikkapi_shared.eventstore.store import PendingEvent, SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import NoProjections
@@ -239,3 +240,32 @@ async def test_a_decision_made_ahead_is_decided_again_once_its_stream_moved(engi
     )
     assert await values(engine) == [1, 2]  # decided on the state that is, not the one foreseen
     assert [e.event_id for e in outcome.events] != [e.event_id for e in ahead.appended]
+
+
+async def test_a_transaction_to_commit_at_a_moment_is_invisible_until_then_and_recorded_at_it(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holding = asyncio.Event()
+
+    async def noted(clock: Clock, moment: datetime, *, poll: float = 0.005) -> None:
+        holding.set()  # written; it commits once the clock reaches the moment
+        await sleep_until(clock, moment, poll=poll)
+
+    monkeypatch.setattr(gateway_module, "sleep_until", noted)
+    gateway = gateway_on(engine)
+    moment = NOW + timedelta(seconds=5)
+    commands = [GatewayCommand(counter, stream, Count(), context(f"k-{stream}")) for stream in "ab"]
+    writing = asyncio.create_task(gateway.handle_all(commands, channel="timer", commit_at=moment))
+    await asyncio.wait_for(holding.wait(), timeout=10)
+    # Read beside the writer, as any reader would (on SQLite the writer's one connection is held).
+    reader = reader_for(engine.url.render_as_string(hide_password=False), engine)
+    try:
+        assert await values(reader) == [] and not writing.done()
+    finally:
+        if reader is not engine:
+            await reader.dispose()
+    assert isinstance(gateway.clock, ManualClock)
+    gateway.clock.set(moment)
+    outcomes = await asyncio.wait_for(writing, timeout=10)
+    assert await values(engine) == [1, 1]
+    assert [event.recorded_at for outcome in outcomes for event in outcome.events] == [moment, moment]
