@@ -71,7 +71,11 @@ def timer_loop(runtime: ServiceRuntime, clocks: Decider[CaseClocks, ClockCommand
         cache=runtime.states,
     )
     bursts = BurstFiring(
-        preparation=preparation, gateway=runtime.gateway, clock=runtime.clock, decider=clocks
+        preparation=preparation,
+        gateway=runtime.gateway,
+        engine=runtime.engine,
+        clock=runtime.clock,
+        decider=clocks,
     )
     return TimerLoop(
         engine=runtime.read_engine,

@@ -13,6 +13,7 @@ appended after the moment.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
 from collections.abc import Sequence
@@ -20,9 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.decider import Decider
+from acikkapi_shared.eventstore.database import checkpoints_deferred
 from acikkapi_shared.gateway import CommandGateway, CommandOutcome
 from sla_monitor.burst import BurstPreparation, PreparedBurst, timer_command
 from sla_monitor.domain.case_clocks import DEFAULT_POLICY, CaseClocks
@@ -50,16 +53,20 @@ class BurstFiring:
         *,
         preparation: BurstPreparation,
         gateway: CommandGateway,
+        engine: AsyncEngine,
         clock: Clock,
         decider: Decider[CaseClocks, ClockCommand],
         settings: BurstSettings = BurstSettings(),
     ) -> None:
         self._preparation = preparation
         self._gateway = gateway
+        self._engine = engine  # the gateway's writer
+        self._deferred: contextlib.AsyncExitStack | None = None  # checkpoints, while a burst is written
         self._clock = clock
         self._decider = decider
         self._settings = settings
         self._seconds_per_timer = settings.seconds_per_timer  # as measured since (see _measured)
+        self._preparing_per_timer = 0.0  # what deciding the burst ahead took, per decision
         self.burst: PreparedBurst | None = None
 
     async def prepare(self, moment: datetime | None) -> PreparedBurst | None:
@@ -71,6 +78,7 @@ class BurstFiring:
             return None
         started = time.monotonic()
         self.burst = await self._preparation.prepare(moment)
+        self._preparing_per_timer = (time.monotonic() - started) / max(1, len(self.burst.decisions))
         # Until the burst is appended, the collector leaves every object alive now (the decisions, the
         # state cache) out of its full collections: with a million clocks each would walk millions of
         # them, and a burst allocates enough to set off several (a tenth to a third of its time).
@@ -99,9 +107,10 @@ class BurstFiring:
         now = self._clock.now()
         if burst is None or starts is None or not starts <= now < burst.moment:
             return 0
-        fits = int(self._settings.max_hold.total_seconds() / (self._seconds_per_timer * 1.5))
+        fits = int(self._settings.max_hold.total_seconds() / self._per_timer())
         decisions = burst.take(max(1, fits))
         requests = [timer_command(self._decider, d.stream_id, burst.moment, d) for d in decisions]
+        await self._defer_checkpoints()
         started = time.monotonic()
         outcomes = await self._gateway.handle_all(requests, channel="sla-timers", commit_at=burst.moment)
         if self._clock.now() - burst.moment > timedelta(seconds=0.05):
@@ -116,22 +125,42 @@ class BurstFiring:
         if burst is None or now < burst.moment:
             return None
         if not burst.decisions or now - burst.moment > self._settings.prepared_for:
-            self.burst = None  # appended, or too late to be used: the ordinary ticks take over
-            gc.unfreeze()
+            await self._over()  # appended, or too late to be used: the ordinary ticks take over
             return None
         # A case decided again to nothing (it moved, or another instance fired it) needs no quiet
         # time: if its schedule still says due, the ordinary tick looks at it next.
         decisions = burst.take(self._settings.batch)
         requests = [timer_command(self._decider, d.stream_id, burst.moment, d) for d in decisions]
+        await self._defer_checkpoints()
         started = time.monotonic()
         outcomes = await self._gateway.handle_all(requests, channel="sla-timers")
         self._measured(len(requests), time.monotonic() - started)
         log_fired("sla_timers_fired", len(requests), outcomes, started)
         return len(requests)
 
+    async def _defer_checkpoints(self) -> None:
+        # The burst's commits do not checkpoint the WAL into the database file (on SQLite the one that
+        # crossed its threshold did, taking longer than the commit); the first commit after it does.
+        if self._deferred is None:
+            stack = contextlib.AsyncExitStack()
+            await stack.enter_async_context(checkpoints_deferred(self._engine))
+            self._deferred = stack
+
+    async def _over(self) -> None:
+        self.burst = None
+        gc.unfreeze()
+        if self._deferred is not None:
+            deferred, self._deferred = self._deferred, None
+            await deferred.aclose()
+
     def _hold(self, count: int) -> timedelta:
-        needed = timedelta(seconds=count * self._seconds_per_timer * 1.5 + 0.1)
+        needed = timedelta(seconds=count * self._per_timer() + 0.25)
         return min(needed, self._settings.max_hold)
+
+    def _per_timer(self) -> float:
+        # Twice the larger of what appending cost when last measured and what deciding this burst
+        # cost: a busy machine slows both alike, and starting early only makes the others wait.
+        return 2 * max(self._seconds_per_timer, self._preparing_per_timer)
 
     def _measured(self, count: int, seconds: float) -> None:
         # What appending a decision costs on this machine now (a batch after a moment, or a burst
