@@ -78,7 +78,8 @@ class Decided:
 
     A decider is pure, so the decision stands for as long as the stream stays at that version: it may
     be made ahead (a timer burst's decisions, before their moment) and appended later by
-    `execute_decided`, which decides again if the stream moved meanwhile.
+    `execute_decided`, which decides again if the stream moved meanwhile. What is appended is
+    `appended`; one who keeps many decisions may leave `events` out (empty) to spare memory.
     """
 
     stream_id: str
@@ -135,10 +136,11 @@ async def execute_decided(
     context: CommandContext,
 ) -> Sequence[EventPayload]:
     """Buffers a decision made ahead if its stream is still at the version it was decided on, without
-    folding or deciding; otherwise executes the command now, on the stream's current state."""
+    folding or deciding; otherwise executes the command now, on the stream's current state. Returns
+    the events decided (as the decision kept them)."""
     if await work.stream_version(decision.stream_id) != decision.version:
         return await execute(work, decider, decision.stream_id, command, context)
-    if decision.events:
+    if decision.appended:
         work.record_at(decider, decision.stream_id, decision.version, decision.state, decision.appended)
     return decision.events
 

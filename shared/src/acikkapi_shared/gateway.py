@@ -80,6 +80,14 @@ class _Prefetch:
     versions: Sequence[str] = ()
 
 
+@dataclass(frozen=True)
+class _Hold:
+    """A transaction to commit at a moment, and whom to tell once it is written."""
+
+    moment: datetime
+    written: Callable[[], None] | None = None
+
+
 def _executing(request: GatewayCommand) -> Callable[[CommandRunner], Awaitable[object]]:
     async def body(commands: CommandRunner) -> object:
         if request.decided is not None:
@@ -176,7 +184,12 @@ class CommandGateway:
         return outcome
 
     async def handle_all(
-        self, requests: Sequence[GatewayCommand], *, channel: str, commit_at: datetime | None = None
+        self,
+        requests: Sequence[GatewayCommand],
+        *,
+        channel: str,
+        commit_at: datetime | None = None,
+        when_written: Callable[[], None] | None = None,
     ) -> list[CommandOutcome]:
         """Executes several commands, each once per idempotency key, in one transaction (a timer's
         batch); each gets its own outcome, as if handled alone.
@@ -184,7 +197,8 @@ class CommandGateway:
         commit_at: the transaction is written now but committed no earlier than that moment on the
         clock, and its events are recorded at it (a timer burst written ahead of its moment: nothing
         of it is visible, or recorded, before). Meanwhile it holds the log's append lock, so other
-        writers of the service wait for the moment: the caller keeps that short.
+        writers of the service wait for the moment: the caller keeps that short. when_written is
+        called once it is written and waits (for a caller that measures how long writing takes).
         """
         keys = [request.context.idempotency_key for request in requests]
         if not all(keys) or len(set(keys)) != len(keys):
@@ -205,7 +219,8 @@ class CommandGateway:
             [r.stream_id for r in requests if r.decided is None],
             [r.stream_id for r in requests if r.decided is not None],
         )
-        outcomes, recorded = await self._keyed(items, channel, prefetch, commit_at)
+        hold = None if commit_at is None else _Hold(commit_at, when_written)
+        outcomes, recorded = await self._keyed(items, channel, prefetch, hold)
         for outcome in outcomes:
             if isinstance(outcome, IdempotencyKeyReused):
                 raise outcome
@@ -246,7 +261,7 @@ class CommandGateway:
             metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc(count)
 
     async def _keyed(
-        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, commit_at: datetime | None
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, hold: _Hold | None
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         def on_retry(error: BaseException, wait: float) -> None:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
@@ -257,7 +272,7 @@ class CommandGateway:
         )
         try:
             return await retrying(
-                lambda: self._attempt(items, channel, prefetch, commit_at),
+                lambda: self._attempt(items, channel, prefetch, hold),
                 backoff=self._backoff,
                 retry_if=transient_with_bounded_conflicts(),
                 on_retry=on_retry,
@@ -267,7 +282,7 @@ class CommandGateway:
             structlog.contextvars.unbind_contextvars("correlation_id", "request_id")
 
     async def _attempt(
-        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, commit_at: datetime | None
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, hold: _Hold | None
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         outcomes: list[CommandOutcome | IdempotencyKeyReused | None] = [None] * len(items)
         decided: list[tuple[int, Rejection | None, list[str]]] = []
@@ -293,7 +308,7 @@ class CommandGateway:
                     work.roll_back_to(mark)
                     rejection = Rejection(rejected.code, rejected.message_tr, rejected.field)
                 decided.append((index, rejection, work.pending_event_ids(before)))
-            recorded = await work.flush(not_before=commit_at)
+            recorded = await work.flush(not_before=None if hold is None else hold.moment)
             by_id = {str(event.event_id): event for event in recorded}
             answered: list[tuple[str, str, dict[str, Any]]] = []
             for index, rejection, event_ids in decided:
@@ -301,17 +316,19 @@ class CommandGateway:
                 answered.append((item.key, item.source, answer_of(item.fingerprint, event_ids, rejection)))
                 outcomes[index] = CommandOutcome([by_id[i] for i in event_ids], rejection)
             await record_outcomes(connection, channel, answered, self.clock.now())
-            if commit_at is not None:
-                await self._hold_until(commit_at)
+            if hold is not None:
+                await self._hold_until(hold)
         work.remember_folds()
         log.info("commands_handled", channel=channel, count=len(items), events=len(recorded))
         return [outcome for outcome in outcomes if outcome is not None], recorded
 
-    async def _hold_until(self, moment: datetime) -> None:
+    async def _hold_until(self, hold: _Hold) -> None:
+        if hold.written is not None:
+            hold.written()
         # What is written so far goes to disk while the moment is awaited (syncing frames not yet
         # committed is harmless), so the commit's own sync has little left to do once it comes.
         await make_durable(self._engine)
-        await sleep_until(self.clock, moment)
+        await sleep_until(self.clock, hold.moment)
 
     async def handle_run(
         self,
