@@ -18,7 +18,7 @@ policy's `late_after` past its moment); after that the ordinary tick decides on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -79,7 +79,9 @@ class BurstPreparation:
     clock: Clock
     decider: Decider[CaseClocks, ClockCommand]
     cache: StateCache | None = None
-    limit: int = 50_000  # decisions kept in memory at most (~1 KB each); the rest fire by ticks
+    # Decisions kept at most: each costs ~4 KB kept and ~5 KB more while its transaction is written,
+    # and the service keeps under 300 MB with a million clocks; the rest of a burst fire by ticks.
+    limit: int = 16_000
     chunk: int = 1_000  # cases read and folded per query
 
     async def prepare(self, moment: datetime) -> PreparedBurst:
@@ -119,5 +121,7 @@ class BurstPreparation:
             except CommandRejected:
                 continue  # the ordinary tick will decide it, and record the rejection
             if decided.events:
-                decisions.append(decided)
+                # Without the typed events: only what is appended is needed, and a burst keeps tens of
+                # thousands of decisions (the typed events were a quarter of their memory).
+                decisions.append(replace(decided, events=()))
         return decisions

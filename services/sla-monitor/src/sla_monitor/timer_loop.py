@@ -52,7 +52,7 @@ class TimerLoop:
         clock: Clock,
         clocks_decider: Decider[CaseClocks, ClockCommand],
         interval: float = 1.0,
-        batch_size: int = 200,
+        batch_size: int = 1_000,
         bursts: BurstFiring | None = None,
     ) -> None:
         self._engine = engine
@@ -72,6 +72,8 @@ class TimerLoop:
                 if fired >= self._batch_size or (fired and self.bursts and self.bursts.burst):
                     await asyncio.sleep(0)  # more may be due: the next batch at once
                     continue
+                if not fired and self.bursts is not None:
+                    await self.bursts.settle()  # nothing due: a burst is over
                 moment = await self.next_moment()
                 if self.bursts is not None:
                     if await self.bursts.prepare(moment) or await self.bursts.write_ahead():
