@@ -255,8 +255,14 @@ async def test_a_transaction_to_commit_at_a_moment_is_invisible_until_then_and_r
     gateway = gateway_on(engine)
     moment = NOW + timedelta(seconds=5)
     commands = [GatewayCommand(counter, stream, Count(), context(f"k-{stream}")) for stream in "ab"]
-    writing = asyncio.create_task(gateway.handle_all(commands, channel="timer", commit_at=moment))
+    written: list[int] = []
+    writing = asyncio.create_task(
+        gateway.handle_all(
+            commands, channel="timer", commit_at=moment, when_written=lambda: written.append(len(written))
+        )
+    )
     await asyncio.wait_for(holding.wait(), timeout=10)
+    assert written == [0]  # told once, before it waits
     # Read beside the writer, as any reader would (on SQLite the writer's one connection is held).
     reader = reader_for(engine.url.render_as_string(hide_password=False), engine)
     try:
