@@ -21,9 +21,9 @@ run    the sla-monitor's runtime as it serves (timer loop and start-up recomputa
        due moment to (a) the event's recorded_at (stamped inside its transaction, before the commit),
        (b) its commit (durable, the moment the service tells anyone: a commit listener's clock time) and
        (c) its publication (the relay handing it to the producer; the broker is a sink here): p50, p90,
-       p99 and max, in real seconds (clock time divided by --rate); and the process's RSS, peak (VmHWM)
-       and steady (VmRSS once the burst is over). It also checks that no event of the burst was
-       recorded before its moment and that each measured case fired once.
+       p99, max and the share under 1 s, in real seconds (clock time divided by --rate); and the
+       process's RSS, peak (VmHWM) and steady (VmRSS once the burst is over). It also checks that no
+       event of the burst was recorded before its moment and that each measured case fired once.
        `bursts` says what the layout produces at every moment (sla_bursts.py): the burst of the first
        moment, the largest and the median over all the layout's moments.
 """
@@ -252,7 +252,8 @@ def layout_bursts(count: int, measured: int) -> dict[str, object]:
 
 
 def distribution(values: list[float]) -> dict[str, float | None]:
-    """Returns p50, p90, p99 and max of values, in seconds (None when there are none)."""
+    """Returns p50, p90, p99 and max of values, in seconds (None when there are none), and the share
+    of them under the target's second."""
     ordered = sorted(values)
 
     def at(share: float) -> float | None:
@@ -263,6 +264,7 @@ def distribution(values: list[float]) -> dict[str, float | None]:
         "p90": at(0.9),
         "p99": at(0.99),
         "max": round(ordered[-1], 3) if ordered else None,
+        "under_1s": round(sum(1 for value in ordered if value < 1.0) / len(ordered), 3) if ordered else None,
     }
 
 
