@@ -5,10 +5,11 @@ escalations at the midnight after a due day), so thousands of cases share one du
 folding and deciding each of them once the moment has come was most of what made the last of a
 burst wait. So when the next moment is near, the timer loop reads the cases due at it, folds them and
 decides FireDueTimers(moment) on each, and keeps the decisions in memory only: nothing is recorded
-before its moment. At the moment the decisions are appended through the command gateway, a large
-batch per transaction, as they were made for every stream still at the version they were decided on
-(one version query per batch; the decider is pure, so the same state gives the same decision); a case
-that moved meanwhile (a pause, a conclusion) is decided again on its current state.
+before its moment. They are appended through the command gateway (burst_firing.py: written just
+before the moment and committed at it, the rest after it), as they were made for every stream still at
+the version they were decided on (one version query per transaction; the decider is pure, so the same
+state gives the same decision); a case that moved meanwhile (a pause, a conclusion) is decided again
+on its current state.
 
 Exactly once is what it was: the fired keys in each case's state, the unique (stream, version) index
 and the idempotency key per case and moment (a second instance that committed the same moment first

@@ -1,14 +1,17 @@
 """Firing a moment's burst from decisions made ahead (burst.py): written just before the moment in one
-transaction that commits at it, and what did not fit appended after it, burst_batch at a time.
+transaction that commits at it, and what did not fit appended after it, `batch` at a time.
 
 Written ahead: the transaction that appends the decisions (the events, the read model, the
 idempotency records) is written while the moment approaches and committed when the clock reaches
 it (CommandGateway.handle_all's commit_at), its events recorded at the moment. Nothing of it is
 visible or recorded before; a crash meanwhile rolls it back and the ordinary ticks fire after the
 restart. While it waits it holds the log's append lock, so the service's other writers (its Kafka
-consumer) wait for the moment too: it starts only as early as the burst needs, estimated at
-`seconds_per_timer` a decision, and holds at most `max_hold`; the decisions that do not fit are
-appended after the moment.
+consumer) wait for the moment too: it starts only as early as the burst needs (twice the estimated
+cost of writing it, measured from the last burst, `seconds_per_timer` a decision until then) and at
+most `max_hold` before; the decisions that do not fit are appended after the moment.
+
+Until nothing is due any more, the objects alive when the burst was decided are left out of the
+collector's full collections and SQLite's WAL is not checkpointed by the burst's commits (settle).
 """
 
 from __future__ import annotations
