@@ -275,7 +275,10 @@ class UnitOfWork:
         """Writes the buffered events and their read-model changes; returns them as recorded (at
         not_before if that is later: the transaction is to commit no earlier)."""
         pending, self._pending = self._pending, []
-        recorded = await self.store.insert(self.connection, pending, not_before=not_before)
+        if not_before is None:  # the store's plain call, as every writer but a held burst makes it
+            recorded = await self.store.insert(self.connection, pending)
+        else:
+            recorded = await self.store.insert(self.connection, pending, not_before=not_before)
         if recorded:
             await self._projector.apply(self.connection, recorded)
             self.appended.extend(recorded)
