@@ -6,19 +6,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from acikkapi_shared.clock import ManualClock
-from acikkapi_shared.commands import CommandContext, CommandRunner, new_event
+from acikkapi_shared import gateway as gateway_module
+from acikkapi_shared.clock import Clock, ManualClock, sleep_until
+from acikkapi_shared.commands import CommandContext, CommandRunner, decide_on, new_event
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.eventstore.database import create_engine, migrate
+from acikkapi_shared.eventstore.database import create_engine, migrate, reader_for
 from acikkapi_shared.eventstore.schema import events
 from acikkapi_shared.eventstore.store import PendingEvent, SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import NoProjections
@@ -146,14 +147,18 @@ async def test_a_conflict_is_decided_again_on_the_state_that_won(postgres_databa
         raced = False
 
         async def insert(
-            self, connection: AsyncConnection, pending: Sequence[PendingEvent]
+            self,
+            connection: AsyncConnection,
+            pending: Sequence[PendingEvent],
+            *,
+            not_before: datetime | None = None,
         ) -> list[EventEnvelope]:
             if not self.raced:
                 self.raced = True
                 rival = SqlAlchemyEventStore("test", clock)
                 async with rival_engine.begin() as other:
                     await rival.append(other, "c", 0, [new_event(Counted(value=1), "c", context("rival"))])
-            return await super().insert(connection, pending)
+            return await super().insert(connection, pending, not_before=not_before)
 
     try:
         outcome = await gateway_on(engine, RacedStore("test", clock)).handle(
@@ -207,3 +212,66 @@ async def test_handle_run_rolls_back_every_command_of_a_rejected_body(engine: As
     again = await gateway.handle_run(count_then_refuse, context("k-1"), source="count")
     assert refused.rejection is not None and refused.rejection.code == "LIMIT_REACHED"
     assert again.replayed and again.rejection == refused.rejection and await values(engine) == []
+
+
+async def test_a_decision_made_ahead_is_appended_as_made_while_its_stream_has_not_moved(
+    engine: AsyncEngine,
+) -> None:
+    gateway = gateway_on(engine)
+    ahead = decide_on(counter, "c", Count(), context("k-1"), 0, 0)
+    (outcome,) = await gateway.handle_all(
+        [GatewayCommand(counter, "c", Count(), context("k-1"), decided=ahead)], channel="timer"
+    )
+    assert [e.event_id for e in outcome.events] == [e.event_id for e in ahead.appended]
+    assert await values(engine) == [1]
+    (again,) = await gateway.handle_all(
+        [GatewayCommand(counter, "c", Count(), context("k-1"), decided=ahead)], channel="timer"
+    )
+    assert again.replayed and [e.event_id for e in again.events] == [e.event_id for e in ahead.appended]
+    assert await values(engine) == [1]
+
+
+async def test_a_decision_made_ahead_is_decided_again_once_its_stream_moved(engine: AsyncEngine) -> None:
+    gateway = gateway_on(engine)
+    ahead = decide_on(counter, "c", Count(), context("k-2"), 0, 0)  # on the empty stream
+    await gateway.handle(counter, "c", Count(), context("k-1"))  # then the stream moves
+    (outcome,) = await gateway.handle_all(
+        [GatewayCommand(counter, "c", Count(), context("k-2"), decided=ahead)], channel="timer"
+    )
+    assert await values(engine) == [1, 2]  # decided on the state that is, not the one foreseen
+    assert [e.event_id for e in outcome.events] != [e.event_id for e in ahead.appended]
+
+
+async def test_a_transaction_to_commit_at_a_moment_is_invisible_until_then_and_recorded_at_it(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holding = asyncio.Event()
+
+    async def noted(clock: Clock, moment: datetime, *, poll: float = 0.005) -> None:
+        holding.set()  # written; it commits once the clock reaches the moment
+        await sleep_until(clock, moment, poll=poll)
+
+    monkeypatch.setattr(gateway_module, "sleep_until", noted)
+    gateway = gateway_on(engine)
+    moment = NOW + timedelta(seconds=5)
+    commands = [GatewayCommand(counter, stream, Count(), context(f"k-{stream}")) for stream in "ab"]
+    written: list[int] = []
+    writing = asyncio.create_task(
+        gateway.handle_all(
+            commands, channel="timer", commit_at=moment, when_written=lambda: written.append(len(written))
+        )
+    )
+    await asyncio.wait_for(holding.wait(), timeout=10)
+    assert written == [0]  # told once, before it waits
+    # Read beside the writer, as any reader would (on SQLite the writer's one connection is held).
+    reader = reader_for(engine.url.render_as_string(hide_password=False), engine)
+    try:
+        assert await values(reader) == [] and not writing.done()
+    finally:
+        if reader is not engine:
+            await reader.dispose()
+    assert isinstance(gateway.clock, ManualClock)
+    gateway.clock.set(moment)
+    outcomes = await asyncio.wait_for(writing, timeout=10)
+    assert await values(engine) == [1, 1]
+    assert [event.recorded_at for outcome in outcomes for event in outcome.events] == [moment, moment]

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.envelope import NewEvent
+from acikkapi_shared.eventstore.database import checkpoints_deferred, create_engine
 from acikkapi_shared.eventstore.durability import WalSync, transaction, wal_sync_for
 from acikkapi_shared.eventstore.relay import OutboxRelay
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
@@ -146,3 +147,22 @@ async def test_memory_databases_need_no_sync(tmp_path: Path) -> None:
         assert wal_sync_for(memory) is None
     finally:
         await memory.dispose()
+
+
+async def test_commits_in_a_deferral_leave_the_wal_for_the_first_commit_after_it(tmp_path: Path) -> None:
+    database = tmp_path / "d.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE pages (body BLOB)")
+        size = database.stat().st_size
+        many = [(os.urandom(1024),) for _ in range(6_000)]  # ~1,500 WAL pages: past the threshold
+        async with checkpoints_deferred(engine):
+            async with engine.begin() as connection:
+                await connection.exec_driver_sql("INSERT INTO pages VALUES (?)", many)
+            assert database.stat().st_size == size  # all of it still in the WAL only
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("INSERT INTO pages VALUES (?)", [(b"x",)])
+        assert database.stat().st_size > size + 6_000 * 1024  # checkpointed by that commit
+    finally:
+        await engine.dispose()

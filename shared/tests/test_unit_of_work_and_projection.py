@@ -217,6 +217,21 @@ async def test_rolling_back_to_a_mark_drops_later_appends_and_folds_exactly(engi
         assert await work.stream_version("b") == 0
 
 
+async def test_a_later_mark_and_then_an_earlier_one_are_rolled_back_to_exactly(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        work = work_on(connection)
+        first = work.checkpoint()
+        await execute(work, case, "a", Move("ROUTED"), CONTEXT)
+        second = work.checkpoint()
+        await execute(work, case, "a", Move("ANSWERED"), CONTEXT)
+        work.roll_back_to(second)
+        assert (await work.folded(case, "a")).version == 2
+        await execute(work, case, "b", Move("ROUTED"), CONTEXT)
+        work.roll_back_to(first)
+        assert await work.stream_version("a") == 0 and await work.stream_version("b") == 0
+        assert await work.flush() == []
+
+
 async def test_prefetched_streams_fold_without_more_queries(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         work = work_on(connection)

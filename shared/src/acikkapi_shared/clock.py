@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 import re
 import time
@@ -14,6 +15,16 @@ class Clock(Protocol):
     """Tells the current moment as an aware UTC datetime."""
 
     def now(self) -> datetime: ...
+
+
+async def sleep_until(clock: Clock, moment: datetime, *, poll: float = 0.005) -> None:
+    """Returns once the clock has reached moment, looking at it every poll seconds at most (a manual
+    or fast clock does not move at the wall clock's pace, so it is watched, not computed)."""
+    while True:
+        left = (moment - clock.now()).total_seconds()
+        if left <= 0:
+            return
+        await asyncio.sleep(min(left, poll))
 
 
 class SystemClock:

@@ -74,6 +74,41 @@ def new_event(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A command decided on a stream's state at `version`: the events as decided and as they are to be
+    appended, and the state after them.
+
+    A decider is pure, so the decision stands for as long as the stream stays at that version: it may
+    be made ahead (a timer burst's decisions, before their moment) and appended later by
+    `execute_decided`, which decides again if the stream moved meanwhile. What is appended is
+    `appended`; one who keeps many decisions may leave `events` out (empty) to spare memory.
+    """
+
+    stream_id: str
+    version: int
+    events: Sequence[EventPayload]
+    appended: Sequence[NewEvent]
+    state: Any
+
+
+def decide_on(
+    decider: Decider[State, Command],
+    stream_id: str,
+    command: Command,
+    context: CommandContext,
+    state: State,
+    version: int,
+) -> Decided:
+    """Returns the command decided on a state at a version (raises CommandRejected, like decide)."""
+    decided = list(decider.decide(command, state))
+    for event in decided:
+        state = decider.evolve(state, event)
+    metadata = context.metadata()
+    appended = [new_event(event, stream_id, context, metadata) for event in decided]
+    return Decided(stream_id, version, decided, appended, state)
+
+
 async def execute(
     work: UnitOfWork,
     decider: Decider[State, Command],
@@ -90,17 +125,27 @@ async def execute(
     Raises CommandRejected when the command breaks a rule; nothing is buffered then.
     """
     folded = await work.folded(decider, stream_id, new=new_stream)
-    decided = list(decider.decide(command, folded.state))
-    if not decided:
-        return decided
-    state = folded.state
-    for event in decided:
-        state = decider.evolve(state, event)
-    metadata = context.metadata()
-    work.record(
-        decider, stream_id, folded, state, [new_event(e, stream_id, context, metadata) for e in decided]
-    )
-    return decided
+    decision = decide_on(decider, stream_id, command, context, folded.state, folded.version)
+    if decision.events:
+        work.record(decider, stream_id, folded, decision.state, decision.appended)
+    return decision.events
+
+
+async def execute_decided(
+    work: UnitOfWork,
+    decider: Decider[State, Command],
+    decision: Decided,
+    command: Command,
+    context: CommandContext,
+) -> Sequence[EventPayload]:
+    """Buffers a decision made ahead if its stream is still at the version it was decided on, without
+    folding or deciding; otherwise executes the command now, on the stream's current state. Returns
+    the events decided (as the decision kept them)."""
+    if await work.stream_version(decision.stream_id) != decision.version:
+        return await execute(work, decider, decision.stream_id, command, context)
+    if decision.appended:
+        work.record_at(decider, decision.stream_id, decision.version, decision.state, decision.appended)
+    return decision.events
 
 
 def first_of(events: Sequence[EventPayload], kind: type[Event]) -> Event | None:

@@ -9,71 +9,55 @@ conflict; the command is then decided again on the new state.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from acikkapi_shared.clock import Clock
-from acikkapi_shared.commands import CommandContext, CommandRunner, command_name, execute
+from acikkapi_shared.clock import Clock, sleep_until
+from acikkapi_shared.commands import CommandContext, CommandRunner, command_name, execute, execute_decided
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.eventstore.durability import transaction
+from acikkapi_shared.eventstore.durability import make_durable, transaction
 from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.tracking import record_outcomes, recorded_outcomes
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
+from acikkapi_shared.gateway_requests import (
+    KEY_MISSING_TR,
+    KEY_REUSED_TR,
+    CommandOutcome,
+    GatewayCommand,
+    GatewayRun,
+    IdempotencyKeyReused,
+    Rejection,
+    answer_of,
+    outcome_result,
+)
 from acikkapi_shared.messaging.failures import describe
 from acikkapi_shared.messaging.retry import Backoff, retrying, transient_with_bounded_conflicts
 from acikkapi_shared.observability import metrics
+
+__all__ = [
+    "KEY_MISSING_TR",
+    "KEY_REUSED_TR",
+    "CommandGateway",
+    "CommandOutcome",
+    "GatewayCommand",
+    "GatewayRun",
+    "IdempotencyKeyReused",
+    "Rejection",
+]
 
 log = structlog.get_logger(__name__)
 
 Result = TypeVar("Result")
 State = TypeVar("State")
 Command = TypeVar("Command")
-
-
-# What every service's HTTP commands answer about the Idempotency-Key header (in Turkish, for people).
-KEY_MISSING_TR = "Idempotency-Key başlığı gereklidir."
-KEY_REUSED_TR = "Bu Idempotency-Key başka bir istek için kullanılmış."
-
-
-class IdempotencyKeyReused(Exception):
-    """The key was first used for a different request; answering with the first result would lie."""
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A command the domain refused, as it is answered to people."""
-
-    code: str
-    message_tr: str
-    field: str | None = None
-
-
-@dataclass(frozen=True)
-class GatewayCommand:
-    """One command for the gateway: what to decide, on which stream, in whose name."""
-
-    decider: Decider[Any, Any]
-    stream_id: str
-    command: Any
-    context: CommandContext
-    fingerprint: str | None = None
-
-
-@dataclass(frozen=True)
-class GatewayRun:
-    """One request whose commands a body runs (handle_runs): in whose name, and its fingerprint;
-    streams: those its commands will fold, loaded with the other runs' in one query."""
-
-    body: Callable[[CommandRunner], Awaitable[object]]
-    context: CommandContext
-    fingerprint: str | None = None
-    streams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,16 +72,28 @@ class _Keyed:
 
 
 @dataclass(frozen=True)
-class CommandOutcome:
-    """What a command did: the events it recorded, or why it was refused; replayed for a retried key."""
+class _Prefetch:
+    """What a transaction reads first in one query each: streams to fold, and streams whose decisions
+    were made ahead (only their versions are needed)."""
 
-    events: Sequence[EventEnvelope]
-    rejection: Rejection | None = None
-    replayed: bool = False
+    streams: Sequence[str] = ()
+    versions: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class _Hold:
+    """A transaction to commit at a moment, and whom to tell once it is written."""
+
+    moment: datetime
+    written: Callable[[], None] | None = None
 
 
 def _executing(request: GatewayCommand) -> Callable[[CommandRunner], Awaitable[object]]:
     async def body(commands: CommandRunner) -> object:
+        if request.decided is not None:
+            return await execute_decided(
+                commands.work, request.decider, request.decided, request.command, request.context
+            )
         return await execute(
             commands.work, request.decider, request.stream_id, request.command, request.context
         )
@@ -162,8 +158,9 @@ class CommandGateway:
         return result
 
     def _committed(self, recorded: Sequence[EventEnvelope]) -> None:
-        for event in recorded:
-            metrics.EVENTS_APPENDED.labels(self._store.service, event.type).inc()
+        # Counted per type, not per event: a timer burst commits thousands of one type at once.
+        for event_type, count in Counter(event.type for event in recorded).items():
+            metrics.EVENTS_APPENDED.labels(self._store.service, event_type).inc(count)
         if recorded:
             self._after_commit(recorded)
 
@@ -186,9 +183,23 @@ class CommandGateway:
         (outcome,) = await self.handle_all([request], channel=channel)
         return outcome
 
-    async def handle_all(self, requests: Sequence[GatewayCommand], *, channel: str) -> list[CommandOutcome]:
+    async def handle_all(
+        self,
+        requests: Sequence[GatewayCommand],
+        *,
+        channel: str,
+        commit_at: datetime | None = None,
+        when_written: Callable[[], None] | None = None,
+    ) -> list[CommandOutcome]:
         """Executes several commands, each once per idempotency key, in one transaction (a timer's
-        batch); each gets its own outcome, as if handled alone."""
+        batch); each gets its own outcome, as if handled alone.
+
+        commit_at: the transaction is written now but committed no earlier than that moment on the
+        clock, and its events are recorded at it (a timer burst written ahead of its moment: nothing
+        of it is visible, or recorded, before). Meanwhile it holds the log's append lock, so other
+        writers of the service wait for the moment: the caller keeps that short. when_written is
+        called once it is written and waits (for a caller that measures how long writing takes).
+        """
         keys = [request.context.idempotency_key for request in requests]
         if not all(keys) or len(set(keys)) != len(keys):
             raise ValueError("every gateway command needs an idempotency key of its own")
@@ -204,11 +215,16 @@ class CommandGateway:
             )
             for request in requests
         ]
-        outcomes, recorded = await self._keyed(items, channel, [r.stream_id for r in requests])
-        for request, outcome in zip(requests, outcomes, strict=True):
+        prefetch = _Prefetch(
+            [r.stream_id for r in requests if r.decided is None],
+            [r.stream_id for r in requests if r.decided is not None],
+        )
+        hold = None if commit_at is None else _Hold(commit_at, when_written)
+        outcomes, recorded = await self._keyed(items, channel, prefetch, hold)
+        for outcome in outcomes:
             if isinstance(outcome, IdempotencyKeyReused):
                 raise outcome
-            self._count(channel, command_name(request.command), outcome)
+        self._count(channel, [command_name(r.command) for r in requests], outcomes)
         self._committed(recorded)
         return [outcome for outcome in outcomes if not isinstance(outcome, IdempotencyKeyReused)]
 
@@ -229,19 +245,24 @@ class CommandGateway:
             for run in runs
         ]
         streams = [stream for run in runs for stream in run.streams]
-        outcomes, recorded = await self._keyed(items, channel, streams)
-        for outcome in outcomes:
-            if not isinstance(outcome, IdempotencyKeyReused):
-                self._count(channel, source, outcome)
+        outcomes, recorded = await self._keyed(items, channel, _Prefetch(streams=streams), None)
+        self._count(channel, [source] * len(outcomes), outcomes)
         self._committed(recorded)
         return outcomes
 
-    def _count(self, channel: str, command: str, outcome: CommandOutcome) -> None:
-        result = "replayed" if outcome.replayed else "rejected" if outcome.rejection else "applied"
-        metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc()
+    def _count(
+        self, channel: str, commands: Sequence[str], outcomes: Sequence[CommandOutcome | IdempotencyKeyReused]
+    ) -> None:
+        counted = Counter(
+            (command, outcome_result(outcome))
+            for command, outcome in zip(commands, outcomes, strict=True)
+            if not isinstance(outcome, IdempotencyKeyReused)
+        )
+        for (command, result), count in counted.items():
+            metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc(count)
 
     async def _keyed(
-        self, items: Sequence[_Keyed], channel: str, prefetch: Sequence[str]
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, hold: _Hold | None
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         def on_retry(error: BaseException, wait: float) -> None:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
@@ -252,7 +273,7 @@ class CommandGateway:
         )
         try:
             return await retrying(
-                lambda: self._attempt(items, channel, prefetch),
+                lambda: self._attempt(items, channel, prefetch, hold),
                 backoff=self._backoff,
                 retry_if=transient_with_bounded_conflicts(),
                 on_retry=on_retry,
@@ -262,14 +283,15 @@ class CommandGateway:
             structlog.contextvars.unbind_contextvars("correlation_id", "request_id")
 
     async def _attempt(
-        self, items: Sequence[_Keyed], channel: str, prefetch: Sequence[str]
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, hold: _Hold | None
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         outcomes: list[CommandOutcome | IdempotencyKeyReused | None] = [None] * len(items)
         decided: list[tuple[int, Rejection | None, list[str]]] = []
         async with transaction(self._engine) as connection:
             work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
             priors = await recorded_outcomes(connection, channel, [item.key for item in items])
-            await work.prefetch(prefetch)
+            await work.prefetch(prefetch.streams)
+            await work.prefetch_versions(prefetch.versions)
             for index, item in enumerate(items):
                 prior = priors.get(item.key)
                 if prior is not None:
@@ -287,21 +309,27 @@ class CommandGateway:
                     work.roll_back_to(mark)
                     rejection = Rejection(rejected.code, rejected.message_tr, rejected.field)
                 decided.append((index, rejection, work.pending_event_ids(before)))
-            recorded = await work.flush()
+            recorded = await work.flush(not_before=None if hold is None else hold.moment)
             by_id = {str(event.event_id): event for event in recorded}
             answered: list[tuple[str, str, dict[str, Any]]] = []
             for index, rejection, event_ids in decided:
                 item = items[index]
-                answer: dict[str, Any] = {"fingerprint": item.fingerprint, "events": event_ids}
-                if rejection is not None:
-                    answer["rejection"] = {"code": rejection.code, "message_tr": rejection.message_tr}
-                    answer["field"] = rejection.field
-                answered.append((item.key, item.source, answer))
+                answered.append((item.key, item.source, answer_of(item.fingerprint, event_ids, rejection)))
                 outcomes[index] = CommandOutcome([by_id[i] for i in event_ids], rejection)
             await record_outcomes(connection, channel, answered, self.clock.now())
+            if hold is not None:
+                await self._hold_until(hold)
         work.remember_folds()
         log.info("commands_handled", channel=channel, count=len(items), events=len(recorded))
         return [outcome for outcome in outcomes if outcome is not None], recorded
+
+    async def _hold_until(self, hold: _Hold) -> None:
+        if hold.written is not None:
+            hold.written()
+        # What is written so far goes to disk while the moment is awaited (syncing frames not yet
+        # committed is harmless), so the commit's own sync has little left to do once it comes.
+        await make_durable(self._engine)
+        await sleep_until(self.clock, hold.moment)
 
     async def handle_run(
         self,
@@ -340,10 +368,7 @@ class CommandGateway:
                     rejection = Rejection(rejected.code, rejected.message_tr, rejected.field)
                 event_ids = work.pending_event_ids()
                 recorded = await work.flush()
-                answer: dict[str, Any] = {"fingerprint": fingerprint, "events": event_ids}
-                if rejection is not None:
-                    answer["rejection"] = {"code": rejection.code, "message_tr": rejection.message_tr}
-                    answer["field"] = rejection.field
+                answer = answer_of(fingerprint, event_ids, rejection)
                 await record_outcomes(connection, channel, [(key, source, answer)], self.clock.now())
             work.remember_folds()
             return CommandOutcome(recorded, rejection), recorded
@@ -355,8 +380,7 @@ class CommandGateway:
             on_retry=on_retry,
             max_attempts=self._max_attempts,
         )
-        result = "replayed" if outcome.replayed else "rejected" if outcome.rejection else "applied"
-        metrics.COMMANDS_HANDLED.labels(self._store.service, channel, source, result).inc()
+        metrics.COMMANDS_HANDLED.labels(self._store.service, channel, source, outcome_result(outcome)).inc()
         self._committed(recorded)
         return outcome
 

@@ -12,6 +12,8 @@ from acikkapi_shared.reference import kars
 from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
 from sla_monitor import metrics
+from sla_monitor.burst import BurstPreparation
+from sla_monitor.burst_firing import BurstFiring
 from sla_monitor.config import load_configuration
 from sla_monitor.domain.case_clocks import CaseClocks, configured_clocks
 from sla_monitor.domain.clock_commands import ClockCommand
@@ -59,9 +61,28 @@ def build_runtime(
 
 
 def timer_loop(runtime: ServiceRuntime, clocks: Decider[CaseClocks, ClockCommand]) -> TimerLoop:
-    """Returns the timer loop on the runtime's read engine, gateway and clock."""
+    """Returns the timer loop on the runtime's read engine, gateway and clock, deciding and writing
+    each moment's burst ahead of it."""
+    preparation = BurstPreparation(
+        engine=runtime.read_engine,
+        store=runtime.store,
+        clock=runtime.clock,
+        decider=clocks,
+        cache=runtime.states,
+    )
+    bursts = BurstFiring(
+        preparation=preparation,
+        gateway=runtime.gateway,
+        engine=runtime.engine,
+        clock=runtime.clock,
+        decider=clocks,
+    )
     return TimerLoop(
-        engine=runtime.read_engine, gateway=runtime.gateway, clock=runtime.clock, clocks_decider=clocks
+        engine=runtime.read_engine,
+        gateway=runtime.gateway,
+        clock=runtime.clock,
+        clocks_decider=clocks,
+        bursts=bursts,
     )
 
 

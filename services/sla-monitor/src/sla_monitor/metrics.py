@@ -3,8 +3,10 @@ transaction): deadlines, warnings, breaches, escalations, and how cases closed a
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -71,23 +73,25 @@ def prime(institutions: Iterable[str]) -> None:
 
 def committed(events: Sequence[EventEnvelope]) -> None:
     """Counts and logs the deadlines and timers of a commit."""
+    # Each series is incremented once per commit by its count: a timer burst commits thousands of
+    # events of a few series at once, and a labels() look-up per event was a tenth of its cost.
+    timers: collections.Counter[tuple[Any, ...]] = collections.Counter()
     for event in events:
         payload = event.payload
+        clock, institution = payload.get("clock"), payload.get("institution")
         if event.type == DeadlineSet.TYPE:
             DEADLINES_SET.inc()
             log.info("deadline_set", application_number=event.correlation_id, due_at=payload.get("due_at"))
         elif event.type == DeadlineWarning.TYPE:
-            WARNINGS.labels(
-                str(payload.get("clock")), str(payload.get("institution")), str(payload.get("days_before"))
-            ).inc()
+            timers[WARNINGS, clock, institution, payload.get("days_before")] += 1
         elif event.type == DeadlineBreached.TYPE:
-            BREACHES.labels(str(payload.get("clock")), str(payload.get("institution"))).inc()
+            timers[BREACHES, clock, institution] += 1
         elif event.type == CaseEscalated.TYPE:
-            ESCALATIONS.labels(
-                str(payload.get("clock")), str(payload.get("institution")), str(payload.get("level"))
-            ).inc()
+            timers[ESCALATIONS, clock, institution, payload.get("level")] += 1
         elif event.type == ClocksClosed.TYPE:
             _closed(payload)
+    for (metric, *labels), count in timers.items():
+        metric.labels(*(str(label) for label in labels)).inc(count)
 
 
 def _closed(payload: dict[str, object]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
 
@@ -63,6 +65,34 @@ def _sqlite_begin(connection: sa.Connection) -> None:
 
 def _sqlite_begin_deferred(connection: sa.Connection) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+SQLITE_AUTOCHECKPOINT = 1000  # SQLite's default: a commit leaving more WAL pages checkpoints them
+
+
+@contextlib.asynccontextmanager
+async def checkpoints_deferred(engine: AsyncEngine) -> AsyncIterator[None]:
+    """SQLite: the engine's commits inside the block do not copy the WAL into the database file (a
+    checkpoint, which SQLite otherwise runs in the commit that crosses SQLITE_AUTOCHECKPOINT pages);
+    the first commit after it does. Elsewhere nothing changes.
+
+    For a burst of large transactions that must commit at a moment: the checkpoint of a transaction
+    of thousands of events took longer than the commit itself.
+    """
+    if not is_sqlite(engine):
+        yield
+        return
+    await _autocheckpoint(engine, 0)
+    try:
+        yield
+    finally:
+        await _autocheckpoint(engine, SQLITE_AUTOCHECKPOINT)
+
+
+async def _autocheckpoint(engine: AsyncEngine, pages: int) -> None:
+    # A setting of the connection (the one writer's: SQLite engines have one), not of a transaction.
+    async with engine.begin() as connection:
+        await connection.exec_driver_sql(f"PRAGMA wal_autocheckpoint={int(pages)}")
 
 
 async def migrate(engine: AsyncEngine) -> None:

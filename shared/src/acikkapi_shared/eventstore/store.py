@@ -76,14 +76,25 @@ class SqlAlchemyEventStore:
         )
 
     async def insert(
-        self, connection: AsyncConnection, pending: Sequence[PendingEvent]
+        self,
+        connection: AsyncConnection,
+        pending: Sequence[PendingEvent],
+        *,
+        not_before: datetime | None = None,
     ) -> list[EventEnvelope]:
-        """Writes versioned events in one statement; a version already taken raises ConcurrencyConflict."""
+        """Writes versioned events in one statement; a version already taken raises ConcurrencyConflict.
+
+        not_before: the transaction commits no earlier than that moment (a timer burst written ahead
+        of its moment), so the events are recorded at it if it is still to come.
+        """
         if not pending:
             return []
         started = time.perf_counter()
         await self.lock_appends(connection)
-        recorded_at = self._clock.now().astimezone(UTC)
+        recorded_at = self._clock.now()
+        if not_before is not None and recorded_at < not_before:
+            recorded_at = not_before
+        recorded_at = recorded_at.astimezone(UTC)
         rows = [
             {
                 "event_id": str(item.event.event_id),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -66,7 +67,8 @@ class Folded:
     version: int
 
 
-Checkpoint = tuple[int, dict[str, int], dict[str, Folded]]
+Checkpoint = tuple[int, int]  # buffered appends, journalled changes
+_ABSENT: Any = object()  # a journalled key that had no value before
 
 
 class UnitOfWork:
@@ -89,6 +91,7 @@ class UnitOfWork:
         self._loaded: dict[str, list[EventEnvelope]] = {}
         self._folded: dict[str, Folded] = {}
         self._pending: list[PendingEvent] = []
+        self._journal: list[tuple[dict[str, Any], str, Any]] = []  # (map, key, value before)
         self._raw_streams: set[str] = set()  # appended to without a decider
         self._locked = False
         self.appended: list[EventEnvelope] = []
@@ -105,7 +108,8 @@ class UnitOfWork:
         if self._cache is not None:
             versions = await self.store.stream_versions(self.connection, sorted(wanted))
             for stream_id in wanted:
-                self._versions.setdefault(stream_id, versions.get(stream_id, 0))
+                if stream_id not in self._versions:
+                    self._set_version(stream_id, versions.get(stream_id, 0))
             wanted = {
                 s
                 for s in wanted
@@ -117,7 +121,17 @@ class UnitOfWork:
             for event in await self.store.load_streams(self.connection, sorted(wanted)):
                 self._loaded[event.stream_id].append(event)
         for stream_id in wanted:
-            self._versions.setdefault(stream_id, len(self._loaded[stream_id]))
+            if stream_id not in self._versions:
+                self._set_version(stream_id, len(self._loaded[stream_id]))
+
+    async def prefetch_versions(self, stream_ids: Iterable[str]) -> None:
+        """Reads many streams' versions in one query, and nothing else (for decisions made ahead,
+        which need only to know that their stream has not moved)."""
+        wanted = sorted({s for s in stream_ids if s not in self._versions})
+        if wanted:
+            versions = await self.store.stream_versions(self.connection, wanted)
+            for stream_id in wanted:
+                self._set_version(stream_id, versions.get(stream_id, 0))
 
     async def lock_appends(self) -> None:
         """Takes the log's append lock now rather than at flush (for streams every writer appends to)."""
@@ -137,7 +151,7 @@ class UnitOfWork:
             raise StreamOfAnotherKind(f"{stream_id} has appends made without its decider")
         if new:
             folded = Folded(decider.name, decider.initial(stream_id), 0)
-            self._folded[stream_id] = folded
+            self._set_folded(stream_id, folded)
             return folded
         if decider.exclusive:
             # Read only under the lock, so the version cannot move before this transaction commits.
@@ -150,7 +164,7 @@ class UnitOfWork:
                 hit, state = self._cache.get(decider.name, stream_id, version)
             if hit:
                 folded = Folded(decider.name, state, version)
-                self._folded[stream_id] = folded
+                self._set_folded(stream_id, folded)
                 return folded
         if stream_id in self._loaded and not decider.exclusive:
             recorded = self._loaded[stream_id]
@@ -163,8 +177,8 @@ class UnitOfWork:
         events = [decider.events.decode(e.type, e.schema_version, e.payload) for e in recorded]
         version = recorded[-1].stream_version if recorded else 0
         folded = Folded(decider.name, fold(decider, stream_id, events), version)
-        self._folded[stream_id] = folded
-        self._versions[stream_id] = folded.version
+        self._set_folded(stream_id, folded)
+        self._set_version(stream_id, folded.version)
         return folded
 
     def record(
@@ -177,7 +191,20 @@ class UnitOfWork:
     ) -> None:
         """Buffers a decision's events after the state they were decided on, and keeps the new state."""
         self._append(stream_id, after.version, events)
-        self._folded[stream_id] = Folded(decider.name, state, after.version + len(events))
+        self._set_folded(stream_id, Folded(decider.name, state, after.version + len(events)))
+
+    def record_at(
+        self, decider: Decider[Any, Any], stream_id: str, version: int, state: Any, events: Sequence[NewEvent]
+    ) -> None:
+        """Buffers events decided on the stream's state at version (made ahead, not folded here), and
+        keeps the state after them; raises ConcurrencyConflict if the stream is no longer there."""
+        known = self._folded.get(stream_id)
+        if known is not None and known.decider != decider.name:
+            raise StreamOfAnotherKind(f"{stream_id} is a {known.decider} stream, not {decider.name}")
+        if stream_id in self._raw_streams:
+            raise StreamOfAnotherKind(f"{stream_id} has appends made without its decider")
+        self._append(stream_id, version, events)
+        self._set_folded(stream_id, Folded(decider.name, state, version + len(events)))
 
     def remember_folds(self) -> None:
         """Puts the transaction's folded states into the cache: call it only after the commit."""
@@ -189,7 +216,7 @@ class UnitOfWork:
     async def stream_version(self, stream_id: str) -> int:
         """Returns the stream's version as this transaction sees it, buffered appends included."""
         if stream_id not in self._versions:
-            self._versions[stream_id] = await self.store.stream_version(self.connection, stream_id)
+            self._set_version(stream_id, await self.store.stream_version(self.connection, stream_id))
         return self._versions[stream_id]
 
     def append(self, stream_id: str, expected_version: int, events: Sequence[NewEvent]) -> None:
@@ -208,7 +235,7 @@ class UnitOfWork:
             raise ConcurrencyConflict(stream_id, expected_version, actual)
         for offset, event in enumerate(events, start=1):
             self._pending.append(PendingEvent(stream_id, expected_version + offset, event))
-        self._versions[stream_id] = expected_version + len(events)
+        self._set_version(stream_id, expected_version + len(events))
 
     def pending_count(self) -> int:
         """Returns how many events are buffered so far."""
@@ -220,19 +247,38 @@ class UnitOfWork:
 
     def checkpoint(self) -> Checkpoint:
         """Returns a mark to roll buffered appends back to (for a message found to be poison)."""
-        return len(self._pending), dict(self._versions), dict(self._folded)
+        return len(self._pending), len(self._journal)
 
     def roll_back_to(self, mark: Checkpoint) -> None:
         """Drops appends and folds buffered since the mark; nothing is flushed before flush()."""
-        count, versions, folded = mark
+        count, changes = mark
         del self._pending[count:]
-        self._versions = versions
-        self._folded = folded
+        while len(self._journal) > changes:
+            mapping, stream_id, previous = self._journal.pop()
+            if previous is _ABSENT:
+                del mapping[stream_id]
+            else:
+                mapping[stream_id] = previous
 
-    async def flush(self) -> list[EventEnvelope]:
-        """Writes the buffered events and their read-model changes; returns them as recorded."""
+    # Every change of a version or a fold is journalled, so that a mark is two lengths and a roll
+    # back undoes only what changed since: copying both maps at each mark made a transaction of n
+    # commands cost n² (a timer burst's thousands in one transaction).
+    def _set_version(self, stream_id: str, version: int) -> None:
+        self._journal.append((self._versions, stream_id, self._versions.get(stream_id, _ABSENT)))
+        self._versions[stream_id] = version
+
+    def _set_folded(self, stream_id: str, folded: Folded) -> None:
+        self._journal.append((self._folded, stream_id, self._folded.get(stream_id, _ABSENT)))
+        self._folded[stream_id] = folded
+
+    async def flush(self, *, not_before: datetime | None = None) -> list[EventEnvelope]:
+        """Writes the buffered events and their read-model changes; returns them as recorded (at
+        not_before if that is later: the transaction is to commit no earlier)."""
         pending, self._pending = self._pending, []
-        recorded = await self.store.insert(self.connection, pending)
+        if not_before is None:  # the store's plain call, as every writer but a held burst makes it
+            recorded = await self.store.insert(self.connection, pending)
+        else:
+            recorded = await self.store.insert(self.connection, pending, not_before=not_before)
         if recorded:
             await self._projector.apply(self.connection, recorded)
             self.appended.extend(recorded)
