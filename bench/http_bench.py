@@ -39,12 +39,15 @@ def latency_ms(latencies: list[float]) -> dict[str, float]:
 
 
 @contextlib.contextmanager
-def child_server(script: str, directory: Path, what: str) -> Iterator[str]:
-    """Runs `script --serve directory --port P` until /healthz answers; yields its base URL; stops it."""
+def child_server(script: str, directory: Path, what: str, pids: list[int] | None = None) -> Iterator[str]:
+    """Runs `script --serve directory --port P` until /healthz answers; yields its base URL; stops it.
+    pids, when given, gets the child's process id (to read its CPU time)."""
     port = free_port()
     child = subprocess.Popen(
         [sys.executable, script, "--serve", str(directory), "--port", str(port)], env=os.environ.copy()
     )
+    if pids is not None:
+        pids.append(child.pid)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
