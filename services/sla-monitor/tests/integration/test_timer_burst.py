@@ -5,6 +5,7 @@ state, a second instance changes nothing of that, and decisions too old to be on
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -162,3 +163,25 @@ async def test_a_burst_written_ahead_is_invisible_until_its_moment_and_recorded_
     assert sorted(event["case"] for event in fired) == NUMBERS
     assert {str(event["id"]) for event in fired} == ahead
     assert all(event["at"] == FIRST and event["late"] is False for event in fired)
+
+
+async def test_ticks_without_a_burst_leave_the_collector_as_the_service_set_it(tmp_path: Path) -> None:
+    clock = ManualClock(datetime(2026, 3, 17, 12, 0, tzinfo=UTC))  # nothing due within a minute
+    runtime = runtime_on(tmp_path, clock)
+    async with running(runtime):
+        await seeding.route(runtime, NUMBERS, ROUTED_AT)
+        loop = loop_for(runtime)
+        gc.collect()
+        gc.freeze()  # as the service does once built
+        frozen = gc.get_freeze_count()
+        try:
+            collections = gc.get_stats()[2]["collections"]
+            assert loop.bursts is not None
+            for _ in range(5):  # what the loop runs after every tick that fired nothing
+                assert await loop.tick() == 0
+                await loop.bursts.settle()
+            # No thaw of the service's frozen objects, no full collection per tick.
+            assert gc.get_freeze_count() > frozen // 2  # (some frozen objects die: a count, not a set)
+            assert gc.get_stats()[2]["collections"] == collections
+        finally:
+            gc.unfreeze()
