@@ -1,8 +1,9 @@
 """Routing quality on the independent Kars corpora: the table alone and the table with the classifier.
 
-Run: uv run python bench/route_quality.py [--split test test2 train] [--confusion]
-The model was trained on the corpora's train parts (and the project's labelled petitions); the test parts
-(`test` of petitions.jsonl, `test2` of petitions_b2.jsonl) were never used for tuning rules or training.
+Run: uv run python bench/route_quality.py [--split test test2 train train2 train3] [--confusion]
+The model was trained on the corpora's train parts (and the project's labelled petitions; petitions_b3.jsonl
+is all train); the test parts (`test` of petitions.jsonl, `test2` of petitions_b2.jsonl) were never used
+for tuning rules or training.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ PARTS = {
     "test2": ("petitions_b2.jsonl", "test2"),
     "train": ("petitions.jsonl", "train"),
     "train2": ("petitions_b2.jsonl", "train"),
+    "train3": ("petitions_b3.jsonl", "train"),
 }
 
 

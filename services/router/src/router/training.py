@@ -39,6 +39,7 @@ SOURCES = (
     ("labelled_petitions.jsonl", None, False),
     ("kars_corpus/petitions.jsonl", "train", True),
     ("kars_corpus/petitions_b2.jsonl", "train", True),
+    ("kars_corpus/petitions_b3.jsonl", "train", True),  # every petition of the third corpus is train
     # Not independent: the office routes by hand what the router could not, a sample of hard cases
     # whose share would mislead the combiner's calibration.
     (OFFICE_EXAMPLES, None, False),
