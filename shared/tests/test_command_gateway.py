@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from acikkapi_shared import gateway as gateway_module
 from acikkapi_shared import gateway_held
-from acikkapi_shared.clock import Clock, ManualClock, sleep_until
+from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.commands import CommandContext, CommandRunner, decide_on, new_event
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
@@ -28,6 +28,7 @@ from acikkapi_shared.eventstore.store import PendingEvent, SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import NoProjections
 from acikkapi_shared.gateway import CommandGateway, GatewayCommand, HeldPlan, IdempotencyKeyReused
 from acikkapi_shared.messaging.retry import Backoff
+from acikkapi_shared.testing.fakes import noting_held_waits
 
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
 
@@ -262,13 +263,7 @@ async def test_a_decision_made_ahead_is_decided_again_once_its_stream_moved(engi
 async def test_a_transaction_to_commit_at_a_moment_is_invisible_until_then_and_recorded_at_it(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    holding = asyncio.Event()
-
-    async def noted(clock: Clock, moment: datetime, *, poll: float = 0.005) -> None:
-        holding.set()  # written; it commits once the clock reaches the moment
-        await sleep_until(clock, moment, poll=poll)
-
-    monkeypatch.setattr(gateway_module, "sleep_until", noted)
+    holding = noting_held_waits(gateway_module, monkeypatch)
     gateway = gateway_on(engine)
     moment = NOW + timedelta(seconds=5)
     commands = [GatewayCommand(counter, stream, Count(), context(f"k-{stream}")) for stream in "ab"]
@@ -304,13 +299,7 @@ def held_plan(
 async def test_a_held_write_in_chunks_is_invisible_until_its_moment_and_recorded_at_it(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    holding = asyncio.Event()
-
-    async def noted(clock: Clock, moment: datetime, *, poll: float = 0.005) -> None:
-        holding.set()
-        await sleep_until(clock, moment, poll=poll)
-
-    monkeypatch.setattr(gateway_held, "sleep_until", noted)
+    holding = noting_held_waits(gateway_held, monkeypatch)
     gateway = gateway_on(engine)
     moment = NOW + timedelta(seconds=5)
     commands = [GatewayCommand(counter, stream, Count(), context(f"k-{stream}")) for stream in "abcde"]
