@@ -132,16 +132,24 @@ class BurstFiring:
             pace = (now - began) / written if written else timedelta(seconds=self._seconds_per_timer)
             return now + pace * chunk * 1.5 + timedelta(seconds=0.05) < moment
 
+        writing: list[float] = []
+
         def written(count: int) -> None:
-            self._measured(count, time.monotonic() - started)
+            writing.append(time.monotonic() - started)
+            self._measured(count, writing[-1])
 
         plan = HeldPlan(len(decisions), build, moment, self._settings.chunk, more, written)
         done = await self._gateway.handle_held(plan, channel="sla-timers")
         burst.take(done.taken)
         if done.recorded:
-            seconds = round(time.monotonic() - started, 3)
-            events = len(done.recorded)
-            log.info("sla_timer_burst_written_ahead", cases=done.taken, events=events, seconds=seconds)
+            log.info(
+                "sla_timer_burst_written_ahead",
+                cases=done.taken,
+                events=len(done.recorded),
+                left=len(burst.decisions),  # appended after the moment
+                written_seconds=round(writing[-1], 3) if writing else None,
+                hold_seconds=round((moment - began).total_seconds(), 3),
+            )
         return done.taken
 
     async def fire(self, now: datetime) -> int | None:
@@ -191,9 +199,9 @@ class BurstFiring:
             await deferred.aclose()
 
     def _hold(self, count: int) -> timedelta:
-        # Twice what appending is estimated to take: starting early only makes the others wait, late
-        # delays the whole burst.
-        needed = timedelta(seconds=2 * count * self._seconds_per_timer + 0.25)
+        # Twice what appending is estimated to take and half a second: starting early only makes the
+        # others wait; late, the chunks that no longer fit are appended after the moment.
+        needed = timedelta(seconds=2 * count * self._seconds_per_timer + 0.5)
         return min(needed, self._settings.max_hold)
 
     def _measured(self, count: int, seconds: float) -> None:
