@@ -4,8 +4,9 @@ answer on a retry, conflicts decided again on the new state."""
 from __future__ import annotations
 
 import asyncio
+import tracemalloc
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,17 +15,20 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from acikkapi_shared import gateway as gateway_module
-from acikkapi_shared.clock import Clock, ManualClock, sleep_until
+from acikkapi_shared import gateway_held
+from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.commands import CommandContext, CommandRunner, decide_on, new_event
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.database import create_engine, migrate, reader_for
 from acikkapi_shared.eventstore.schema import events
+from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import PendingEvent, SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import NoProjections
-from acikkapi_shared.gateway import CommandGateway, GatewayCommand, IdempotencyKeyReused
+from acikkapi_shared.gateway import CommandGateway, GatewayCommand, HeldPlan, IdempotencyKeyReused
 from acikkapi_shared.messaging.retry import Backoff
+from acikkapi_shared.testing.fakes import noting_held_waits
 
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
 
@@ -66,7 +70,9 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     await engine.dispose()
 
 
-def gateway_on(engine: AsyncEngine, store: SqlAlchemyEventStore | None = None) -> CommandGateway:
+def gateway_on(
+    engine: AsyncEngine, store: SqlAlchemyEventStore | None = None, cache: StateCache | None = None
+) -> CommandGateway:
     clock = ManualClock(NOW)
     return CommandGateway(
         engine=engine,
@@ -74,6 +80,7 @@ def gateway_on(engine: AsyncEngine, store: SqlAlchemyEventStore | None = None) -
         projector=NoProjections(),
         clock=clock,
         backoff=Backoff(first=0.001, most=0.01),
+        cache=cache,
     )
 
 
@@ -81,6 +88,17 @@ async def values(engine: AsyncEngine) -> list[int]:
     async with engine.connect() as connection:
         rows = await connection.execute(sa.select(events.c.payload).order_by(events.c.position))
         return [int(row.payload["value"]) for row in rows]
+
+
+async def values_beside(engine: AsyncEngine) -> list[int]:
+    """Returns the values read beside the writer, as any reader would (on SQLite the writer's one
+    connection is held)."""
+    reader = reader_for(engine.url.render_as_string(hide_password=False), engine)
+    try:
+        return await values(reader)
+    finally:
+        if reader is not engine:
+            await reader.dispose()
 
 
 async def test_the_same_key_twice_records_one_event_and_answers_the_same(engine: AsyncEngine) -> None:
@@ -245,13 +263,7 @@ async def test_a_decision_made_ahead_is_decided_again_once_its_stream_moved(engi
 async def test_a_transaction_to_commit_at_a_moment_is_invisible_until_then_and_recorded_at_it(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    holding = asyncio.Event()
-
-    async def noted(clock: Clock, moment: datetime, *, poll: float = 0.005) -> None:
-        holding.set()  # written; it commits once the clock reaches the moment
-        await sleep_until(clock, moment, poll=poll)
-
-    monkeypatch.setattr(gateway_module, "sleep_until", noted)
+    holding = noting_held_waits(gateway_module, monkeypatch)
     gateway = gateway_on(engine)
     moment = NOW + timedelta(seconds=5)
     commands = [GatewayCommand(counter, stream, Count(), context(f"k-{stream}")) for stream in "ab"]
@@ -263,15 +275,97 @@ async def test_a_transaction_to_commit_at_a_moment_is_invisible_until_then_and_r
     )
     await asyncio.wait_for(holding.wait(), timeout=10)
     assert written == [0]  # told once, before it waits
-    # Read beside the writer, as any reader would (on SQLite the writer's one connection is held).
-    reader = reader_for(engine.url.render_as_string(hide_password=False), engine)
-    try:
-        assert await values(reader) == [] and not writing.done()
-    finally:
-        if reader is not engine:
-            await reader.dispose()
+    assert await values_beside(engine) == [] and not writing.done()
     assert isinstance(gateway.clock, ManualClock)
     gateway.clock.set(moment)
     outcomes = await asyncio.wait_for(writing, timeout=10)
     assert await values(engine) == [1, 1]
     assert [event.recorded_at for outcome in outcomes for event in outcome.events] == [moment, moment]
+
+
+def held_plan(
+    commands: Sequence[GatewayCommand], moment: datetime, *, chunk: int = 2, more: int | None = None
+) -> HeldPlan:
+    """A held write of the commands, chunk at a time; more: stop once that many are written."""
+    return HeldPlan(
+        len(commands),
+        lambda start, stop: commands[start:stop],
+        moment,
+        chunk,
+        (lambda _written: True) if more is None else (lambda written: written < more),
+    )
+
+
+async def test_a_held_write_in_chunks_is_invisible_until_its_moment_and_recorded_at_it(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holding = noting_held_waits(gateway_held, monkeypatch)
+    gateway = gateway_on(engine)
+    moment = NOW + timedelta(seconds=5)
+    commands = [GatewayCommand(counter, stream, Count(), context(f"k-{stream}")) for stream in "abcde"]
+    writing = asyncio.create_task(gateway.handle_held(held_plan(commands, moment), channel="timer"))
+    await asyncio.wait_for(holding.wait(), timeout=10)
+    assert await values_beside(engine) == [] and not writing.done()  # three chunks written, none visible
+    assert isinstance(gateway.clock, ManualClock)
+    gateway.clock.set(moment)
+    done = await asyncio.wait_for(writing, timeout=10)
+    assert done.taken == 5 and done.answers == {("Count", "applied"): 5}
+    assert await values(engine) == [1] * 5
+    assert [event.recorded_at for event in done.recorded] == [moment] * 5
+    again = await gateway.handle_held(held_plan(commands, moment), channel="timer")
+    assert again.answers == {("Count", "replayed"): 5} and not again.recorded  # once per key
+    assert await values(engine) == [1] * 5
+
+
+async def test_a_held_write_stops_adding_chunks_when_told(engine: AsyncEngine) -> None:
+    gateway = gateway_on(engine)
+    commands = [GatewayCommand(counter, stream, Count(), context(f"k-{stream}")) for stream in "abcde"]
+    done = await gateway.handle_held(held_plan(commands, NOW, more=2), channel="timer")
+    assert done.taken == 2 and await values(engine) == [1, 1]
+    nothing = await gateway.handle_held(held_plan(commands[2:], NOW, more=0), channel="timer")
+    assert nothing.taken == 0 and await values(engine) == [1, 1]
+
+
+async def test_a_held_write_appends_decisions_without_their_state_and_decides_moved_ones_again(
+    engine: AsyncEngine,
+) -> None:
+    cache = StateCache()
+    gateway = gateway_on(engine, cache=cache)
+    kept = decide_on(counter, "a", Count(), context("k-a"), 0, 0)
+    lean = replace(decide_on(counter, "b", Count(), context("k-b"), 0, 0), events=(), state=None)
+    moved = replace(decide_on(counter, "c", Count(), context("k-c"), 0, 0), events=(), state=None)
+    await gateway.handle(counter, "c", Count(), context("k-0"))  # c moves after its decision
+    commands = [
+        GatewayCommand(counter, d.stream_id, Count(), context(f"k-{d.stream_id}"), decided=d)
+        for d in (kept, lean, moved)
+    ]
+    done = await gateway.handle_held(held_plan(commands, NOW), channel="timer")
+    by_stream = {event.stream_id: event for event in done.recorded}
+    assert by_stream["a"].event_id == kept.appended[0].event_id
+    assert by_stream["b"].event_id == lean.appended[0].event_id
+    assert by_stream["c"].event_id != moved.appended[0].event_id and by_stream["c"].payload == {"value": 2}
+    assert not cache.has_version("b", 1)  # no state kept, none cached
+    with pytest.raises(ValueError, match="once"):
+        await gateway.handle_held(held_plan([commands[0], commands[0]], NOW), channel="other")
+
+
+async def test_a_held_write_keeps_less_memory_in_chunks_than_at_once(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+    await migrate(engine)
+    gateway = gateway_on(engine)
+
+    async def peak(chunk: int, channel: str) -> int:
+        commands = [GatewayCommand(counter, f"{channel}-{i}", Count(), context(f"{i}")) for i in range(2_000)]
+        tracemalloc.start()
+        try:
+            await gateway.handle_held(held_plan(commands, NOW, chunk=chunk), channel=channel)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    try:
+        at_once, chunked = await peak(2_000, "at-once"), await peak(100, "chunked")
+    finally:
+        await engine.dispose()
+    # Only the recorded events outlive a chunk: a command's keyed item, fold, rows and answer do not.
+    assert chunked < at_once * 0.7

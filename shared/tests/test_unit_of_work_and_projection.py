@@ -15,7 +15,7 @@ from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
-from acikkapi_shared.commands import CommandContext, execute
+from acikkapi_shared.commands import CommandContext, decide_on, execute, new_event
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.events.envelope import EventEnvelope, NewEvent
@@ -35,7 +35,7 @@ from acikkapi_shared.eventstore.replay import ensure_read_models
 from acikkapi_shared.eventstore.schema import UtcDateTime
 from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
-from acikkapi_shared.eventstore.unit_of_work import UnitOfWork
+from acikkapi_shared.eventstore.unit_of_work import StateNotKept, UnitOfWork
 
 NOW = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
 metadata = sa.MetaData()
@@ -319,6 +319,33 @@ async def test_a_cached_state_is_used_while_its_stream_stays_at_its_version(engi
         work = cached_work(connection)
         await work.prefetch(["a"])
         assert (await work.folded(case, "a")).state == Case(opened=True, stage="ANSWERED")
+
+
+async def test_a_decision_appended_without_its_state_is_neither_folded_again_nor_cached(
+    engine: AsyncEngine,
+) -> None:
+    cache = StateCache()
+    clock = ManualClock(NOW)
+    store = SqlAlchemyEventStore("test", clock)
+    ahead = decide_on(case, "a", Move("ROUTED"), CONTEXT, Case(), 0)
+    async with engine.begin() as connection:
+        work = UnitOfWork(connection, store, CaseProjector(), clock, cache)
+        work.record_at(case, "a", 0, None, ahead.appended)
+        with pytest.raises(StateNotKept):
+            await work.folded(case, "a")
+        assert await work.stream_version("a") == 2
+        await work.flush()
+    work.remember_folds()
+    assert not cache.has_version("a", 2)
+    assert await rows(engine) == {"a": ("ROUTED", None)}
+
+
+def test_trusted_events_share_their_fields_set_and_a_copy_changes_only_its_own() -> None:
+    first, second = (new_event(Moved(stage=stage), "a", CONTEXT) for stage in ("ROUTED", "ANSWERED"))
+    assert first.model_fields_set is second.model_fields_set == set(NewEvent.model_fields)
+    copied = first.model_copy(update={"correlation_id": "other"})
+    assert copied.correlation_id == "other" and first.correlation_id == "a"
+    assert second.model_fields_set == set(NewEvent.model_fields) and second.correlation_id == "a"
 
 
 due = sa.Table(

@@ -82,7 +82,8 @@ class Decided:
     A decider is pure, so the decision stands for as long as the stream stays at that version: it may
     be made ahead (a timer burst's decisions, before their moment) and appended later by
     `execute_decided`, which decides again if the stream moved meanwhile. What is appended is
-    `appended`; one who keeps many decisions may leave `events` out (empty) to spare memory.
+    `appended`; one who keeps many decisions may leave `events` out (empty) and `state` out (None) to
+    spare memory: the unit of work then keeps no state of the stream after it (record_at).
     """
 
     stream_id: str

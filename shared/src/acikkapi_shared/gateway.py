@@ -27,6 +27,7 @@ from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.tracking import record_outcomes, recorded_outcomes
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
+from acikkapi_shared.gateway_held import HeldPlan, HeldWrite, write_held
 from acikkapi_shared.gateway_requests import (
     KEY_MISSING_TR,
     KEY_REUSED_TR,
@@ -49,6 +50,8 @@ __all__ = [
     "CommandOutcome",
     "GatewayCommand",
     "GatewayRun",
+    "HeldPlan",
+    "HeldWrite",
     "IdempotencyKeyReused",
     "Rejection",
 ]
@@ -227,6 +230,32 @@ class CommandGateway:
         self._count(channel, [command_name(r.command) for r in requests], outcomes)
         self._committed(recorded)
         return [outcome for outcome in outcomes if not isinstance(outcome, IdempotencyKeyReused)]
+
+    async def handle_held(self, plan: HeldPlan, *, channel: str) -> HeldWrite:
+        """Writes many commands (each once per idempotency key) in one transaction that commits no
+        earlier than plan.moment, a chunk at a time, keeping only their events and counts until the
+        commit (gateway_held.py); a conflict writes them again. Meanwhile the service's other writers
+        wait: the caller keeps that short (plan.more)."""
+
+        def on_retry(error: BaseException, wait: float) -> None:
+            log.warning("commands_retried", channel=channel, error=describe(error), retry_in=wait)
+
+        async def attempt() -> HeldWrite:
+            async with transaction(self._engine) as connection:
+                return await write_held(connection, self._store, self._projector, self.clock, channel, plan)
+
+        done = await retrying(
+            attempt,
+            backoff=self._backoff,
+            retry_if=transient_with_bounded_conflicts(),
+            on_retry=on_retry,
+            max_attempts=self._max_attempts,
+        )
+        for (command, result), count in done.answers.items():
+            metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc(count)
+        log.info("commands_handled", channel=channel, count=done.taken, events=len(done.recorded))
+        self._committed(done.recorded)
+        return done
 
     async def handle_runs(
         self, runs: Sequence[GatewayRun], *, source: str, channel: str = "http"

@@ -13,7 +13,7 @@ from acikkapi_shared.runtime import ServiceRuntime, service_parts
 from acikkapi_shared.settings import ServiceSettings
 from sla_monitor import metrics
 from sla_monitor.burst import BurstPreparation
-from sla_monitor.burst_firing import BurstFiring
+from sla_monitor.burst_firing import BurstFiring, BurstSettings
 from sla_monitor.config import load_configuration
 from sla_monitor.domain.case_clocks import CaseClocks, configured_clocks
 from sla_monitor.domain.clock_commands import ClockCommand
@@ -60,9 +60,11 @@ def build_runtime(
     return runtime
 
 
-def timer_loop(runtime: ServiceRuntime, clocks: Decider[CaseClocks, ClockCommand]) -> TimerLoop:
+def timer_loop(
+    runtime: ServiceRuntime, clocks: Decider[CaseClocks, ClockCommand], settings: BurstSettings | None = None
+) -> TimerLoop:
     """Returns the timer loop on the runtime's read engine, gateway and clock, deciding and writing
-    each moment's burst ahead of it."""
+    each moment's burst ahead of it (as settings say; default: BurstSettings())."""
     preparation = BurstPreparation(
         engine=runtime.read_engine,
         store=runtime.store,
@@ -76,6 +78,7 @@ def timer_loop(runtime: ServiceRuntime, clocks: Decider[CaseClocks, ClockCommand
         engine=runtime.engine,
         clock=runtime.clock,
         decider=clocks,
+        settings=settings or BurstSettings(),
     )
     return TimerLoop(
         engine=runtime.read_engine,

@@ -3,12 +3,15 @@ transaction that commits at it, and what did not fit appended after it, `batch` 
 
 Written ahead: the transaction that appends the decisions (the events, the read model, the
 idempotency records) is written while the moment approaches and committed when the clock reaches
-it (CommandGateway.handle_all's commit_at), its events recorded at the moment. Nothing of it is
-visible or recorded before; a crash meanwhile rolls it back and the ordinary ticks fire after the
-restart. While it waits it holds the log's append lock, so the service's other writers (its Kafka
-consumer) wait for the moment too: it starts only as early as the burst needs (twice the estimated
-cost of writing it, measured from the last burst, `seconds_per_timer` a decision until then) and at
-most `max_hold` before; the decisions that do not fit are appended after the moment.
+it (CommandGateway.handle_held), its events recorded at the moment. It is written `chunk` decisions at
+a time, each chunk's objects dropped once flushed (only the recorded events and counts are kept to the
+commit), so a whole burst of tens of thousands fits in memory. Nothing of it is visible or recorded
+before; a crash meanwhile rolls it back and the ordinary ticks fire after the restart. While it waits
+it holds the log's append lock, so the service's other writers (its Kafka consumer) wait for the moment
+too: it starts only as early as the burst needs (twice the estimated cost of writing it, measured from
+the last burst, `seconds_per_timer` a decision until then) and at most `max_hold` before. Before each
+chunk it checks, at the pace measured so far, that the chunk is written before the moment with time to
+spare; the decisions that do not fit are appended after the moment. Tried once per burst.
 
 Until nothing is due any more, the objects alive when the burst was decided are left out of the
 collector's full collections and SQLite's WAL is not checkpointed by the burst's commits (settle).
@@ -29,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.decider import Decider
 from acikkapi_shared.eventstore.database import checkpoints_deferred
-from acikkapi_shared.gateway import CommandGateway, CommandOutcome
+from acikkapi_shared.gateway import CommandGateway, CommandOutcome, GatewayCommand, HeldPlan
 from sla_monitor.burst import BurstPreparation, PreparedBurst, timer_command
 from sla_monitor.domain.case_clocks import DEFAULT_POLICY, CaseClocks
 from sla_monitor.domain.clock_commands import ClockCommand
@@ -44,8 +47,10 @@ class BurstSettings:
     lead: timedelta = timedelta(seconds=60)  # decided this long before its moment
     prepared_for: timedelta = DEFAULT_POLICY.late_after  # used until then (never late)
     batch: int = 1_000  # decisions per transaction after the moment
-    max_hold: timedelta = timedelta(seconds=10)  # the append lock held before the moment, at most
-    seconds_per_timer: float = 0.0005  # per decision, until measured (280-520 µs on 2 busy cores)
+    # The append lock held before the moment, at most: the service's Kafka consumer waits as long.
+    max_hold: timedelta = timedelta(seconds=20)
+    seconds_per_timer: float = 0.0003  # per decision, until measured (150-300 µs on 2 busy cores)
+    chunk: int = 1_000  # decisions written at a time in the transaction written ahead
 
 
 class BurstFiring:
@@ -99,7 +104,7 @@ class BurstFiring:
     def write_from(self) -> datetime | None:
         """Returns when to start writing the burst ahead of its moment (None: nothing to write)."""
         burst = self.burst
-        if burst is None or not burst.decisions:
+        if burst is None or not burst.decisions or burst.written_ahead:
             return None
         return burst.moment - self._hold(len(burst.decisions))
 
@@ -110,20 +115,42 @@ class BurstFiring:
         now = self._clock.now()
         if burst is None or starts is None or not starts <= now < burst.moment:
             return 0
-        fits = int(self._settings.max_hold.total_seconds() / (self._seconds_per_timer * 1.2))
-        decisions = burst.take(max(1, fits))
-        requests = [timer_command(self._decider, d.stream_id, burst.moment, d) for d in decisions]
+        burst.written_ahead = True  # once: what is not written now is appended after the moment
+        decisions, moment = burst.decisions, burst.moment
         await self._defer_checkpoints()
-        started = time.monotonic()
+        started, began = time.monotonic(), now
 
-        def written() -> None:
-            self._measured(len(requests), time.monotonic() - started)
+        def build(start: int, stop: int) -> list[GatewayCommand]:
+            return [timer_command(self._decider, d.stream_id, moment, d) for d in decisions[start:stop]]
 
-        outcomes = await self._gateway.handle_all(
-            requests, channel="sla-timers", commit_at=burst.moment, when_written=written
-        )
-        log_fired("sla_timer_burst_written_ahead", len(requests), outcomes, started)
-        return len(requests)
+        def more(written: int) -> bool:
+            # Another chunk only if it is written before the moment with time to spare, at the pace
+            # of those written so far (as estimated before the first): what does not fit is appended
+            # after the moment.
+            now = self._clock.now()
+            chunk = min(self._settings.chunk, len(decisions) - written)
+            pace = (now - began) / written if written else timedelta(seconds=self._seconds_per_timer)
+            return now + pace * chunk * 1.5 + timedelta(seconds=0.05) < moment
+
+        writing: list[float] = []
+
+        def written(count: int) -> None:
+            writing.append(time.monotonic() - started)
+            self._measured(count, writing[-1])
+
+        plan = HeldPlan(len(decisions), build, moment, self._settings.chunk, more, written)
+        done = await self._gateway.handle_held(plan, channel="sla-timers")
+        burst.take(done.taken)
+        if done.recorded:
+            log.info(
+                "sla_timer_burst_written_ahead",
+                cases=done.taken,
+                events=len(done.recorded),
+                left=len(burst.decisions),  # appended after the moment
+                written_seconds=round(writing[-1], 3) if writing else None,
+                hold_seconds=round((moment - began).total_seconds(), 3),
+            )
+        return done.taken
 
     async def fire(self, now: datetime) -> int | None:
         """Appends the next batch of the burst once its moment has come; returns how many decisions,
@@ -172,9 +199,9 @@ class BurstFiring:
             await deferred.aclose()
 
     def _hold(self, count: int) -> timedelta:
-        # Twice what appending is estimated to take: starting early only makes the others wait, late
-        # delays the whole burst.
-        needed = timedelta(seconds=2 * count * self._seconds_per_timer + 0.25)
+        # Twice what appending is estimated to take and half a second: starting early only makes the
+        # others wait; late, the chunks that no longer fit are appended after the moment.
+        needed = timedelta(seconds=2 * count * self._seconds_per_timer + 0.5)
         return min(needed, self._settings.max_hold)
 
     def _measured(self, count: int, seconds: float) -> None:

@@ -1,6 +1,8 @@
 """A moment's burst of timers decided ahead of it: nothing is recorded before the moment, each timer
 fires once at it with what was decided, a case that moved meanwhile is decided again on its new
-state, a second instance changes nothing of that, and decisions too old to be on time are not used."""
+state, a second instance changes nothing of that, and decisions too old to be on time are not used.
+Written ahead in chunks, the whole burst commits at its moment; what is too late to be written ahead
+is appended after it."""
 
 from __future__ import annotations
 
@@ -14,16 +16,17 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from acikkapi_shared import gateway
-from acikkapi_shared.clock import Clock, ManualClock, sleep_until
+from acikkapi_shared import gateway_held
+from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.router import InformationRequested
 from acikkapi_shared.eventstore.schema import events
 from acikkapi_shared.runtime import ServiceRuntime
-from acikkapi_shared.testing.fakes import RecordingPublisher
+from acikkapi_shared.testing.fakes import RecordingPublisher, noting_held_waits
 from acikkapi_shared.testing.in_process import Feed, running, settings_for, upstream
 from sla_monitor import seeding
 from sla_monitor.app import build_runtime, timer_loop
 from sla_monitor.burst import PreparedBurst
+from sla_monitor.burst_firing import BurstSettings
 from sla_monitor.domain.calendar import BusinessCalendar
 from sla_monitor.domain.case_clocks import case_clocks_decider
 from sla_monitor.timer_loop import TimerLoop
@@ -53,8 +56,8 @@ async def timer_events(runtime: ServiceRuntime) -> list[dict[str, object]]:
         return found
 
 
-def loop_for(runtime: ServiceRuntime) -> TimerLoop:
-    return timer_loop(runtime, case_clocks_decider(BusinessCalendar()))
+def loop_for(runtime: ServiceRuntime, settings: BurstSettings | None = None) -> TimerLoop:
+    return timer_loop(runtime, case_clocks_decider(BusinessCalendar()), settings)
 
 
 def runtime_on(tmp_path: Path, clock: ManualClock) -> ServiceRuntime:
@@ -62,10 +65,12 @@ def runtime_on(tmp_path: Path, clock: ManualClock) -> ServiceRuntime:
     return build_runtime(settings, clock=clock, record_publisher=RecordingPublisher(), timers=False)
 
 
-async def routed_and_prepared(runtime: ServiceRuntime) -> tuple[TimerLoop, PreparedBurst]:
+async def routed_and_prepared(
+    runtime: ServiceRuntime, settings: BurstSettings | None = None
+) -> tuple[TimerLoop, PreparedBurst]:
     """Routes every case, then decides the burst of their first timer ahead of it."""
     await seeding.route(runtime, NUMBERS, ROUTED_AT)
-    loop = loop_for(runtime)
+    loop = loop_for(runtime, settings)
     assert loop.bursts is not None
     burst = await loop.bursts.prepare(await loop.next_moment())
     assert burst is not None and burst.moment == FIRST
@@ -132,21 +137,18 @@ async def test_decisions_too_old_to_be_on_time_are_not_used(tmp_path: Path) -> N
     assert not ahead & {str(event["id"]) for event in fired}
 
 
+@pytest.mark.parametrize("chunk", [1_000, 2])  # written at once, or in three chunks
 async def test_a_burst_written_ahead_is_invisible_until_its_moment_and_recorded_at_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
 ) -> None:
-    holding = asyncio.Event()
-
-    async def noted(clock: Clock, moment: datetime, *, poll: float = 0.005) -> None:
-        holding.set()  # written, committed only once the clock reaches the moment
-        await sleep_until(clock, moment, poll=poll)
-
-    monkeypatch.setattr(gateway, "sleep_until", noted)
+    holding = noting_held_waits(gateway_held, monkeypatch)
     clock = ManualClock((FIRST - timedelta(seconds=30)).astimezone(UTC))
     runtime = runtime_on(tmp_path, clock)
     async with running(runtime):
-        loop, burst = await routed_and_prepared(runtime)
+        loop, burst = await routed_and_prepared(runtime, BurstSettings(chunk=chunk))
         assert loop.bursts is not None
+        # Kept lean: what is appended, without the typed events or the state after them.
+        assert all(not d.events and d.state is None and d.appended for d in burst.decisions)
         ahead = {str(decided.appended[0].event_id) for decided in burst.decisions}
         starts = loop.bursts.write_from()
         assert starts is not None and FIRST - timedelta(seconds=10) <= starts < FIRST
@@ -185,3 +187,25 @@ async def test_ticks_without_a_burst_leave_the_collector_as_the_service_set_it(t
             assert gc.get_stats()[2]["collections"] == collections
         finally:
             gc.unfreeze()
+
+
+async def test_a_burst_too_late_to_be_written_ahead_is_appended_after_its_moment(tmp_path: Path) -> None:
+    clock = ManualClock((FIRST - timedelta(seconds=30)).astimezone(UTC))
+    runtime = runtime_on(tmp_path, clock)
+    async with running(runtime):
+        await seeding.route(runtime, NUMBERS, ROUTED_AT)
+        # Writing is estimated at a second a decision: a chunk of two does not fit in the last 2 s.
+        loop = loop_for(runtime, BurstSettings(chunk=2, seconds_per_timer=1.0))
+        assert loop.bursts is not None
+        burst = await loop.bursts.prepare(await loop.next_moment())
+        assert burst is not None
+        ahead = {str(decided.appended[0].event_id) for decided in burst.decisions}
+        clock.set((FIRST - timedelta(seconds=2)).astimezone(UTC))
+        assert await loop.bursts.write_ahead() == 0  # nothing written, the lock not held
+        assert loop.bursts.write_from() is None  # tried once: the rest waits for the moment
+        assert await timer_events(runtime) == [] and await loop.tick() == 0
+        clock.set(FIRST.astimezone(UTC))
+        await fire_all(loop)
+        fired = await timer_events(runtime)
+    assert {str(event["id"]) for event in fired} == ahead  # appended as decided, after the moment
+    assert all(isinstance(at, datetime) and at >= FIRST for at in (event["at"] for event in fired))

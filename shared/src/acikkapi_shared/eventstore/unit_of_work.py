@@ -58,6 +58,11 @@ class StreamOfAnotherKind(Exception):
     """A stream was folded with a decider other than the one that owns it (a programming error)."""
 
 
+class StateNotKept(Exception):
+    """A stream was folded after a decision that did not keep its state was appended to it in the
+    same unit of work (a programming error)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Folded:
     """A stream's state as this transaction sees it, and the version that state is at."""
@@ -69,6 +74,7 @@ class Folded:
 
 Checkpoint = tuple[int, int]  # buffered appends, journalled changes
 _ABSENT: Any = object()  # a journalled key that had no value before
+_NOT_KEPT: Any = object()  # the state after a decision that did not keep it (record_at)
 
 
 class UnitOfWork:
@@ -146,6 +152,8 @@ class UnitOfWork:
         if known is not None:
             if known.decider != decider.name:
                 raise StreamOfAnotherKind(f"{stream_id} is a {known.decider} stream, not {decider.name}")
+            if known.state is _NOT_KEPT:
+                raise StateNotKept(f"{stream_id} was appended to without its state in this transaction")
             return known
         if stream_id in self._raw_streams:
             raise StreamOfAnotherKind(f"{stream_id} has appends made without its decider")
@@ -197,21 +205,26 @@ class UnitOfWork:
         self, decider: Decider[Any, Any], stream_id: str, version: int, state: Any, events: Sequence[NewEvent]
     ) -> None:
         """Buffers events decided on the stream's state at version (made ahead, not folded here), and
-        keeps the state after them; raises ConcurrencyConflict if the stream is no longer there."""
+        keeps the state after them; raises ConcurrencyConflict if the stream is no longer there.
+
+        state None: the decision did not keep it (to spare memory); the stream cannot be folded again
+        in this unit of work (StateNotKept), and no state of it is put into the cache."""
         known = self._folded.get(stream_id)
         if known is not None and known.decider != decider.name:
             raise StreamOfAnotherKind(f"{stream_id} is a {known.decider} stream, not {decider.name}")
         if stream_id in self._raw_streams:
             raise StreamOfAnotherKind(f"{stream_id} has appends made without its decider")
         self._append(stream_id, version, events)
-        self._set_folded(stream_id, Folded(decider.name, state, version + len(events)))
+        kept = _NOT_KEPT if state is None else state
+        self._set_folded(stream_id, Folded(decider.name, kept, version + len(events)))
 
     def remember_folds(self) -> None:
         """Puts the transaction's folded states into the cache: call it only after the commit."""
         if self._cache is None:
             return
         for stream_id, folded in self._folded.items():
-            self._cache.put(folded.decider, stream_id, folded.version, folded.state)
+            if folded.state is not _NOT_KEPT:
+                self._cache.put(folded.decider, stream_id, folded.version, folded.state)
 
     async def stream_version(self, stream_id: str) -> int:
         """Returns the stream's version as this transaction sees it, buffered appends included."""

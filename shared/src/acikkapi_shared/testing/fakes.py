@@ -1,11 +1,15 @@
-"""Hand-written fakes for tests: a record publisher that keeps what the relay sends."""
+"""Hand-written fakes for tests: a record publisher that keeps what the relay sends, and a held write's
+wait for its moment that tells when it begins."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from acikkapi_shared.clock import Clock, sleep_until
 from acikkapi_shared.events.envelope import EventEnvelope
 
 
@@ -37,3 +41,16 @@ class RecordingPublisher:
     def envelopes(self) -> list[EventEnvelope]:
         """Returns what was sent, decoded."""
         return [EventEnvelope.from_json_bytes(record.value) for record in self.sent]
+
+
+def noting_held_waits(module: Any, monkeypatch: Any) -> asyncio.Event:
+    """Replaces module's sleep_until (a held write's wait for its moment) with one that sets the
+    returned event first: a test then knows the write is written and waits, holding its commit."""
+    holding = asyncio.Event()
+
+    async def noted(clock: Clock, moment: datetime, *, poll: float = 0.005) -> None:
+        holding.set()
+        await sleep_until(clock, moment, poll=poll)
+
+    monkeypatch.setattr(module, "sleep_until", noted)
+    return holding
