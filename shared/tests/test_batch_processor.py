@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
@@ -159,6 +160,31 @@ async def test_a_duplicate_inside_one_batch_is_applied_once(
 ) -> None:
     await processor.process([message("a", 0), message("a", 1)])
     assert await seen(engine) == ["Seen:stream-a"]
+
+
+def consumed(outcome: str) -> float:
+    """Returns the consumed-messages counter of the test consumer's topic for an outcome."""
+    labels = {"service": "test", "topic": "in", "outcome": outcome}
+    return REGISTRY.get_sample_value("acikkapi_messages_consumed_total", labels) or 0.0
+
+
+async def test_every_message_is_counted_once_by_its_outcome(
+    processor: BatchProcessor, translator: RecordingTranslator, engine: AsyncEngine
+) -> None:
+    translator.event_types = frozenset({"Wanted"})
+    before = {outcome: consumed(outcome) for outcome in ("applied", "duplicate", "ignored", "dead_lettered")}
+    batch = [
+        message("a", 0, event_type="Wanted"),
+        message("b", 1, event_type="Other"),
+        message("a", 2, event_type="Wanted"),
+        message("c", 3, event_type="Wanted"),
+        message("d", 4, event_type="Other"),
+        message("poison", 5),
+    ]
+    await processor.process(batch)
+    counted = {outcome: consumed(outcome) - value for outcome, value in before.items()}
+    assert counted == {"applied": 2, "duplicate": 1, "ignored": 2, "dead_lettered": 1}
+    assert await seen(engine) == ["Seen:stream-a", "Seen:stream-c", f"{DEAD}:dead-letter:test:in/0/5"]
 
 
 async def test_poison_is_recorded_and_dead_lettered_and_the_rest_applied(

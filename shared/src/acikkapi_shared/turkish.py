@@ -4,21 +4,44 @@ from __future__ import annotations
 
 import unicodedata
 
-_LOWER_FIRST = str.maketrans({"I": "ı", "İ": "i"})
-_UPPER_FIRST = str.maketrans({"i": "İ", "ı": "I"})
-_FOLD = str.maketrans(
-    {"ı": "i", "ç": "c", "ğ": "g", "ö": "o", "ş": "s", "ü": "u", "â": "a", "î": "i", "û": "u"}
+# (character, replacement) pairs; no replacement holds a replaced character, so replacing one after
+# another is str.translate of their table. str.translate with a dict looks every character up in
+# Python objects (about 5 µs for a 100-character petition in Turkish, each time a text is lowered or
+# folded); str.replace of each of these few characters searches the string in C.
+_LOWER_FIRST = (("I", "ı"), ("İ", "i"))
+_UPPER_FIRST = (("i", "İ"), ("ı", "I"))
+_FOLD = (
+    ("ı", "i"),
+    ("ç", "c"),
+    ("ğ", "g"),
+    ("ö", "o"),
+    ("ş", "s"),
+    ("ü", "u"),
+    ("â", "a"),
+    ("î", "i"),
+    ("û", "u"),
 )
+
+
+def _replace_each(text: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    for old, new in pairs:
+        if old in text:
+            text = text.replace(old, new)
+    return text
 
 
 def tr_lower(text: str) -> str:
     """Returns text in lower case by Turkish rules (I → ı, İ → i), NFC-normalised."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).translate(_LOWER_FIRST).lower())
+    return unicodedata.normalize(
+        "NFC", _replace_each(unicodedata.normalize("NFC", text), _LOWER_FIRST).lower()
+    )
 
 
 def tr_upper(text: str) -> str:
     """Returns text in upper case by Turkish rules (i → İ, ı → I), NFC-normalised."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).translate(_UPPER_FIRST).upper())
+    return unicodedata.normalize(
+        "NFC", _replace_each(unicodedata.normalize("NFC", text), _UPPER_FIRST).upper()
+    )
 
 
 def search_key(text: str) -> str:
@@ -28,7 +51,7 @@ def search_key(text: str) -> str:
 
 def fold_lowered(lowered: str) -> str:
     """Returns the search key of a text already in tr_lower's form (saves lower-casing it again)."""
-    folded = lowered.translate(_FOLD)
+    folded = _replace_each(lowered, _FOLD)
     if folded.isascii():  # nothing left to decompose (most petitions, once folded)
         return folded
     decomposed = unicodedata.normalize("NFD", folded)

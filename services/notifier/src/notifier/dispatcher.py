@@ -172,23 +172,25 @@ class SmsDispatcher:
         # Fresh jobs are leased in the transaction that plans them (one transaction fewer a round),
         # unless sending is paused: then only a probe goes, below.
         fresh = await self._plan(now, lease=max(free, 0) if not paused else 0)
+        limit = free - len(fresh)
+        candidates: list[str] = []
+        # The gauge and the due jobs through one connection (a connection and its rollback are
+        # round trips to the database's thread, every round); the same checks in the same order.
         async with self._engine.connect() as connection:
             metrics.SMS_PENDING.set(await pending_count(connection))
-            await connection.rollback()
-        if self._pause is not None and now < self._pause.until:
-            return []
-        # While paused, one job probes whether the provider takes the account again.
-        limit = free - len(fresh)
-        leased = list(fresh)
-        if limit > 0:
+            # While paused, one job probes whether the provider takes the account again.
+            sending = self._pause is None or now >= self._pause.until
             # Jobs leased to this instance already (this round's, or still in flight) never twice.
             taken = {job.job_id for job in fresh} | set(self._in_flight)
-            async with self._engine.connect() as connection:
+            if sending and limit > 0:
                 candidates = await due_jobs(connection, now, self.instance_id, limit + len(taken))
-                await connection.rollback()
-            due = [job_id for job_id in candidates if job_id not in taken][:limit]
-            if due:
-                leased += await self._take_leases(due, now)
+            await connection.rollback()
+        if not sending:
+            return []
+        leased = list(fresh)
+        due = [job_id for job_id in candidates if job_id not in taken][:limit]
+        if due:
+            leased += await self._take_leases(due, now)
         if not leased:
             return []
         async with self._engine.connect() as connection:

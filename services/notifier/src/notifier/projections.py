@@ -290,10 +290,13 @@ async def failed_intents(
     return list(await connection.execute(query))
 
 
+# Built once: the dispatcher reads it every round (its cache key is then computed once, too).
+_PENDING_COUNT = sa.select(sa.func.count()).select_from(sms_outbox).where(sms_outbox.c.status == "PENDING")
+
+
 async def pending_count(connection: AsyncConnection) -> int:
     """Returns how many SMS are still to be accepted by the provider (waiting for a job or in one)."""
-    query = sa.select(sa.func.count()).select_from(sms_outbox).where(sms_outbox.c.status == "PENDING")
-    return int((await connection.execute(query)).scalar() or 0)
+    return int((await connection.execute(_PENDING_COUNT)).scalar() or 0)
 
 
 async def awaiting_report(connection: AsyncConnection, *, since: datetime, limit: int) -> list[Row]:

@@ -247,6 +247,25 @@ def keys_of_numbers(simulator: SimulatorControl) -> dict[str, set[str]]:
     return found
 
 
+def pending_gauge() -> float | None:
+    """Returns the gauge of SMS not yet accepted, as the last round set it."""
+    return REGISTRY.get_sample_value("acikkapi_sms_outbox_pending")
+
+
+async def test_a_round_reports_the_pending_sms_and_leases_the_planned_jobs_it_could_not_send_at_once(
+    notifiers: NotifierFactory, simulator: SimulatorControl
+) -> None:
+    node = await notifiers(job_size=1, concurrency=2)
+    numbers = await node.request_sms(3)
+    assert await node.dispatcher.dispatch_due() == 2  # three jobs planned, two leased with the plan
+    assert pending_gauge() == 3  # read before either was answered
+    assert await node.dispatcher.dispatch_due() == 1  # the third, planned before, read as due
+    assert await node.dispatcher.dispatch_due() == 0
+    assert pending_gauge() == 0
+    assert await node.statuses() == {"ACCEPTED": 3}
+    assert_each_sms_once(simulator, numbers)
+
+
 @pytest.mark.parametrize("outage", OUTAGES, ids=["down", "drop_connection"])
 async def test_a_provider_down_for_half_an_hour_then_back_sends_each_sms_once(
     notifiers: NotifierFactory, simulator: SimulatorControl, outage: FaultRequest

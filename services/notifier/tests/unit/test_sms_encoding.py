@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -167,3 +169,43 @@ def test_transliteration_never_costs_more(text: str) -> None:
 def test_prepare_text_is_idempotent(text: str) -> None:
     once = prepare_text(text, transliterate_circumflex=True)
     assert prepare_text(once, transliterate_circumflex=True) == once
+
+
+def _reference(text: str, transliterate_circumflex: bool = False) -> tuple[str, int, int]:
+    """The encoding as first written: str.translate, one cost per character, count_parts."""
+    prepared = unicodedata.normalize("NFC", text).translate(
+        str.maketrans(
+            {
+                "\u2026": "...", "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201c": '"',
+                "\u201d": '"', "\u201e": '"', "\u2013": "-", "\u2014": "-", "\u2212": "-",
+                "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\t": " ",
+            }
+        )
+    )  # fmt: skip
+    if transliterate_circumflex:
+        prepared = prepared.translate(str.maketrans("âîûÂÎÛ", "aiuAIU"))
+    limits = {"GSM7": (160, 153), "GSM7_TR": (155, 149), "UCS2": (70, 67)}
+    name, costs = "UCS2", [2 if ord(char) > 0xFFFF else 1 for char in prepared]
+    for table, extension in (("GSM7", GSM7_DEFAULT_EXTENSION), ("GSM7_TR", GSM7_TURKISH_SINGLE_SHIFT)):
+        if all(char in GSM7_BASIC or char in extension for char in prepared):
+            name, costs = table, [1 if char in GSM7_BASIC else 2 for char in prepared]
+            break
+    single, per_part = limits[name]
+    units = sum(costs)
+    segments = (1 if units else 0) if units <= single else count_parts(costs, per_part)
+    return name, segments, units
+
+
+_ALPHABET = "".join(sorted(GSM7_BASIC | GSM7_TURKISH_SINGLE_SHIFT)) + "âîûÂÎÛ…“”–\u00a0\t" + EMOJI + "ж"
+
+
+@given(st.text(alphabet=_ALPHABET, max_size=700), st.booleans())
+def test_the_fast_analysis_matches_the_reference_one(text: str, transliterate: bool) -> None:
+    result = analyse(text, transliterate_circumflex=transliterate)
+    assert (result.encoding, result.segments, result.units) == _reference(text, transliterate)
+
+
+@given(st.text(alphabet="a€şİ", min_size=140, max_size=700))
+def test_escape_pairs_at_part_boundaries_match_the_reference(text: str) -> None:
+    result = analyse(text)
+    assert (result.encoding, result.segments, result.units) == _reference(text)

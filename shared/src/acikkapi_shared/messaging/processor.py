@@ -88,7 +88,16 @@ class BatchProcessor:
 
     async def process(self, messages: Sequence[InboundMessage]) -> None:
         """Applies the messages; returns only once their effects are committed (or dead-lettered)."""
-        relevant = [message for message in messages if self._wanted(message)]
+        relevant: list[InboundMessage] = []
+        ignored: Counter[str] = Counter()
+        for message in messages:
+            if self._wanted(message):
+                relevant.append(message)
+            else:
+                ignored[message.topic] += 1
+        # Counted per topic, not per message (a metric's labels() is a lock and a dict lookup).
+        for topic, count in ignored.items():
+            metrics.MESSAGES_CONSUMED.labels(self._store.service, topic, "ignored").inc(count)
         if not relevant:
             return
         started = time.perf_counter()
@@ -209,10 +218,7 @@ class BatchProcessor:
         if translator is None:
             return True  # dead-lettered: nothing here knows what to do with it
         event_type = message.headers.get("event_type")
-        if translator.event_types is None or event_type is None or event_type in translator.event_types:
-            return True
-        metrics.MESSAGES_CONSUMED.labels(self._store.service, message.topic, "ignored").inc()
-        return False
+        return translator.event_types is None or event_type is None or event_type in translator.event_types
 
     def _key(self, message: InboundMessage) -> str:
         """Returns the message's tracking key; its place in the topic when no identity can be read."""
@@ -249,8 +255,8 @@ class BatchProcessor:
 
     def _committed(self, events: Sequence[EventEnvelope], outcomes: Sequence[tuple[str, str]]) -> None:
         service = self._store.service
-        for topic, outcome in outcomes:
-            metrics.MESSAGES_CONSUMED.labels(service, topic, outcome).inc()
+        for (topic, outcome), count in Counter(outcomes).items():
+            metrics.MESSAGES_CONSUMED.labels(service, topic, outcome).inc(count)
         for event_type, count in Counter(event.type for event in events).items():
             metrics.EVENTS_APPENDED.labels(service, event_type).inc(count)
         try:

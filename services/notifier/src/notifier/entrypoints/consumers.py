@@ -15,6 +15,9 @@ from notifier.domain.case import CaseNotifications, NoticeStage, NotifierCommand
 from notifier.domain.rejection import NotifyRejection, rejection_stream, rejections
 from notifier.domain.stage_table import StageTable, upstream_event_classes
 
+# The field naming the case in every event of the stage table.
+_NUMBER = "application_number"
+
 
 class CaseEvents(UpstreamEventTranslator):
     """ApplicationRegistered → RecordContact; a stage table event → NoticeStage; in whatever order."""
@@ -54,7 +57,7 @@ class CaseEvents(UpstreamEventTranslator):
         elif upstream.type in self._stages.entries:
             event = self._classes[upstream.type].from_payload(upstream.payload, upstream.schema_version)
             entry = self._stages.entries[upstream.type]
-            number = str(event.model_dump()["application_number"])  # the table checked it has one
+            number = str(getattr(event, _NUMBER))  # the table checked it has one (not model_dump: all fields)
             command = NoticeStage(
                 trigger_event_id=str(upstream.event_id),
                 event_type=upstream.type,

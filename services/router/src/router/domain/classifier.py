@@ -188,9 +188,12 @@ class Classifier:
             return list(self._intercept)
         vectors = [word.weights for word in words]
         square = sum(word.square for word in words)
-        if len(set(ids)) != len(ids):  # an n-gram occurring c times adds c² idf² to |v|², not c idf²
+        # An n-gram occurring c times adds c² idf² to |v|², not c idf². Counted at once: a petition of
+        # a few words nearly always repeats one (a set to find out first cost as much again).
+        counts = Counter(ids)
+        if len(counts) != len(ids):
             idf = self._idf
-            for feature_id, count in Counter(ids).items():
+            for feature_id, count in counts.items():
                 if count > 1:
                     square += (count * count - count) * idf[feature_id] ** 2
         norm = math.sqrt(square)
