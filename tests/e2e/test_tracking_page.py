@@ -61,7 +61,8 @@ class Citizen:
         await self.page.goto(f"{self.base}/takip")
         await self.page.get_by_label("Başvuru numarası").fill(number)
         await self.page.get_by_label("Takip kodu").fill(code)
-        await self.page.get_by_role("button", name="Başvurumu göster").click()
+        async with self.page.expect_navigation():  # the next page, not the form, is read after
+            await self.page.get_by_role("button", name="Başvurumu göster").click()
 
 
 @pytest.fixture
@@ -126,8 +127,10 @@ async def test_the_applicant_follows_and_answers_from_the_page_in_chromium(
     await page.keyboard.press("Tab")
     assert await page.evaluate("document.activeElement.id") == "takip_kodu"
     await page.keyboard.type(code)
-    await page.keyboard.press("Enter")
-    await page.wait_for_load_state()
+    # Waiting for the navigation Enter starts (wait_for_load_state alone can return before it starts,
+    # while the form is still loaded, and reading the page then races the navigation).
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
     assert code not in page.url  # posted, not in the address
     shown = await citizen.check("2-timeline-information-requested")
     assert "Kurum sizden ek bilgi bekliyor" in shown
@@ -138,8 +141,8 @@ async def test_the_applicant_follows_and_answers_from_the_page_in_chromium(
     assert "Başvurunuz kurum tarafından incelemeye alındı" in shown
 
     await page.get_by_label("Yanıtınız").fill(ANSWER)
-    await page.get_by_role("button", name="Bilgiyi gönder").click()
-    await page.wait_for_load_state()
+    async with page.expect_navigation():
+        await page.get_by_role("button", name="Bilgiyi gönder").click()
     shown = await citizen.check("3-information-sent")
     assert "İsteğiniz alındı Gönderdiğiniz bilgi alındı; kuruma iletilecek." in shown
     assert await page.get_by_role("button", name="Bilgiyi gönder").count() == 0
