@@ -14,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from acikkapi_shared import gateway as gateway_module
 from acikkapi_shared import gateway_held
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.commands import CommandContext, CommandRunner, decide_on, new_event
@@ -258,29 +257,6 @@ async def test_a_decision_made_ahead_is_decided_again_once_its_stream_moved(engi
     )
     assert await values(engine) == [1, 2]  # decided on the state that is, not the one foreseen
     assert [e.event_id for e in outcome.events] != [e.event_id for e in ahead.appended]
-
-
-async def test_a_transaction_to_commit_at_a_moment_is_invisible_until_then_and_recorded_at_it(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    holding = noting_held_waits(gateway_module, monkeypatch)
-    gateway = gateway_on(engine)
-    moment = NOW + timedelta(seconds=5)
-    commands = [GatewayCommand(counter, stream, Count(), context(f"k-{stream}")) for stream in "ab"]
-    written: list[int] = []
-    writing = asyncio.create_task(
-        gateway.handle_all(
-            commands, channel="timer", commit_at=moment, when_written=lambda: written.append(len(written))
-        )
-    )
-    await asyncio.wait_for(holding.wait(), timeout=10)
-    assert written == [0]  # told once, before it waits
-    assert await values_beside(engine) == [] and not writing.done()
-    assert isinstance(gateway.clock, ManualClock)
-    gateway.clock.set(moment)
-    outcomes = await asyncio.wait_for(writing, timeout=10)
-    assert await values(engine) == [1, 1]
-    assert [event.recorded_at for outcome in outcomes for event in outcome.events] == [moment, moment]
 
 
 def held_plan(

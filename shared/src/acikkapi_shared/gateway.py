@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from acikkapi_shared.clock import Clock, sleep_until
+from acikkapi_shared.clock import Clock
 from acikkapi_shared.commands import CommandContext, CommandRunner, command_name, execute, execute_decided
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.eventstore.durability import make_durable, transaction
+from acikkapi_shared.eventstore.durability import transaction
 from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.tracking import record_outcomes, recorded_outcomes
@@ -81,14 +80,6 @@ class _Prefetch:
 
     streams: Sequence[str] = ()
     versions: Sequence[str] = ()
-
-
-@dataclass(frozen=True)
-class _Hold:
-    """A transaction to commit at a moment, and whom to tell once it is written."""
-
-    moment: datetime
-    written: Callable[[], None] | None = None
 
 
 def _executing(request: GatewayCommand) -> Callable[[CommandRunner], Awaitable[object]]:
@@ -186,23 +177,10 @@ class CommandGateway:
         (outcome,) = await self.handle_all([request], channel=channel)
         return outcome
 
-    async def handle_all(
-        self,
-        requests: Sequence[GatewayCommand],
-        *,
-        channel: str,
-        commit_at: datetime | None = None,
-        when_written: Callable[[], None] | None = None,
-    ) -> list[CommandOutcome]:
+    async def handle_all(self, requests: Sequence[GatewayCommand], *, channel: str) -> list[CommandOutcome]:
         """Executes several commands, each once per idempotency key, in one transaction (a timer's
-        batch); each gets its own outcome, as if handled alone.
-
-        commit_at: the transaction is written now but committed no earlier than that moment on the
-        clock, and its events are recorded at it (a timer burst written ahead of its moment: nothing
-        of it is visible, or recorded, before). Meanwhile it holds the log's append lock, so other
-        writers of the service wait for the moment: the caller keeps that short. when_written is
-        called once it is written and waits (for a caller that measures how long writing takes).
-        """
+        batch); each gets its own outcome, as if handled alone. (Many commands to commit at a
+        moment, written ahead of it: handle_held.)"""
         keys = [request.context.idempotency_key for request in requests]
         if not all(keys) or len(set(keys)) != len(keys):
             raise ValueError("every gateway command needs an idempotency key of its own")
@@ -222,8 +200,7 @@ class CommandGateway:
             [r.stream_id for r in requests if r.decided is None],
             [r.stream_id for r in requests if r.decided is not None],
         )
-        hold = None if commit_at is None else _Hold(commit_at, when_written)
-        outcomes, recorded = await self._keyed(items, channel, prefetch, hold)
+        outcomes, recorded = await self._keyed(items, channel, prefetch)
         for outcome in outcomes:
             if isinstance(outcome, IdempotencyKeyReused):
                 raise outcome
@@ -274,7 +251,7 @@ class CommandGateway:
             for run in runs
         ]
         streams = [stream for run in runs for stream in run.streams]
-        outcomes, recorded = await self._keyed(items, channel, _Prefetch(streams=streams), None)
+        outcomes, recorded = await self._keyed(items, channel, _Prefetch(streams=streams))
         self._count(channel, [source] * len(outcomes), outcomes)
         self._committed(recorded)
         return outcomes
@@ -291,7 +268,7 @@ class CommandGateway:
             metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc(count)
 
     async def _keyed(
-        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, hold: _Hold | None
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         def on_retry(error: BaseException, wait: float) -> None:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
@@ -302,7 +279,7 @@ class CommandGateway:
         )
         try:
             return await retrying(
-                lambda: self._attempt(items, channel, prefetch, hold),
+                lambda: self._attempt(items, channel, prefetch),
                 backoff=self._backoff,
                 retry_if=transient_with_bounded_conflicts(),
                 on_retry=on_retry,
@@ -312,7 +289,7 @@ class CommandGateway:
             structlog.contextvars.unbind_contextvars("correlation_id", "request_id")
 
     async def _attempt(
-        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, hold: _Hold | None
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         outcomes: list[CommandOutcome | IdempotencyKeyReused | None] = [None] * len(items)
         decided: list[tuple[int, Rejection | None, list[str]]] = []
@@ -338,7 +315,7 @@ class CommandGateway:
                     work.roll_back_to(mark)
                     rejection = Rejection(rejected.code, rejected.message_tr, rejected.field)
                 decided.append((index, rejection, work.pending_event_ids(before)))
-            recorded = await work.flush(not_before=None if hold is None else hold.moment)
+            recorded = await work.flush()
             by_id = {str(event.event_id): event for event in recorded}
             answered: list[tuple[str, str, dict[str, Any]]] = []
             for index, rejection, event_ids in decided:
@@ -346,19 +323,9 @@ class CommandGateway:
                 answered.append((item.key, item.source, answer_of(item.fingerprint, event_ids, rejection)))
                 outcomes[index] = CommandOutcome([by_id[i] for i in event_ids], rejection)
             await record_outcomes(connection, channel, answered, self.clock.now())
-            if hold is not None:
-                await self._hold_until(hold)
         work.remember_folds()
         log.info("commands_handled", channel=channel, count=len(items), events=len(recorded))
         return [outcome for outcome in outcomes if outcome is not None], recorded
-
-    async def _hold_until(self, hold: _Hold) -> None:
-        if hold.written is not None:
-            hold.written()
-        # What is written so far goes to disk while the moment is awaited (syncing frames not yet
-        # committed is harmless), so the commit's own sync has little left to do once it comes.
-        await make_durable(self._engine)
-        await sleep_until(self.clock, hold.moment)
 
     async def handle_run(
         self,

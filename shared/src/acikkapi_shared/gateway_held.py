@@ -1,8 +1,8 @@
 """Many commands written ahead of a moment in one transaction that commits at it, a chunk at a time.
 
-`CommandGateway.handle_all(commit_at=…)` keeps every command's records until its commit: the keyed
-item, the unit of work's folds, versions and journal, the rows, the answer and an outcome with its
-events, ~5 KB a command. For tens of thousands of commands due at one moment (the sla-monitor's
+`CommandGateway.handle_all` keeps every command's records until its commit: the keyed item, the unit
+of work's folds, versions and journal, the rows, the answer and an outcome with its events, ~5 KB a
+command. For tens of thousands of commands due at one moment (the sla-monitor's
 timer bursts: every timer falls on a midnight) `write_held` writes them a chunk at a time inside the
 one transaction: each chunk's commands are executed on a unit of work of their own, their events,
 read-model writes and idempotency records flushed, and the chunk's objects dropped. Until the commit
