@@ -8,7 +8,8 @@
 #   kafka.sh status --data DIR
 #
 # The broker listens on 127.0.0.1 only. It is meant for development and tests, not for production.
-# Environment: ACIKKAPI_CACHE (default ~/.cache/acikkapi), KAFKA_HEAP_OPTS (default -Xms256m -Xmx512m).
+# Environment: ACIKKAPI_CACHE (default ~/.cache/acikkapi), KAFKA_HEAP_OPTS (default -Xms256m -Xmx512m),
+# KAFKA_JVM_PERFORMANCE_OPTS (the collector; default -XX:+UseParallelGC).
 set -euo pipefail
 
 KAFKA_VERSION=4.1.1
@@ -312,10 +313,13 @@ cmd_start() {
 
     local log_offset=0
     [[ -f $DATA/logs/server.log ]] && log_offset=$(stat -c %s "$DATA/logs/server.log")
-    # shellcheck disable=SC2086  # KAFKA_HEAP_OPTS holds several JVM flags
+    # The parallel collector, not Kafka's default G1: on a small heap and two cores shared with the
+    # services, G1's concurrent threads and barriers cost the broker about a fifth more CPU per message
+    # (deploy/kafka/README.md); young pauses on a 512 MB heap stay a few milliseconds.
+    # shellcheck disable=SC2086  # both variables hold several JVM flags
     setsid bash -c 'echo $$ >"$0/kafka.pid"; exec "$@"' "$DATA" \
-        java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m} -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-        -XX:+ExplicitGCInvokesConcurrent "${java_opts[@]}" \
+        java ${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m} ${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseParallelGC} \
+        "${java_opts[@]}" \
         kafka.Kafka "$DATA/server.properties" \
         </dev/null >>"$DATA/logs/stdout.log" 2>&1 &
     local waited=0
