@@ -15,19 +15,7 @@ from typing import Any
 
 import schemathesis
 
-VALID_FORM = {
-    "service_code": "YEREL_YONETIMLER-SIKAYET",
-    "jurisdiction_id": "kars.gov.tr",
-    "first_name": "Ayşe",
-    "last_name": "Yılmaz",
-    "phone": "0532 123 45 67",
-    "attribute[DISTRICT]": "MERKEZ",
-    "attribute[TCKN]": "10000000146",
-    "description": "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, kimse ilgilenmiyor.",
-    "address_string": "Yusufpaşa Mahallesi, Kars",
-    "lat": "40.6013",
-    "long": "43.0975",
-}
+from intake.open311.post import FORM_EXAMPLE
 
 
 @schemathesis.hook
@@ -42,7 +30,7 @@ def map_body(ctx: Any, body: Any) -> Any:
     if choice % 4 == 0:
         form = dict(generated)  # every field as generated
     else:
-        form = dict(VALID_FORM)
+        form = dict(FORM_EXAMPLE)
         fields = sorted(generated)
         if fields:
             field = fields[(choice // 4) % len(fields)]

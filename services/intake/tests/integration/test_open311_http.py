@@ -11,6 +11,7 @@ import httpx
 import sqlalchemy as sa
 
 from acikkapi_shared.reference import kars
+from intake.open311.post import FORM_EXAMPLE
 from intake.projections import applications
 
 SERVICE = "YEREL_YONETIMLER-SIKAYET"
@@ -68,17 +69,7 @@ def children(element: ET.Element) -> list[str]:
 def form(key: str, **changes: str) -> dict[str, str]:
     values = {
         "api_key": key,
-        "service_code": SERVICE,
-        "jurisdiction_id": "kars.gov.tr",
-        "first_name": "Ayşe",
-        "last_name": "Yılmaz",
-        "phone": "0532 123 45 67",
-        "attribute[DISTRICT]": "MERKEZ",
-        "attribute[TCKN]": "10000000146",
-        "description": "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, kimse ilgilenmiyor.",
-        "address_string": "Yusufpaşa Mahallesi, Kars",
-        "lat": "40.6013",
-        "long": "43.0975",
+        **FORM_EXAMPLE,
         "media_url": "https://foto.example.org/su.jpg",
         "email": "ayse@example.org",
     }
@@ -109,6 +100,18 @@ async def test_discovery_names_the_endpoint_and_both_formats(served_intake: Any)
     document = json_of(await served_intake.client.get("/open311/v2/discovery.json"))
     assert document["endpoints"][0]["formats"] == ["text/xml", "application/json"]
     assert document["changeset"].endswith("+03:00")
+
+
+async def test_the_openapi_documents_example_form_registers(served_intake: Any) -> None:
+    schema = (await served_intake.client.get("/openapi.json")).json()
+    body = schema["paths"]["/open311/v2/requests.{fmt}"]["post"]["requestBody"]["content"]
+    example = body["application/x-www-form-urlencoded"]["example"]
+    assert example["api_key"] == "<api_key>"
+    answer = await served_intake.client.post(
+        "/open311/v2/requests.json", data={**example, "api_key": served_intake.api_key}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()[0]["service_request_id"]
 
 
 async def test_services_are_every_topic_by_every_type_grouped_by_topic(served_intake: Any) -> None:

@@ -67,6 +67,21 @@ FORM_FIELDS = (
     "attribute[IDENTITY_HIDDEN]",
     "client_token",
 )
+# A form that registers (with the integrator's own api_key added): the document's example, for
+# integrators to start from, and the valid base the tests and the fuzz run change one field of.
+FORM_EXAMPLE: dict[str, str] = {
+    "service_code": "YEREL_YONETIMLER-SIKAYET",
+    "jurisdiction_id": "kars.gov.tr",
+    "first_name": "Ayşe",
+    "last_name": "Yılmaz",
+    "phone": "0532 123 45 67",
+    "attribute[DISTRICT]": "MERKEZ",
+    "attribute[TCKN]": "10000000146",
+    "description": "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, kimse ilgilenmiyor.",
+    "address_string": "Yusufpaşa Mahallesi, Kars",
+    "lat": "40.6013",
+    "long": "43.0975",
+}
 FORM_OPENAPI: dict[str, Any] = {
     "requestBody": {
         "required": True,
@@ -76,7 +91,8 @@ FORM_OPENAPI: dict[str, Any] = {
                     "type": "object",
                     "properties": {name: {"type": "string"} for name in FORM_FIELDS},
                     "required": ["api_key", "service_code"],
-                }
+                },
+                "example": {"api_key": "<api_key>", **FORM_EXAMPLE},
             }
         },
     }
