@@ -240,12 +240,14 @@ async def test_a_waiting_report_is_asked_again_and_a_row_of_an_unknown_job_is_re
     tmp_path: Path,
 ) -> None:
     with running_simulator() as url:
-        SimulatorControl(url).set_delivery(delay_ms=300)
+        # Long enough that the first poll comes before the report on a loaded machine (300 ms was
+        # not: a clean-clone CI run polled after it and read both rows at once).
+        SimulatorControl(url).set_delivery(delay_ms=2000)
         async with reporting_notifier(tmp_path, url) as (runtime, dispatcher, reports, publisher):
             await send_registered_sms(runtime, dispatcher, [PHONE])
             poller = build_report_poller(runtime, WithUnknownJob(reports))
             assert await poller.poll_once() == 1  # the unknown job's row only: ours is still waiting
-            recorded, deadline = 0, time.monotonic() + 5
+            recorded, deadline = 0, time.monotonic() + 10
             while not recorded and time.monotonic() < deadline:  # polled with a deadline
                 await asyncio.sleep(0.05)
                 recorded = await poller.poll_once()
