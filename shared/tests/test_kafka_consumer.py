@@ -4,6 +4,8 @@ twice. Also its settings, its refusal to run without every codec, and the topics
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -180,6 +182,78 @@ async def test_reads_committed_from_the_earliest_offset_and_commits_only_by_hand
     assert settings["auto_offset_reset"] == "earliest"
     assert settings["enable_auto_commit"] is False
     assert settings["group_instance_id"] == "test-instance-1"
+
+
+def gathering_consumer(bootstrap: str, topic: str, collector: Collector, **fetch: int) -> KafkaBatchConsumer:
+    return KafkaBatchConsumer(
+        bootstrap_servers=bootstrap,
+        topics=[topic],
+        group_id=f"group-{uuid.uuid4().hex[:8]}",
+        service="test",
+        handle=collector,
+        **fetch,
+    )
+
+
+async def assigned(consumer: KafkaBatchConsumer) -> bool:
+    return consumer.readiness()["consumer_assigned"]
+
+
+async def batches_of_a_trickle(bootstrap: str, **fetch: int) -> int:
+    """Sends 40 records 20 ms apart to a consumer with these fetch settings; returns its batch count."""
+    topic = f"test-trickle-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(bootstrap, [topic], [], partitions=1)
+    collector = Collector()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=0)
+    await producer.start()
+    try:
+        consumer = gathering_consumer(bootstrap, topic, collector, **fetch)
+        async with consuming(consumer):
+            await eventually(lambda: assigned(consumer), what="partitions assigned")
+            for index in range(40):
+                await producer.send_and_wait(topic, f"record {index}".encode())
+                await asyncio.sleep(0.02)
+            await eventually(lambda: len(collector.messages) == 40, what="40 records handled")
+    finally:
+        await producer.stop()
+    assert [m.value for m in collector.messages] == [f"record {i}".encode() for i in range(40)]
+    return len(collector.handled)
+
+
+async def test_a_steady_trickle_is_gathered_into_batches_by_the_fetch_wait(
+    kafka_bootstrap_servers: str,
+) -> None:
+    # The services' setting (64 KiB or 250 ms): records coming one by one are handled a few at a time.
+    gathered = await batches_of_a_trickle(
+        kafka_bootstrap_servers, fetch_min_bytes=65_536, fetch_max_wait_ms=250
+    )
+    # aiokafka's default (answered as soon as there is one byte): about one batch per record.
+    alone = await batches_of_a_trickle(kafka_bootstrap_servers, fetch_min_bytes=1, fetch_max_wait_ms=500)
+    assert gathered <= 10
+    assert alone >= 2 * gathered
+
+
+async def test_a_backlog_is_answered_without_waiting_for_the_fetch_wait(kafka_bootstrap_servers: str) -> None:
+    topic = f"test-backlog-{uuid.uuid4().hex[:8]}"
+    await ensure_topics(kafka_bootstrap_servers, [topic], [], partitions=1)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        for index in range(200):  # 200 KiB waiting: more than the fetch minimum
+            await producer.send(topic, f"{index:04d}".encode() * 256)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    collector = Collector()
+    consumer = gathering_consumer(
+        kafka_bootstrap_servers, topic, collector, fetch_min_bytes=65_536, fetch_max_wait_ms=10_000
+    )
+    async with consuming(consumer):
+        await eventually(lambda: assigned(consumer), what="partitions assigned")
+        started = time.monotonic()
+        await eventually(lambda: len(collector.messages) == 200, what="the backlog handled")
+        elapsed = time.monotonic() - started
+    assert elapsed < 5.0  # never the 10 s wait: the minimum was there from the start
 
 
 async def test_refuses_to_start_when_aiokafka_cannot_decode_a_codec(monkeypatch: pytest.MonkeyPatch) -> None:

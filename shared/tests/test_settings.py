@@ -42,3 +42,27 @@ def test_an_empty_mapping_gives_the_defaults(monkeypatch: pytest.MonkeyPatch) ->
 def test_a_malformed_value_is_refused_with_its_name() -> None:
     with pytest.raises(ValueError, match="consumer_max_records"):
         load_settings("router", 8002, environ={"ACIKKAPI_CONSUMER_MAX_RECORDS": "many"})
+
+
+def test_consumers_let_the_broker_gather_batches_unless_told_otherwise() -> None:
+    defaults = load_settings("router", 8002, environ={})
+    assert (defaults.consumer_fetch_min_bytes, defaults.consumer_fetch_max_wait_ms) == (65_536, 250)
+    told = load_settings(
+        "router",
+        8002,
+        environ={"ACIKKAPI_CONSUMER_FETCH_MIN_BYTES": "1", "ACIKKAPI_CONSUMER_FETCH_MAX_WAIT_MS": "0"},
+    )
+    assert (told.consumer_fetch_min_bytes, told.consumer_fetch_max_wait_ms) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CONSUMER_FETCH_MIN_BYTES", "0"),
+        ("CONSUMER_FETCH_MAX_WAIT_MS", "-1"),
+        ("CONSUMER_FETCH_MAX_WAIT_MS", "60000"),
+    ],
+)
+def test_a_fetch_setting_out_of_range_is_refused_with_its_name(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name.lower()):
+        load_settings("router", 8002, environ={f"ACIKKAPI_{name}": value})

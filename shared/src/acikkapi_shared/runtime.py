@@ -146,6 +146,8 @@ class ServiceRuntime:
                 handle=self.processor.process,
                 group_instance_id=parts.settings.instance_id,
                 max_records=parts.settings.consumer_max_records,
+                fetch_min_bytes=parts.settings.consumer_fetch_min_bytes,
+                fetch_max_wait_ms=parts.settings.consumer_fetch_max_wait_ms,
             )
         # At 0 from the start, so that the first dead letter or failure shows as an increase.
         for topic in parts.translators:

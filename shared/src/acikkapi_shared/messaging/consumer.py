@@ -55,6 +55,8 @@ class KafkaBatchConsumer:
         group_instance_id: str | None = None,
         max_records: int = 100,
         fetch_timeout_ms: int = 50,
+        fetch_min_bytes: int = 1,
+        fetch_max_wait_ms: int = 500,
         handler_retry_delays: tuple[float, float] = (0.1, 30.0),
         read_retry_delays: tuple[float, float] = (0.1, 10.0),
         unreadable_retry_delays: tuple[float, float] = (1.0, 60.0),
@@ -71,6 +73,8 @@ class KafkaBatchConsumer:
         self._group_instance_id = group_instance_id
         self._max_records = max_records
         self._fetch_timeout_ms = fetch_timeout_ms
+        self._fetch_min_bytes = fetch_min_bytes
+        self._fetch_max_wait_ms = fetch_max_wait_ms
         self._probe_timeout_s = probe_timeout_ms / 1000
         self._session_timeout_ms = session_timeout_ms
         self._client_id = client_id or f"acikkapi-{service}"
@@ -103,6 +107,8 @@ class KafkaBatchConsumer:
             enable_auto_commit=False,
             max_poll_records=self._max_records,
             session_timeout_ms=self._session_timeout_ms,
+            fetch_min_bytes=self._fetch_min_bytes,
+            fetch_max_wait_ms=self._fetch_max_wait_ms,
         )
         committer = OffsetCommitter(consumer, self._service)
         listener = RebalanceListener(
