@@ -8,7 +8,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,20 @@ class RunningSystem:
             params={"tracking_code": tracking_code},
             timeout=5,
         )
+
+    def status_when(
+        self, application_number: str, tracking_code: str, shows: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any]:
+        """Returns the citizen's status once it shows what is expected (fails after 30 s): intake learns
+        a stage from the other services' events in its own time, which may be after the SMS of it."""
+        deadline = time.monotonic() + 30
+        while True:
+            status: dict[str, Any] = self.status(application_number, tracking_code).json()
+            if shows(status):
+                return status
+            if time.monotonic() > deadline:
+                pytest.fail(f"{application_number}'s status never showed what was expected: {status}")
+            time.sleep(0.2)
 
     def metric(self, service: str, name: str) -> float:
         """Returns the sum of a metric's samples on a service's /metrics."""
