@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -15,13 +17,14 @@ from prometheus_client import REGISTRY
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from acikkapi_shared.clock import ManualClock
-from acikkapi_shared.commands import CommandRunner
+from acikkapi_shared.commands import CommandContext, CommandRunner
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from acikkapi_shared.eventstore.database import create_engine, migrate
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.unit_of_work import NoProjections
+from acikkapi_shared.gateway import CommandGateway
 from acikkapi_shared.messaging.dead_letters import MessageDeadLettered
 from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
 from acikkapi_shared.messaging.processor import BatchProcessor
@@ -120,6 +123,11 @@ def processor(
     async def sink(msg: InboundMessage, reason: str) -> None:
         dead_letters.append((msg.source, reason))
 
+    return processor_on(engine, translator, dead_letter_sink=sink)
+
+
+def processor_on(engine: AsyncEngine, translator: RecordingTranslator, **options: Any) -> BatchProcessor:
+    """Returns a processor of the "in" topic on engine, quick to retry, with these options."""
     clock = ManualClock(NOW)
     return BatchProcessor(
         consumer="test",
@@ -128,8 +136,8 @@ def processor(
         projector=NoProjections(),
         clock=clock,
         translators={"in": translator},
-        dead_letter_sink=sink,
         backoff=Backoff(first=0.001, most=0.01),
+        **options,
     )
 
 
@@ -351,3 +359,81 @@ def test_a_version_1_dead_letter_is_read_without_its_copy_of_the_body() -> None:
     read = MessageDeadLettered.from_payload(stored, 1)
     assert read.body_sha256 is None and read.body_bytes is None
     assert "body" not in read.to_payload()
+
+
+def yielding_processor(
+    engine: AsyncEngine, translator: RecordingTranslator, commits: list[int], yield_to: Callable[[], bool]
+) -> BatchProcessor:
+    return processor_on(
+        engine,
+        translator,
+        after_commit=lambda events: commits.append(len(events)),
+        yield_to=yield_to,
+        yield_after_s=0.0,
+    )
+
+
+async def test_a_batch_hands_the_writer_over_between_messages_and_loses_nothing(
+    engine: AsyncEngine, translator: RecordingTranslator
+) -> None:
+    commits: list[int] = []
+    processor = yielding_processor(engine, translator, commits, lambda: True)
+    batch = [message("a", 0), message("poison", 1), message("a", 2), message("b", 3), message("c", 4)]
+    await processor.process(batch)
+    assert await seen(engine) == [
+        "Seen:stream-a",
+        f"{DEAD}:dead-letter:test:in/0/1",
+        "Seen:stream-b",
+        "Seen:stream-c",
+    ]
+    assert commits == [1, 1, 0, 1, 1]  # a transaction each; the repeated "a" found done, not applied
+    await processor.process(batch)  # redelivered after the first transactions committed
+    assert len(await seen(engine)) == 4
+
+
+async def test_a_batch_is_one_transaction_while_nobody_waits_to_write(
+    engine: AsyncEngine, translator: RecordingTranslator
+) -> None:
+    commits: list[int] = []
+    processor = yielding_processor(engine, translator, commits, lambda: False)
+    await processor.process([message(name, offset) for offset, name in enumerate("abcde")])
+    assert commits == [5]
+
+
+async def test_a_request_waiting_for_sqlites_writer_gets_it_before_the_rest_of_the_batch(
+    tmp_path: Path, translator: RecordingTranslator
+) -> None:
+    # SQLite: one writer connection per process; the runtime wires yield_to to its gateway's requests.
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
+    await migrate(engine)
+    clock = ManualClock(NOW)
+    gateway = CommandGateway(
+        engine=engine, store=SqlAlchemyEventStore("test", clock), projector=NoProjections(), clock=clock
+    )
+    commits: list[int] = []
+    processor = yielding_processor(engine, translator, commits, lambda: gateway.requests_writing > 0)
+    requests: list[asyncio.Task[object]] = []
+
+    real_translate = translator.translate
+
+    async def translate_and_send_a_request(message: InboundMessage, commands: CommandRunner) -> None:
+        await real_translate(message, commands)
+        if not requests:  # the request comes while the batch's transaction is open
+            context = CommandContext(occurred_at=NOW, actor="staff:test", idempotency_key="request-1")
+            request = gateway.handle(seen_once, "stream-request", See("request"), context)
+            requests.append(asyncio.create_task(request))
+            await asyncio.sleep(0.01)  # the request is now waiting for the writer connection
+
+    translator.translate = translate_and_send_a_request  # type: ignore[method-assign]
+    try:
+        await processor.process([message(name, offset) for offset, name in enumerate("abc")])
+        await asyncio.gather(*requests)
+        assert await seen(engine) == [
+            "Seen:stream-a",
+            "Seen:stream-request",
+            "Seen:stream-b",
+            "Seen:stream-c",
+        ]
+        assert commits == [1, 2] and gateway.requests_writing == 0
+    finally:
+        await engine.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import tracemalloc
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -345,3 +345,22 @@ async def test_a_held_write_keeps_less_memory_in_chunks_than_at_once(tmp_path: P
         await engine.dispose()
     # Only the recorded events outlive a chunk: a command's keyed item, fold, rows and answer do not.
     assert chunked < at_once * 0.7
+
+
+async def test_requests_are_counted_as_writing_until_their_commit_and_loops_are_not(
+    engine: AsyncEngine,
+) -> None:
+    gateway = gateway_on(engine)
+    seen: dict[str, int] = {}
+
+    def noting(name: str) -> Callable[[CommandRunner], Awaitable[object]]:
+        async def body(_commands: CommandRunner) -> object:
+            seen[name] = gateway.requests_writing
+            return None
+
+        return body
+
+    await gateway.handle_run(noting("request"), context("k-1"), source="test")
+    await gateway.run(noting("loop"), context("k-2"), channel="timer")
+    assert seen == {"request": 1, "loop": 0}
+    assert gateway.requests_writing == 0

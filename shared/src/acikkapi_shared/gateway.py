@@ -9,19 +9,20 @@ conflict; the command is then decided again on the new state.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from acikkapi_shared.clock import Clock
 from acikkapi_shared.commands import CommandContext, CommandRunner, command_name, execute, execute_decided
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.eventstore.durability import transaction
+from acikkapi_shared.eventstore.durability import make_durable
 from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.eventstore.tracking import record_outcomes, recorded_outcomes
@@ -120,6 +121,28 @@ class CommandGateway:
         # than hang; a timer's loop retries on its own schedule.
         self._max_attempts = max_attempts
         self._cache = cache
+        self._requests_writing = 0
+
+    @property
+    def requests_writing(self) -> int:
+        """Returns how many requests somebody waits on (handle, handle_run, handle_runs: HTTP) are in a
+        transaction or waiting for the database; the service's batch consumer hands the writer over
+        to them (BatchProcessor's yield_to). Timers and loops (run, handle_all, handle_held) are not
+        counted: they wait their turn like a batch."""
+        return self._requests_writing
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self, *, request: bool) -> AsyncIterator[AsyncConnection]:
+        """durability.transaction(); a request's is counted in requests_writing until its commit (not
+        during the fsync after it, which holds no lock)."""
+        counted = 1 if request else 0
+        self._requests_writing += counted
+        try:
+            async with self._engine.begin() as connection:
+                yield connection
+        finally:
+            self._requests_writing -= counted
+        await make_durable(self._engine)
 
     async def run(
         self, body: Callable[[CommandRunner], Awaitable[Result]], context: CommandContext, *, channel: str
@@ -134,7 +157,7 @@ class CommandGateway:
             log.warning("commands_retried", channel=channel, error=describe(error), retry_in=wait)
 
         async def attempt() -> tuple[Result, list[EventEnvelope]]:
-            async with transaction(self._engine) as connection:
+            async with self._transaction(request=False) as connection:
                 work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
                 result = await body(CommandRunner(work, context))
                 recorded = await work.flush()
@@ -174,13 +197,18 @@ class CommandGateway:
         raises IdempotencyKeyReused.
         """
         request = GatewayCommand(decider, stream_id, command, context, fingerprint)
-        (outcome,) = await self.handle_all([request], channel=channel)
+        (outcome,) = await self._handle_all([request], channel=channel, request=True)
         return outcome
 
     async def handle_all(self, requests: Sequence[GatewayCommand], *, channel: str) -> list[CommandOutcome]:
         """Executes several commands, each once per idempotency key, in one transaction (a timer's
         batch); each gets its own outcome, as if handled alone. (Many commands to commit at a
         moment, written ahead of it: handle_held.)"""
+        return await self._handle_all(requests, channel=channel, request=False)
+
+    async def _handle_all(
+        self, requests: Sequence[GatewayCommand], *, channel: str, request: bool
+    ) -> list[CommandOutcome]:
         keys = [request.context.idempotency_key for request in requests]
         if not all(keys) or len(set(keys)) != len(keys):
             raise ValueError("every gateway command needs an idempotency key of its own")
@@ -200,7 +228,7 @@ class CommandGateway:
             [r.stream_id for r in requests if r.decided is None],
             [r.stream_id for r in requests if r.decided is not None],
         )
-        outcomes, recorded = await self._keyed(items, channel, prefetch)
+        outcomes, recorded = await self._keyed(items, channel, prefetch, request=request)
         for outcome in outcomes:
             if isinstance(outcome, IdempotencyKeyReused):
                 raise outcome
@@ -218,7 +246,7 @@ class CommandGateway:
             log.warning("commands_retried", channel=channel, error=describe(error), retry_in=wait)
 
         async def attempt() -> HeldWrite:
-            async with transaction(self._engine) as connection:
+            async with self._transaction(request=False) as connection:
                 return await write_held(connection, self._store, self._projector, self.clock, channel, plan)
 
         done = await retrying(
@@ -251,7 +279,7 @@ class CommandGateway:
             for run in runs
         ]
         streams = [stream for run in runs for stream in run.streams]
-        outcomes, recorded = await self._keyed(items, channel, _Prefetch(streams=streams))
+        outcomes, recorded = await self._keyed(items, channel, _Prefetch(streams=streams), request=True)
         self._count(channel, [source] * len(outcomes), outcomes)
         self._committed(recorded)
         return outcomes
@@ -268,7 +296,7 @@ class CommandGateway:
             metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc(count)
 
     async def _keyed(
-        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, *, request: bool
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         def on_retry(error: BaseException, wait: float) -> None:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
@@ -279,7 +307,7 @@ class CommandGateway:
         )
         try:
             return await retrying(
-                lambda: self._attempt(items, channel, prefetch),
+                lambda: self._attempt(items, channel, prefetch, request=request),
                 backoff=self._backoff,
                 retry_if=transient_with_bounded_conflicts(),
                 on_retry=on_retry,
@@ -289,11 +317,11 @@ class CommandGateway:
             structlog.contextvars.unbind_contextvars("correlation_id", "request_id")
 
     async def _attempt(
-        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, *, request: bool
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         outcomes: list[CommandOutcome | IdempotencyKeyReused | None] = [None] * len(items)
         decided: list[tuple[int, Rejection | None, list[str]]] = []
-        async with transaction(self._engine) as connection:
+        async with self._transaction(request=request) as connection:
             work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
             priors = await recorded_outcomes(connection, channel, [item.key for item in items])
             await work.prefetch(prefetch.streams)
@@ -350,7 +378,7 @@ class CommandGateway:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
 
         async def attempt() -> tuple[CommandOutcome, list[EventEnvelope]]:
-            async with transaction(self._engine) as connection:
+            async with self._transaction(request=True) as connection:
                 prior = (await recorded_outcomes(connection, channel, [key])).get(key)
                 if prior is not None:
                     return await self._replay(connection, prior, fingerprint), []

@@ -17,7 +17,7 @@ from acikkapi_shared.clock import Clock
 from acikkapi_shared.events import public_event_types
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.codec import PayloadCodec
-from acikkapi_shared.eventstore.database import create_engine, migrate, reader_for
+from acikkapi_shared.eventstore.database import create_engine, is_sqlite, migrate, reader_for
 from acikkapi_shared.eventstore.relay import OutboxRelay, RecordPublisher
 from acikkapi_shared.eventstore.replay import VersionedProjector, ensure_read_models
 from acikkapi_shared.eventstore.state_cache import StateCache
@@ -126,6 +126,8 @@ class ServiceRuntime:
             else None,
             after_commit=self._committed,
             cache=self.states,
+            # SQLite has one writer connection per process: a batch hands it over to waiting HTTP requests.
+            yield_to=self._gateway_waiting if is_sqlite(self.engine) else None,
         )
         self.gateway = CommandGateway(
             engine=self.engine,
@@ -162,6 +164,9 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         # Gauges read from the read models when /metrics is scraped (observability/scrape.py).
         self.scrape_refreshers = ScrapeRefreshers(parts.name)
+
+    def _gateway_waiting(self) -> bool:
+        return self.gateway.requests_writing > 0
 
     def add_commit_listener(self, listener: CommitListener) -> None:
         """Calls listener with the events of every commit, after it (metrics, wake-ups; never undo)."""
