@@ -132,10 +132,10 @@ class CommandGateway:
         return self._requests_writing
 
     @contextlib.asynccontextmanager
-    async def _transaction(self, *, request: bool) -> AsyncIterator[AsyncConnection]:
-        """durability.transaction(); a request's is counted in requests_writing until its commit (not
-        during the fsync after it, which holds no lock)."""
-        counted = 1 if request else 0
+    async def _transaction(self, *, answering: bool) -> AsyncIterator[AsyncConnection]:
+        """durability.transaction(); one answering a request is counted in requests_writing until its
+        commit (not during the fsync after it, which holds no lock)."""
+        counted = 1 if answering else 0
         self._requests_writing += counted
         try:
             async with self._engine.begin() as connection:
@@ -157,7 +157,7 @@ class CommandGateway:
             log.warning("commands_retried", channel=channel, error=describe(error), retry_in=wait)
 
         async def attempt() -> tuple[Result, list[EventEnvelope]]:
-            async with self._transaction(request=False) as connection:
+            async with self._transaction(answering=False) as connection:
                 work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
                 result = await body(CommandRunner(work, context))
                 recorded = await work.flush()
@@ -197,17 +197,17 @@ class CommandGateway:
         raises IdempotencyKeyReused.
         """
         request = GatewayCommand(decider, stream_id, command, context, fingerprint)
-        (outcome,) = await self._handle_all([request], channel=channel, request=True)
+        (outcome,) = await self._handle_all([request], channel=channel, answering=True)
         return outcome
 
     async def handle_all(self, requests: Sequence[GatewayCommand], *, channel: str) -> list[CommandOutcome]:
         """Executes several commands, each once per idempotency key, in one transaction (a timer's
         batch); each gets its own outcome, as if handled alone. (Many commands to commit at a
         moment, written ahead of it: handle_held.)"""
-        return await self._handle_all(requests, channel=channel, request=False)
+        return await self._handle_all(requests, channel=channel, answering=False)
 
     async def _handle_all(
-        self, requests: Sequence[GatewayCommand], *, channel: str, request: bool
+        self, requests: Sequence[GatewayCommand], *, channel: str, answering: bool
     ) -> list[CommandOutcome]:
         keys = [request.context.idempotency_key for request in requests]
         if not all(keys) or len(set(keys)) != len(keys):
@@ -228,7 +228,7 @@ class CommandGateway:
             [r.stream_id for r in requests if r.decided is None],
             [r.stream_id for r in requests if r.decided is not None],
         )
-        outcomes, recorded = await self._keyed(items, channel, prefetch, request=request)
+        outcomes, recorded = await self._keyed(items, channel, prefetch, answering=answering)
         for outcome in outcomes:
             if isinstance(outcome, IdempotencyKeyReused):
                 raise outcome
@@ -246,7 +246,7 @@ class CommandGateway:
             log.warning("commands_retried", channel=channel, error=describe(error), retry_in=wait)
 
         async def attempt() -> HeldWrite:
-            async with self._transaction(request=False) as connection:
+            async with self._transaction(answering=False) as connection:
                 return await write_held(connection, self._store, self._projector, self.clock, channel, plan)
 
         done = await retrying(
@@ -279,7 +279,7 @@ class CommandGateway:
             for run in runs
         ]
         streams = [stream for run in runs for stream in run.streams]
-        outcomes, recorded = await self._keyed(items, channel, _Prefetch(streams=streams), request=True)
+        outcomes, recorded = await self._keyed(items, channel, _Prefetch(streams=streams), answering=True)
         self._count(channel, [source] * len(outcomes), outcomes)
         self._committed(recorded)
         return outcomes
@@ -296,7 +296,7 @@ class CommandGateway:
             metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc(count)
 
     async def _keyed(
-        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, *, request: bool
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, *, answering: bool
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         def on_retry(error: BaseException, wait: float) -> None:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
@@ -307,7 +307,7 @@ class CommandGateway:
         )
         try:
             return await retrying(
-                lambda: self._attempt(items, channel, prefetch, request=request),
+                lambda: self._attempt(items, channel, prefetch, answering=answering),
                 backoff=self._backoff,
                 retry_if=transient_with_bounded_conflicts(),
                 on_retry=on_retry,
@@ -317,11 +317,11 @@ class CommandGateway:
             structlog.contextvars.unbind_contextvars("correlation_id", "request_id")
 
     async def _attempt(
-        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, *, request: bool
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, *, answering: bool
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         outcomes: list[CommandOutcome | IdempotencyKeyReused | None] = [None] * len(items)
         decided: list[tuple[int, Rejection | None, list[str]]] = []
-        async with self._transaction(request=request) as connection:
+        async with self._transaction(answering=answering) as connection:
             work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
             priors = await recorded_outcomes(connection, channel, [item.key for item in items])
             await work.prefetch(prefetch.streams)
@@ -378,7 +378,7 @@ class CommandGateway:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
 
         async def attempt() -> tuple[CommandOutcome, list[EventEnvelope]]:
-            async with self._transaction(request=True) as connection:
+            async with self._transaction(answering=True) as connection:
                 prior = (await recorded_outcomes(connection, channel, [key])).get(key)
                 if prior is not None:
                     return await self._replay(connection, prior, fingerprint), []
