@@ -85,14 +85,26 @@ _syncs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Path, WalSync]
 _syncs = weakref.WeakKeyDictionary()
 
 
+# The file each engine writes, resolved once (resolving costs a stat per path part, on every commit).
+_files: weakref.WeakKeyDictionary[AsyncEngine, Path | None] = weakref.WeakKeyDictionary()
+
+
+def _database_file(engine: AsyncEngine) -> Path | None:
+    if engine in _files:
+        return _files[engine]
+    database = engine.url.database or ""
+    path = None
+    if engine.dialect.name == "sqlite" and database not in _SKIP and not database.startswith("file:"):
+        path = Path(database).resolve()
+    _files[engine] = path
+    return path
+
+
 def wal_sync_for(engine: AsyncEngine) -> WalSync | None:
     """Returns the WAL sync of the engine's SQLite file (one per file in the process), None elsewhere."""
-    if engine.dialect.name != "sqlite":
+    path = _database_file(engine)
+    if path is None:
         return None
-    database = engine.url.database or ""
-    if database in _SKIP or database.startswith("file:"):
-        return None
-    path = Path(database).resolve()
     of_loop = _syncs.setdefault(asyncio.get_running_loop(), {})
     sync = of_loop.get(path)
     if sync is None:
