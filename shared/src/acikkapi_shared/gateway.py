@@ -83,6 +83,15 @@ class _Prefetch:
     versions: Sequence[str] = ()
 
 
+@dataclass(frozen=True)
+class _Writing:
+    """How a keyed transaction is written: answering a request (counted in requests_writing) or not,
+    and durable (fsynced before it returns) or left for the caller to make durable before it answers."""
+
+    answering: bool
+    durable: bool = True
+
+
 def _executing(request: GatewayCommand) -> Callable[[CommandRunner], Awaitable[object]]:
     async def body(commands: CommandRunner) -> object:
         if request.decided is not None:
@@ -132,9 +141,10 @@ class CommandGateway:
         return self._requests_writing
 
     @contextlib.asynccontextmanager
-    async def _transaction(self, *, answering: bool) -> AsyncIterator[AsyncConnection]:
-        """durability.transaction(); one answering a request is counted in requests_writing until its
-        commit (not during the fsync after it, which holds no lock)."""
+    async def _transaction(self, *, answering: bool, durable: bool = True) -> AsyncIterator[AsyncConnection]:
+        """durability.transaction() (without its fsync when not durable: the caller then awaits
+        make_durable before it tells anyone); one answering a request is counted in requests_writing
+        until its commit (not during the fsync after it, which holds no lock)."""
         counted = 1 if answering else 0
         self._requests_writing += counted
         try:
@@ -142,6 +152,11 @@ class CommandGateway:
                 yield connection
         finally:
             self._requests_writing -= counted
+        if durable:
+            await make_durable(self._engine)
+
+    async def make_durable(self) -> None:
+        """Returns once every transaction this gateway committed before the call is on disk."""
         await make_durable(self._engine)
 
     async def run(
@@ -228,7 +243,7 @@ class CommandGateway:
             [r.stream_id for r in requests if r.decided is None],
             [r.stream_id for r in requests if r.decided is not None],
         )
-        outcomes, recorded = await self._keyed(items, channel, prefetch, answering=answering)
+        outcomes, recorded = await self._keyed(items, channel, prefetch, _Writing(answering))
         for outcome in outcomes:
             if isinstance(outcome, IdempotencyKeyReused):
                 raise outcome
@@ -263,12 +278,15 @@ class CommandGateway:
         return done
 
     async def handle_runs(
-        self, runs: Sequence[GatewayRun], *, source: str, channel: str = "http"
+        self, runs: Sequence[GatewayRun], *, source: str, channel: str = "http", durable: bool = True
     ) -> list[CommandOutcome | IdempotencyKeyReused]:
         """Runs several requests' bodies in one transaction (one commit for many requests), each once
         per its key and as if handled alone: a CommandRejected rolls back only its own commands. A key
         used before with another fingerprint gets IdempotencyKeyReused in its place. source names the
-        kind of request (the metric's command label)."""
+        kind of request (the metric's command label).
+
+        durable=False returns at the commit, before the fsync (SQLite): the caller must await
+        make_durable() before it answers anyone, and may meanwhile write the next transaction."""
         keys = [run.context.idempotency_key for run in runs]
         if not all(keys) or len(set(keys)) != len(keys):
             raise ValueError("every run needs an idempotency key of its own")
@@ -279,7 +297,8 @@ class CommandGateway:
             for run in runs
         ]
         streams = [stream for run in runs for stream in run.streams]
-        outcomes, recorded = await self._keyed(items, channel, _Prefetch(streams=streams), answering=True)
+        writing = _Writing(answering=True, durable=durable)
+        outcomes, recorded = await self._keyed(items, channel, _Prefetch(streams=streams), writing)
         self._count(channel, [source] * len(outcomes), outcomes)
         self._committed(recorded)
         return outcomes
@@ -296,7 +315,7 @@ class CommandGateway:
             metrics.COMMANDS_HANDLED.labels(self._store.service, channel, command, result).inc(count)
 
     async def _keyed(
-        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, *, answering: bool
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, writing: _Writing
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         def on_retry(error: BaseException, wait: float) -> None:
             log.warning("command_retried", channel=channel, error=describe(error), retry_in=wait)
@@ -307,7 +326,7 @@ class CommandGateway:
         )
         try:
             return await retrying(
-                lambda: self._attempt(items, channel, prefetch, answering=answering),
+                lambda: self._attempt(items, channel, prefetch, writing),
                 backoff=self._backoff,
                 retry_if=transient_with_bounded_conflicts(),
                 on_retry=on_retry,
@@ -317,11 +336,11 @@ class CommandGateway:
             structlog.contextvars.unbind_contextvars("correlation_id", "request_id")
 
     async def _attempt(
-        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, *, answering: bool
+        self, items: Sequence[_Keyed], channel: str, prefetch: _Prefetch, writing: _Writing
     ) -> tuple[list[CommandOutcome | IdempotencyKeyReused], list[EventEnvelope]]:
         outcomes: list[CommandOutcome | IdempotencyKeyReused | None] = [None] * len(items)
         decided: list[tuple[int, Rejection | None, list[str]]] = []
-        async with self._transaction(answering=answering) as connection:
+        async with self._transaction(answering=writing.answering, durable=writing.durable) as connection:
             work = UnitOfWork(connection, self._store, self._projector, self.clock, self._cache)
             priors = await recorded_outcomes(connection, channel, [item.key for item in items])
             await work.prefetch(prefetch.streams)

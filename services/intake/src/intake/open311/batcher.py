@@ -23,6 +23,7 @@ class RunBatcher:
     max_batch: int = MAX_BATCH
     _waiting: list[tuple[GatewayRun, asyncio.Future[CommandOutcome]]] = field(default_factory=list)
     _writer: asyncio.Task[None] | None = None
+    _answering: set[asyncio.Task[None]] = field(default_factory=set)  # groups waiting for their fsync
 
     async def run(self, request: GatewayRun) -> CommandOutcome:
         """Returns the request's outcome once its transaction committed; raises what the gateway raised
@@ -54,17 +55,37 @@ class RunBatcher:
             batch = self._next_batch()
             try:
                 outcomes = await self.gateway.handle_runs(
-                    [request for request, _ in batch], source=self.source, channel=self.channel
+                    [request for request, _ in batch], source=self.source, channel=self.channel, durable=False
                 )
             except Exception as error:  # the transaction failed: so did each of its requests
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
+                _fail(batch, error)
                 continue
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if isinstance(outcome, IdempotencyKeyReused):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
+            # Answered once on disk; the fsync holds no lock, so the next transaction is written meanwhile.
+            answering = asyncio.create_task(_answer_when_durable(self.gateway, batch, outcomes))
+            self._answering.add(answering)
+            answering.add_done_callback(self._answering.discard)
+
+
+async def _answer_when_durable(
+    gateway: CommandGateway,
+    batch: list[tuple[GatewayRun, asyncio.Future[CommandOutcome]]],
+    outcomes: list[CommandOutcome | IdempotencyKeyReused],
+) -> None:
+    try:
+        await gateway.make_durable()
+    except Exception as error:  # committed but maybe not on disk: nobody may be told it was
+        _fail(batch, error)
+        return
+    for (_, future), outcome in zip(batch, outcomes, strict=True):
+        if future.done():
+            continue
+        if isinstance(outcome, IdempotencyKeyReused):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+def _fail(batch: list[tuple[GatewayRun, asyncio.Future[CommandOutcome]]], error: Exception) -> None:
+    for _, future in batch:
+        if not future.done():
+            future.set_exception(error)
