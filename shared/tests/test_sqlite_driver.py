@@ -1,7 +1,9 @@
-"""The SQLite dialect the services use: each statement in one call on aiosqlite's thread."""
+"""The SQLite dialect the services use: each statement in one call on aiosqlite's thread, or none for
+a small statement inside a transaction already begun (on the event loop's own thread)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +45,11 @@ async def test_statements_run_in_one_call_each_with_their_rows_counts_and_errors
             assert updated.rowcount == 3
             rows = (await connection.execute(sa.select(THINGS.c.name).order_by(THINGS.c.id))).all()
             assert [row.name for row in rows] == ["a!", "b!", "c!"]
-            assert len(calls) == 4  # one hop per statement, not four
+            # The small ones ran without a hop; the select binds no value (it could be a scan of a
+            # whole table): one hop, not four.
+            assert len(calls) == 1
             with pytest.raises(IntegrityError):
-                await connection.execute(sa.insert(THINGS).values(name="a!"))
+                await connection.execute(sa.insert(THINGS).values(name="a!"))  # inline, the same error
             raw._execute = original
     finally:
         await engine.dispose()
@@ -77,5 +81,31 @@ async def test_a_transactions_begin_goes_with_its_first_statement_and_an_empty_o
                 pass
             assert len(calls) == 2  # nothing ran: nothing to begin or commit
             raw._execute = original
+    finally:
+        await engine.dispose()
+
+
+async def test_only_small_statements_of_a_begun_transaction_run_on_the_event_loops_thread(
+    tmp_path: Path,
+) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'threads.db'}")
+    loop_thread = threading.get_ident()
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(THINGS.metadata.create_all)
+        async with engine.connect() as connection:
+            raw: Any = (await connection.get_raw_connection()).driver_connection
+            # SQLite calls this where the statement runs: independent evidence of the thread.
+            await raw._execute(raw._conn.create_function, "thread_of", 1, lambda _: threading.get_ident())
+            where = sa.func.thread_of
+            async with connection.begin():
+                first = await connection.scalar(sa.select(where(1)))  # carries BEGIN IMMEDIATE
+                small = await connection.scalar(sa.select(where(1)))
+                unbound = await connection.scalar(sa.select(where(sa.literal_column("1"))))
+                large = await connection.scalar(
+                    sa.select(where(1)).where(sa.literal(0).not_in([-i - 1 for i in range(2_500)]))
+                )
+            assert small == loop_thread
+            assert loop_thread not in (first, unbound, large)
     finally:
         await engine.dispose()

@@ -1,4 +1,4 @@
-"""SQLAlchemy's aiosqlite dialect with one thread hop per statement instead of four.
+"""SQLAlchemy's aiosqlite dialect with at most one thread hop per statement instead of four.
 
 aiosqlite runs every call on the connection's own thread: SQLAlchemy's adapter makes four calls per
 statement (open a cursor, execute, fetch, close), each a round trip through a queue, a future and
@@ -7,6 +7,14 @@ large part of the services' CPU per application (bench/pipeline_cpu.py). Here a 
 steps run together in one function on that thread; everything else (transactions, errors, the
 pool) is SQLAlchemy's aiosqlite dialect unchanged. `create_engine` turns `sqlite+aiosqlite` URLs
 into this dialect.
+
+Small statements inside a transaction already begun run on the event loop's own thread, with no hop
+at all (`_inline`): they wait for no lock (a writer's BEGIN IMMEDIATE has taken it, and WAL readers
+never wait), and at a few hundred microseconds each they cost less than the hop, which under load
+also waits for the loop's turn. A transaction's first statement (it carries the BEGIN, which may wait
+for the write lock), commits (a checkpoint may run in them), statements without bound values (a
+count of a whole table) and large ones keep to the connection's thread, so the loop is never held
+long.
 """
 
 from __future__ import annotations
@@ -31,14 +39,17 @@ DRIVER = "acikkapi_aiosqlite"
 Outcome = tuple[Any, list[Any] | None, int, int | None]
 
 
+# A statement bound to this many values or fewer is small enough to run on the event loop's thread
+# (a group of Open311 POSTs' multi-row inserts: a few hundred; 2,000 values take ~1-2 ms).
+INLINE_MOST = 2000
 _BEGINS = frozenset({"BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED", "BEGIN EXCLUSIVE"})
 
 
 def _run(
     connection: sqlite3.Connection, begin: str | None, operation: str, parameters: Any, many: bool
 ) -> Outcome:
-    # On the connection's thread: the transaction's BEGIN if it waits, then the whole statement, its
-    # rows and its counts at once.
+    # On the connection's thread (or the loop's, for a small one: _inline): the transaction's BEGIN if
+    # it waits, then the whole statement, its rows and its counts at once.
     if begin is not None:
         connection.execute(begin)
     cursor = connection.cursor()
@@ -54,6 +65,17 @@ def _run(
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _inline(begin: str | None, parameters: Any, many: bool) -> bool:
+    """Returns whether a statement runs on the event loop's own thread: inside a transaction already
+    begun (it holds what it needs: a writer its lock, a reader its snapshot; BEGIN IMMEDIATE waits for
+    the lock on the connection's thread) and bound to at least one and at most INLINE_MOST values."""
+    if begin is not None or not parameters:
+        return False  # a statement without bound values may be a scan of a whole table (a count)
+    if many:
+        return len(parameters) * len(parameters[0]) <= INLINE_MOST
+    return len(parameters) <= INLINE_MOST
 
 
 class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
@@ -117,9 +139,14 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
         connection: Any = self._connection
         async with adapted._execute_mutex:
             begin, adapted.begin_pending = adapted.begin_pending, None
-            description, rows, rowcount, lastrowid = await connection._execute(
-                _run, connection._conn, begin, operation, parameters, many
-            )
+            if _inline(begin, parameters, many):
+                description, rows, rowcount, lastrowid = _run(
+                    connection._conn, None, operation, parameters, many
+                )
+            else:
+                description, rows, rowcount, lastrowid = await connection._execute(
+                    _run, connection._conn, begin, operation, parameters, many
+                )
         self._description = description
         self._rows = collections.deque(rows or ())
         self._rowcount = rowcount
@@ -150,6 +177,7 @@ class OneHopConnection(AsyncAdapt_aiosqlite_connection):
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):
     def connect(self, *arg: Any, **kw: Any) -> OneHopConnection:
         creator = kw.pop("async_creator_fn", None)
+        kw["check_same_thread"] = False  # small statements run on the event loop's thread (_inline)
         connection = creator(*arg, **kw) if creator else self.aiosqlite.connect(*arg, **kw)
         if creator is None:
             connection._thread.daemon = True  # as SQLAlchemy's dialect does: never blocks the exit
