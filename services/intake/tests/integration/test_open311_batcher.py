@@ -5,7 +5,7 @@ written while the previous group's fsync runs."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,10 +99,10 @@ async def noted(engine: AsyncEngine) -> list[str]:
         await reader.dispose()
 
 
-async def until(condition: Callable[[], Awaitable[bool]], seconds: float = 5.0) -> None:
+async def until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
-    while not await condition():
+    while not condition():
         assert loop.time() < deadline, "condition not reached"
         await asyncio.sleep(0.01)
 
@@ -130,10 +130,10 @@ async def test_a_group_is_answered_after_its_fsync_and_the_next_group_is_written
     batcher = RunBatcher(gateway, source="test", channel="open311")
     gateway.gate.clear()  # every fsync waits
     first = asyncio.ensure_future(batcher.run(run("first")))
-    await until(lambda: _true(gateway.durable_calls == 1))  # committed, its fsync pending
+    await until(lambda: gateway.durable_calls == 1)  # committed, its fsync pending
     second = asyncio.ensure_future(batcher.run(run("second")))
     # The second group is committed while the first one's fsync still runs, and nobody is answered.
-    await until(lambda: _true(gateway.durable_calls == 2))
+    await until(lambda: gateway.durable_calls == 2)
     assert await noted(engine) == ["first", "second"]
     assert not first.done() and not second.done()
     gateway.gate.set()
@@ -163,7 +163,3 @@ async def test_a_key_reused_with_another_request_is_refused_in_its_group(engine:
     assert isinstance(results[0], IdempotencyKeyReused)
     assert isinstance(results[1], CommandOutcome) and texts([results[1]]) == ["other"]
     assert await noted(engine) == ["one", "other"]
-
-
-async def _true(value: bool) -> bool:
-    return value

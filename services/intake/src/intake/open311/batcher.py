@@ -26,8 +26,8 @@ class RunBatcher:
     _answering: set[asyncio.Task[None]] = field(default_factory=set)  # groups waiting for their fsync
 
     async def run(self, request: GatewayRun) -> CommandOutcome:
-        """Returns the request's outcome once its transaction committed; raises what the gateway raised
-        for it (IdempotencyKeyReused, or the failure of the whole transaction)."""
+        """Returns the request's outcome once its transaction committed and is on disk; raises what the
+        gateway raised for it (IdempotencyKeyReused, the failure of the whole transaction or its fsync)."""
         future: asyncio.Future[CommandOutcome] = asyncio.get_running_loop().create_future()
         self._waiting.append((request, future))
         if self._writer is None or self._writer.done():
