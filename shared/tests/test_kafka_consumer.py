@@ -223,13 +223,14 @@ async def batches_of_a_trickle(bootstrap: str, **fetch: int) -> int:
 async def test_a_steady_trickle_is_gathered_into_batches_by_the_fetch_wait(
     kafka_bootstrap_servers: str,
 ) -> None:
-    # The services' setting (64 KiB or 150 ms): records coming one by one are handled a few at a time.
+    # The services' setting (64 KiB or 100 ms): records coming one by one are handled a few at a time.
     gathered = await batches_of_a_trickle(
-        kafka_bootstrap_servers, fetch_min_bytes=65_536, fetch_max_wait_ms=150
+        kafka_bootstrap_servers, fetch_min_bytes=65_536, fetch_max_wait_ms=100
     )
     # aiokafka's default (answered as soon as there is one byte): about one batch per record.
     alone = await batches_of_a_trickle(kafka_bootstrap_servers, fetch_min_bytes=1, fetch_max_wait_ms=500)
-    assert gathered <= 10
+    # 40 records over about a second: a batch per 100 ms wait, with room for a slow host.
+    assert gathered <= 15
     assert alone >= 2 * gathered
 
 

@@ -46,7 +46,7 @@ def test_a_malformed_value_is_refused_with_its_name() -> None:
 
 def test_consumers_let_the_broker_gather_batches_unless_told_otherwise() -> None:
     defaults = load_settings("router", 8002, environ={})
-    assert (defaults.consumer_fetch_min_bytes, defaults.consumer_fetch_max_wait_ms) == (65_536, 150)
+    assert (defaults.consumer_fetch_min_bytes, defaults.consumer_fetch_max_wait_ms) == (65_536, 100)
     told = load_settings(
         "router",
         8002,

@@ -57,7 +57,7 @@ async def test_a_service_killed_inside_a_crash_window_resumes_without_loss_or_du
     # Armed for its second pass, so the service has work in flight around the kill.
     await asyncio.to_thread(stack.restart, crashing, environment={"ACIKKAPI_CRASH_AT": f"{point}:2"})
     documents = [submission() for _ in range(APPLICATIONS)]
-    # In two waves well apart (each service gathers a fetch for up to 150 ms), so the armed pass
+    # In two waves well apart (each service gathers a fetch for up to 100 ms), so the armed pass
     # comes even when a service would take a whole wave in one batch or one SMS job.
     half = APPLICATIONS // 2
     for index, document in enumerate(documents):

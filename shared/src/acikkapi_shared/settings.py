@@ -34,9 +34,10 @@ class ServiceSettings(BaseSettings):
     # moderate rates, without waiting, every message came alone, and the consumers' CPU was taken from
     # the front door's answers (bench/README.md, "Open311 POST"). A backlog is answered at once.
     # The wait is paid at every stage an application passes: 250 ms put the p99 at 200/s end to end
-    # behind the old commit's; 150 ms keeps most of the saving (bench/README.md, "End to end").
+    # behind the old commit's; 100 ms keeps most of the saving at a lower latency, and on a quiet host
+    # cost the front door nothing measurable (bench/README.md, "End to end" and "Open311 POST").
     consumer_fetch_min_bytes: int = 65_536
-    consumer_fetch_max_wait_ms: int = 150
+    consumer_fetch_max_wait_ms: int = 100
     # The consumer's static group membership id: an instance restarted with the same id gets its
     # partitions back at once instead of after the dead member's session timeout. It must differ
     # between instances of one service: load_settings defaults it to <service>-<host>-<HTTP port>
