@@ -15,22 +15,19 @@ import random
 import statistics
 import time
 from collections.abc import Sequence
-from pathlib import Path
+
+from route_quality import petitions as part_petitions  # this folder's script: the corpora's named parts
 
 from router import training
 from router.domain.classifier import role_label
-from router.evaluation import Petition, load_corpus
+from router.evaluation import Petition
 
-CORPUS = Path(__file__).parents[1] / "services/router/tests/unit/data/kars_corpus"
-PARTS = {"test": ("petitions.jsonl", "test"), "test2": ("petitions_b2.jsonl", "test2")}
+HELD_OUT = ("test", "test2")
 
 
 def clear_petitions() -> dict[str, list[Petition]]:
     """Returns the clear petitions of each held-out part."""
-    return {
-        name: [p for p in load_corpus(CORPUS / file, split) if p.clear]
-        for name, (file, split) in PARTS.items()
-    }
+    return {name: [p for p in part_petitions(name) if p.clear] for name in HELD_OUT}
 
 
 def top_one(examples: Sequence[training.Example], parts: dict[str, list[Petition]]) -> dict[str, float]:
