@@ -2,8 +2,9 @@
 API: `{"error": {"code": <stable code>, "message": <Turkish, for people>, "field": <field at fault or null>}}`
 for 400, 401, 403, 404, 409 and 422 alike.
 
-A body that does not parse is 422 `INVALID_REQUEST` naming the first field at fault, a missing
-`Idempotency-Key` 400 `IDEMPOTENCY_KEY_REQUIRED`; each is logged with the route's path template, the
+A body that does not validate is 422 `INVALID_REQUEST` naming the first field at fault, one that cannot
+be read at all (not UTF-8, nested too deep) 400 `BODY_UNREADABLE`, a missing `Idempotency-Key` 400
+`IDEMPOTENCY_KEY_REQUIRED`; each is logged with the route's path template, the
 field and the kind of problem only, never the input (it may be an applicant's words) nor a path's values
 (an application number is personal data).
 """
@@ -14,16 +15,23 @@ from collections.abc import Mapping
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from acikkapi_shared.gateway import KEY_MISSING_TR
 
 log = structlog.get_logger(__name__)
 
 INVALID_REQUEST_TR = "İstek geçersiz; lütfen alanları kontrol edin."
+# The framework's refusals (status -> stable code, Turkish message).
+FRAMEWORK_REFUSALS = {
+    400: ("BODY_UNREADABLE", "İstek gövdesi okunamadı: UTF-8 kodlamasıyla geçerli bir JSON olmalı."),
+    404: ("NOT_FOUND", "Bu adreste bir kaynak yok."),
+    405: ("METHOD_NOT_ALLOWED", "Bu adres bu yöntemle kullanılamaz."),
+}
 
 
 class ErrorDetail(BaseModel):
@@ -75,7 +83,8 @@ def route_template(request: Request) -> str:
 
 
 def install_validation_answers(app: FastAPI, *, only_under: tuple[str, ...] | None = None) -> None:
-    """Makes request validation failures answer in the error shape (400 for a missing key).
+    """Makes request validation failures (400 for a missing key) and the framework's own refusals
+    (a body that cannot be read, an unknown path, a wrong method) answer in the error shape.
 
     only_under: path prefixes it applies to (others keep FastAPI's answer); None: every route.
     """
@@ -86,7 +95,20 @@ def install_validation_answers(app: FastAPI, *, only_under: tuple[str, ...] | No
             return await request_validation_exception_handler(request, exc)
         return validation_answer(request, exc)
 
+    async def framework(request: Request, exc: Exception) -> Response:
+        # FastAPI's own refusals: a body that is not UTF-8 JSON (or nested too deep) is a 400 with
+        # {"detail": ...}, an unknown path a 404, a wrong method a 405. The routes raise none themselves.
+        assert isinstance(exc, StarletteHTTPException)
+        if only_under is not None and not request.url.path.startswith(only_under):
+            return await http_exception_handler(request, exc)
+        code, message = FRAMEWORK_REFUSALS.get(
+            exc.status_code, (f"HTTP_{exc.status_code}", INVALID_REQUEST_TR)
+        )
+        log.info("request_refused", route=route_template(request), status=exc.status_code, code=code)
+        return error_answer(exc.status_code, code, message, headers=exc.headers)
+
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(StarletteHTTPException, framework)
 
 
 def validation_answer(request: Request, exc: RequestValidationError) -> JSONResponse:

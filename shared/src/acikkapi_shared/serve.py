@@ -12,8 +12,10 @@ from acikkapi_shared.observability.logging import configure_logging
 from acikkapi_shared.settings import ServiceSettings, load_settings
 
 
-def serve(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> None:
-    """Serves the app until a stop signal; the lifespan stops consumers and closes the database."""
+def serve(app: FastAPI, *, host: str, port: int, log_level: str = "info", trusted_proxies: str = "") -> None:
+    """Serves the app until a stop signal; the lifespan stops consumers and closes the database.
+    Forwarded headers are read only from trusted_proxies (uvicorn's default trusts 127.0.0.1, which
+    would let any local client choose the address it is counted as)."""
     uvicorn.run(
         app,
         host=host,
@@ -22,6 +24,8 @@ def serve(app: FastAPI, *, host: str, port: int, log_level: str = "info") -> Non
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=trusted_proxies or None,
     )
 
 
@@ -47,4 +51,10 @@ def run_service(name: str, default_port: int, build_app: Callable[[ServiceSettin
     configure_logging(name, level=settings.log_level, json=settings.log_json)
     app = build_app(settings)
     tune_garbage_collection()
-    serve(app, host=settings.http_host, port=settings.http_port, log_level=settings.log_level)
+    serve(
+        app,
+        host=settings.http_host,
+        port=settings.http_port,
+        log_level=settings.log_level,
+        trusted_proxies=settings.trusted_proxies,
+    )

@@ -45,6 +45,10 @@ class ServiceSettings(BaseSettings):
     instance_id: str | None = None
     data_dir: Path = Path("var/data")
     http_host: str = "127.0.0.1"
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses, "*" for
+    # any): none by default, so a client is its TCP peer and cannot name itself in a header (the
+    # tracking page counts failed look-ups per client).
+    trusted_proxies: str = ""
     log_level: str = "INFO"
     log_json: bool = True
     # A shifted or fast clock for demonstrations (clock.ShiftedClock): ACIKKAPI_CLOCK_OFFSET="+3d" or

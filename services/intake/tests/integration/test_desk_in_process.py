@@ -246,5 +246,19 @@ async def test_every_desk_refusal_has_the_one_error_shape(desk: Desk) -> None:
         body = answer.json()
         assert set(body) == {"error"} and {"code", "message", "field"} <= set(body["error"]), body
     assert answers[403].json()["error"]["code"] == "role_required"
+    # The framework's own refusals too: a body that is not UTF-8 JSON or is nested too deep, a path
+    # that is not there, a method the path does not take.
+    headers = {**desk.headers("ofis", "k-raw"), "Content-Type": "application/json"}
+    registered = (await desk.log()).count("ApplicationRegistered")
+    for raw in (b'{"text": "\xff"}', b"[" * 100_000 + b"]" * 100_000):
+        unreadable = await desk.http.post("/api/v1/desk/applications", content=raw, headers=headers)
+        assert unreadable.status_code == 400, unreadable.text
+        assert unreadable.json()["error"]["code"] == "BODY_UNREADABLE"
+    nowhere = await desk.get("/api/v1/desk/nowhere")
+    assert nowhere.status_code == 404 and nowhere.json()["error"]["code"] == "NOT_FOUND"
+    wrong_method = await desk.http.delete("/api/v1/desk/applications", headers=headers)
+    assert wrong_method.status_code == 405 and wrong_method.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "POST" in wrong_method.headers["allow"]
+    assert (await desk.log()).count("ApplicationRegistered") == registered  # nothing more recorded
     forbidden = await desk.get("/api/v1/desk/meetings", subject="belediye")
     assert forbidden.status_code == 403  # an institution has no business with the desk

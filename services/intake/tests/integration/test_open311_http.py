@@ -164,6 +164,8 @@ async def test_errors_have_the_specifications_shape_in_both_formats(served_intak
     assert xml_of(wrong_format, "errors", 404).findtext("error/description", "").startswith("FORMAT_UNKNOWN")
     other = await served_intake.client.get("/open311/v2/services.json", params={"jurisdiction_id": "x.gov"})
     assert json_of(other, 404)[0]["description"].startswith("JURISDICTION_UNKNOWN")
+    posted = await post(served_intake, jurisdiction_id="x.gov")
+    assert json_of(posted, 404)[0]["description"].startswith("JURISDICTION_UNKNOWN")
 
 
 async def test_a_post_needs_a_valid_api_key(served_intake: Any) -> None:
@@ -240,6 +242,14 @@ async def test_an_invalid_post_names_every_failing_field(served_intake: Any) -> 
     assert json_of(unknown, 400)[0]["description"].startswith("SERVICE_CODE_UNKNOWN")
     not_form = await served_intake.client.post("/open311/v2/requests.json", json={"api_key": "x"})
     assert json_of(not_form, 400)[0]["description"].startswith("FORM_NOT_URLENCODED")
+    # Bytes that are not UTF-8 are refused whether raw or percent-escaped (never kept as U+FFFD).
+    body = f"api_key={served_intake.api_key}&service_code={SERVICE}&description=Sokak%FF%FE"
+    escaped = await served_intake.client.post(
+        "/open311/v2/requests.json",
+        content=body.encode(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert json_of(escaped, 400)[0]["description"].startswith("FORM_UNREADABLE")
     assert await registered_count(served_intake) == 0
 
 
@@ -293,8 +303,21 @@ async def test_get_requests_filters_by_ids_service_dates_and_status(served_intak
         await get("/open311/v2/requests.xml", params={"service_code": "EGITIM-ISTEK"}), "service_requests"
     )
     assert [r.findtext("service_request_id") for r in by_service] == [second_id]
+    both_services = {"service_code": f"EGITIM-ISTEK,{SERVICE}"}  # comma delimited, as the spec says
+    assert len(json_of(await get("/open311/v2/requests.json", params=both_services))) == 2
+    repeated = [("service_code", "EGITIM-ISTEK"), ("service_code", SERVICE)]  # or the parameter repeated
+    assert len(json_of(await get("/open311/v2/requests.json", params=repeated))) == 2
+    unknown = json_of(
+        await get("/open311/v2/requests.json", params={"service_code": "EGITIM-ISTEK,NOPE"}), 400
+    )
+    assert (
+        unknown[0]["description"].startswith("SERVICE_CODE_UNKNOWN") and "NOPE" in unknown[0]["description"]
+    )
     closed = json_of(await get("/open311/v2/requests.json", params={"status": "closed"}))
     assert closed == []
+    assert len(
+        json_of(await get("/open311/v2/requests.json", params=[("status", "closed"), ("status", "open")]))
+    )
     assert len(json_of(await get("/open311/v2/requests.json", params={"status": "open,closed"}))) == 2
     window = {"start_date": "2026-05-22T00:00:00+03:00", "end_date": "2026-05-22T13:00:00+03:00"}
     assert json_of(await get("/open311/v2/requests.json", params=window)) == []
@@ -305,6 +328,15 @@ async def test_get_requests_filters_by_ids_service_dates_and_status(served_intak
     no_offset = await get("/open311/v2/requests.xml", params={"start_date": "2026-05-01T00:00:00"})
     assert xml_of(no_offset, "errors", 400).findtext("error/description", "").startswith("DATE_INVALID")
     assert json_of(await get("/open311/v2/requests.json", params={"status": "x"}), 400)[0]["code"] == 400
+    # Dates at the ends of the calendar: a 400, never a range that overflows (year 1 at +14:00 is year 0).
+    for extreme in (
+        {"start_date": "9999-12-31T00:00:00+00:00"},
+        {"end_date": "0001-01-02T00:00:00+00:00"},
+        {"start_date": "0001-01-01T00:00:00+14:00", "end_date": "0001-01-02T00:00:00+14:00"},
+    ):
+        for path in ("requests.json", "servicerequestupdates.json"):
+            refused = json_of(await get(f"/open311/v2/{path}", params=extreme), 400)
+            assert refused[0]["description"].startswith("DATE_INVALID"), (path, extreme)
     missing = await get("/open311/v2/requests/2026-000099-X.json")
     assert json_of(missing, 404)[0]["description"].startswith("REQUEST_NOT_FOUND")
 

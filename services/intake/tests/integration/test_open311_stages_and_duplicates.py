@@ -11,6 +11,7 @@ from xml.etree import ElementTree as ET
 import sqlalchemy as sa
 
 from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.events.notifier import SmsDelivered
 from acikkapi_shared.events.router import CaseAcknowledged, CaseConcluded, CaseRouted
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.testing.in_process import UpstreamCase
@@ -95,9 +96,22 @@ async def test_the_institution_the_due_moment_and_every_stage_as_updates(served_
             reasons="",
         ),
     )
+    delivered = case.event(
+        "notifier",
+        SmsDelivered(
+            application_number=number,
+            request_event_id="r-1",
+            provider_message_id="p-1",
+            template="ROUTED",
+            delivered_at=NOW,
+            status=1,
+        ),
+    )
+    await feed(served_intake, "notifier", delivered)
     await feed(served_intake, "router", acknowledged, concluded)
     closed = (await served_intake.client.get("/open311/v2/requests.json", params={"status": "closed"})).json()
     assert [r["service_request_id"] for r in closed] == [number]
+    assert closed[0]["expected_datetime"] is None  # nothing more is expected of a closed request
     window = {"start_date": "2026-05-22T00:00:00+03:00", "end_date": "2026-05-23T00:00:00+03:00"}
     answer = await served_intake.client.get("/open311/v2/servicerequestupdates.xml", params=window)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/xml")
@@ -114,9 +128,15 @@ async def test_the_institution_the_due_moment_and_every_stage_as_updates(served_
         ("FIXED", "CONCLUDED"),
     ]
     assert "Arıza giderildi" not in answer.text  # the answer is the applicant's, not public
+    # The SMS delivery report stays on the applicant's own timeline: an application whose identity is
+    # hidden gets no SMS, so a public report would single it out.
+    assert str(delivered.event_id) not in answer.text
     as_json = (await served_intake.client.get("/open311/v2/servicerequestupdates.json", params=window)).json()
     assert [u["update_id"] for u in as_json] == [u.findtext("update_id") for u in updates]
     assert as_json[3]["description"] == "Başvurunuz sonuçlandırıldı"
+    since = {"start_date": "2026-05-20T00:00:00+03:00"}  # alone: every update since then (≤ 90 days)
+    later = (await served_intake.client.get("/open311/v2/servicerequestupdates.json", params=since)).json()
+    assert [u["update_id"] for u in later] == [u["update_id"] for u in as_json]
 
 
 async def test_a_similar_application_of_the_same_applicant_is_flagged_across_channels(

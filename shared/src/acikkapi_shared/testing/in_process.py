@@ -84,12 +84,12 @@ def upstream(
 
 
 class UpstreamCase:
-    """One case's events as the router and the sla-monitor record them, each in its own sequence
+    """One case's events as the router, the sla-monitor and the notifier record them, each in its own sequence
     (an hour apart from start); cause: the event the new one followed (its causation id)."""
 
     def __init__(self, number: str, start: datetime) -> None:
         self.number = number
-        self.versions = {"router": 0, "sla-monitor": 0}
+        self.versions = {"router": 0, "sla-monitor": 0, "notifier": 0}
         self.moment = start
 
     def event(self, service: str, payload: EventPayload, cause: EventEnvelope | None = None) -> EventEnvelope:

@@ -10,6 +10,8 @@ from acikkapi_shared.events.router import ApplicantRequestRefused
 from intake.domain.application_model import RecordNote
 
 SMS_REPORT_TYPES = frozenset({SmsDelivered.TYPE, SmsDeliveryFailed.TYPE})
+# Every upstream event that becomes a note: a line of the applicant's own timeline, not a stage.
+NOTE_EVENT_TYPES = SMS_REPORT_TYPES | {ApplicantRequestRefused.TYPE}
 
 
 def refusal_command(upstream: EventEnvelope) -> tuple[str, RecordNote] | None:

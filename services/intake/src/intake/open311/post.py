@@ -123,7 +123,7 @@ class Poster:
         jurisdiction = first(form, "jurisdiction_id")
         if jurisdiction and jurisdiction != self.jurisdiction:
             return errors(
-                fmt, 400, [("JURISDICTION_UNKNOWN", f"jurisdiction_id: {self.jurisdiction} olmalı.")]
+                fmt, 404, [("JURISDICTION_UNKNOWN", f"jurisdiction_id: {self.jurisdiction} olmalı.")]
             )
         service = find_service(self.reference, first(form, "service_code") or "")
         if service is None:

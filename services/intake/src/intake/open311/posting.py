@@ -43,7 +43,15 @@ def parse_form(body: bytes) -> list[tuple[str, str]]:
         raise FormUnreadable("FORM_TOO_LARGE")
     try:
         text = body.decode("utf-8")
-        return parse_qsl(text, keep_blank_values=True, strict_parsing=False, max_num_fields=FORM_MAX_FIELDS)
+        # errors="strict": a percent-escaped byte sequence that is not UTF-8 is refused like raw bytes
+        # (the default would keep it as U+FFFD in the applicant's text).
+        return parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=False,
+            max_num_fields=FORM_MAX_FIELDS,
+            errors="strict",
+        )
     except (UnicodeDecodeError, ValueError) as error:
         raise FormUnreadable("FORM_UNREADABLE") from error
 

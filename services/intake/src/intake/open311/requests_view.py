@@ -63,8 +63,8 @@ def request_entry(reference: ReferenceData, row: Any) -> dict[str, Any]:
         "service_notice": None,
         "requested_datetime": row.received_at,
         "updated_datetime": row.updated_at,
-        # The office's due moment; none while the clock is paused (information awaited).
-        "expected_datetime": None if row.clock_paused else row.due_at,
+        # The office's due moment; none while the clock is paused (information awaited) or once closed.
+        "expected_datetime": None if row.clock_paused or row.stage in CLOSED_STAGES else row.due_at,
         "address": None,
         "address_id": None,
         "zipcode": None,

@@ -5,7 +5,7 @@ JSON by the path's extension. Errors are the specification's `errors` shape (400
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -15,7 +15,8 @@ from fastapi.responses import Response
 from acikkapi_shared.reference import ReferenceData
 from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.numbers import InvalidApplicationNumber, parse_application_number
-from intake.open311.catalogue import definition, find_service, service_entry, services
+from intake.entrypoints.timeline_notes import NOTE_EVENT_TYPES
+from intake.open311.catalogue import Service, definition, find_service, service_entry, services
 from intake.open311.post import FORM_OPENAPI, Poster
 from intake.open311.render import FORMATS, errors, render
 from intake.open311.requests_view import CLOSED_STAGES, request_entry, update_entry
@@ -25,6 +26,10 @@ PREFIX = "/open311/v2"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = datetime.fromisoformat("2026-12-02T00:00:00+03:00")
 MAX_SPAN = timedelta(days=90)
+# Dates a query may name: far enough from datetime's limits that a range of 90 days around them, or
+# their UTC value, is still a date (year 1 at +14:00 would be year 0 in UTC).
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 UPDATES_DEFAULT_SPAN = timedelta(days=1)
 MAX_RESULTS = 1000
 MAX_IDS = 100
@@ -51,13 +56,16 @@ def _moment(value: str | None, name: str) -> datetime | None:
         moment = None
     if moment is None or moment.utcoffset() is None:
         raise BadQuery("DATE_INVALID", f"{name}: ISO 8601 biçiminde, saat dilimiyle yazılmalı.")
+    if not EARLIEST <= moment <= LATEST:
+        raise BadQuery("DATE_INVALID", f"{name}: 1900 ile 9000 yılları arasında bir tarih olmalı.")
     return moment
 
 
 def window(
     start: str | None, end: str | None, now: datetime, default: timedelta
 ) -> tuple[datetime, datetime]:
-    """Returns the date range asked for: at most 90 days, by default the last `default` up to now."""
+    """Returns the date range asked for, at most 90 days: from start_date alone, the 90 days since it;
+    from end_date alone, the `default` before it; from neither, the last `default` up to now."""
     begin, until = _moment(start, "start_date"), _moment(end, "end_date")
     if begin is None and until is None:
         until = now
@@ -65,7 +73,7 @@ def window(
         assert until is not None
         begin = until - default
     if until is None:
-        until = begin + default if default < MAX_SPAN else begin + MAX_SPAN
+        until = begin + MAX_SPAN
     if begin > until:
         raise BadQuery("DATE_RANGE_INVALID", "start_date, end_date'den sonra olamaz.")
     if until - begin > MAX_SPAN:
@@ -78,6 +86,22 @@ def _statuses(value: str | None) -> set[str]:
     if not asked <= {"open", "closed"}:
         raise BadQuery("STATUS_UNKNOWN", "status: open, closed ya da ikisi (virgülle) olmalı.")
     return asked
+
+
+def _joined(request: Request, name: str) -> str | None:
+    """Returns a query parameter's values joined by commas: the specification's lists are comma
+    delimited, and a parameter sent twice means both values, not the last one."""
+    values = request.query_params.getlist(name)
+    return ",".join(values) if values else None
+
+
+def _services_asked(reference: ReferenceData, value: str) -> list[Service]:
+    """Returns the services of a comma-delimited service_code; BadQuery naming any code not known."""
+    codes = [code.strip() for code in value.split(",") if code.strip()]
+    unknown = [code for code in codes if find_service(reference, code) is None]
+    if unknown:
+        raise BadQuery("SERVICE_CODE_UNKNOWN", f"service_code tanınmadı: {', '.join(unknown[:5])}")
+    return [service for code in codes if (service := find_service(reference, code)) is not None]
 
 
 def _too_long(*values: str | None) -> bool:
@@ -147,6 +171,7 @@ def open311_router(
     @router.get("/requests.{fmt}")
     async def list_requests(
         fmt: Fmt,
+        request: Request,
         service_request_id: Text = None,
         service_code: Text = None,
         start_date: Text = None,
@@ -154,9 +179,13 @@ def open311_router(
         status: Text = None,
         jurisdiction_id: Text = None,
     ) -> Response:
-        """Applications by ids, or by service, date range (at most 90 days) and status."""
+        """Applications by ids, or by services, date range (at most 90 days) and status; the lists
+        comma delimited (or the parameter repeated)."""
         if answer := refused(fmt, jurisdiction_id):
             return answer
+        service_request_id, service_code, status = (
+            _joined(request, name) for name in ("service_request_id", "service_code", "status")
+        )
         if _too_long(service_request_id, service_code, start_date, end_date, status):
             return errors(fmt, 400, [("QUERY_TOO_LONG", "Sorgu parametreleri çok uzun.")])
         query = sa.select(applications)
@@ -172,15 +201,18 @@ def open311_router(
             try:
                 begin, until = window(start_date, end_date, runtime.gateway.clock.now(), MAX_SPAN)
                 asked = _statuses(status)
+                wanted = _services_asked(reference, service_code or "")
             except BadQuery as bad:
                 return errors(fmt, 400, [(bad.code, bad.description)])
             query = query.where(applications.c.received_at.between(begin, until))
-            if service_code:
-                service = find_service(reference, service_code)
-                if service is None:
-                    return errors(fmt, 400, [("SERVICE_CODE_UNKNOWN", "service_code tanınmadı.")])
+            if wanted:
                 query = query.where(
-                    applications.c.topic == service.topic, applications.c.type == service.type
+                    sa.or_(
+                        *(
+                            sa.and_(applications.c.topic == s.topic, applications.c.type == s.type)
+                            for s in wanted
+                        )
+                    )
                 )
             if asked == {"open"}:
                 query = query.where(applications.c.stage.not_in(sorted(CLOSED_STAGES)))
@@ -227,7 +259,9 @@ def open311_router(
     async def request_updates(
         fmt: Fmt, start_date: Text = None, end_date: Text = None, jurisdiction_id: Text = None
     ) -> Response:
-        """Extension: every stage reached in the range (default: the last day), oldest first."""
+        """Extension: every stage reached in the range (default: the last day), oldest first. Lines
+        that move no stage (SMS delivery reports, refused requests) are the applicant's own: they stay on
+        the tracking page, or the public feed would tell whose identity is hidden (they get no SMS)."""
         if answer := refused(fmt, jurisdiction_id):
             return answer
         if _too_long(start_date, end_date):
@@ -238,7 +272,10 @@ def open311_router(
             return errors(fmt, 400, [(bad.code, bad.description)])
         query = (
             sa.select(timeline)
-            .where(timeline.c.occurred_at.between(begin, until))
+            .where(
+                timeline.c.occurred_at.between(begin, until),
+                timeline.c.event_type.not_in(sorted(NOTE_EVENT_TYPES)),
+            )
             .order_by(timeline.c.occurred_at, timeline.c.source_event_id)
             .limit(MAX_RESULTS)
         )
