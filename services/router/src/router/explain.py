@@ -23,15 +23,20 @@ REQUEST_FIELDS = ("topic", "district", "type", "text")
 
 
 def explain_command(args: argparse.Namespace) -> int:
-    """Routes every stdin line and prints its decision; bad lines print an error and go on."""
+    """Routes every stdin line and prints its decision; a bad line prints an error and the rest go on.
+    Exit code 0 when every line was routed, 1 when any was refused, 2 when the table cannot be loaded."""
     try:
-        table = _load_table(args.table)
+        router = _load_table(args.table)
     except (OSError, RoutingTableError) as error:
         print(f"cannot load the routing table: {error}", file=sys.stderr)
         return 2
-    for output in explain_lines(table, sys.stdin, as_json=args.json):
+    refused = 0
+    for output, routed in explain_lines(router, sys.stdin, as_json=args.json, codes=router.table):
         _write(output, sys.stdout)
-    return 0
+        refused += not routed
+    if refused:
+        print(f"{refused} line(s) could not be routed", file=sys.stderr)
+    return 1 if refused else 0
 
 
 def _load_table(path: Path | None) -> Router:
@@ -46,23 +51,27 @@ def _write(line: str, stream: TextIO) -> None:
     stream.flush()
 
 
-def explain_lines(table: Routes, lines: Iterable[str], *, as_json: bool) -> Iterable[str]:
-    """Yields one output line per non-blank input line, in order."""
+def explain_lines(
+    table: Routes, lines: Iterable[str], *, as_json: bool, codes: RoutingTable | None = None
+) -> Iterable[tuple[str, bool]]:
+    """Yields one output line per non-blank input line, in order, and whether it was routed (False:
+    the line is an error). codes: the table whose topic, type and district codes a line must use."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            request = parse_request(line)
+            request = parse_request(line, codes)
         except ValueError as error:
             problem = {"error": str(error), "line": number}
-            yield json.dumps(problem, ensure_ascii=False) if as_json else f"line {number}: {error}"
+            yield (json.dumps(problem, ensure_ascii=False) if as_json else f"line {number}: {error}"), False
             continue
         decision = table.route(request)
-        yield _as_json(decision) if as_json else _as_text(decision)
+        yield (_as_json(decision) if as_json else _as_text(decision)), True
 
 
-def parse_request(line: str) -> RoutingRequest:
-    """Returns the request of one JSON line; ValueError says what is wrong with it."""
+def parse_request(line: str, codes: RoutingTable | None = None) -> RoutingRequest:
+    """Returns the request of one JSON line; ValueError says what is wrong with it (with codes, also a
+    topic, type or district that is neither a code nor a name of the reference data)."""
     try:
         document: Any = json.loads(line)
     except json.JSONDecodeError as error:
@@ -75,12 +84,23 @@ def parse_request(line: str) -> RoutingRequest:
     wrong = [name for name in REQUEST_FIELDS if not isinstance(document[name], str)]
     if wrong:
         raise ValueError(f"field(s) must be strings: {', '.join(wrong)}")
+    if codes is not None:
+        _check_codes(document, codes)
     return RoutingRequest(
         topic=document["topic"],
         district=document["district"],
         type=document["type"],
         text=document["text"],
     )
+
+
+def _check_codes(document: dict[str, Any], codes: RoutingTable) -> None:
+    known = {"topic": codes.topic_code, "type": codes.type_code, "district": codes.district_code}
+    unknown = [
+        f"{name} {document[name]!r}" for name, code_of in known.items() if code_of(document[name]) is None
+    ]
+    if unknown:
+        raise ValueError(f"not in the reference data: {', '.join(unknown)}")
 
 
 def _as_json(decision: RoutingDecision) -> str:

@@ -33,11 +33,14 @@ def test_explain_json_prints_one_decision_per_line_and_an_error_for_bad_lines(
         json.dumps({"topic": "DIGER", "district": "MERKEZ", "type": "ISTEK"}),
         json.dumps({**GOOD, "text": 5}),
         json.dumps({**GOOD, "text": "Bir sorunum var"}),
+        json.dumps({**GOOD, "district": "ANKARA", "topic": "HAVA", "text": "elektrik yok"}),
+        json.dumps({**GOOD, "district": "Sarıkamış", "topic": "yerel_yonetimler", "text": "elektrik yok"}),
     ]
-    code, out, _ = run(monkeypatch, capsys, "\n".join(lines) + "\n", "--json")
-    assert code == 0
+    code, out, err = run(monkeypatch, capsys, "\n".join(lines) + "\n", "--json")
+    assert code == 1  # every line answered, but a script must see that some were not routed
+    assert "4 line(s) could not be routed" in err
     results = [json.loads(line) for line in out]
-    assert len(results) == 5
+    assert len(results) == 7
     first = results[0]
     assert first["institution"] == "IL_OZEL_IDARE"
     assert first["rule"] == "village-road"
@@ -52,6 +55,8 @@ def test_explain_json_prints_one_decision_per_line_and_an_error_for_bad_lines(
     assert "must be strings: text" in results[3]["error"]
     assert results[4]["institution"] == "ACIKKAPI"
     assert results[4]["rule"] == "triage"
+    assert results[5] == {"error": "not in the reference data: topic 'HAVA', district 'ANKARA'", "line": 7}
+    assert results[6]["institution"] == "ARAS_EDAS"  # a name, or a code in lower case, is understood
 
 
 def test_explain_without_json_prints_readable_lines(
