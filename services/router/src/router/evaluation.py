@@ -164,8 +164,8 @@ def format_report(report: Report, *, show_confusion: bool = True) -> str:
         f"{report.unclear_to_institution}",
         f"decisions not sent to triage: {report.routed} "
         f"({report.routed / max(report.total, 1):.1%} coverage), "
-        f"wrong institution: {report.routed_wrong} = {report.wrong_rate:.1%} (1 in "
-        f"{report.routed / report.routed_wrong if report.routed_wrong else float('inf'):.0f})",
+        f"wrong institution: {report.routed_wrong} = {report.wrong_rate:.1%} "
+        + (f"(1 in {report.routed / report.routed_wrong:.0f})" if report.routed_wrong else "(none)"),
         "",
         "| confidence | decisions | correct | mean confidence | observed accuracy |",
         "|---|---|---|---|---|",

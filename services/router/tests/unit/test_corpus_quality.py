@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from acikkapi_shared.reference import kars
 from router.domain.classifier import Classifier
 from router.domain.combined import Router
 from router.evaluation import calibration_gaps, evaluate, load_corpus
@@ -68,6 +69,14 @@ def test_the_test_parts_were_never_trained_on(split: str) -> None:
     assert len(part) >= 200
     assert {p.split for p in part} == {split}
     assert not [p.id for p in part if (p.request.text, p.request.district) in trained]
+
+
+def test_the_outsiders_petitions_were_never_trained_on_and_cover_every_institution() -> None:
+    outsider = load_corpus(CORPUS / "outsider_120.jsonl", "outsider")
+    trained = {(example.text, example.district) for example in load_examples()}
+    assert len(outsider) == 120
+    assert not [p.id for p in outsider if (p.request.text, p.request.district) in trained]
+    assert {p.expected for p in outsider} >= set(kars().institutions) - {"ACIKKAPI"}
 
 
 @pytest.mark.parametrize("split", PARTS)
