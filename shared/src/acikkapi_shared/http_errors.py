@@ -118,6 +118,10 @@ def validation_answer(request: Request, exc: RequestValidationError) -> JSONResp
         location = tuple(str(part) for part in problem.get("loc", ()))
         if location == ("header", "idempotency-key") and problem.get("type") == "missing":
             return error_answer(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR, "Idempotency-Key")
+        if problem.get("type") == "json_invalid":  # not JSON at all: its "field" would be a character offset
+            log.info("request_invalid", route=route_template(request), field=None, kind="json_invalid")
+            code, message = FRAMEWORK_REFUSALS[400]
+            return error_answer(400, code, message)
     first = problems[0] if problems else {}
     field = ".".join(str(part) for part in first.get("loc", ())[1:]) or None
     log.info("request_invalid", route=route_template(request), field=field, kind=first.get("type"))

@@ -89,7 +89,7 @@ def build_app(
     app.include_router(actions_router(runtime, limiter))
     # The office (staff only): applications entered at the desk, Halk Günü meetings, likely duplicates.
     staff_http.install(app, staff_tokens or build_validator(clock=runtime.clock))
-    install_validation_answers(app, only_under=("/api/v1/desk",))
+    install_validation_answers(app, only_under=("/api/v1/",))
     max_age = timedelta(days=IntakeSettings().max_receipt_age_days)
     app.include_router(desk_router(runtime, token_bytes, max_age))
     app.include_router(meetings_router(runtime))

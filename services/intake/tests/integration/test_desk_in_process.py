@@ -162,6 +162,13 @@ async def test_every_problem_of_a_desk_application_is_named_and_nothing_recorded
         application("DESK", meeting_id="0b9d3c1e-6a52-4f7e-9a51-2f0c8e7d4b10"), key="k-3"
     )
     assert [p["code"] for p in not_there.json()["error"]["problems"]] == ["MEETING_NOT_ALLOWED"]
+    empty = await desk.enter({"applicant": APPLICANT, "text": WATER, "channel": None}, key="k-4")
+    assert [(p["field"], p["code"]) for p in empty.json()["error"]["problems"]] == [
+        ("channel", "FIELD_MISSING"),
+        ("topic", "FIELD_MISSING"),
+        ("type", "FIELD_MISSING"),
+        ("district", "FIELD_MISSING"),
+    ]  # left out or null: missing, as on the portal
     assert "ApplicationRegistered" not in await desk.log()
 
 
@@ -180,6 +187,14 @@ async def test_a_halk_gunu_meeting_links_its_applications_and_the_figures_come_f
         assert entered.status_code == 201, entered.text
         assert entered.json()["meeting_id"] == meeting_id
         numbers.append(entered.json()["application_number"])
+    early = await desk.enter(
+        application("HALK_GUNU", meeting_id=meeting_id, received_at="2026-05-19T16:00:00+03:00"), key="h-e"
+    )
+    assert early.status_code == 422, early.text  # received the day before the meeting was held
+    assert (early.json()["error"]["code"], early.json()["error"]["field"]) == (
+        "RECEIVED_BEFORE_MEETING",
+        "received_at",
+    )
     unknown = await desk.enter(
         application("HALK_GUNU", meeting_id="0b9d3c1e-6a52-4f7e-9a51-2f0c8e7d4b10"), key="h-x"
     )
@@ -225,6 +240,8 @@ async def test_a_meeting_must_be_plausible(desk: Desk) -> None:
         "message": "Toplantı başkanı alanı boş bırakılamaz.",
         "field": "chair",
     }
+    not_a_number = await desk.meeting({**MEETING, "attendee_count": True}, key="m-5")
+    assert not_a_number.status_code == 422 and not_a_number.json()["error"]["field"] == "attendee_count"
     not_a_date = await desk.meeting({**MEETING, "held_on": "yarın"}, key="m-4")
     assert not_a_date.status_code == 422 and not_a_date.json()["error"]["code"] == "INVALID_REQUEST"
     assert not_a_date.json()["error"]["field"] == "held_on"
@@ -250,10 +267,13 @@ async def test_every_desk_refusal_has_the_one_error_shape(desk: Desk) -> None:
     # that is not there, a method the path does not take.
     headers = {**desk.headers("ofis", "k-raw"), "Content-Type": "application/json"}
     registered = (await desk.log()).count("ApplicationRegistered")
-    for raw in (b'{"text": "\xff"}', b"[" * 100_000 + b"]" * 100_000):
+    for raw in (b'{"text": "\xff"}', b"[" * 100_000 + b"]" * 100_000, b"not json", b'{"channel": "DE'):
         unreadable = await desk.http.post("/api/v1/desk/applications", content=raw, headers=headers)
         assert unreadable.status_code == 400, unreadable.text
         assert unreadable.json()["error"]["code"] == "BODY_UNREADABLE"
+    too_long = await desk.get("/api/v1/office/duplicates", application_number="x" * 41)
+    assert too_long.status_code == 422 and set(too_long.json()) == {"error"}  # the office's API too
+    assert "xxxx" not in too_long.text  # and the input is not echoed
     nowhere = await desk.get("/api/v1/desk/nowhere")
     assert nowhere.status_code == 404 and nowhere.json()["error"]["code"] == "NOT_FOUND"
     wrong_method = await desk.http.delete("/api/v1/desk/applications", headers=headers)

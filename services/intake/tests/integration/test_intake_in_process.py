@@ -4,6 +4,7 @@ read models, relay and citizen API checked (SQLite; no broker)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from acikkapi_shared.clock import ManualClock
+from acikkapi_shared.events.notifier import SmsDelivered
 from acikkapi_shared.events.router import CaseRouted
 from acikkapi_shared.events.sla_monitor import DeadlineSet
 from acikkapi_shared.eventstore.replay import rebuild_projections
@@ -139,6 +141,28 @@ async def test_hostile_bodies_are_rejections_and_lose_nothing_around_them(intake
     assert types.count("SubmissionRejected") == 3 and "MessageDeadLettered" not in types
 
 
+async def test_the_applicants_wishes_are_json_booleans(intake: Intake) -> None:
+    # "yes" read as true would silently cost the applicant every SMS.
+    applicant = {**VALID["applicant"], "identity_hidden": "yes"}
+    await intake.send(submission(1, applicant=applicant))
+    outcome = (
+        await intake.client.get(f"/api/v1/submissions/{json.loads(submission(1))['submission_id']}")
+    ).json()
+    assert outcome["status"] == "REJECTED"
+    assert [p["field"] for p in outcome["problems"]] == ["applicant.identity_hidden"]
+
+
+async def test_an_unreadable_body_is_answered_under_the_records_key(intake: Intake) -> None:
+    # The contract's key is the submission id: a portal polling for it must get an answer, not
+    # "not processed yet" for ever.
+    keyed = "22222222-2222-4222-8222-222222222222"
+    message = intake.feed.message(intake.portal, b"not json")
+    await intake.runtime.processor.process([dataclasses.replace(message, key=keyed.encode())])
+    outcome = (await intake.client.get(f"/api/v1/submissions/{keyed}")).json()
+    assert outcome["status"] == "REJECTED"
+    assert [p["code"] for p in outcome["problems"]] == ["PAYLOAD_NOT_JSON"]
+
+
 async def test_the_number_alone_shows_the_stage_and_a_wrong_code_the_generic_404(intake: Intake) -> None:
     await intake.send(submission(1))
     outcome = (
@@ -218,6 +242,23 @@ async def test_an_event_about_an_unknown_application_is_dead_lettered(intake: In
     topic = intake.runtime.settings.topics.events_of("sla-monitor")
     await intake.runtime.processor.process([intake.feed.event(topic, event)])
     assert [kind for kind, _ in await intake.events()] == ["MessageDeadLettered"]
+
+
+async def test_the_delivery_report_of_a_rejection_sms_is_no_fault(intake: Intake) -> None:
+    # The notifier keys a rejected submission's SMS by the submission id: there is no application (nor
+    # timeline) for its report, and normal traffic must not fill the dead letters.
+    report = SmsDelivered(
+        application_number="0b9d3c1e-6a52-4f7e-9a51-2f0c8e7d4b10",
+        request_event_id="r-1",
+        provider_message_id="p-1",
+        template="rejected",
+        delivered_at=NOW,
+        status=1,
+    )
+    event = upstream("notifier", report, correlation_id=report.application_number, occurred_at=NOW)
+    topic = intake.runtime.settings.topics.events_of("notifier")
+    await intake.runtime.processor.process([intake.feed.event(topic, event)])
+    assert await intake.events() == []
 
 
 async def test_the_read_models_rebuilt_from_the_log_equal_the_live_ones(intake: Intake) -> None:

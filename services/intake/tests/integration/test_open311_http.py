@@ -213,6 +213,18 @@ async def test_the_registered_event_keeps_the_place_and_the_attachment(served_in
     assert stored["applicant"]["name"] == "Ayşe Yılmaz" and stored["applicant"]["phone"] == "+905321234567"
 
 
+async def test_hidden_identity_is_the_forms_true_or_false_and_nothing_else(served_intake: Any) -> None:
+    hidden = await post(served_intake, **{"attribute[IDENTITY_HIDDEN]": "True"})
+    assert hidden.status_code == 200, hidden.text
+    unclear = await post(served_intake, phone="0533 111 22 33", **{"attribute[IDENTITY_HIDDEN]": "yes"})
+    assert json_of(unclear, 400)[0]["description"].startswith("FIELD_INVALID attribute[IDENTITY_HIDDEN]")
+    async with served_intake.runtime.engine.connect() as connection:
+        query = sa.text("SELECT payload FROM events WHERE type = 'ApplicationRegistered'")
+        payloads = list((await connection.execute(query)).scalars())
+    (stored,) = [p if isinstance(p, dict) else __import__("json").loads(p) for p in payloads]
+    assert stored["applicant"]["identity_hidden"] is True
+
+
 async def test_an_invalid_post_names_every_failing_field(served_intake: Any) -> None:
     answer = await post(
         served_intake,

@@ -21,6 +21,8 @@ from intake.domain.validation import FieldInvalid, mask_phone, normalise_mobile
         "+90-532-123-45-67",
         "0090 532 123 45 67",
         " 0532 123 45 67 ",
+        "0532 123 45 67\u200b",  # a zero-width space copied along with it
+        "\u202a0532 123 45 67\u202c",  # bidi marks around a number pasted from a right-to-left text
     ],
 )
 def test_accepts_the_usual_ways_of_typing_a_mobile_number(typed: str) -> None:

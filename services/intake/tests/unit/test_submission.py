@@ -180,6 +180,15 @@ def test_every_problem_is_reported_at_once_in_form_order() -> None:
     assert all(p.message_tr for p in caught.value.problems)
 
 
+@pytest.mark.parametrize("text", ["\U0001f621" * 12, "!!!!!!!!!!!!", "\u0301" * 20, "1234 5678 90"])
+def test_a_petition_says_something_in_words(text: str) -> None:
+    assert problems_of(portal_payload(text=text)) == {"text": "TEXT_NO_WORDS"}
+
+
+def test_a_short_petition_in_words_is_enough() -> None:
+    assert validate_submission(portal_payload(text="5 gündür su yok!"), now=NOW).text == "5 gündür su yok!"
+
+
 def test_shape_errors_and_domain_errors_are_reported_together() -> None:
     raw = portal_payload(text=["not", "text"], topic="Uzay")
     del raw["district"]

@@ -80,11 +80,20 @@ def test_blank_text_is_missing() -> None:
 def test_names_are_cleaned_like_single_line_text() -> None:
     assert normalise_name("  Ayşe \n  Yılmaz ") == "Ayşe Yılmaz"
     assert normalise_name("Şükrü Öztürk-İnce") == "Şükrü Öztürk-İnce"
+    assert normalise_name("Abd. Kadir O’Neil") == "Abd. Kadir O’Neil"
+    assert normalise_name("Ayşe\u200bYılmaz") == "AyşeYılmaz"  # format characters go, as in every text
 
 
 @pytest.mark.parametrize(
     ("typed", "code"),
-    [("A", "TEXT_TOO_SHORT"), ("12345", "NAME_INVALID"), ("x" * (NAME_MAX_LEN + 1), "TEXT_TOO_LONG")],
+    [
+        ("A", "TEXT_TOO_SHORT"),
+        ("12345", "NAME_INVALID"),
+        ("Ali 2", "NAME_INVALID"),
+        ("Ayşe \U0001f600 Yılmaz", "NAME_INVALID"),
+        ("<b>Ali</b> Veli", "NAME_INVALID"),
+        ("x" * (NAME_MAX_LEN + 1), "TEXT_TOO_LONG"),
+    ],
 )
 def test_names_are_refused_when_too_short_too_long_or_without_letters(typed: str, code: str) -> None:
     with pytest.raises(FieldInvalid) as caught:

@@ -73,9 +73,11 @@ class RecordMeeting:
 
 @dataclass(frozen=True)
 class LinkApplication:
-    """Link an application received at the meeting to it."""
+    """Link an application received at the meeting to it; received_at: its moment of receipt, which
+    cannot fall before the meeting's day (Istanbul)."""
 
     application_number: str
+    received_at: datetime | None = None
 
 
 MeetingCommand = RecordMeeting | LinkApplication
@@ -108,6 +110,7 @@ class Meeting:
     stream_id: str
     recorded: bool = False
     linked: frozenset[str] = frozenset()
+    held_on: date | None = None
 
 
 def _record(command: RecordMeeting, state: Meeting) -> MeetingRecorded:
@@ -152,13 +155,24 @@ def _decide(command: MeetingCommand, state: Meeting) -> Sequence[EventPayload]:
         )
     if command.application_number in state.linked:
         return []
+    received = command.received_at
+    if (
+        received is not None
+        and state.held_on is not None
+        and received.astimezone(ISTANBUL).date() < state.held_on
+    ):
+        raise CommandRejected(
+            "RECEIVED_BEFORE_MEETING",
+            "Halk Günü başvurusu, toplantının yapıldığı günden önce alınmış olamaz.",
+            field="received_at",
+        )
     meeting_id = state.stream_id.removeprefix("meeting:")
     return [MeetingApplicationLinked(meeting_id=meeting_id, application_number=command.application_number)]
 
 
 def _evolve(state: Meeting, event: EventPayload) -> Meeting:
     if isinstance(event, MeetingRecorded):
-        return replace(state, recorded=True)
+        return replace(state, recorded=True, held_on=event.held_on)
     if isinstance(event, MeetingApplicationLinked):
         return replace(state, linked=state.linked | {event.application_number})
     return state

@@ -48,6 +48,7 @@ FIXED_MESSAGES_TR: dict[str, str] = {
     "DISTRICT_UNKNOWN": "Seçilen ilçe tanınmadı. Lütfen listeden bir ilçe seçin.",
     "CHANNEL_UNKNOWN": "Başvuru kanalı tanınmadı. Lütfen formu yeniden gönderin.",
     "NAME_INVALID": "Lütfen adınızı ve soyadınızı harflerle yazın.",
+    "TEXT_NO_WORDS": "Lütfen başvurunuzu kelimelerle yazın.",
     "SUBMISSION_ID_INVALID": "Başvuru kimliği geçersiz. Lütfen formu yeniden gönderin.",
     "SUBMITTED_AT_INVALID": "Gönderim zamanı okunamadı. Lütfen formu yeniden gönderin.",
     "SUBMITTED_AT_NO_OFFSET": (

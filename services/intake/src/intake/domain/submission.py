@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 
 from acikkapi_shared.reference import ReferenceData, kars
 from intake.domain.place import GeoPoint, validate_address, validate_attachments, validate_location
@@ -20,11 +20,9 @@ from intake.domain.problems import (
 )
 from intake.domain.reference_codes import resolve_code
 from intake.domain.validation import (
-    TEXT_MAX_LEN,
-    TEXT_MIN_LEN,
     normalise_mobile,
     normalise_name,
-    normalise_text,
+    normalise_petition_text,
     validate_tckn,
 )
 
@@ -82,8 +80,9 @@ class ApplicantV1(_Lenient):
     name: str
     phone: str
     tckn: str | None = None
-    identity_hidden: bool = False
-    sms_refused: bool = False
+    # JSON booleans only: "yes" or 1 read as true would silently cost the applicant their SMS.
+    identity_hidden: StrictBool = False
+    sms_refused: StrictBool = False
 
 
 class PortalSubmissionV1(_Lenient):
@@ -147,9 +146,7 @@ def validate_submission(
         "topic": lambda v: resolve_code(v, field="topic", reference=ref),
         "type": lambda v: resolve_code(v, field="type", reference=ref),
         "district": lambda v: resolve_code(v, field="district", reference=ref),
-        "text": lambda v: normalise_text(
-            v, field="text", min_len=TEXT_MIN_LEN, max_len=TEXT_MAX_LEN, multiline=True
-        ),
+        "text": normalise_petition_text,
     }
     clean: dict[str, Any] = {}
     for field in FIELDS:

@@ -15,6 +15,7 @@ __all__ = [
     "NAME_MIN_LEN",
     "TEXT_MAX_LEN",
     "TEXT_MIN_LEN",
+    "TEXT_MIN_LETTERS",
     "FieldInvalid",
     "SubmissionInvalid",
     "ValidationProblem",
@@ -23,6 +24,7 @@ __all__ = [
     "mask_tckn",
     "normalise_mobile",
     "normalise_name",
+    "normalise_petition_text",
     "normalise_text",
     "tckn_check_digits",
     "validate_tckn",
@@ -83,8 +85,9 @@ def _tckn_shape_ok(value: str) -> bool:
 
 
 def normalise_mobile(value: str, *, field: str = "applicant.phone") -> str:
-    """Returns a Turkish mobile number in E.164 (+905XXXXXXXXX); raises FieldInvalid otherwise."""
-    candidate = value.strip() if isinstance(value, str) else ""
+    """Returns a Turkish mobile number in E.164 (+905XXXXXXXXX); raises FieldInvalid otherwise. Control
+    and format characters (a zero-width space copied along with the number) are dropped first, as in text."""
+    candidate = clean_text(value) if isinstance(value, str) else ""
     if not candidate:
         raise FieldInvalid(problem("FIELD_MISSING", field))
     e164, code = _mobile_e164(candidate)
@@ -162,10 +165,30 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return _BLANK_LINE_RUN.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
+TEXT_MIN_LETTERS = 5  # a petition says something in words: twelve emoji or "!!!!!!!!!!!!" do not
+
+
+def normalise_petition_text(value: str, *, field: str = "text") -> str:
+    """Returns the petition's text cleaned like multi-line text, in bounds, with a few letters at least."""
+    text = normalise_text(value, field=field, min_len=TEXT_MIN_LEN, max_len=TEXT_MAX_LEN, multiline=True)
+    if sum(1 for ch in text if unicodedata.category(ch).startswith("L")) < TEXT_MIN_LETTERS:
+        raise FieldInvalid(problem("TEXT_NO_WORDS", field))
+    return text
+
+
+# Besides letters (of any script) and their combining marks, what names are written with: "Öztürk-İnce",
+# "O'Neil", "Abd. Kadir".
+_NAME_PUNCTUATION = frozenset(" '’-.")
+
+
 def normalise_name(value: str, *, field: str = "applicant.name") -> str:
-    """Returns the applicant's name cleaned like single-line text; it must contain a letter."""
+    """Returns the applicant's name cleaned like single-line text: letters, with spaces, apostrophes,
+    hyphens and dots between them (no digits, emoji or markup)."""
     name = normalise_text(value, field=field, min_len=NAME_MIN_LEN, max_len=NAME_MAX_LEN)
-    if not any(unicodedata.category(ch).startswith("L") for ch in name):
+    categories = [unicodedata.category(ch)[0] for ch in name]
+    if "L" not in categories or any(
+        kind not in "LM" and ch not in _NAME_PUNCTUATION for ch, kind in zip(name, categories, strict=True)
+    ):
         raise FieldInvalid(problem("NAME_INVALID", field))
     return name
 

@@ -24,13 +24,19 @@ _SUBMISSION_ID = re.compile(rb'"submission_id"\s*:\s*"([0-9A-Fa-f-]{32,40})"')
 
 
 def submission_id_of(message: InboundMessage) -> str | None:
-    """Returns the canonical submission id the message carries, if one can be read."""
+    """Returns the canonical submission id the message carries, if one can be read: the body's, else
+    the record's key (the contract's key is the submission id), so a body that cannot be read at all
+    is still answered under the id the portal polls."""
     try:
         value = message.json_object().get("submission_id")
     except PoisonMessage:
         found = _SUBMISSION_ID.search((message.value or b"")[:65536])
         value = found.group(1).decode("ascii") if found else None
-    if not isinstance(value, str):
+    return _canonical(value) or _canonical((message.key or b"")[:64].decode("ascii", errors="replace"))
+
+
+def _canonical(value: object) -> str | None:
+    if not isinstance(value, str) or not value.strip():
         return None
     try:
         return str(uuid.UUID(value.strip()))

@@ -152,15 +152,19 @@ def desk_router(runtime: ServiceRuntime, token_bytes: TokenBytes, max_receipt_ag
         context = call.context("desk", runtime.gateway.clock.now())
         now, key = context.occurred_at, str(context.idempotency_key)
         meeting_id = _meeting_id(body.meeting_id)
-        raw = {
-            "submission_id": str(uuid.uuid5(_KEYS, key)),
-            "submitted_at": body.received_at if body.received_at is not None else now.isoformat(),
+        given_fields = {
             "channel": body.channel,
             "applicant": body.applicant,
             "topic": body.topic,
             "type": body.type,
             "district": body.district,
             "text": body.text,
+        }
+        raw = {
+            "submission_id": str(uuid.uuid5(_KEYS, key)),
+            "submitted_at": body.received_at if body.received_at is not None else now.isoformat(),
+            # A field left out (or null) is missing, as on the portal: FIELD_MISSING, not FIELD_NOT_TEXT.
+            **{name: value for name, value in given_fields.items() if value is not None},
         }
         problems: list[ValidationProblem] = []
         submission: ValidSubmission | None = None
@@ -181,7 +185,7 @@ def desk_router(runtime: ServiceRuntime, token_bytes: TokenBytes, max_receipt_ag
                 commands, valid, new_tracking_code(token_bytes), actor=context.actor
             )
             if meeting_id is not None:
-                link = LinkApplication(number)
+                link = LinkApplication(number, valid.submitted_at)
                 await commands.execute(meetings, meeting_stream(meeting_id), link, correlation_id=number)
 
         try:

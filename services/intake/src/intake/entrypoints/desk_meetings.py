@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Security
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from acikkapi_shared.gateway import KEY_REUSED_TR, IdempotencyKeyReused
 from acikkapi_shared.http_errors import ERROR_RESPONSES, error_answer
@@ -37,7 +37,7 @@ class MeetingBody(BaseModel):
     held_on: date
     chair: Annotated[str, Field(max_length=2000)]
     place: Annotated[str, Field(max_length=2000)]
-    attendee_count: int
+    attendee_count: StrictInt  # a JSON integer: true is not one attendee
 
 
 class MeetingView(BaseModel):

@@ -8,6 +8,7 @@ from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.notifier import SmsDelivered, SmsDeliveryFailed
 from acikkapi_shared.events.router import ApplicantRequestRefused
 from intake.domain.application_model import RecordNote
+from intake.domain.numbers import InvalidApplicationNumber, parse_application_number
 
 SMS_REPORT_TYPES = frozenset({SmsDelivered.TYPE, SmsDeliveryFailed.TYPE})
 # Every upstream event that becomes a note: a line of the applicant's own timeline, not a stage.
@@ -28,16 +29,25 @@ def refusal_command(upstream: EventEnvelope) -> tuple[str, RecordNote] | None:
 
 
 def sms_report_command(upstream: EventEnvelope) -> tuple[str, RecordNote] | None:
-    """Returns the application and the note of an SMS delivery report (None: another event)."""
+    """Returns the application and the note of an SMS delivery report (None: another event, or the
+    report of an SMS that was not about an application: a rejected submission's, keyed by its id)."""
     if upstream.type == SmsDelivered.TYPE:
         delivered = SmsDelivered.from_payload(upstream.payload, upstream.schema_version)
         details: dict[str, str | int | None] = {"template": delivered.template, "status": delivered.status}
-        return delivered.application_number, _note(upstream, details)
+        return _of_application(delivered.application_number, _note(upstream, details))
     if upstream.type == SmsDeliveryFailed.TYPE:
         failed = SmsDeliveryFailed.from_payload(upstream.payload, upstream.schema_version)
         details = {"template": failed.template, "status": failed.status, "error_code": failed.error_code}
-        return failed.application_number, _note(upstream, details)
+        return _of_application(failed.application_number, _note(upstream, details))
     return None
+
+
+def _of_application(number: str, note: RecordNote) -> tuple[str, RecordNote] | None:
+    try:
+        parse_application_number(number)
+    except InvalidApplicationNumber:
+        return None  # no timeline to put it on (and not a fault: no dead letter)
+    return number, note
 
 
 def _note(upstream: EventEnvelope, details: dict[str, str | int | None]) -> RecordNote:

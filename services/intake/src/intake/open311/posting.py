@@ -29,6 +29,7 @@ FORM_FIELD_OF = {
     "location": "lat",
     "attachments": "media_url",
 }
+FORM_BOOLEANS = {"true": True, "false": False}
 # Parameters a client may send that Açık Kapı does not keep (the email, a device or account id).
 IGNORED = frozenset({"email", "device_id", "account_id", "address_id", "jurisdiction_id", "api_key"})
 
@@ -77,7 +78,8 @@ def submission_document(
     }
     hidden = first(form, f"attribute[{IDENTITY_HIDDEN}]")
     if hidden is not None and hidden.strip():
-        applicant["identity_hidden"] = hidden.strip()
+        # The form's words for the contract's boolean; anything else is refused by the validation.
+        applicant["identity_hidden"] = FORM_BOOLEANS.get(hidden.strip().lower(), hidden.strip())
     lat, long = first(form, "lat"), first(form, "long")
     media = [value for key, value in form if key == "media_url" and value.strip()]
     return {
