@@ -271,22 +271,29 @@ async def test_a_rejected_submission_with_a_number_to_tell_is_answered_by_sms(tm
     )
     problem = Problem(code="DISTRICT_UNKNOWN", field="district", message_tr="Seçilen ilçe tanınmadı.")
     feed, topic = Feed(), settings.topics.events_of("intake")
+    other_phone = "+905339876543"
     rejected = [
         SubmissionRejected(
-            submission_id=f"s-{n}", received_at=NOW, problems=[problem], source="p", phone=phone
+            submission_id=submission_id, received_at=NOW, problems=[problem], source=f"p-{n}", phone=phone
         )
-        for n, phone in ((1, PHONE), (2, None))  # no number: intake found none to tell, or was told not to
+        for n, submission_id, phone in (
+            (1, "s-1", PHONE),
+            (2, "s-2", None),  # no number: intake found none to tell, or was told not to
+            (3, None, other_phone),  # no readable id: the message's place in the topic stands for it
+        )
     ]
     async with running(runtime):
         envelopes = [
-            upstream("intake", event, correlation_id=event.submission_id, occurred_at=NOW)
+            upstream("intake", event, correlation_id=event.submission_id or event.source, occurred_at=NOW)
             for event in rejected
         ]
         await runtime.processor.process([feed.event(topic, envelope) for envelope in envelopes])
         await runtime.processor.process([feed.event(topic, envelopes[0])])  # redelivered
-        assert await build_dispatcher(runtime, provider, instance_id="t").dispatch_due() == 1
-    assert [m.phone_e164 for m in provider.sent] == [PHONE]
-    assert "Gerekçe: Seçilen ilçe tanınmadı. Kars Valiliği" in provider.sent[0].text
+        dispatcher = build_dispatcher(runtime, provider, instance_id="t")
+        while await dispatcher.dispatch_due():
+            pass
+    assert sorted(m.phone_e164 for m in provider.sent) == sorted([PHONE, other_phone])
+    assert all("Gerekçe: Seçilen ilçe tanınmadı. Kars Valiliği" in m.text for m in provider.sent)
 
 
 async def test_a_request_the_router_refused_is_told_by_sms_once(tmp_path: Path) -> None:

@@ -71,15 +71,16 @@ class CaseEvents(UpstreamEventTranslator):
         await commands.execute(self._cases, number, command, correlation_id=number)
 
     async def _rejected(self, rejected: SubmissionRejected, event_id: str, commands: CommandRunner) -> None:
-        """Tells the applicant why, when intake found a number to tell them on."""
-        if rejected.phone is None or rejected.submission_id is None:
+        """Tells the applicant why, when intake found a number to tell them on (also when the
+        submission's id could not be read: the message's place in the portal's topic stands for it)."""
+        if rejected.phone is None:
             return
+        submission = rejected.submission_id or f"source:{rejected.source}"
         command = NotifyRejection(
-            submission_id=rejected.submission_id,
+            submission_id=submission,
             phone=rejected.phone,
             received_at=rejected.received_at,
             reasons=tuple(problem.message_tr for problem in rejected.problems),
             trigger_event_id=event_id,
         )
-        stream = rejection_stream(rejected.submission_id)
-        await commands.execute(rejections, stream, command, correlation_id=rejected.submission_id)
+        await commands.execute(rejections, rejection_stream(submission), command, correlation_id=submission)
