@@ -156,6 +156,7 @@ async def test_every_problem_of_a_desk_application_is_named_and_nothing_recorded
         ("channel", "CHANNEL_NOT_DESK"),
     ]
     assert all(p["message"] for p in error["problems"])
+    assert error["problems"][0]["message"].startswith("Alınma zamanı okunamadı")  # the staff's words
     no_meeting = await desk.enter(application("HALK_GUNU"), key="k-2")
     assert [p["code"] for p in no_meeting.json()["error"]["problems"]] == ["MEETING_REQUIRED"]
     not_there = await desk.enter(

@@ -238,13 +238,24 @@ def _channel(value: object) -> str | None:
         return None
 
 
+# The portal's words for its submitted_at ask the citizen to send the form again; the desk's staff typed
+# the moment of receipt themselves.
+RECEIVED_AT_TR = {
+    "SUBMITTED_AT_INVALID": (
+        "Alınma zamanı okunamadı: ISO 8601 biçiminde yazılmalıdır (örneğin 2026-05-20T14:30:00+03:00)."
+    ),
+    "SUBMITTED_AT_NO_OFFSET": "Alınma zamanında saat dilimi eksik (örneğin +03:00).",
+    "SUBMITTED_AT_OUT_OF_RANGE": "Alınma zamanı çok eski ya da ileri bir tarih olamaz.",
+}
+
+
 def _invalid(problems: Sequence[ValidationProblem]) -> JSONResponse:
     """Returns the 422 listing every problem (submitted_at is the desk's received_at)."""
     shown = [
         ProblemView(
             code=p.code,
             field="received_at" if p.field == "submitted_at" else p.field,
-            message=p.message_tr,
+            message=RECEIVED_AT_TR.get(p.code, p.message_tr) if p.field == "submitted_at" else p.message_tr,
         )
         for p in problems
     ]
