@@ -170,6 +170,45 @@ async def test_a_duplicate_inside_one_batch_is_applied_once(
     assert await seen(engine) == ["Seen:stream-a"]
 
 
+class DigestingTranslator(RecordingTranslator):
+    """Also digests what a message asks for: its "ask" field (its "id" is its identity)."""
+
+    def message_digest(self, message: InboundMessage) -> str:
+        return hashlib.sha256(str(message.json_object().get("ask")).encode()).hexdigest()
+
+
+def asking(identity: str, ask: str, offset: int) -> InboundMessage:
+    value = json.dumps({"id": identity, "ask": ask}).encode()
+    return InboundMessage(topic="in", partition=0, offset=offset, key=None, value=value, headers={})
+
+
+async def test_the_same_identity_asking_for_something_else_is_set_aside_not_dropped(
+    engine: AsyncEngine, dead_letters: list[tuple[str, str]]
+) -> None:
+    async def sink(msg: InboundMessage, reason: str) -> None:
+        dead_letters.append((msg.source, reason))
+
+    processor = processor_on(engine, DigestingTranslator(), dead_letter_sink=sink)
+    before = consumed("dead_lettered"), consumed("duplicate")
+    await processor.process([asking("a", "water", 0), asking("a", "water", 1), asking("a", "roads", 2)])
+    await processor.process([asking("a", "water", 3), asking("a", "roads", 4)])  # and in a later batch
+    assert await seen(engine) == [
+        "Seen:stream-a",
+        f"{DEAD}:dead-letter:test:in/0/2",
+        f"{DEAD}:dead-letter:test:in/0/4",
+    ]
+    assert [source for source, _ in dead_letters] == ["in/0/2", "in/0/4"]
+    assert all(reason.startswith("KEY_REUSED: a was processed before") for _, reason in dead_letters)
+    assert (consumed("dead_lettered") - before[0], consumed("duplicate") - before[1]) == (2, 2)
+
+
+async def test_a_key_recorded_without_a_digest_stays_a_plain_duplicate(engine: AsyncEngine) -> None:
+    # Messages processed before digests were recorded (or by a translator without one) cannot conflict.
+    await processor_on(engine, RecordingTranslator()).process([asking("a", "water", 0)])
+    await processor_on(engine, DigestingTranslator()).process([asking("a", "roads", 1)])
+    assert await seen(engine) == ["Seen:stream-a"]
+
+
 def consumed(outcome: str) -> float:
     """Returns the consumed-messages counter of the test consumer's topic for an outcome."""
     labels = {"service": "test", "topic": "in", "outcome": outcome}

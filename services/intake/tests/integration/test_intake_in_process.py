@@ -141,6 +141,18 @@ async def test_hostile_bodies_are_rejections_and_lose_nothing_around_them(intake
     assert types.count("SubmissionRejected") == 3 and "MessageDeadLettered" not in types
 
 
+async def test_a_submission_id_reused_for_another_submission_is_set_aside_not_dropped(intake: Intake) -> None:
+    first = submission(1)
+    resent = submission(1, submitted_at="2026-05-22T14:00:30+03:00")  # a retry, sent a moment later
+    other = submission(
+        1, applicant={"name": "Mehmet Kaya", "phone": "0533 111 22 33"}, text="Başka bir dert."
+    )
+    await intake.send(first, resent, other)
+    kinds = [kind for kind, _ in await intake.events()]
+    assert kinds.count("ApplicationRegistered") == 1 and kinds.count("MessageDeadLettered") == 1
+    assert len(await intake.rows(applications)) == 1  # the first one stands, the other is kept aside
+
+
 async def test_the_applicants_wishes_are_json_booleans(intake: Intake) -> None:
     # "yes" read as true would silently cost the applicant every SMS.
     applicant = {**VALID["applicant"], "identity_hidden": "yes"}

@@ -26,13 +26,27 @@ async def already_processed(
     return {row.message_key for row in await connection.execute(query)}
 
 
+async def processed_digests(
+    connection: AsyncConnection, consumer: str, message_keys: Sequence[str]
+) -> dict[str, str | None]:
+    """Returns, for each of message_keys this consumer has committed, the digest of the content it was
+    committed with (None: none was recorded)."""
+    if not message_keys:
+        return {}
+    query = sa.select(tracking.c.message_key, tracking.c.outcome).where(
+        tracking.c.consumer == consumer, tracking.c.message_key.in_(list(set(message_keys)))
+    )
+    return {row.message_key: (row.outcome or {}).get("digest") for row in await connection.execute(query)}
+
+
 async def record_processed(
     connection: AsyncConnection,
     consumer: str,
-    processed: Sequence[tuple[str, str]],
+    processed: Sequence[tuple[str, str, str | None]],
     at: datetime,
 ) -> None:
-    """Records, in the caller's transaction, (message key, source) pairs whose effects commit with it.
+    """Records, in the caller's transaction, (message key, source, digest of its content or None)
+    whose effects commit with it.
 
     Another writer that recorded one of the keys first (a second instance, a rebalance) makes this a
     ConcurrencyConflict: the retry finds the key done.
@@ -40,8 +54,14 @@ async def record_processed(
     if not processed:
         return
     rows = [
-        {"consumer": consumer, "message_key": key, "source": source, "processed_at": at, "outcome": None}
-        for key, source in processed
+        {
+            "consumer": consumer,
+            "message_key": key,
+            "source": source,
+            "processed_at": at,
+            "outcome": {"digest": digest} if digest else None,
+        }
+        for key, source, digest in processed
     ]
     try:
         await connection.execute(sa.insert(tracking), rows)

@@ -103,7 +103,9 @@ class MessageTranslator(Protocol):
     """Turns one consumed message into commands; the processor runs them with exactly-once effect.
 
     event_types: the event types it acts on (None: every message of its topic); others are skipped
-    by their type header without touching the database.
+    by their type header without touching the database. A translator may also define
+    message_digest(message) -> str: the digest of what the message asks for, recorded with its key;
+    a later message with the same key and another digest is dead-lettered (KEY_REUSED).
     """
 
     @property

@@ -7,7 +7,10 @@ What a batch can meet, and what happens:
 - the environment failing (database restart, lost connection, lock timeout, deadlock, read-only
   replica, a concurrent writer): the whole batch is retried with backoff, never dead-lettered;
 - a failure that is neither (a value the database refuses at flush): the batch is applied message by
-  message, so only the culprit is dead-lettered.
+  message, so only the culprit is dead-lettered;
+- a message whose key was processed before: skipped as a redelivery, unless its translator digests
+  messages (message_digest) and this one asks for something else under the same identity (a portal
+  reusing a submission id): then it is dead-lettered as KEY_REUSED, never dropped in silence.
 process() returns only when every message is applied, skipped as done, or dead-lettered; if even a
 dead letter cannot be written it raises, and the consumer seeks back instead of moving on.
 
@@ -38,7 +41,7 @@ from acikkapi_shared.eventstore.durability import transaction
 from acikkapi_shared.eventstore.errors import ConcurrencyConflict
 from acikkapi_shared.eventstore.state_cache import StateCache
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
-from acikkapi_shared.eventstore.tracking import already_processed, record_processed
+from acikkapi_shared.eventstore.tracking import already_processed, processed_digests, record_processed
 from acikkapi_shared.eventstore.unit_of_work import Projector, UnitOfWork
 from acikkapi_shared.faults import crash_point
 from acikkapi_shared.messaging.dead_letters import (
@@ -66,6 +69,10 @@ AfterCommit = Callable[[Sequence[EventEnvelope]], None]
 Keyed = tuple[InboundMessage, str]
 Result = TypeVar("Result")
 YIELD_AFTER_S = 0.01
+
+
+# Why a message is dead-lettered when its identity was processed before with other content.
+KEY_REUSED_REASON = "KEY_REUSED: {key} was processed before with other content; the first one stands"
 
 
 class BatchProcessor:
@@ -177,19 +184,27 @@ class BatchProcessor:
         async with transaction(self._engine) as connection:
             opened = time.perf_counter()
             work = UnitOfWork(connection, self._store, self._projector, self._clock, self._cache)
-            done = await already_processed(connection, self.consumer, [key for _, key in keyed])
-            await work.prefetch(self._streams([message for message, key in keyed if key not in done]))
-            processed: list[tuple[str, str]] = []
+            digests = await processed_digests(connection, self.consumer, [key for _, key in keyed])
+            await work.prefetch(self._streams([message for message, key in keyed if key not in digests]))
+            processed: list[tuple[str, str, str | None]] = []
             for message, key in keyed:
                 if taken and self._yielding(opened):
                     break
                 taken += 1
-                if key in done:
-                    outcomes.append((message.topic, "duplicate"))
+                digest = self._digest(message)
+                if key in digests:
+                    if digests[key] and digest and digest != digests[key]:
+                        # The same identity with other content: not a redelivery, and not to be
+                        # dropped in silence (the first one's effects stand).
+                        await self._record_dead_letter(work, message, KEY_REUSED_REASON.format(key=key))
+                        poisoned.append((message, KEY_REUSED_REASON.format(key=key)))
+                        outcomes.append((message.topic, "dead_lettered"))  # the alert's to see
+                    else:
+                        outcomes.append((message.topic, "duplicate"))
                     continue
-                done.add(key)
+                digests[key] = digest
                 outcome = await self._handle(work, message, key, poisoned)
-                processed.append((key, message.source))
+                processed.append((key, message.source, digest))
                 outcomes.append((message.topic, outcome))
             await work.flush()
             await record_processed(connection, self.consumer, processed, self._clock.now())
@@ -253,6 +268,18 @@ class BatchProcessor:
         event_type = message.headers.get("event_type")
         return translator.event_types is None or event_type is None or event_type in translator.event_types
 
+    def _digest(self, message: InboundMessage) -> str | None:
+        """Returns the digest of what the message asks for, if its translator defines one
+        (message_digest): a message whose key was processed with another digest is a conflict."""
+        digest_of = getattr(self._translators.get(message.topic), "message_digest", None)
+        if digest_of is None:
+            return None
+        try:
+            digest = digest_of(message)
+        except Exception:
+            return None
+        return digest if isinstance(digest, str) else None
+
     def _key(self, message: InboundMessage) -> str:
         """Returns the message's tracking key; its place in the topic when no identity can be read."""
         translator = self._translators.get(message.topic)
@@ -270,7 +297,10 @@ class BatchProcessor:
                 return
             await self._record_dead_letter(work, message, reason)
             await work.flush()
-            await record_processed(connection, self.consumer, [(key, message.source)], self._clock.now())
+            digest = self._digest(message)
+            await record_processed(
+                connection, self.consumer, [(key, message.source, digest)], self._clock.now()
+            )
         self._committed(work.appended, [(message.topic, "dead_lettered")])
         await self._send_dead_letter(message, reason)
 

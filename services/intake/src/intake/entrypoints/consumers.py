@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import secrets
 import uuid
@@ -19,6 +21,18 @@ from intake.domain.validation import normalise_mobile, validate_tckn
 from intake.registration import applicant_history_streams, register_submission
 
 PORTAL_ACTOR = "applicant:portal"
+# What a submission asks for: two messages with one submission id and these equal are one submission.
+SUBSTANCE = (
+    "channel",
+    "applicant",
+    "topic",
+    "type",
+    "district",
+    "text",
+    "address",
+    "location",
+    "attachments",
+)
 # A submission id readable even in a body that is not usable JSON, so the citizen can be told.
 _SUBMISSION_ID = re.compile(rb'"submission_id"\s*:\s*"([0-9A-Fa-f-]{32,40})"')
 
@@ -58,6 +72,18 @@ class PortalSubmissions:
     def message_key(self, message: InboundMessage) -> str:
         """Returns the submission id (one submission = one application), else the record's place."""
         return rejection_stream(submission_id_of(message), message.source)
+
+    def message_digest(self, message: InboundMessage) -> str:
+        """Returns the digest of what the submission asks for (the applicant, the codes, the text, the
+        place; not the moment it was sent, which a portal's retry may renew): the same submission id
+        with another digest is another submission under a reused id, dead-lettered as KEY_REUSED."""
+        try:
+            body = message.json_object()
+            substance = {name: body.get(name) for name in SUBSTANCE}
+            data = json.dumps(substance, sort_keys=True, ensure_ascii=False).encode("utf-8", "surrogatepass")
+        except PoisonMessage:
+            data = message.value or b""
+        return hashlib.sha256(data).hexdigest()
 
     def streams(self, message: InboundMessage) -> Sequence[str]:
         """Returns the applicant's history streams (the duplicate check reads them), so that a batch's
