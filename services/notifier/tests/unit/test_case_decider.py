@@ -199,6 +199,19 @@ def test_a_non_urgent_sms_after_midnight_waits_for_08_00_the_same_day() -> None:
     assert told.not_before == datetime(2027, 1, 1, 8, 0, tzinfo=ISTANBUL)
 
 
+def test_a_due_day_already_past_is_not_promised() -> None:
+    # An application received long before it was entered (a letter, a desk entry backdated): its due
+    # day may have passed when the SMS is written.
+    in_time = sms(run(CONTACT, DEADLINE))[0].text
+    late = datetime(2026, 6, 6, 9, 0, tzinfo=UTC)  # the day after the due day
+    overdue = sms(run(DEADLINE, RecordContact(PHONE, CODE, "intake-event-1", late)))[0].text
+    assert "en geç 05.06.2026 tarihinde sonuçlanacaktır" in in_time
+    assert "en kısa sürede sonuçlandırılacaktır" in overdue and "05.06.2026" not in overdue
+    on_the_day = datetime(2026, 6, 5, 12, 0, tzinfo=UTC)
+    told = sms(run(DEADLINE, RecordContact(PHONE, CODE, "intake-event-1", on_the_day)))[0].text
+    assert "en geç 05.06.2026" in told  # the due day itself is still ahead until its end
+
+
 def test_the_registered_sms_is_urgent_and_goes_in_quiet_hours() -> None:
     night = datetime(2026, 6, 1, 23, 30, tzinfo=ISTANBUL)
     (told,) = sms(run(RecordContact(PHONE, CODE, "intake-event-1", night), DEADLINE))

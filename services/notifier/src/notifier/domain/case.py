@@ -145,7 +145,7 @@ def case_decider(
                 reason=state.withheld_reason or SMS_REFUSED,
             )
         facts = CaseFacts(number, state.tracking_code or "", state.institution)
-        text = render(notice.template, dict(notice.parameters), facts, reference)
+        text = render(notice.template, dict(notice.parameters), facts, reference, at)
         encoding = analyse(text)
         return SmsRequested(
             application_number=number,

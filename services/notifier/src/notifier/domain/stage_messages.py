@@ -35,13 +35,15 @@ class _Values:
     question: str
     outcome: str
     request: str
+    today: date | None = None  # the day the SMS is written (Istanbul)
 
     @property
-    def due_day(self) -> date:
-        """Returns the due day; the stage table guarantees it for the templates that need it."""
+    def due_day(self) -> date | None:
+        """Returns the due day (the stage table guarantees one for the templates that need it), or None
+        when it is before today: the SMS then promises no day in the past."""
         if self.due is None:
             raise ValueError("this template needs a due moment")
-        return self.due
+        return None if self.today is not None and self.due < self.today else self.due
 
 
 _RENDER: dict[str, Callable[[_Values], str]] = {
@@ -105,8 +107,15 @@ def due_day(due_at: datetime) -> date:
     return due_at.astimezone(ISTANBUL).date()
 
 
-def render(template: str, parameters: Mapping[str, str], case: CaseFacts, reference: ReferenceData) -> str:
-    """Returns the SMS text of a stage (KeyError for a template the table could not have named)."""
+def render(
+    template: str,
+    parameters: Mapping[str, str],
+    case: CaseFacts,
+    reference: ReferenceData,
+    at: datetime | None = None,
+) -> str:
+    """Returns the SMS text of a stage written at `at` (KeyError for a template the table could not
+    have named)."""
 
     def name(code: str | None, fallback: str | None = None) -> str:
         institution = reference.institutions.get(code or "")
@@ -123,5 +132,6 @@ def render(template: str, parameters: Mapping[str, str], case: CaseFacts, refere
         question=parameters.get("question", ""),
         outcome=parameters.get("outcome", ""),
         request=parameters.get("request", ""),
+        today=None if at is None else due_day(at),
     )
     return _RENDER[template](values)

@@ -56,14 +56,15 @@ def registered(
     application_number: str,
     tracking_code: str,
     institution_name: str,
-    due: date,
+    due: date | None,
     signature: str = DEFAULT_SIGNATURE,
 ) -> str:
-    """Returns the SMS telling the applicant the application was registered and how to track it."""
+    """Returns the SMS telling the applicant the application was registered and how to track it
+    (due None: the due day has passed already, an application received long before it was entered)."""
     return _finish(
         f"{_GREETING} Açık Kapı başvurunuz alınmıştır. Başvuru no: {application_number}, "
         f"takip kodu: {tracking_code}. Başvurunuz {institution_name} tarafından incelenecek ve "
-        f"en geç {_day(due)} tarihinde sonuçlanacaktır. {signature}"
+        f"{_by(due)}. {signature}"
     )
 
 
@@ -145,13 +146,12 @@ def concluded(
 
 
 def reopened(
-    *, application_number: str, institution_name: str, due: date, signature: str = DEFAULT_SIGNATURE
+    *, application_number: str, institution_name: str, due: date | None, signature: str = DEFAULT_SIGNATURE
 ) -> str:
     """Returns the SMS telling the application was reopened on objection, with its new deadline."""
     return _finish(
         f"{_GREETING} {application_number} numaralı başvurunuz itirazınız üzerine yeniden "
-        f"incelemeye alınmıştır. İlgili kurum: {institution_name}. Başvurunuz en geç "
-        f"{_day(due)} tarihinde sonuçlanacaktır. {signature}"
+        f"incelemeye alınmıştır. İlgili kurum: {institution_name}. Başvurunuz {_by(due)}. {signature}"
     )
 
 
@@ -173,6 +173,16 @@ def request_refused(
         f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuzla ilgili {what}, başvurunuzun "
         f"bulunduğu aşamada işleme alınamamıştır. Ayrıntıları {tracking_code} takip kodunuzla "
         f"görebilirsiniz. {signature}"
+    )
+
+
+def _by(due: date | None) -> str:
+    """Returns when the application will be concluded: by its due day, or, once that has passed,
+    as soon as possible (never a promise dated in the past)."""
+    return (
+        "en kısa sürede sonuçlandırılacaktır"
+        if due is None
+        else f"en geç {_day(due)} tarihinde sonuçlanacaktır"
     )
 
 
