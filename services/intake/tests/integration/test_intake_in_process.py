@@ -183,6 +183,11 @@ async def test_the_number_alone_shows_the_stage_and_a_wrong_code_the_generic_404
     number, code = outcome["application_number"], outcome["tracking_code"]
     ok = await intake.client.get(f"/api/v1/applications/{number}", params={"tracking_code": code.lower()})
     assert ok.status_code == 200 and ok.json()["stage"] == "REGISTERED" and "timeline" in ok.json()
+    # A header's bytes are UTF-8 as a phone sends them (a Turkish İ for 1, an en dash for the dash),
+    # not Latin-1: the same code as in the query.
+    typed = code.replace("-", "–").replace("1", "İ").encode("utf-8")
+    by_header = await intake.client.get(f"/api/v1/applications/{number}", headers={"X-Tracking-Code": typed})
+    assert by_header.status_code == 200 and "timeline" in by_header.json()
     no_code = await intake.client.get(f"/api/v1/applications/{number}")
     assert no_code.status_code == 200
     assert no_code.json() == {

@@ -189,6 +189,13 @@ async def test_information_is_supplied_from_the_page_once_even_when_sent_twice(t
         assert "İsteğiniz alındı Gönderdiğiniz bilgi alındı; kuruma iletilecek." in text_of(answer.text)
         assert "/takip/bilgi" not in forms(answer.text)  # intake knows it was supplied
     assert (await tracker.log()).count("ApplicantSuppliedInformation") == 1
+    changed = await tracker.client.post("/takip/bilgi", data={**sent, "metin": "Başka bir okul"})
+    assert changed.status_code == 409  # the same form again with other words: said in plain Turkish
+    assert "Bu form daha önce gönderildi." in text_of(changed.text) and "Idempotency" not in changed.text
+    reloaded = await tracker.client.get("/takip/bilgi")  # the form's address reopened (a restored tab)
+    assert reloaded.status_code == 303 and reloaded.headers["location"] == "/takip"
+    nowhere = await tracker.client.get("/takip/yok")
+    assert nowhere.status_code == 404 and '<html lang="tr">' in nowhere.text
     other_key = {**sent, "idempotency_key": "f" * 32}  # a key the form was not signed for
     assert (await tracker.client.post("/takip/bilgi", data=other_key)).status_code == 403
 
@@ -221,6 +228,12 @@ async def test_a_withdrawal_needs_its_confirmation_and_a_text_problem_is_shown_o
     unconfirmed = await tracker.client.post("/takip/geri-cekme", data={**forms(page)["/takip/geri-cekme"]})
     assert unconfirmed.status_code == 422
     assert "Başvurunuzu geri çekmek için onay kutusunu işaretleyin." in text_of(unconfirmed.text)
+    # Said at the top too (the form is at the bottom of a long page), linking to the field at fault,
+    # which is marked invalid; the title says so first.
+    summary = unconfirmed.text.split('<section aria-labelledby="durum-baslik"', 1)[0]
+    assert 'role="alert"' in summary and '<a href="#geri-onay">' in summary
+    assert re.search(r'id="geri-onay"[^>]*aria-invalid="true"', unconfirmed.text)
+    assert "<title>Hata: Başvuru" in unconfirmed.text
     empty = await tracker.client.post(
         "/takip/bilgi", data={**forms(page)["/takip/bilgi"], "metin": " \u200b"}
     )
@@ -247,6 +260,7 @@ async def test_once_concluded_the_page_shows_the_answer_and_the_objection_form(t
     shown = text_of(page)
     assert "Sonuç Talebiniz karşılandı Kalorifer kazanı 3 Haziran'da onarıldı." in shown
     assert set(forms(page)) == {"/takip/itiraz"}
+    assert "Sonuçlandırılması gereken tarih 5 Haziran" not in shown  # nothing is due once concluded
     objection = {**forms(page)["/takip/itiraz"], "metin": "Sınıflar hâlâ soğuk."}
     done = await tracker.client.post("/takip/itiraz", data=objection)
     assert "İtirazınız alındı" in text_of(done.text) and forms(done.text) == {}

@@ -258,7 +258,9 @@ def test_each_request_is_accepted_only_in_its_stages(at: str, action: str) -> No
     else:
         with pytest.raises(CommandRejected) as refused:
             stream.when(command)
-        assert refused.value.code.endswith("NOT_ALLOWED") or refused.value.code == "INFORMATION_NOT_REQUESTED"
+        answered = stream.state.supplied_request > 0  # information sent before: said so, in any stage
+        expected = "INFORMATION_ALREADY_SUPPLIED" if answered else "INFORMATION_NOT_REQUESTED"
+        assert refused.value.code.endswith("NOT_ALLOWED") or refused.value.code == expected
         assert refused.value.message_tr
 
 
@@ -272,6 +274,17 @@ def test_supplied_information_answers_the_open_request_with_clean_text() -> None
     stream.when(SUPPLIED, stage(5, "InformationRequested", Stage.INFORMATION_REQUESTED, request_number=2))
     (second,) = stream.when(SupplyInformation("Daire 3"))
     assert isinstance(second, ApplicantSuppliedInformation) and second.request_number == 2
+
+
+def test_information_sent_from_a_second_tab_is_told_it_was_sent_already() -> None:
+    # The first tab's answer reached the institution (the router moved the case on) before the second
+    # was sent: "nothing was asked of you" would contradict the question on that page.
+    stream = Stream()
+    stream.when(*HISTORIES[Stage.INFORMATION_REQUESTED], SupplyInformation("Adres"), SUPPLIED)
+    assert stream.state.stage == Stage.IN_PROGRESS
+    with pytest.raises(CommandRejected) as refused:
+        stream.when(SupplyInformation("Adres, bir daha"))
+    assert refused.value.code == "INFORMATION_ALREADY_SUPPLIED"
 
 
 @pytest.mark.parametrize(

@@ -64,12 +64,14 @@ def _allow_withdrawal(state: Application) -> None:
 
 
 def _allow_information(state: Application) -> None:
+    # Answered already (a second tab, a stale page): said so, whether or not the institution has moved
+    # on since; "nothing was asked" would contradict the question the applicant has just read.
+    if state.open_request > 0 and state.supplied_request >= state.open_request:
+        raise CommandRejected(
+            "INFORMATION_ALREADY_SUPPLIED", "İstenen bilgiyi zaten gönderdiniz; ilgili kuruma iletilir."
+        )
     if state.stage != Stage.INFORMATION_REQUESTED or state.open_request == 0:
         raise CommandRejected("INFORMATION_NOT_REQUESTED", "Başvurunuz için sizden bilgi istenmedi.")
-    if state.supplied_request >= state.open_request:
-        raise CommandRejected(
-            "INFORMATION_ALREADY_SUPPLIED", "İstenen bilgiyi zaten gönderdiniz; kuruma iletilmesi bekleniyor."
-        )
 
 
 def _allow_objection(state: Application) -> None:

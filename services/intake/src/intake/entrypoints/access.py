@@ -83,8 +83,17 @@ class Attempt:
 
 
 def presented_code(header: str | None, query: str | None) -> str:
-    """Returns the tracking code the request carries (the header first), or "" when none."""
-    return (header or "").strip() or (query or "").strip()
+    """Returns the tracking code the request carries (the header first), or "" when none. HTTP gives
+    a header's bytes as Latin-1: a code typed with a Turkish İ or ı arrives as UTF-8 bytes read as
+    Latin-1, and is read back as UTF-8 here (the query and the page's form are UTF-8 already)."""
+    return _utf8(header or "").strip() or (query or "").strip()
+
+
+def _utf8(header: str) -> str:
+    try:
+        return header.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return header  # not UTF-8 bytes: Latin-1 it is (it simply will not match a code)
 
 
 async def look_up(runtime: ServiceRuntime, number: str, code: str, attempt: Attempt) -> Access | Refused:

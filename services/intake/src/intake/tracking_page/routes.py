@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from acikkapi_shared.runtime import ServiceRuntime
@@ -35,7 +35,12 @@ FORM_EXPIRED_TR = (
     "Bu formun süresi dolmuş ya da form geçersiz. Lütfen başvurunuzu yeniden sorgulayıp tekrar deneyin."
 )
 FORM_TOO_LARGE_TR = "Gönderdiğiniz form çok büyük."
+NOT_HERE_TR = "Bu adreste bir sayfa yok. Başvurunuzu aşağıdaki formla sorgulayabilirsiniz."
 CONFIRMATION_MISSING_TR = "Başvurunuzu geri çekmek için onay kutusunu işaretleyin."
+# The form's hidden key was used already with other words: the same form sent twice.
+FORM_ALREADY_SENT_TR = (
+    "Bu form daha önce gönderildi. Yeni bir istek için başvurunuzu yeniden sorgulayıp formu tekrar doldurun."
+)
 
 # No script at all; styles only from this page's own stylesheet; forms post only here.
 _HEADERS = {
@@ -115,7 +120,7 @@ def tracking_page_router(runtime: ServiceRuntime, limiter: FailureLimiter, signe
         return html(
             "application.html",
             status,
-            title=f"Başvuru {view.application_number}",
+            title=f"{'Hata: ' if failed else ''}Başvuru {view.application_number}",
             code=code,
             forms=forms,
             accepted=accepted,
@@ -145,6 +150,14 @@ def tracking_page_router(runtime: ServiceRuntime, limiter: FailureLimiter, signe
     async def stylesheet() -> Response:
         return Response(_STYLESHEET, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
+    @router.get("/{path}")
+    async def after_a_form(path: str) -> Response:
+        """A form's address opened again (a reload, a restored tab): the look-up form, where the number
+        and the code are asked again (they never travel in an address)."""
+        if path in ACTIONS_BY_PATH:
+            return RedirectResponse("/takip", status_code=303, headers=_HEADERS)
+        return lookup_page(404, problem=NOT_HERE_TR)
+
     @router.post("")
     async def show(request: Request) -> Response:
         posted = await tracked(request)
@@ -173,7 +186,8 @@ def tracking_page_router(runtime: ServiceRuntime, limiter: FailureLimiter, signe
             runtime, found, action, _command(action, text), key, request.headers.get("x-request-id")
         )
         if done.code is not None:
-            failed = Failed(action, done.message_tr, done.field)
+            message = FORM_ALREADY_SENT_TR if done.code == "IDEMPOTENCY_KEY_REUSED" else done.message_tr
+            failed = Failed(action, message, done.field)
             return await application_page(
                 found, code, status=done.status, failed=failed, entered={action: text}
             )

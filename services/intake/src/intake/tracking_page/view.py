@@ -15,6 +15,7 @@ from intake.tracking_page.forms import FormSigner
 # The page's paths of the requests (Turkish, as a citizen reads the address) and the API's names.
 ACTION_PATHS = {"information": "bilgi", "objection": "itiraz", "withdrawal": "geri-cekme"}
 ACTIONS_BY_PATH = {path: action for action, path in ACTION_PATHS.items()}
+CLOSED_STAGES = frozenset({"CONCLUDED", "WITHDRAWN"})
 
 
 @dataclass(frozen=True)
@@ -59,4 +60,6 @@ def page_context(view: ApplicationTimeline) -> dict[str, Any]:
         "due_iso": view.deadline.isoformat() if view.deadline else None,
         "conclusion": concluded[-1] if view.stage == "CONCLUDED" and concluded else None,
         "question": questions[-1] if questions else None,
+        # Concluded or withdrawn: nothing is due any more (Open311 empties expected_datetime too).
+        "closed": view.stage in CLOSED_STAGES,
     }
