@@ -97,6 +97,17 @@ def test_registered_carries_number_tracking_code_institution_and_due_date() -> N
     )
 
 
+def test_a_question_keeps_its_own_question_mark() -> None:
+    text = templates.information_requested(
+        application_number=NUMBER,
+        tracking_code=TRACKING_CODE,
+        institution_name="Kars Belediyesi",
+        question="Okulun adını yazar mısınız?",
+    )
+    assert "İstenen bilgi: Okulun adını yazar mısınız? Bilgi iletilene kadar" in text
+    assert "?." not in text
+
+
 def test_short_reason_is_kept_whole_with_one_full_stop() -> None:
     text = templates.rejected(received=DUE, reason="Aynı konuda açık başvuru var.")
     assert "Gerekçe: Aynı konuda açık başvuru var. Kars Valiliği" in text

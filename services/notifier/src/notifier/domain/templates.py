@@ -192,8 +192,9 @@ def _day(value: date) -> str:
 
 
 def _sentence(text: str) -> str:
-    """Returns the text closed with a full stop, unless it already ends in an ellipsis."""
-    return text if text.endswith(ELLIPSIS) else f"{text}."
+    """Returns the text closed with a full stop, unless it already ends a sentence (".", "?", "!") or
+    in an ellipsis: "yazar mısınız?" stays as it is, never "yazar mısınız?."."""
+    return text if text.endswith((ELLIPSIS, ".", "?", "!")) else f"{text}."
 
 
 def _finish(text: str) -> str:
