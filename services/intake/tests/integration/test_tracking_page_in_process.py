@@ -187,6 +187,7 @@ async def test_information_is_supplied_from_the_page_once_even_when_sent_twice(t
     assert (first.status_code, again.status_code) == (200, 200)
     for answer in (first, again):
         assert "İsteğiniz alındı Gönderdiğiniz bilgi alındı; kuruma iletilecek." in text_of(answer.text)
+        assert "Durum Gönderdiğiniz bilgi kuruma iletiliyor" in text_of(answer.text)  # not "waiting for you"
         assert "/takip/bilgi" not in forms(answer.text)  # intake knows it was supplied
     assert (await tracker.log()).count("ApplicantSuppliedInformation") == 1
     changed = await tracker.client.post("/takip/bilgi", data={**sent, "metin": "Başka bir okul"})

@@ -36,6 +36,8 @@ STAGE_LABELS_TR: dict[str, str] = {
     Stage.WITHDRAWN: "Başvurunuz geri çekildi",
     Stage.REOPENED: "İtirazınız üzerine başvurunuz yeniden açıldı",
 }
+# While information is requested and the applicant has sent it, until the institution takes it up.
+INFORMATION_SENT_LABEL_TR = "Gönderdiğiniz bilgi kuruma iletiliyor"
 
 # The stages in which the application is still open: the applicant may withdraw it.
 OPEN_STAGES = frozenset(

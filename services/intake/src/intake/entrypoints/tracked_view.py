@@ -12,6 +12,7 @@ from acikkapi_shared.decider import fold
 from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.applicant_actions import allowed_actions
 from intake.domain.application import applications as application_decider
+from intake.domain.stages import INFORMATION_SENT_LABEL_TR, Stage
 from intake.entrypoints.timeline_view import ApplicationTimeline, full_timeline
 from intake.projections import timeline
 
@@ -29,5 +30,8 @@ async def tracked_view(runtime: ServiceRuntime, row: Any) -> ApplicationTimeline
         recorded = await runtime.store.load_stream(connection, number)
     decoded = [application_decider.events.decode(e.type, e.schema_version, e.payload) for e in recorded]
     view = full_timeline(row, lines)
-    view.actions = allowed_actions(fold(application_decider, number, decoded))
+    state = fold(application_decider, number, decoded)
+    view.actions = allowed_actions(state)
+    if state.stage == Stage.INFORMATION_REQUESTED and 0 < state.open_request <= state.supplied_request:
+        view.stage_label = INFORMATION_SENT_LABEL_TR  # not "waiting for you" once it was sent
     return view
