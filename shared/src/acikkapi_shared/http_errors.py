@@ -117,6 +117,9 @@ def validation_answer(request: Request, exc: RequestValidationError) -> JSONResp
     for problem in problems:
         location = tuple(str(part) for part in problem.get("loc", ()))
         if location == ("header", "idempotency-key") and problem.get("type") == "missing":
+            log.info(
+                "request_invalid", route=route_template(request), field="Idempotency-Key", kind="missing"
+            )
             return error_answer(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR, "Idempotency-Key")
         if problem.get("type") == "json_invalid":  # not JSON at all: its "field" would be a character offset
             log.info("request_invalid", route=route_template(request), field=None, kind="json_invalid")

@@ -39,12 +39,14 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--examples",
         type=Path,
         default=None,
-        help="where to write the examples (default: DATA_DIR/route-learn/)",
+        help="the file to write the examples to (default: DATA_DIR/route-learn/examples.jsonl)",
     )
-    learn.add_argument(
+    # A proposed table is only shown (reviewed like code): --write never writes what --table showed.
+    either = learn.add_mutually_exclusive_group()
+    either.add_argument(
         "--table", type=Path, default=None, help="a proposed routing table YAML to compare too"
     )
-    learn.add_argument(
+    either.add_argument(
         "--write", action="store_true", help="add the examples to the training data and rewrite the model"
     )
     learn.set_defaults(handler=_learn)

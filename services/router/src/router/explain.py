@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -31,9 +32,14 @@ def explain_command(args: argparse.Namespace) -> int:
         print(f"cannot load the routing table: {error}", file=sys.stderr)
         return 2
     refused = 0
-    for output, routed in explain_lines(router, sys.stdin, as_json=args.json, codes=router.table):
-        _write(output, sys.stdout)
-        refused += not routed
+    try:
+        for output, routed in explain_lines(router, sys.stdin, as_json=args.json, codes=router.table):
+            _write(output, sys.stdout)
+            refused += not routed
+    except BrokenPipeError:
+        # The reader stopped reading (`| head`): nothing more to say, and no traceback at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     if refused:
         print(f"{refused} line(s) could not be routed", file=sys.stderr)
     return 1 if refused else 0
@@ -76,6 +82,8 @@ def parse_request(line: str, codes: RoutingTable | None = None) -> RoutingReques
         document: Any = json.loads(line)
     except json.JSONDecodeError as error:
         raise ValueError(f"not valid JSON: {error.msg}") from error
+    except RecursionError:
+        raise ValueError("not valid JSON: nested too deeply") from None
     if not isinstance(document, dict):
         raise ValueError("expected a JSON object with topic, district, type and text")
     missing = [name for name in REQUEST_FIELDS if name not in document]

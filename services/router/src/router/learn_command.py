@@ -131,9 +131,17 @@ def learn_command(args: argparse.Namespace) -> int:
             print(f"cannot load the proposed routing table: {error}", file=sys.stderr)
             return 2
     current = Router.load_default()  # before anything is written
+    missing = missing_database(args.data_dir)
+    if missing is not None:
+        print(f"no router database at {missing} (is --data-dir the services' data folder?)", file=sys.stderr)
+        return 2
     examples = asyncio.run(gather(args.data_dir))
     target = args.examples or settings_of("router", args.data_dir).data_dir / "route-learn" / "examples.jsonl"
-    write_examples(examples, target)
+    try:
+        write_examples(examples, target)
+    except (OSError, ValueError) as error:
+        print(f"cannot write the examples: {error}", file=sys.stderr)
+        return 2
     print(f"{len(examples)} hand routing(s) written as examples to {target}")
     if not examples and table is None:
         print("nothing to learn from: no petition routed by hand yet")
@@ -152,7 +160,28 @@ def learn_command(args: argparse.Namespace) -> int:
         print("\nnothing changed (--write adds the examples to the training data and rewrites the model)")
     else:
         print(f"\nmodel {proposed.model_version} written to {MODEL_DIR}, trained with the office's examples")
+        print("the running router keeps the model it started with: restart it to route with this one")
+        print(
+            f"{TRAINING_DATA / OFFICE_EXAMPLES} now holds citizens' words and application numbers: it is "
+            "this office's training data under KVKK, not for a public repository (keep it out of commits "
+            "you publish)"
+        )
     return 0
+
+
+def _excerpt(text: str, length: int = 70) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
+
+
+def missing_database(data_dir: Path | None) -> Path | None:
+    """Returns the router's SQLite file when it is not there (a mistyped --data-dir: nothing is created
+    there), else None (it exists, or the router's database is not SQLite)."""
+    settings = settings_of("router", data_dir)
+    if not settings.resolved_database_url().startswith("sqlite"):
+        return None
+    path = settings.data_dir / "router.db"
+    return None if path.exists() else path
 
 
 def write_training_data(examples: Sequence[OfficeExample], path: Path) -> None:
@@ -188,5 +217,6 @@ def format_comparison(comparison: Comparison) -> str:
     for change in comparison.changes:
         lines.append(
             f"  {change.verdict:6} {change.id}: expected {change.expected}, {change.before} → {change.after}"
+            f"  «{_excerpt(change.text)}»"
         )
     return "\n".join(lines)

@@ -11,6 +11,7 @@ optionally, a proposed routing table), and tells which petitions change and whet
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -105,11 +106,21 @@ def office_examples(
 
 
 def write_examples(examples: Sequence[OfficeExample], path: Path) -> None:
-    """Writes the examples as JSON lines, readable by the owner only (they hold citizens' texts)."""
+    """Writes the examples as JSON lines, readable by the owner only (they hold citizens' texts): into a
+    new file (mode 0600 from its creation) that then replaces the old one, so a file made readable to
+    others, or a link to another file, is never written through. ValueError for a link or a folder."""
+    if path.is_symlink() or path.is_dir():
+        raise ValueError(f"{path} is a link or a folder, not an examples file")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
     lines = [json.dumps(asdict(example), ensure_ascii=False) for example in examples]
-    path.write_text("".join(line + "\n" for line in lines), "utf-8")
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.new")
+    descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            file.write("".join(line + "\n" for line in lines))
+        os.replace(fresh, path)
+    finally:
+        fresh.unlink(missing_ok=True)
 
 
 def read_examples(path: Path) -> list[OfficeExample]:
@@ -140,6 +151,7 @@ class Change:
     expected: str
     before: str
     after: str
+    text: str = ""  # the test petition's words (invented for the corpus: no citizen's)
 
     @property
     def verdict(self) -> str:
@@ -176,7 +188,12 @@ def compare(current: Router, proposed: Router, parts: Sequence[Sequence[Petition
         after = {id(p.request): proposed.route(p.request) for p in part}
         changes = [
             Change(
-                p.id, p.split, p.expected, before[id(p.request)].institution, after[id(p.request)].institution
+                p.id,
+                p.split,
+                p.expected,
+                before[id(p.request)].institution,
+                after[id(p.request)].institution,
+                p.request.text,
             )
             for p in part
             if before[id(p.request)].institution != after[id(p.request)].institution

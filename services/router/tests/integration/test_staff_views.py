@@ -252,6 +252,13 @@ async def test_a_case_shows_its_history_with_actors_and_the_applicants_words_onl
         ("SlaRecorded", "service:router"),
     ]
     assert history[0]["withheld"] == ["matched"] and "matched" not in history[0]["payload"]
+    # The decision keeps its explanation: how it was decided, what each opinion said, what was likeliest.
+    routing = body["routing"]
+    assert routing["decided_by"] in {"agree", "rules", "weak-agree", "model"}
+    assert routing["suggestion"] == "BELEDIYE_KARS" == routing["model"][0]["institution"]
+    assert len(routing["model"]) == 3 and 0 < routing["model"][0]["probability"] <= 1
+    assert routing["model_version"] and routing["table_version"] == "2026.12.1"
+    assert history[0]["payload"]["model_top"] == routing["model"]
     (routed, *_) = await api.events(number)
     assert routed.payload["matched"]  # the applicant's words the table matched: in the log, not shown
     worked = (await api.get("belediye", f"/api/v1/cases/{number}")).json()["history"][0]

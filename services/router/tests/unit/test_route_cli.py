@@ -87,6 +87,17 @@ def test_explain_uses_another_table_file_and_reports_a_bad_one(
     assert "unknown institution code 'IL_OZEL'" in err
 
 
+def test_a_line_nested_too_deeply_is_an_error_line_and_the_rest_go_on(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = ["[" * 100_000 + "]" * 100_000, json.dumps({**GOOD, "text": "çöpler toplanmadı"})]
+    code, out, _ = run(monkeypatch, capsys, "\n".join(lines) + "\n", "--json")
+    assert code == 1
+    first, second = (json.loads(line) for line in out)
+    assert first == {"error": "not valid JSON: nested too deeply", "line": 1}
+    assert second["institution"].startswith("BELEDIYE_")
+
+
 def test_parse_request_rejects_non_objects() -> None:
     with pytest.raises(ValueError, match="expected a JSON object"):
         parse_request("[1, 2]")

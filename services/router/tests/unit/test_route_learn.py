@@ -165,10 +165,47 @@ def test_hand_routings_become_examples_with_the_petition_and_the_latest_decision
 
 
 def test_an_empty_log_has_nothing_to_learn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(record(tmp_path, "router", []))  # a router that ran and routed nothing by hand
     target = tmp_path / "examples.jsonl"
     assert main(["route", "learn", "--data-dir", str(tmp_path), "--examples", str(target)]) == 0
     assert target.read_text("utf-8") == ""
     assert "nothing to learn from" in capsys.readouterr().out
+
+
+def test_a_folder_without_the_routers_database_is_said_so_and_left_as_it_was(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mistyped = tmp_path / "var" / "dta"
+    assert main(["route", "learn", "--data-dir", str(mistyped)]) == 2
+    assert "no router database at" in capsys.readouterr().err
+    assert not mistyped.exists()
+
+
+def test_the_examples_file_is_the_owners_only_and_never_written_through_a_link(
+    logs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(learn_command, "retrained", lambda *args: (Router.load_default(), {}, b""))
+    opened = tmp_path / "examples.jsonl"
+    opened.write_text("eski\n", "utf-8")
+    opened.chmod(0o644)  # made readable to others since
+    assert main(["route", "learn", "--data-dir", str(logs), "--examples", str(opened)]) == 0
+    assert opened.stat().st_mode & 0o077 == 0 and len(read_examples(opened)) == 2
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("başka bir dosya\n", "utf-8")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(elsewhere)
+    assert main(["route", "learn", "--data-dir", str(logs), "--examples", str(link)]) == 2
+    assert "is a link or a folder" in capsys.readouterr().err
+    assert elsewhere.read_text("utf-8") == "başka bir dosya\n"
+    assert main(["route", "learn", "--data-dir", str(logs), "--examples", str(tmp_path)]) == 2
+
+
+def test_a_proposed_table_is_never_written(tmp_path: Path) -> None:
+    table = tmp_path / "t.yaml"
+    table.write_text("version: x\n", "utf-8")
+    with pytest.raises(SystemExit) as refused:  # what --table shows is not what --write would write
+        main(["route", "learn", "--table", str(table), "--write"])
+    assert refused.value.code == 2
 
 
 def test_write_retrains_with_the_examples_and_shows_what_changes(

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from acikkapi_shared.events.base import EventPayload
+
+
+class ModelChoice(BaseModel):
+    """One of the classifier's most likely institutions for a petition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    institution: str
+    probability: float
 
 
 class CaseRouted(EventPayload):
@@ -21,6 +30,14 @@ class CaseRouted(EventPayload):
     # Added without a schema version change: optional, so events written before it read as "" and
     # readers that do not know it keep it as an extra field (EventPayload allows extras).
     model_version: str = ""
+    # The decision's explanation, kept with it (added the same way; empty on events written before):
+    # how it was decided (agree, rules, weak-agree, model, triage), the table's own institution and
+    # confidence, the model's three most likely institutions, and the most likely one routed or not.
+    decided_by: str = ""
+    rule_institution: str = ""
+    rule_confidence: float | None = None
+    model_top: list[ModelChoice] = Field(default_factory=list)
+    suggestion: str = ""
 
 
 # The case's lifecycle after routing. Each event names the institution the case is with, so a reader

@@ -20,6 +20,7 @@ from acikkapi_shared.events.router import (
     CaseWithdrawn,
     InformationRequested,
     InformationSupplied,
+    ModelChoice,
     TransferApproved,
     TransferRefused,
     TransferRequested,
@@ -131,6 +132,14 @@ def case_decider(table: Routes, reference: ReferenceData) -> Decider[Case, CaseC
                 table_version=decision.table_version,
                 model_version=decision.model_version,
                 received_at=command.received_at,
+                decided_by=decision.decided_by,
+                rule_institution=decision.rule_institution,
+                rule_confidence=decision.rule_confidence,
+                model_top=[
+                    ModelChoice(institution=code, probability=probability)
+                    for code, probability in decision.model_top
+                ],
+                suggestion=decision.suggestion,
             )
         ]
 

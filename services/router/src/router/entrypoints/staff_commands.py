@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Depends, Header, Request, Security
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel
@@ -24,6 +25,7 @@ from pydantic import AwareDatetime, BaseModel
 from acikkapi_shared.commands import CommandContext, CommandRunner, command_name
 from acikkapi_shared.decider import Decider
 from acikkapi_shared.gateway import KEY_REUSED_TR, CommandGateway, CommandOutcome, IdempotencyKeyReused
+from acikkapi_shared.http_errors import route_template
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import StaffIdentity, may_act_on
 from router.domain.case import Case
@@ -38,6 +40,8 @@ from router.entrypoints.http_common import (
     case_not_found,
     error,
 )
+
+log = structlog.get_logger(__name__)
 
 IDEMPOTENCY_KEY_DOC = (
     "Required. One key per intended change: a retry with the same key and body gets the first answer "
@@ -116,6 +120,7 @@ class CaseCommands:
         except CaseHidden:
             return case_not_found(request)
         except IdempotencyKeyReused:
+            log.info("request_invalid", route=route_template(request), field="Idempotency-Key", kind="reused")
             return error(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR, "Idempotency-Key")
         answer = _answer(number, outcome)
         if request_id:

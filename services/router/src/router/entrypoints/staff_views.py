@@ -6,6 +6,7 @@ commands); the office's roles and the auditor see every institution's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 import sqlalchemy as sa
@@ -14,6 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.events.router import CaseRouted, ModelChoice
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.reference import ReferenceData
 from acikkapi_shared.staff.http import requires
@@ -63,14 +66,50 @@ class CasePage(BaseModel):
     next_cursor: str | None
 
 
+class RoutingExplanation(BaseModel):
+    """Why the router decided as it did (its CaseRouted): the words are in the history, for those who
+    may read the applicant's words. Empty fields: a decision made before they were kept."""
+
+    decided_by: str
+    rule: str
+    confidence: float
+    suggestion: str  # the most likely institution, routed or not: what the confidence is the chance of
+    rule_institution: str
+    rule_confidence: float | None
+    model: list[ModelChoice]  # the classifier's three most likely institutions
+    table_version: str
+    model_version: str
+
+
 class CaseDetail(CaseSummary):
     """A case, its petition and every event of it in the router's log; the applicant's personal data
     and own words only for who may act on the case."""
 
     rule: str
     confidence: float
+    # suggested_institution (above) is a pending transfer's; the routing's own suggestion is here.
+    routing: RoutingExplanation | None
     petition: PetitionView
     history: list[HistoryItem]
+
+
+def routing_explanation(events: Sequence[EventEnvelope]) -> RoutingExplanation | None:
+    """Returns the explanation of the case's automatic routing (None: not routed by the router)."""
+    routed = [event for event in events if event.type == CaseRouted.TYPE]
+    if not routed:
+        return None
+    decision = CaseRouted.from_payload(routed[-1].payload, routed[-1].schema_version)
+    return RoutingExplanation(
+        decided_by=decision.decided_by,
+        rule=decision.rule,
+        confidence=decision.confidence,
+        suggestion=decision.suggestion,
+        rule_institution=decision.rule_institution,
+        rule_confidence=decision.rule_confidence,
+        model=decision.model_top,
+        table_version=decision.table_version,
+        model_version=decision.model_version,
+    )
 
 
 class InstitutionLoad(BaseModel):
@@ -171,6 +210,7 @@ def views_router(
             **summary,
             rule=row.rule,
             confidence=row.confidence,
+            routing=routing_explanation(events),
             petition=petition_view(events, reference, personal=works_it),
             history=visible_history(events, applicant_words=works_it),
         )
