@@ -333,6 +333,8 @@ async def test_get_requests_filters_by_ids_service_dates_and_status(served_intak
     assert len(json_of(await get("/open311/v2/requests.json", params={"status": "open,closed"}))) == 2
     window = {"start_date": "2026-05-22T00:00:00+03:00", "end_date": "2026-05-22T13:00:00+03:00"}
     assert json_of(await get("/open311/v2/requests.json", params=window)) == []
+    unencoded = "/open311/v2/requests.json?start_date=2026-05-22T00:00:00+03:00"  # "+" read as a space
+    assert len(json_of(await get(unencoded))) == 2
     too_long = {"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-05-22T00:00:00Z"}
     assert json_of(await get("/open311/v2/requests.json", params=too_long), 400)[0]["description"].startswith(
         "DATE_RANGE_TOO_LONG"

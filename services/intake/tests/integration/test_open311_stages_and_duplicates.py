@@ -112,6 +112,8 @@ async def test_the_institution_the_due_moment_and_every_stage_as_updates(served_
     closed = (await served_intake.client.get("/open311/v2/requests.json", params={"status": "closed"})).json()
     assert [r["service_request_id"] for r in closed] == [number]
     assert closed[0]["expected_datetime"] is None  # nothing more is expected of a closed request
+    citizen = (await served_intake.client.get(f"/api/v1/applications/{number}")).json()
+    assert citizen["stage"] == "CONCLUDED" and citizen["deadline"] is None  # the citizen API agrees
     window = {"start_date": "2026-05-22T00:00:00+03:00", "end_date": "2026-05-23T00:00:00+03:00"}
     answer = await served_intake.client.get("/open311/v2/servicerequestupdates.xml", params=window)
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/xml")

@@ -97,6 +97,19 @@ def test_registered_carries_number_tracking_code_institution_and_due_date() -> N
     )
 
 
+def test_a_circumflex_or_an_emoji_in_a_question_does_not_cut_it_to_a_few_words() -> None:
+    # One character outside GSM-7 made the whole SMS UCS-2 (a third as many characters per segment), and
+    # the question was cut before it: "İstenen bilgi: Şik...".
+    text = templates.information_requested(
+        application_number=NUMBER,
+        tracking_code=TRACKING_CODE,
+        institution_name="Kars Belediyesi",
+        question="Şikâyetinizdeki “Işıklar” sokağı hâlâ karanlık mı? \U0001f600 Kapı numaranızı yazınız.",
+    )
+    assert "İstenen bilgi: Şikayetinizdeki \"Işıklar\" sokağı hala karanlık mı? Kapı numaranızı yazınız." in text
+    assert analyse(text).encoding == "GSM7_TR"
+
+
 def test_a_question_keeps_its_own_question_mark() -> None:
     text = templates.information_requested(
         application_number=NUMBER,
@@ -123,10 +136,10 @@ def test_long_reason_is_cut_at_a_word_with_an_ellipsis() -> None:
     assert analyse(text).segments == templates.BUDGETS["rejected"]
 
 
-def test_reason_with_a_circumflex_is_cut_to_fit_in_ucs2() -> None:
+def test_reason_with_a_circumflex_is_folded_and_cut_in_gsm7() -> None:
     text = templates.rejected(received=DUE, reason="Şikâyetiniz " * 40)
-    assert analyse(text).encoding == "UCS2"
-    assert analyse(text).segments <= templates.BUDGETS["rejected"]
+    assert analyse(text).encoding == "GSM7_TR" and "Gerekçe: Şikayetiniz Şikayetiniz" in text
+    assert analyse(text).segments == templates.BUDGETS["rejected"]  # as much of it as the budget holds
 
 
 def test_routed_and_transferred_name_the_institutions_in_full() -> None:

@@ -39,6 +39,8 @@ STAGE_LABELS_TR: dict[str, str] = {
 # While information is requested and the applicant has sent it, until the institution takes it up.
 INFORMATION_SENT_LABEL_TR = "Gönderdiğiniz bilgi kuruma iletiliyor"
 
+# The stages after which nothing is due: Open311's status closed, no due day shown anywhere.
+CLOSED_STAGES = frozenset({Stage.CONCLUDED, Stage.WITHDRAWN})
 # The stages in which the application is still open: the applicant may withdraw it.
 OPEN_STAGES = frozenset(
     {

@@ -70,8 +70,9 @@ def is_valid_tckn(value: str) -> bool:
 
 
 def validate_tckn(value: str, *, field: str = "applicant.tckn") -> str:
-    """Returns the TC Kimlik No without surrounding blanks; raises FieldInvalid if not valid."""
-    candidate = value.strip() if isinstance(value, str) else ""
+    """Returns the TC Kimlik No without the blanks and dashes it may be typed with ("100 000 001 46", as
+    a phone number is); raises FieldInvalid if not valid."""
+    candidate = re.sub(r"[\s\-]", "", clean_text(value)) if isinstance(value, str) else ""
     if not _tckn_shape_ok(candidate):
         raise FieldInvalid(problem("TCKN_MALFORMED", field))
     if tckn_check_digits(candidate[:9]) != candidate[9:]:

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from acikkapi_shared.reference import kars
 from intake.domain.stages import (
+    CLOSED_STAGES,
     OUTCOME_LABELS_TR,
     REFUSAL_LABEL_TR,
     REFUSAL_LABELS_TR,
@@ -110,7 +111,8 @@ def summary(row: Any) -> ApplicationSummary:
         application_number=row.application_number,
         stage=row.stage,
         stage_label=stage_label(row.stage),
-        deadline=None if row.clock_paused else istanbul(row.due_at),
+        # Nothing is due once concluded or withdrawn (Open311's expected_datetime and the page agree).
+        deadline=None if row.clock_paused or row.stage in CLOSED_STAGES else istanbul(row.due_at),
         deadline_paused=bool(row.clock_paused),
     )
 

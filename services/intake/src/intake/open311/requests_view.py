@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from acikkapi_shared.reference import ReferenceData
-from intake.domain.stages import Stage, entry_label, stage_label
+from intake.domain.stages import CLOSED_STAGES, Stage, entry_label, stage_label
 from intake.open311.catalogue import Service, service_code, service_name
-
-CLOSED_STAGES = frozenset({Stage.CONCLUDED.value, Stage.WITHDRAWN.value})
 
 # The servicerequestupdates extension's extended statuses (FixMyStreet's names), by stage and outcome.
 EXTENDED_STATUS: dict[str, str] = {

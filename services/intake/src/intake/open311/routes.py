@@ -4,6 +4,7 @@ JSON by the path's extension. Errors are the specification's `errors` shape (400
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
@@ -15,11 +16,12 @@ from fastapi.responses import Response
 from acikkapi_shared.reference import ReferenceData
 from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.numbers import InvalidApplicationNumber, parse_application_number
+from intake.domain.stages import CLOSED_STAGES
 from intake.entrypoints.timeline_notes import NOTE_EVENT_TYPES
 from intake.open311.catalogue import Service, definition, find_service, service_entry, services
 from intake.open311.post import FORM_OPENAPI, Poster
 from intake.open311.render import FORMATS, errors, render
-from intake.open311.requests_view import CLOSED_STAGES, request_entry, update_entry
+from intake.open311.requests_view import request_entry, update_entry
 from intake.projections import applications, submissions, timeline
 
 PREFIX = "/open311/v2"
@@ -32,6 +34,7 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 UPDATES_DEFAULT_SPAN = timedelta(days=1)
 MAX_RESULTS = 1000
+_UNENCODED_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 MAX_IDS = 100
 QUERY_MAX_LEN = 2000
 Fmt = Annotated[str, Path(description="xml or json", json_schema_extra={"enum": ["xml", "json"]})]
@@ -50,8 +53,10 @@ class BadQuery(ValueError):
 def _moment(value: str | None, name: str) -> datetime | None:
     if value is None or not value.strip():
         return None
+    # A "+" left unencoded in a query string arrives as a space: "…T23:59:00 03:00" is "+03:00".
+    text = _UNENCODED_PLUS.sub(r"\1+\2", value.strip())
     try:
-        moment = datetime.fromisoformat(value.strip()) if len(value) <= 64 else None
+        moment = datetime.fromisoformat(text) if len(value) <= 64 else None
     except ValueError:
         moment = None
     if moment is None or moment.utcoffset() is None:

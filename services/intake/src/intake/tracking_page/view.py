@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from intake.domain.stages import CLOSED_STAGES
 from intake.entrypoints.timeline_view import ApplicationTimeline
 from intake.tracking_page.formatting import long_date, long_date_time
 from intake.tracking_page.forms import FormSigner
@@ -15,7 +16,6 @@ from intake.tracking_page.forms import FormSigner
 # The page's paths of the requests (Turkish, as a citizen reads the address) and the API's names.
 ACTION_PATHS = {"information": "bilgi", "objection": "itiraz", "withdrawal": "geri-cekme"}
 ACTIONS_BY_PATH = {path: action for action, path in ACTION_PATHS.items()}
-CLOSED_STAGES = frozenset({"CONCLUDED", "WITHDRAWN"})
 
 
 @dataclass(frozen=True)

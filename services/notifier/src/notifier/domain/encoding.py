@@ -96,6 +96,14 @@ def prepare_text(text: str, *, transliterate_circumflex: bool) -> str:
     return prepared
 
 
+def gsm_free_text(text: str) -> str:
+    """Returns someone's free text (an institution's question, an answer, a reason) as an SMS can carry
+    it in GSM-7 with the Turkish shift: prepared, â î û folded ("şikâyet" → "şikayet"), and what no GSM
+    table holds (an emoji) left out. One such character would make the whole SMS UCS-2, a third as
+    many characters per segment, and the text would be cut to a few words to keep the budget."""
+    return _NOT_GSM_TR.sub("", prepare_text(" ".join(text.split()), transliterate_circumflex=True))
+
+
 def _outside(table: frozenset[str]) -> re.Pattern[str]:
     """Returns a pattern finding a character that is not in the table."""
     return re.compile("[^" + "".join(re.escape(char) for char in sorted(table)) + "]")
@@ -112,6 +120,7 @@ def _gsm_table(encoding: EncodingName, extension: frozenset[str]) -> _GsmTable:
 
 
 _GSM_TABLES = (_gsm_table("GSM7", GSM7_DEFAULT_EXTENSION), _gsm_table("GSM7_TR", GSM7_TURKISH_SINGLE_SHIFT))
+_NOT_GSM_TR = _outside(GSM7_BASIC | GSM7_TURKISH_SINGLE_SHIFT)
 
 
 def analyse(text: str, *, transliterate_circumflex: bool = False) -> SmsEncoding:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from notifier.domain.encoding import analyse, prepare_text
+from notifier.domain.encoding import analyse, gsm_free_text, prepare_text
 
 DEFAULT_SIGNATURE = "Kars Valiliği"
 ELLIPSIS = "..."
@@ -211,8 +211,9 @@ def _within(text: str, budget: int) -> str:
 
 
 def _fit(build: Callable[[str], str], free_text: str, budget: int) -> str:
-    """Returns build(free_text), the free text cut at a word with "..." when over the budget."""
-    value = _finish(free_text).rstrip(" .")
+    """Returns build(free_text), the free text cut at a word with "..." when over the budget (the free
+    text kept to GSM-7 with the Turkish shift first: see gsm_free_text)."""
+    value = _finish(gsm_free_text(free_text)).rstrip(" .")
     if _segments(build(value)) <= budget:
         return _finish(build(value))
     # Segments only grow with the prefix length, so a binary search finds the longest that fits.
