@@ -106,7 +106,8 @@ def test_a_circumflex_or_an_emoji_in_a_question_does_not_cut_it_to_a_few_words()
         institution_name="Kars Belediyesi",
         question="Şikâyetinizdeki “Işıklar” sokağı hâlâ karanlık mı? \U0001f600 Kapı numaranızı yazınız.",
     )
-    assert "İstenen bilgi: Şikayetinizdeki \"Işıklar\" sokağı hala karanlık mı? Kapı numaranızı yazınız." in text
+    whole = 'İstenen bilgi: Şikayetinizdeki "Işıklar" sokağı hala karanlık mı? Kapı numaranızı yazınız.'
+    assert whole in text
     assert analyse(text).encoding == "GSM7_TR"
 
 
