@@ -188,6 +188,7 @@ async def test_a_similar_application_of_the_same_applicant_is_flagged_across_cha
     assert [(d["application_number"], d["earlier_application_number"]) for d in shown.json()] == [
         (later, earlier)
     ]
+    assert shown.json()[0]["flagged_at"].endswith("+03:00")  # Istanbul time, as every other answer
     one = await served_intake.client.get(
         "/api/v1/office/duplicates", params={"application_number": earlier}, headers=office
     )

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.base import EventPayload
+from acikkapi_shared.events.notifier import SmsDelivered
 from acikkapi_shared.events.router import CaseConcluded
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.testing.case_events import information_requested
@@ -41,7 +42,7 @@ class Tracker:
     clock: ManualClock
     number: str
     code: str
-    versions: dict[str, int] = field(default_factory=lambda: {"router": 0, "sla-monitor": 0})
+    versions: dict[str, int] = field(default_factory=lambda: {"router": 0, "sla-monitor": 0, "notifier": 0})
     last_stage: str | None = None  # the event id of the router's last event: what a clock event follows
 
     async def router_says(self, payload: EventPayload, service: str = "router") -> None:
@@ -175,6 +176,24 @@ async def test_repeated_failures_are_refused_per_client_whatever_the_number(trac
     async with httpx.AsyncClient(transport=other, base_url="http://intake") as elsewhere:
         form = {"numara": tracker.number, "takip_kodu": tracker.code}
         assert (await elsewhere.post("/takip", data=form)).status_code == 200
+
+
+async def test_an_sms_delivery_line_repeats_neither_the_institution_nor_the_due_day(tracker: Tracker) -> None:
+    await tracker.ask()
+    delivered = SmsDelivered(
+        application_number=tracker.number,
+        request_event_id="r-1",
+        provider_message_id="p-1",
+        template="information_requested",
+        delivered_at=NOW,
+        status=1,
+    )
+    await tracker.router_says(delivered, "notifier")
+    page = (await tracker.look_up()).text
+    items = re.findall(r"<li>(.*?)</li>", page, re.S)
+    (sms_line,) = [item for item in items if "Size gönderilen SMS telefonunuza ulaştı" in item]
+    assert "Kurum:" not in sms_line and "Sonuçlandırılması gereken tarih" not in sms_line
+    assert any("Kurum:" in item for item in items)  # the stages' own lines still say them
 
 
 async def test_information_is_supplied_from_the_page_once_even_when_sent_twice(tracker: Tracker) -> None:

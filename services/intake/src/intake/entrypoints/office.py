@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
+from intake.entrypoints.timeline_view import istanbul_at
 from intake.projections import likely_duplicates
 
 READERS = (Role.OFFICE_OFFICER, Role.OFFICE_REVIEWER, Role.SUPERVISOR, Role.AUDITOR)
@@ -51,6 +52,10 @@ def office_router(runtime: ServiceRuntime) -> APIRouter:
         query = query.order_by(likely_duplicates.c.flagged_at.desc()).limit(limit)
         async with runtime.read_engine.connect() as connection:
             rows = (await connection.execute(query)).all()
-        return [LikelyDuplicate.model_validate(row._asdict()) for row in rows]
+        # In Istanbul time, as every other answer of intake (the read model keeps UTC).
+        return [
+            LikelyDuplicate.model_validate({**row._asdict(), "flagged_at": istanbul_at(row.flagged_at)})
+            for row in rows
+        ]
 
     return router
