@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import os
 import sys
@@ -17,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from acikkapi_cli.services import service_settings
+from acikkapi_shared.access_log import log_personal_data_access
 from acikkapi_shared.clock import SystemClock
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.topics import SERVICES
@@ -129,19 +129,6 @@ def masked(payload: dict[str, Any], event_type: str = "") -> dict[str, Any]:
     return result
 
 
-def log_unmasked_access(identifier: str, reason: str, log_dir: Path) -> None:
-    """Appends who saw whose personal data, when and why, as one JSON line (KVKK accountability)."""
-    log_dir.mkdir(parents=True, exist_ok=True)
-    entry = {
-        "at": SystemClock().now().isoformat(),
-        "user": getpass.getuser(),
-        "identifier": identifier,
-        "reason": reason,
-    }
-    with (log_dir / "audit-access.jsonl").open("a", encoding="utf-8") as access_log:
-        access_log.write(json.dumps(entry, ensure_ascii=False) + "\n")
-
-
 def as_json(event: EventEnvelope, *, unmasked: bool) -> dict[str, Any]:
     """Returns one event as the audit's JSON item."""
     item = event.model_dump(mode="json")
@@ -175,7 +162,7 @@ def audit_case_command(args: argparse.Namespace) -> int:
     if unmasked:
         if not args.unmasked.strip():
             raise SystemExit("--unmasked needs a reason (it is written to the access log)")
-        log_unmasked_access(args.identifier, args.unmasked.strip(), data_dir.parent / "logs")
+        log_personal_data_access(args.identifier, args.unmasked.strip(), data_dir.parent / "logs")
     history = asyncio.run(case_history(args.identifier, data_dir))
     if args.json:
         json.dump([as_json(e, unmasked=unmasked) for e in history], sys.stdout, ensure_ascii=False, indent=2)

@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from acikkapi_shared.access_log import log_personal_data_access
 from acikkapi_shared.clock import SystemClock
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.eventstore.database import create_engine
@@ -143,6 +144,11 @@ def learn_command(args: argparse.Namespace) -> int:
         print(f"cannot write the examples: {error}", file=sys.stderr)
         return 2
     print(f"{len(examples)} hand routing(s) written as examples to {target}")
+    if examples:  # citizens' words exported in full: recorded like `acikkapi audit --unmasked`
+        log_dir = settings_of("router", args.data_dir).data_dir.parent / "logs"
+        numbers = ", ".join(example.id for example in examples)
+        purpose = "added to the training data (--write)" if args.write else "compared on the test parts"
+        log_personal_data_access(numbers, f"route learn: training examples, {purpose}", log_dir)
     if not examples and table is None:
         print("nothing to learn from: no petition routed by hand yet")
         return 0

@@ -156,6 +156,9 @@ def test_hand_routings_become_examples_with_the_petition_and_the_latest_decision
     assert examples[0].text == CASES[0][3]
     assert (examples[1].district, examples[1].topic, examples[1].type) == ("SELIM", "DIGER", "SIKAYET")
     assert target.stat().st_mode & 0o077 == 0  # citizens' texts: the owner's only
+    (access,) = [json.loads(line) for line in (logs.parent / "logs" / "audit-access.jsonl").open()]
+    assert access["identifier"] == "2026-000001-A, 2026-000002-B"  # whose words were exported, and why
+    assert access["reason"].startswith("route learn: training examples") and access["user"]
     out = capsys.readouterr().out
     assert "2 hand routing(s) written as examples" in out
     assert "test part (236 petitions): now → retrained" in out
