@@ -84,13 +84,9 @@ async def router_events(data_dir: Path | None) -> list[EventEnvelope]:
 
 async def registered_petitions(data_dir: Path | None, numbers: Sequence[str]) -> dict[str, RoutingRequest]:
     """Returns the routing request of each application, from intake's registrations."""
-    url = settings_of("intake", data_dir).resolved_database_url()
-    if (
-        url.startswith("sqlite")
-        and not settings_of("intake", data_dir).data_dir.joinpath("intake.db").exists()
-    ):
+    if missing_database("intake", data_dir) is not None:
         return {}  # read-only SQLite cannot open a file that is not there
-    engine = create_engine(url, read_only=True)
+    engine = create_engine(settings_of("intake", data_dir).resolved_database_url(), read_only=True)
     store = SqlAlchemyEventStore("intake", SystemClock())
     found: dict[str, RoutingRequest] = {}
     try:
@@ -132,7 +128,7 @@ def learn_command(args: argparse.Namespace) -> int:
             print(f"cannot load the proposed routing table: {error}", file=sys.stderr)
             return 2
     current = Router.load_default()  # before anything is written
-    missing = missing_database(args.data_dir)
+    missing = missing_database("router", args.data_dir)
     if missing is not None:
         print(f"no router database at {missing} (is --data-dir the services' data folder?)", file=sys.stderr)
         return 2
@@ -180,13 +176,13 @@ def _excerpt(text: str, length: int = 70) -> str:
     return flat if len(flat) <= length else flat[: length - 1].rstrip() + "…"
 
 
-def missing_database(data_dir: Path | None) -> Path | None:
-    """Returns the router's SQLite file when it is not there (a mistyped --data-dir: nothing is created
-    there), else None (it exists, or the router's database is not SQLite)."""
-    settings = settings_of("router", data_dir)
+def missing_database(service: str, data_dir: Path | None) -> Path | None:
+    """Returns a service's SQLite file when it is not there (a mistyped --data-dir: nothing is created
+    there), else None (it exists, or the service's database is not SQLite)."""
+    settings = settings_of(service, data_dir)
     if not settings.resolved_database_url().startswith("sqlite"):
         return None
-    path = settings.data_dir / "router.db"
+    path = settings.data_dir / f"{service}.db"
     return None if path.exists() else path
 
 

@@ -196,8 +196,9 @@ class BatchProcessor:
                     if digests[key] and digest and digest != digests[key]:
                         # The same identity with other content: not a redelivery, and not to be
                         # dropped in silence (the first one's effects stand).
-                        await self._record_dead_letter(work, message, KEY_REUSED_REASON.format(key=key))
-                        poisoned.append((message, KEY_REUSED_REASON.format(key=key)))
+                        reason = KEY_REUSED_REASON.format(key=key)
+                        await self._record_dead_letter(work, message, reason)
+                        poisoned.append((message, reason))
                         outcomes.append((message.topic, "dead_lettered"))  # the alert's to see
                     else:
                         outcomes.append((message.topic, "duplicate"))
