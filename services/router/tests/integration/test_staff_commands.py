@@ -12,6 +12,7 @@ from router.domain.case import case_decider
 from router.domain.case_commands import SupplyInformation
 from router.domain.case_rules import MAX_TEXT
 from router.domain.routing import RoutingTable
+from router.entrypoints.command_bodies import RouteByHandBody
 
 from .conftest import StaffApi, number_of
 
@@ -88,6 +89,49 @@ async def test_transfers_and_routing_by_hand(api: StaffApi) -> None:
     # Now the other institution's case: the first one no longer sees it, the new one acts on it.
     assert (await api.post("belediye", triage, "acknowledge", key="late")).status_code == 404
     assert await send(api, "ilozel", "acknowledge", number=triage) == "CaseAcknowledged"
+
+
+async def test_the_office_says_a_petition_was_unclear_from_its_text_when_it_routes_it_by_hand(
+    api: StaffApi,
+) -> None:
+    vague = number_of(4)
+    await api.register(vague, topic="DIGER", text="Bir sorunum var, lütfen yardım edin.")
+    before = await api.events(vague)
+    body = {"institution": "EMNIYET", "reason": "Başvuran telefonla arandı.", "unclear_from_text": "yes"}
+    refused = await api.post("ofis", vague, "route-by-hand", body, key="vague")
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "INVALID_REQUEST"
+    assert refused.json()["error"]["field"] == "unclear_from_text"
+    assert await api.events(vague) == before
+    answer = await api.post("ofis", vague, "route-by-hand", {**body, "unclear_from_text": True}, key="vague")
+    assert answer.status_code == 200, answer.text
+    routed = (await api.events(vague))[-1]
+    assert (routed.type, routed.payload["institution"], routed.payload["unclear_from_text"]) == (
+        "CaseRoutedByHand",
+        "EMNIYET",
+        True,
+    )
+    detail = (await api.get("sef", f"/api/v1/cases/{vague}")).json()
+    assert (detail["stage"], detail["institution"]) == ("ROUTED", "EMNIYET")  # it still goes there
+    assert detail["hand_routing"] == {
+        "institution": "EMNIYET",
+        "previous_institution": "ACIKKAPI",
+        "reason": "Başvuran telefonla arandı.",
+        "unclear_from_text": True,
+    }
+    # Left out, the flag is false: the same request as with false, and the same document (the one the
+    # key's fingerprint is taken of) as a request sent before the field existed, so its key replays.
+    plain = number_of(5)
+    await api.register(plain, topic="DIGER", text="genel bir konu hakkında")
+    first = {"institution": "BELEDIYE_KARS", "reason": "Su şebekesi."}
+    assert RouteByHandBody.model_validate(first).model_dump(mode="json") == first
+    assert (await api.post("ofis", plain, "route-by-hand", first, key="plain")).status_code == 200
+    again = await api.post("ofis", plain, "route-by-hand", {**first, "unclear_from_text": False}, key="plain")
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    shown = (await api.get("ofis", f"/api/v1/cases/{plain}")).json()["hand_routing"]
+    assert shown["unclear_from_text"] is False
+    await api.register(NUMBER)  # routed by the router alone: no hand routing to show
+    assert (await api.get("ofis", f"/api/v1/cases/{NUMBER}")).json()["hand_routing"] is None
 
 
 async def test_another_institutions_case_is_a_404_like_an_unknown_one_and_nothing_changes(

@@ -251,6 +251,35 @@ def test_the_office_routes_a_triage_case_by_hand_and_may_re_route_any_open_one()
     )
 
 
+def test_the_office_may_say_a_petition_was_unclear_from_its_text_and_the_case_still_goes_there() -> None:
+    events = run(
+        HISTORIES[Stage.TRIAGE], RouteByHand("EMNIYET", "Başvuranla görüşüldü.", unclear_from_text=True)
+    )
+    (routed,) = [event for event in events if isinstance(event, CaseRoutedByHand)]
+    assert (routed.institution, routed.unclear_from_text) == ("EMNIYET", True)
+    assert (state_of(events).stage, state_of(events).institution) == (Stage.ROUTED, "EMNIYET")
+    plain = run(HISTORIES[Stage.TRIAGE], RouteByHand("EMNIYET", "Konu emniyetin."))[-1]
+    assert isinstance(plain, CaseRoutedByHand) and plain.unclear_from_text is False
+
+
+def test_a_hand_routing_keeps_its_unclear_flag_in_the_log_and_one_written_before_it_reads_false() -> None:
+    routed = CaseRoutedByHand(
+        application_number=NUMBER,
+        institution="EMNIYET",
+        institution_name="Kars İl Emniyet Müdürlüğü",
+        previous_institution=TRIAGE_INSTITUTION,
+        reason="Başvuranla görüşüldü.",
+        unclear_from_text=True,
+    )
+    stored = routed.to_payload()
+    assert stored["unclear_from_text"] is True
+    assert cases.events.decode(CaseRoutedByHand.TYPE, 1, stored) == routed
+    older = {name: value for name, value in stored.items() if name != "unclear_from_text"}
+    read = cases.events.decode(CaseRoutedByHand.TYPE, 1, older)
+    assert isinstance(read, CaseRoutedByHand) and read.unclear_from_text is False
+    assert state_of([*TRIAGED, read]).institution == "EMNIYET"
+
+
 def test_a_refusal_is_concluded_with_its_reasons_and_a_withdrawal_closes_the_case() -> None:
     refused = run(HISTORIES[Stage.ANSWERED], ApproveAnswer(Outcome.REFUSED, "  Kamulaştırma yapılamaz. "))
     concluded = refused[-1]

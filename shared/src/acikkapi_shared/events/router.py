@@ -56,6 +56,10 @@ class CaseRoutedByHand(EventPayload):
     institution_name: str
     previous_institution: str
     reason: str
+    # The office could not have routed it from the petition's words either (it had to ask): the case
+    # still goes to `institution`, but `acikkapi route learn` teaches the model triage for such words,
+    # not this institution. Added without a schema version change: events written before read False.
+    unclear_from_text: bool = False
 
 
 class CaseAcknowledged(EventPayload):

@@ -174,6 +174,7 @@ def case_decider(table: Routes, reference: ReferenceData) -> Decider[Case, CaseC
                 institution_name=reference.institution(code).name,
                 previous_institution=institution,
                 reason=required_text(command.reason, "reason", "Gerekçe"),
+                unclear_from_text=command.unclear_from_text,
             )
         ]
 

@@ -30,10 +30,12 @@ class RouteCase:
 
 @dataclass(frozen=True)
 class RouteByHand:
-    """The office: route a triage case, or re-route an open one, to this institution."""
+    """The office: route a triage case, or re-route an open one, to this institution; unclear_from_text:
+    its words alone could not have told where it goes (the office had to ask), so it teaches triage."""
 
     institution: str
     reason: str
+    unclear_from_text: bool = False
 
 
 @dataclass(frozen=True)

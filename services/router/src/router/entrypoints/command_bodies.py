@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from acikkapi_shared.staff.identity import Role
 from router.domain.case_commands import (
@@ -91,10 +91,21 @@ class RefuseTransferBody(Body):
 
 
 class RouteByHandBody(Body):
-    """The institution the case goes to, and why."""
+    """The institution the case goes to, and why; unclear_from_text when its words could not tell."""
 
     institution: InstitutionCode
     reason: Text
+    # Strict: only JSON true or false, never "yes" or 1. Left out of the body's dump when false, so a
+    # request sent without it before the field existed keeps its fingerprint (its key still replays).
+    unclear_from_text: StrictBool = Field(
+        default=False,
+        exclude_if=lambda value: value is False,
+        description=(
+            "true: the office could not have routed this from the petition's words either (it had to "
+            "ask the applicant). The case still goes to `institution`; `acikkapi route learn` makes it "
+            "an example of a petition for triage, not for this institution."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -162,6 +173,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "Route a triage case, or re-route an open one",
         RouteByHandBody,
         ROUTING,
-        lambda b: RouteByHand(institution=b["institution"], reason=b["reason"]),
+        lambda b: RouteByHand(
+            institution=b["institution"],
+            reason=b["reason"],
+            unclear_from_text=b.get("unclear_from_text", False),
+        ),
     ),
 )

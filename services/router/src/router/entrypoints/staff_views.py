@@ -7,7 +7,7 @@ commands); the office's roles and the auditor see every institution's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request, Security
@@ -15,8 +15,9 @@ from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.events.envelope import EventEnvelope
-from acikkapi_shared.events.router import CaseRouted, ModelChoice
+from acikkapi_shared.events.router import CaseRouted, CaseRoutedByHand, ModelChoice
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
 from acikkapi_shared.reference import ReferenceData
 from acikkapi_shared.staff.http import requires
@@ -31,6 +32,7 @@ from router.queries import CaseFilter, Cursor, InvalidCursor, case_row, list_cas
 EVERY_ROLE = tuple(Role)
 OFFICE_VIEW = (Role.OFFICE_OFFICER, Role.OFFICE_REVIEWER, Role.SUPERVISOR, Role.AUDITOR)
 INVALID_CURSOR_TR = "Sayfa imleci geçersiz; listeyi baştan isteyin."
+E = TypeVar("E", bound=EventPayload)
 
 
 class CaseSummary(BaseModel):
@@ -81,6 +83,17 @@ class RoutingExplanation(BaseModel):
     model_version: str
 
 
+class HandRouting(BaseModel):
+    """The office's last routing of the case by hand (its CaseRoutedByHand)."""
+
+    institution: str
+    previous_institution: str
+    reason: str
+    # The office could not have routed it from the petition's words either: `route learn` teaches the
+    # model triage for it, not `institution`. False on decisions made before it could be said.
+    unclear_from_text: bool
+
+
 class CaseDetail(CaseSummary):
     """A case, its petition and every event of it in the router's log; the applicant's personal data
     and own words only for who may act on the case."""
@@ -89,16 +102,22 @@ class CaseDetail(CaseSummary):
     confidence: float
     # suggested_institution (above) is a pending transfer's; the routing's own suggestion is here.
     routing: RoutingExplanation | None
+    hand_routing: HandRouting | None  # None: never routed by hand
     petition: PetitionView
     history: list[HistoryItem]
 
 
+def last_of(kind: type[E], events: Sequence[EventEnvelope]) -> E | None:
+    """Returns the last event of this kind, parsed (None: the case has none)."""
+    found = [event for event in events if event.type == kind.TYPE]
+    return kind.from_payload(found[-1].payload, found[-1].schema_version) if found else None
+
+
 def routing_explanation(events: Sequence[EventEnvelope]) -> RoutingExplanation | None:
     """Returns the explanation of the case's automatic routing (None: not routed by the router)."""
-    routed = [event for event in events if event.type == CaseRouted.TYPE]
-    if not routed:
+    decision = last_of(CaseRouted, events)
+    if decision is None:
         return None
-    decision = CaseRouted.from_payload(routed[-1].payload, routed[-1].schema_version)
     return RoutingExplanation(
         decided_by=decision.decided_by,
         rule=decision.rule,
@@ -110,6 +129,12 @@ def routing_explanation(events: Sequence[EventEnvelope]) -> RoutingExplanation |
         table_version=decision.table_version,
         model_version=decision.model_version,
     )
+
+
+def hand_routing(events: Sequence[EventEnvelope]) -> HandRouting | None:
+    """Returns the case's last routing by hand (None: the office never routed it by hand)."""
+    decision = last_of(CaseRoutedByHand, events)
+    return None if decision is None else HandRouting.model_validate(decision.model_dump())
 
 
 class InstitutionLoad(BaseModel):
@@ -211,6 +236,7 @@ def views_router(
             rule=row.rule,
             confidence=row.confidence,
             routing=routing_explanation(events),
+            hand_routing=hand_routing(events),
             petition=petition_view(events, reference, personal=works_it),
             history=visible_history(events, applicant_words=works_it),
         )
