@@ -6,7 +6,8 @@ log, so a payload codec in force is honoured; a case routed before the router ke
 looked up in intake's log, as `acikkapi audit` reads it. Nothing changes unless
 `--write` is given: then the examples join the training data (tests/unit/data/office_routings.jsonl)
 and the committed model is retrained. A proposed table (`--table`, not with `--write`) is only shown:
-the table is reviewed like code, and the model retrained after it changes.
+the table is reviewed like code, and the model retrained after it changes. A hand routing the office
+marked `unclear_from_text` becomes an example for triage (ACIKKAPI), not for the institution it chose.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def learn_command(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         print(f"cannot write the examples: {error}", file=sys.stderr)
         return 2
-    print(f"{len(examples)} hand routing(s) written as examples to {target}")
+    print(f"{len(examples)} hand routing(s) written as examples to {target}: {_kinds(examples)}")
     if examples:  # citizens' words exported in full: recorded like `acikkapi audit --unmasked`
         log_dir = settings_of("router", args.data_dir).data_dir.parent / "logs"
         numbers = ", ".join(example.id for example in examples)
@@ -169,6 +170,14 @@ def learn_command(args: argparse.Namespace) -> int:
             "you publish)"
         )
     return 0
+
+
+def _kinds(examples: Sequence[OfficeExample]) -> str:
+    unclear = sum(example.unclear_from_text for example in examples)
+    return (
+        f"{len(examples) - unclear} for the institution the office chose, "
+        f"{unclear} unclear from the text (expected: triage)"
+    )
 
 
 def _excerpt(text: str, length: int = 70) -> str:

@@ -3,7 +3,9 @@
 Every case the office routed by hand (`CaseRoutedByHand`: from the triage queue, or re-routed after a
 wrong decision) is a petition whose institution a person chose. `office_examples` joins those decisions
 (the last one of each case wins) with the petitions' text, topic, type and district (the router's own
-`PetitionRecorded`, or intake's registration for cases routed before it was kept); `compare` routes the
+`PetitionRecorded`, or intake's registration for cases routed before it was kept); a decision the office
+marked `unclear_from_text` (it could not have routed it from the words either) is an example for triage,
+the label the corpus gives unclear petitions, not for the institution chosen; `compare` routes the
 held-out test parts with the committed router and with a router retrained on the examples (and,
 optionally, a proposed routing table), and tells which petitions change and whether for the better.
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from acikkapi_shared.events.envelope import EventEnvelope
+from acikkapi_shared.reference import TRIAGE_INSTITUTION
 from router.domain.classifier import Classifier, pack
 from router.domain.combined import Router
 from router.domain.routing import RoutingDecision, RoutingRequest, RoutingTable
@@ -40,11 +43,12 @@ class OfficeExample:
     topic: str
     type: str
     district: str
-    expected: str  # the institution the office chose
+    expected: str  # the institution the office chose; ACIKKAPI (triage) when unclear_from_text
     routed_to: str  # what the router had decided (ACIKKAPI: triage)
     rule: str
     model_version: str
     set: str = "office"
+    unclear_from_text: bool = False  # the office said its words could not tell (absent in older files)
 
     def as_example(self) -> Example:
         """Returns it as a training example (never used to calibrate the combiner: see training)."""
@@ -89,6 +93,7 @@ def office_examples(
         if request is None:
             continue  # neither log holds it (or another data folder): nothing to learn from
         routed, hand = decisions[number]
+        unclear = hand.get("unclear_from_text") is True  # absent: a decision made before it could be said
         examples.append(
             OfficeExample(
                 id=number,
@@ -96,10 +101,11 @@ def office_examples(
                 topic=request.topic,
                 type=request.type,
                 district=request.district,
-                expected=hand["institution"],
+                expected=TRIAGE_INSTITUTION if unclear else hand["institution"],
                 routed_to=routed.get("institution", ""),
                 rule=routed.get("rule", ""),
                 model_version=routed.get("model_version", ""),
+                unclear_from_text=unclear,
             )
         )
     return examples

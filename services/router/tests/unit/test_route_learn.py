@@ -48,7 +48,18 @@ CASES = [
         "intake",
     ),
     ("2026-000003-C", "SUSUZ", "DIGER", "Bu başvurunun metni hiçbir yerde yok.", "ACIKKAPI", ["TARIM"], ""),
+    (
+        "2026-000004-D",
+        "MERKEZ",
+        "VALILIK_HIZMETLERI",
+        "Bir sorunum var, lütfen yardım edin.",
+        "ACIKKAPI",
+        ["EMNIYET"],
+        "router",
+    ),
 ]
+# The office routed these by hand saying their words could not tell (it had to phone the applicant).
+UNCLEAR = {"2026-000004-D"}
 
 
 def registered(number: str, district: str, topic: str, text: str) -> ApplicationRegistered:
@@ -120,6 +131,7 @@ def write_logs(data_dir: Path) -> None:
                         institution_name=institution,
                         previous_institution=previous,
                         reason="Konu bu kurumun görev alanında.",
+                        unclear_from_text=number in UNCLEAR,
                     ),
                 )
             )
@@ -149,22 +161,48 @@ def test_hand_routings_become_examples_with_the_petition_and_the_latest_decision
     target = tmp_path / "examples.jsonl"
     assert main(["route", "learn", "--data-dir", str(logs), "--examples", str(target)]) == 0
     examples = read_examples(target)
-    assert [(e.id, e.expected, e.routed_to, e.model_version) for e in examples] == [
-        ("2026-000001-A", "EMNIYET", "ACIKKAPI", "m-old"),
-        ("2026-000002-B", "DSI", "BELEDIYE_SELIM", "m-old"),  # the office's last word
+    assert [(e.id, e.expected, e.routed_to, e.model_version, e.unclear_from_text) for e in examples] == [
+        ("2026-000001-A", "EMNIYET", "ACIKKAPI", "m-old", False),
+        ("2026-000002-B", "DSI", "BELEDIYE_SELIM", "m-old", False),  # the office's last word
+        # Routed to EMNIYET, but the office said its words could not tell: an example for triage.
+        ("2026-000004-D", "ACIKKAPI", "ACIKKAPI", "m-old", True),
     ]  # the third's petition is in neither log: nothing to learn from
     assert examples[0].text == CASES[0][3]
     assert (examples[1].district, examples[1].topic, examples[1].type) == ("SELIM", "DIGER", "SIKAYET")
+    assert examples[2].as_example().expected == "ACIKKAPI"  # what the retrained model is taught
     assert target.stat().st_mode & 0o077 == 0  # citizens' texts: the owner's only
     (access,) = [json.loads(line) for line in (logs.parent / "logs" / "audit-access.jsonl").open()]
-    assert access["identifier"] == "2026-000001-A, 2026-000002-B"  # whose words were exported, and why
+    # whose words were exported, and why
+    assert access["identifier"] == "2026-000001-A, 2026-000002-B, 2026-000004-D"
     assert access["reason"].startswith("route learn: training examples") and access["user"]
     out = capsys.readouterr().out
-    assert "2 hand routing(s) written as examples" in out
+    assert (
+        f"3 hand routing(s) written as examples to {target}: 2 for the institution the office chose, "
+        "1 unclear from the text (expected: triage)"
+    ) in out
     assert "test part (236 petitions): now → retrained" in out
     assert "0 changed" in out
     assert "nothing changed" in out
     assert model_files() == committed
+
+
+def test_an_examples_file_written_before_the_unclear_flag_still_reads(tmp_path: Path) -> None:
+    older = tmp_path / "office_routings.jsonl"
+    line = {
+        "id": "2026-000001-A",
+        "text": "Mahallede gece bağıran gençler var.",
+        "topic": "DIGER",
+        "type": "SIKAYET",
+        "district": "MERKEZ",
+        "expected": "EMNIYET",
+        "routed_to": "ACIKKAPI",
+        "rule": "triage",
+        "model_version": "m-old",
+        "set": "office",
+    }
+    older.write_text(json.dumps(line, ensure_ascii=False) + "\n", "utf-8")
+    (example,) = read_examples(older)
+    assert (example.expected, example.unclear_from_text) == ("EMNIYET", False)
 
 
 def test_an_empty_log_has_nothing_to_learn(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -192,7 +230,7 @@ def test_the_examples_file_is_the_owners_only_and_never_written_through_a_link(
     opened.write_text("eski\n", "utf-8")
     opened.chmod(0o644)  # made readable to others since
     assert main(["route", "learn", "--data-dir", str(logs), "--examples", str(opened)]) == 0
-    assert opened.stat().st_mode & 0o077 == 0 and len(read_examples(opened)) == 2
+    assert opened.stat().st_mode & 0o077 == 0 and len(read_examples(opened)) == 3
     elsewhere = tmp_path / "elsewhere.txt"
     elsewhere.write_text("başka bir dosya\n", "utf-8")
     link = tmp_path / "link.jsonl"
@@ -226,9 +264,10 @@ def test_write_retrains_with_the_examples_and_shows_what_changes(
     assert [(item["id"], item["expected"]) for item in office] == [
         ("2026-000001-A", "EMNIYET"),
         ("2026-000002-B", "DSI"),
+        ("2026-000004-D", "ACIKKAPI"),  # the unclear one joins the training data labelled triage
     ]
     written = json.loads((model / META_RESOURCE).read_text("utf-8"))
-    assert written["examples"] == json.loads(committed[META_RESOURCE])["examples"] + 2
+    assert written["examples"] == json.loads(committed[META_RESOURCE])["examples"] + 3
     assert written["version"] != json.loads(committed[META_RESOURCE])["version"]
     out = capsys.readouterr().out
     assert f"model {written['version']} written" in out
