@@ -259,12 +259,17 @@ async def test_a_triage_case_is_routed_by_hand_by_the_office_and_the_applicant_t
     officer = office.token("acikkapi-officer-2", Role.OFFICE_OFFICER)
     institution = office.token("sgk-1", Role.INSTITUTION_OFFICER, institution="SGK")
     assert office.command(institution, number, "acknowledge", {}).status_code == 404  # not theirs yet
-    by_hand = {"institution": "SGK", "reason": "Başvuru sahibi emeklilik işlemini soruyor."}
+    # The office had to phone the applicant to learn what it was about: it says so (route learn then
+    # teaches triage for these words); the case still goes to SGK and every service follows it.
+    reason = "Başvuru sahibi arandı; emeklilik işlemini soruyor."
+    by_hand = {"institution": "SGK", "reason": reason, "unclear_from_text": True}
     assert office.command(officer, number, "route-by-hand", by_hand).status_code == 200
     assert office.command(institution, number, "acknowledge", {}).status_code == 200
 
     types = await office.wait_for(ROUTER_STAGES, number, has("CaseAcknowledged"))
     assert types == ["CaseRouted", "CaseRoutedByHand", "CaseAcknowledged"]
+    (hand,) = [e for e in await office.events(ROUTER_STAGES, number) if e["type"] == "CaseRoutedByHand"]
+    assert (hand["payload"]["institution"], hand["payload"]["unclear_from_text"]) == ("SGK", True)
     told = office.wait_for_sms_count(phone, 2)[-1]["msg"]
     assert "SGK Kars Sosyal Güvenlik İl Müdürlüğü" in told
     running_system.status_when(number, code, lambda t: "SGK" in json.dumps(t))
