@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -77,6 +78,16 @@ def test_the_outsiders_petitions_were_never_trained_on_and_cover_every_instituti
     assert len(outsider) == 120
     assert not [p.id for p in outsider if (p.request.text, p.request.district) in trained]
     assert {p.expected for p in outsider} >= set(kars().institutions) - {"ACIKKAPI"}
+
+
+def test_the_blind_labels_cover_every_corpus_petition_once_with_valid_codes() -> None:
+    # bench/route_human.py scores them as a router; a petition left out would pass as triage.
+    corpora = ("petitions.jsonl", "petitions_b2.jsonl", "petitions_b3.jsonl")
+    ids = [item["id"] for name in corpora for item in read_items(CORPUS / name, None)]
+    labels = [json.loads(line) for line in (CORPUS / "blind_labels.jsonl").read_text("utf-8").splitlines()]
+    assert [label["id"] for label in labels] == ids
+    assert {label["expected"] for label in labels} <= set(kars().institutions)
+    assert all(label["expected"] == "ACIKKAPI" for label in labels if label["clear"] is False)
 
 
 @pytest.mark.parametrize("split", PARTS)
