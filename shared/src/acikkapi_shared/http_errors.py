@@ -56,7 +56,9 @@ def _documented(description: str) -> dict[str, object]:
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: _documented("A header is missing (Idempotency-Key) or a value cannot be one."),
     401: _documented("No valid staff token (codes: missing, expired, bad_signature, …)."),
-    403: _documented("The token's roles do not allow this (role_required, …)."),
+    403: _documented(
+        "The token's roles do not allow this (role_required; read_only: the auditor's write; …)."
+    ),
     404: _documented("Not found, or not visible to the caller."),
     409: _documented("The state does not allow it, or the Idempotency-Key was used for another request."),
     422: _documented("A field is not valid."),
