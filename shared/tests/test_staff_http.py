@@ -27,6 +27,7 @@ def issuer(tmp_path: Path) -> LocalIssuer:
     local = LocalIssuer(tmp_path, clock=ManualClock(NOW))
     local.add_user(StaffUser("mehmet", "Mehmet Çelik", (Role.INSTITUTION_OFFICER,), "IL_OZEL_IDARE"))
     local.add_user(StaffUser("ayse", "Ayşe Yılmaz", (Role.SUPERVISOR,)))
+    local.add_user(StaffUser("can", "Can Demir", (Role.AUDITOR,)))
     return local
 
 
@@ -50,6 +51,12 @@ def client(issuer: LocalIssuer) -> httpx.AsyncClient:
 
     @app.post("/cases/{number}/close")
     async def close(
+        number: str, identity: Annotated[StaffIdentity, Depends(staff_http.requires(Role.SUPERVISOR))]
+    ) -> dict[str, str]:
+        return {"by": identity.subject}
+
+    @app.get("/cases/{number}/secrets")
+    async def secrets(
         number: str, identity: Annotated[StaffIdentity, Depends(staff_http.requires(Role.SUPERVISOR))]
     ) -> dict[str, str]:
         return {"by": identity.subject}
@@ -110,6 +117,34 @@ async def test_a_missing_role_and_another_institution_are_403s_logged_without_wh
     ]
     text = repr(logs)
     assert "mehmet" not in text and NUMBER not in text and token not in text and "IL_OZEL_IDARE" not in text
+
+
+async def test_the_auditors_write_is_read_only_and_a_read_it_may_not_make_role_required(
+    client: httpx.AsyncClient, issuer: LocalIssuer
+) -> None:
+    token = issuer.issue_token("can")
+    with capture_logs() as logs:
+        write = await client.post(f"/cases/{NUMBER}/close", headers=bearer(token))
+        action = await client.post(f"/cases/{NUMBER}/answer", headers=bearer(token))
+        read = await client.get(f"/cases/{NUMBER}/secrets", headers=bearer(token))
+    assert write.status_code == action.status_code == read.status_code == 403
+    assert (
+        write.json()
+        == action.json()
+        == {
+            "error": {
+                "code": "read_only",
+                "message": "Denetçi rolü yalnızca görüntüleyebilir; değişiklik yapamaz.",
+                "field": None,
+            }
+        }
+    )
+    assert read.json()["error"]["code"] == "role_required"
+    assert [(line["code"], line["method"], line["required_roles"]) for line in logs] == [
+        ("read_only", "POST", ["supervisor"]),
+        ("read_only", "POST", []),
+        ("role_required", "GET", ["supervisor"]),
+    ]
 
 
 async def test_the_right_role_passes_with_its_identity(

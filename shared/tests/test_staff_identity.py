@@ -73,6 +73,25 @@ def test_require_roles_raises_a_stable_code_and_a_turkish_message() -> None:
         require_roles(SUPERVISOR)
 
 
+def test_a_write_refused_to_the_auditor_is_read_only_and_to_any_other_role_role_required() -> None:
+    with pytest.raises(Forbidden) as auditor:
+        require_roles(AUDITOR, Role.OFFICE_OFFICER, Role.SUPERVISOR, write=True)
+    assert auditor.value.code is ForbiddenCode.READ_ONLY
+    assert auditor.value.message_tr == "Denetçi rolü yalnızca görüntüleyebilir; değişiklik yapamaz."
+    assert auditor.value.required_roles == (Role.OFFICE_OFFICER, Role.SUPERVISOR)
+    # A role that may write something, only not this: role_required, with or without the auditor's.
+    reviewing_auditor = StaffIdentity("u-6", frozenset({Role.AUDITOR, Role.OFFICE_REVIEWER}))
+    for identity in (OFFICER, REVIEWER, reviewing_auditor):
+        with pytest.raises(Forbidden) as other:
+            require_roles(identity, Role.OFFICE_OFFICER, Role.SUPERVISOR, write=True)
+        assert other.value.code is ForbiddenCode.ROLE_REQUIRED
+    # A read the auditor may not make is no question of writing.
+    with pytest.raises(Forbidden) as reading:
+        require_roles(AUDITOR, Role.SUPERVISOR)
+    assert reading.value.code is ForbiddenCode.ROLE_REQUIRED
+    assert AUDITOR.reads_only and not reviewing_auditor.reads_only and not OFFICER.reads_only
+
+
 def test_require_action_on_tells_an_auditor_from_an_officer_of_another_institution() -> None:
     require_action_on(OFFICER, "IL_OZEL_IDARE")
     with pytest.raises(Forbidden) as other:

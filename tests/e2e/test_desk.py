@@ -111,5 +111,9 @@ async def test_a_halk_gunu_application_entered_at_the_desk_goes_the_whole_way(
     )
     assert refused.status_code == 403
     assert refused.json() == {
-        "error": {"code": "role_required", "message": "Bu işlem için yetkiniz yok.", "field": None}
+        "error": {
+            "code": "read_only",
+            "message": "Denetçi rolü yalnızca görüntüleyebilir; değişiklik yapamaz.",
+            "field": None,
+        }
     }

@@ -11,7 +11,7 @@ field and the kind of problem only, never the input (it may be an applicant's wo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
 from fastapi import FastAPI, Request
@@ -56,7 +56,9 @@ def _documented(description: str) -> dict[str, object]:
 ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
     400: _documented("A header is missing (Idempotency-Key) or a value cannot be one."),
     401: _documented("No valid staff token (codes: missing, expired, bad_signature, …)."),
-    403: _documented("The token's roles do not allow this (role_required, …)."),
+    403: _documented(
+        "The token's roles do not allow this (role_required; read_only: the auditor's write; …)."
+    ),
     404: _documented("Not found, or not visible to the caller."),
     409: _documented("The state does not allow it, or the Idempotency-Key was used for another request."),
     422: _documented("A field is not valid."),
@@ -82,11 +84,17 @@ def route_template(request: Request) -> str:
     return path if isinstance(path, str) else "?"
 
 
-def install_validation_answers(app: FastAPI, *, only_under: tuple[str, ...] | None = None) -> None:
+def install_validation_answers(
+    app: FastAPI,
+    *,
+    only_under: tuple[str, ...] | None = None,
+    elsewhere: Callable[[Request, StarletteHTTPException], Awaitable[Response]] = http_exception_handler,
+) -> None:
     """Makes request validation failures (400 for a missing key) and the framework's own refusals
     (a body that cannot be read, an unknown path, a wrong method) answer in the error shape.
 
     only_under: path prefixes it applies to (others keep FastAPI's answer); None: every route.
+    elsewhere: answers the framework's refusals outside only_under (by default FastAPI's own).
     """
 
     async def invalid(request: Request, exc: Exception) -> JSONResponse:
@@ -100,7 +108,7 @@ def install_validation_answers(app: FastAPI, *, only_under: tuple[str, ...] | No
         # {"detail": ...}, an unknown path a 404, a wrong method a 405. The routes raise none themselves.
         assert isinstance(exc, StarletteHTTPException)
         if only_under is not None and not request.url.path.startswith(only_under):
-            return await http_exception_handler(request, exc)
+            return await elsewhere(request, exc)
         code, message = FRAMEWORK_REFUSALS.get(
             exc.status_code, (f"HTTP_{exc.status_code}", INVALID_REQUEST_TR)
         )

@@ -29,6 +29,7 @@ from intake.entrypoints.office import office_router
 from intake.entrypoints.upstream import clock_changes, router_stages, sms_reports
 from intake.open311.wiring import open311_routes
 from intake.projections import IntakeProjector
+from intake.tracking_page import front_door
 from intake.tracking_page.routes import tracking_page_router
 from intake.tracking_page.settings import TrackingSettings
 
@@ -89,11 +90,13 @@ def build_app(
     app.include_router(actions_router(runtime, limiter))
     # The office (staff only): applications entered at the desk, Halk Günü meetings, likely duplicates.
     staff_http.install(app, staff_tokens or build_validator(clock=runtime.clock))
-    install_validation_answers(app, only_under=("/api/v1/",))
+    # Outside the JSON API a browser is led to the tracking page, or shown its Turkish 404 page.
+    install_validation_answers(app, only_under=("/api/v1/",), elsewhere=front_door.refused_elsewhere)
     max_age = timedelta(days=IntakeSettings().max_receipt_age_days)
     app.include_router(desk_router(runtime, token_bytes, max_age))
     app.include_router(meetings_router(runtime))
     app.include_router(office_router(runtime))
     app.include_router(open311_routes(runtime, token_bytes))
     app.include_router(tracking_page_router(runtime, limiter, tracking.signer()))
+    app.include_router(front_door.front_door_router())
     return app

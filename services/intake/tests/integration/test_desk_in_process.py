@@ -263,7 +263,7 @@ async def test_every_desk_refusal_has_the_one_error_shape(desk: Desk) -> None:
         assert answer.status_code == status, (status, answer.text)
         body = answer.json()
         assert set(body) == {"error"} and {"code", "message", "field"} <= set(body["error"]), body
-    assert answers[403].json()["error"]["code"] == "role_required"
+    assert answers[403].json()["error"]["code"] == "read_only"  # the auditor changes nothing
     # The framework's own refusals too: a body that is not UTF-8 JSON or is nested too deep, a path
     # that is not there, a method the path does not take.
     headers = {**desk.headers("ofis", "k-raw"), "Content-Type": "application/json"}
@@ -283,3 +283,22 @@ async def test_every_desk_refusal_has_the_one_error_shape(desk: Desk) -> None:
     assert (await desk.log()).count("ApplicationRegistered") == registered  # nothing more recorded
     forbidden = await desk.get("/api/v1/desk/meetings", subject="belediye")
     assert forbidden.status_code == 403  # an institution has no business with the desk
+
+
+async def test_the_auditor_writing_at_the_desk_is_read_only_another_role_role_required(desk: Desk) -> None:
+    auditor_entering = await desk.enter(application("DESK"), subject="denetci")
+    auditor_meeting = await desk.meeting(MEETING, subject="denetci")
+    institution_entering = await desk.enter(application("DESK"), subject="belediye")
+    for answer in (auditor_entering, auditor_meeting):
+        assert answer.status_code == 403
+        assert answer.json() == {
+            "error": {
+                "code": "read_only",
+                "message": "Denetçi rolü yalnızca görüntüleyebilir; değişiklik yapamaz.",
+                "field": None,
+            }
+        }
+    assert institution_entering.status_code == 403
+    assert institution_entering.json()["error"]["code"] == "role_required"
+    assert (await desk.get("/api/v1/desk/meetings", subject="denetci")).status_code == 200  # it reads
+    assert "ApplicationRegistered" not in await desk.log() and "MeetingRecorded" not in await desk.log()

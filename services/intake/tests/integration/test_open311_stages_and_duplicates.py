@@ -4,7 +4,7 @@ open/closed and the servicerequestupdates extension; and likely duplicates acros
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -60,13 +60,12 @@ async def feed(served: Any, service: str, *events: EventEnvelope) -> None:
     await served.runtime.processor.process([served.feed.event(topic, event) for event in events])
 
 
-async def test_the_institution_the_due_moment_and_every_stage_as_updates(served_intake: Any) -> None:
-    number = await register(served_intake)
-    case = UpstreamCase(number, NOW)
-    routing = case.event(
+def routed(case: UpstreamCase) -> EventEnvelope:
+    """Returns the router's event routing the case to the municipality."""
+    return case.event(
         "router",
         CaseRouted(
-            application_number=number,
+            application_number=case.number,
             institution=INSTITUTION,
             institution_name="Kars Belediyesi",
             rule="water",
@@ -76,9 +75,20 @@ async def test_the_institution_the_due_moment_and_every_stage_as_updates(served_
             received_at=NOW,
         ),
     )
-    deadline = DeadlineSet(
+
+
+def deadline_set(number: str) -> DeadlineSet:
+    """Returns the sla-monitor's due moment for the routed case."""
+    return DeadlineSet(
         application_number=number, institution=INSTITUTION, received_at=NOW, budget_days=7, due_at=DUE
     )
+
+
+async def test_the_institution_the_due_moment_and_every_stage_as_updates(served_intake: Any) -> None:
+    number = await register(served_intake)
+    case = UpstreamCase(number, NOW)
+    routing = routed(case)
+    deadline = deadline_set(number)
     await feed(served_intake, "sla-monitor", case.event("sla-monitor", deadline, routing))
     await feed(served_intake, "router", routing)
     request = (await served_intake.client.get(f"/open311/v2/requests/{number}.json")).json()[0]
@@ -139,6 +149,34 @@ async def test_the_institution_the_due_moment_and_every_stage_as_updates(served_
     since = {"start_date": "2026-05-20T00:00:00+03:00"}  # alone: every update since then (≤ 90 days)
     later = (await served_intake.client.get("/open311/v2/servicerequestupdates.json", params=since)).json()
     assert [u["update_id"] for u in later] == [u["update_id"] for u in as_json]
+
+
+async def test_updated_datetime_is_the_moment_of_the_latest_stage_the_updates_show(
+    served_intake: Any,
+) -> None:
+    number = await register(served_intake)
+    case = UpstreamCase(number, NOW)
+    routing = routed(case)
+    acknowledged = case.event("router", CaseAcknowledged(application_number=number, institution=INSTITUTION))
+    deadline = deadline_set(number)
+    # intake reads each event a moment after it happened (and the deadline, which moves no stage, last).
+    for service, event in (
+        ("router", routing),
+        ("router", acknowledged),
+        ("sla-monitor", case.event("sla-monitor", deadline, routing)),
+    ):
+        served_intake.clock.advance(timedelta(seconds=1))
+        await feed(served_intake, service, event)
+    window = {"start_date": "2026-05-22T00:00:00+03:00", "end_date": "2026-05-23T00:00:00+03:00"}
+    updates = (await served_intake.client.get("/open311/v2/servicerequestupdates.json", params=window)).json()
+    assert [u["external_status_code"] for u in updates] == ["REGISTERED", "ROUTED", "IN_PROGRESS"]
+    latest = updates[-1]["updated_datetime"]
+    assert latest == "2026-05-22T16:00:05+03:00"  # the acknowledgement's own moment
+    one = (await served_intake.client.get(f"/open311/v2/requests/{number}.json")).json()[0]
+    (listed,) = (await served_intake.client.get("/open311/v2/requests.json")).json()
+    as_xml = await served_intake.client.get(f"/open311/v2/requests/{number}.xml")
+    assert one["updated_datetime"] == listed["updated_datetime"] == latest
+    assert ET.fromstring(as_xml.content).findtext("request/updated_datetime") == latest
 
 
 async def test_a_similar_application_of_the_same_applicant_is_flagged_across_channels(

@@ -299,3 +299,32 @@ async def test_the_json_api_shows_what_the_page_shows(tracker: Tracker) -> None:
 
     for line in document["timeline"]:
         assert f"{long_date_time(datetime.fromisoformat(line['at']))} {line['label']}" in shown
+
+
+async def test_a_browser_is_led_to_the_page_and_told_in_turkish_of_an_address_not_there(
+    tracker: Tracker,
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    client = tracker.client
+    for path in ("/TAKIP", "/Takip", "/TAK%C4%B0P", "/takip/", "/TAKIP/"):
+        answer = await client.get(path, headers=browser)
+        assert (answer.status_code, answer.headers["location"]) == (308, "/takip"), path
+    prefilled = await client.get(f"/Takip?numara={tracker.number}", headers=browser)
+    assert prefilled.headers["location"] == f"/takip?numara={tracker.number}"
+    bare = await client.get("/", headers=browser)
+    assert (bare.status_code, bare.headers["location"]) == (303, "/takip")
+    followed = await client.get("/TAKIP", headers=browser, follow_redirects=True)
+    assert followed.status_code == 200 and "Başvurunuzu takip edin" in text_of(followed.text)
+    missing = await client.get("/duyurular", headers=browser)
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert text_of(missing.text).startswith("Sayfa bulunamadı · Açık Kapı")
+    assert '<a href="/takip">Başvurunuzu takip edin</a>' in missing.text
+    assert missing.headers["content-security-policy"].startswith("default-src 'none'")
+    # API clients, and every address under the APIs, keep the JSON answers they had.
+    for accept in ("*/*", "application/json"):
+        elsewhere = await client.get("/duyurular", headers={"Accept": accept})
+        assert (elsewhere.status_code, elsewhere.json()) == (404, {"detail": "Not Found"})
+    api = await client.get("/api/v1/nowhere", headers=browser)
+    assert api.status_code == 404 and api.json()["error"]["code"] == "NOT_FOUND"
+    open311 = await client.get("/open311/v2/nowhere.json", headers=browser)
+    assert (open311.status_code, open311.json()) == (404, {"detail": "Not Found"})

@@ -1,5 +1,5 @@
 """The tracking page's pure parts: Turkish dates in Istanbul time, the failure limiter, the forms'
-signed tokens and the bounded form parser."""
+signed tokens, the bounded form parser, and the front door's reading of Accept and of /takip."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from intake.domain.application_model import Application
 from intake.domain.stages import Stage
 from intake.tracking_page.formatting import long_date, long_date_time
 from intake.tracking_page.forms import MAX_FORM_BYTES, FormSigner, FormTooLarge, parse_form
+from intake.tracking_page.front_door import is_tracking_path, prefers_html
 from intake.tracking_page.limiter import FailureLimiter, LimitRule
 
 T0 = datetime(2026, 6, 5, 9, 0, tzinfo=UTC)
@@ -146,3 +147,47 @@ def test_the_requests_offered_follow_the_deciders_rules() -> None:
     assert allowed_actions(objected) == []
     withdrawing = Application("n", registered=True, stage=Stage.ROUTED, withdrawal_requested=True)
     assert allowed_actions(withdrawing) == []
+
+
+@pytest.mark.parametrize(
+    ("accept", "html"),
+    [
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", True),  # Firefox
+        (
+            "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+            "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7",
+            True,
+        ),  # Chrome
+        ("application/json;q=0.5, TEXT/HTML", True),
+        ("text/html;level=1;q=0.9, application/*;q=0.8, */*", True),  # application/* outranks */*
+        ("*/*", False),  # curl, httpx, requests
+        ("application/json", False),
+        ("application/json, text/html", False),  # a tie: the API's answer
+        ("text/html;q=0.5, */*", False),
+        ("text/html;q=0", False),
+        ("text/html;q=zero", False),
+        ("", False),  # no header at all
+    ],
+)
+def test_only_an_accept_that_puts_html_before_json_is_a_browsers(accept: str, html: bool) -> None:
+    assert prefers_html(accept) is html
+
+
+@pytest.mark.parametrize(
+    ("path", "tracking"),
+    [
+        ("/takip", True),
+        ("/TAKIP", True),
+        ("/Takip", True),
+        ("/TAKİP", True),  # a Turkish keyboard's capitals
+        ("/TAKI\u0307P", True),  # the same, decomposed
+        ("/takip/", True),
+        ("/TAKIP/", True),
+        ("/takip//", False),
+        ("/takipp", False),
+        ("/takip/bilgi", False),
+        ("/", False),
+    ],
+)
+def test_takip_is_known_however_a_phone_types_it(path: str, tracking: bool) -> None:
+    assert is_tracking_path(path) is tracking

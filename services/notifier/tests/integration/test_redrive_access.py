@@ -128,17 +128,21 @@ async def test_a_token_for_another_audience_is_a_401(client: httpx.AsyncClient, 
 
 
 @pytest.mark.parametrize(
-    "subject", ["mehmet", "can", "elif"], ids=["institution officer", "auditor", "office reviewer"]
+    ("subject", "code", "message"),
+    [
+        ("mehmet", "role_required", "Bu işlem için yetkiniz yok."),
+        ("can", "read_only", "Denetçi rolü yalnızca görüntüleyebilir; değişiklik yapamaz."),
+        ("elif", "role_required", "Bu işlem için yetkiniz yok."),
+    ],
+    ids=["institution officer", "auditor", "office reviewer"],
 )
 async def test_other_roles_are_a_403_before_anything_is_done(
-    client: httpx.AsyncClient, issuer: LocalIssuer, subject: str
+    client: httpx.AsyncClient, issuer: LocalIssuer, subject: str, code: str, message: str
 ) -> None:
     with capture_logs() as logs:
         answer = await redrive(client, issuer.issue_token(subject))
     assert answer.status_code == 403
-    assert answer.json() == {
-        "error": {"code": "role_required", "message": "Bu işlem için yetkiniz yok.", "field": None}
-    }
+    assert answer.json() == {"error": {"code": code, "message": message, "field": None}}
     assert subject not in repr(logs)
     # Refused before the idempotency key was taken: the same key still works for a permitted caller.
     assert (await redrive(client, issuer.issue_token("ayse"))).status_code == 200
@@ -153,7 +157,7 @@ async def test_every_refusal_of_the_redrive_has_the_one_error_shape(
     answers = {
         400: await client.post(REDRIVE, json=BODY, headers=token),
         401: await redrive(client, None),
-        403: await redrive(client, issuer.issue_token("can")),
+        403: await redrive(client, issuer.issue_token("elif")),
         409: await client.post(
             REDRIVE, json={"request_event_ids": []}, headers={**token, "Idempotency-Key": "used"}
         ),

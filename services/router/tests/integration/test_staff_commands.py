@@ -183,8 +183,14 @@ async def test_no_token_or_a_bad_one_is_a_401_and_a_wrong_role_a_403_logged_with
         )
     assert (missing.status_code, missing.json()["error"]["code"]) == (401, "missing")
     assert (bad.status_code, bad.json()["error"]["code"]) == (401, "malformed")
-    for answer in (auditor, office_acknowledging, institution_approving, reviewer_routing):
+    for answer in (office_acknowledging, institution_approving, reviewer_routing):
         assert (answer.status_code, answer.json()["error"]["code"]) == (403, "role_required")
+    assert auditor.status_code == 403  # the auditor changes nothing, and is told so
+    assert auditor.json()["error"] == {
+        "code": "read_only",
+        "message": "Denetçi rolü yalnızca görüntüleyebilir; değişiklik yapamaz.",
+        "field": None,
+    }
     assert await api.events(NUMBER) == before
     refusals = [line for line in logs if line["event"] == "staff_access_refused"]
     assert len(refusals) == 6

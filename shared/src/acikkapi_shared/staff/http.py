@@ -3,10 +3,13 @@
 A service's composition root calls install(app, validator) once; a route then takes
 `identity: Annotated[StaffIdentity, Depends(requires(Role.SUPERVISOR))]` (or staff_identity for any
 member of staff) and, for one case, calls require_action_on(identity, institution) from the pure rules:
-its Forbidden becomes a 403 too. Each refusal is logged as `staff_access_refused` with its code, the
-method, the route's path template and the roles it needed: never the token, the subject, a name or the
-path's values (an application number is personal data). The answer has the one error shape of
-acikkapi_shared.http_errors: `{"error": {"code", "message", "field": null}}`.
+its Forbidden becomes a 403 too. A request whose method is not safe (RFC 9110 §9.2.1: not GET, HEAD,
+OPTIONS or TRACE) is a write: an identity with read roles only (the auditor) is refused it as
+read_only, any other without the roles as role_required. Each refusal is logged as
+`staff_access_refused` with its code, the method, the route's path template and the roles it needed:
+never the token, the subject, a name or the path's values (an application number is personal data).
+The answer has the one error shape of acikkapi_shared.http_errors: `{"error": {"code", "message",
+"field": null}}`.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from acikkapi_shared.staff.tokens import AuthFailure, TokenValidator, Unauthenti
 log = structlog.get_logger(__name__)
 
 _STATE = "staff_tokens"
+# The methods that change nothing (RFC 9110 §9.2.1); a staff request with any other is a write.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 class StaffAccessRefused(Exception):
@@ -48,14 +53,15 @@ async def staff_identity(request: Request) -> StaffIdentity:
 
 
 def requires(*roles: Role) -> Callable[[Request], Awaitable[StaffIdentity]]:
-    """A dependency: the caller's identity when it holds at least one of the roles; 401, else 403."""
+    """A dependency: the caller's identity when it holds at least one of the roles; 401, else 403
+    (read_only for the auditor's write, role_required otherwise)."""
     if not roles:
         raise ValueError("requires needs at least one role")
 
     async def identity_with_role(request: Request) -> StaffIdentity:
         identity = await _authenticate(request, roles)
         try:
-            require_roles(identity, *roles)
+            require_roles(identity, *roles, write=request.method not in SAFE_METHODS)
         except Forbidden as refused:
             raise StaffAccessRefused(refused, roles) from None
         return identity

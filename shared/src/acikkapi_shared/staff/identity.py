@@ -29,6 +29,8 @@ class Role(StrEnum):
 
 # The roles whose holders act on the cases of any institution.
 ANY_INSTITUTION = frozenset({Role.OFFICE_OFFICER, Role.OFFICE_REVIEWER, Role.SUPERVISOR})
+# The roles that only read: an identity holding none but these may change nothing.
+READ_ROLES = frozenset({Role.AUDITOR})
 
 
 class ForbiddenCode(StrEnum):
@@ -88,6 +90,11 @@ class StaffIdentity:
         """Tells whether the identity holds at least one of these roles."""
         return not self.roles.isdisjoint(roles)
 
+    @property
+    def reads_only(self) -> bool:
+        """Tells whether the identity holds read roles only (the auditor): it may change nothing."""
+        return self.roles <= READ_ROLES
+
 
 def may_read(identity: StaffIdentity, institution_code: str) -> bool:
     """Tells whether the identity may see a case of this institution."""
@@ -103,12 +110,15 @@ def may_act_on(identity: StaffIdentity, institution_code: str) -> bool:
     return Role.INSTITUTION_OFFICER in identity.roles and identity.institution == institution_code
 
 
-def require_roles(identity: StaffIdentity, *roles: Role) -> None:
-    """Raises Forbidden (role_required) unless the identity holds at least one of these roles."""
+def require_roles(identity: StaffIdentity, *roles: Role, write: bool = False) -> None:
+    """Raises Forbidden unless the identity holds at least one of these roles: read_only when the
+    request would change something (write) and the identity only reads (the auditor), else
+    role_required."""
     if not roles:
         raise ValueError("require_roles needs at least one role")
     if not identity.has_any(*roles):
-        raise Forbidden(ForbiddenCode.ROLE_REQUIRED, required_roles=roles)
+        code = ForbiddenCode.READ_ONLY if write and identity.reads_only else ForbiddenCode.ROLE_REQUIRED
+        raise Forbidden(code, required_roles=roles)
 
 
 def require_read(identity: StaffIdentity, institution_code: str) -> None:
@@ -122,6 +132,6 @@ def require_action_on(identity: StaffIdentity, institution_code: str) -> None:
     auditor, other_institution for an officer of another institution."""
     if may_act_on(identity, institution_code):
         return
-    if identity.roles == {Role.AUDITOR}:
+    if identity.reads_only:
         raise Forbidden(ForbiddenCode.READ_ONLY)
     raise Forbidden(ForbiddenCode.OTHER_INSTITUTION)

@@ -48,7 +48,8 @@ def _agency(reference: ReferenceData, code: str | None) -> str | None:
 
 
 def request_entry(reference: ReferenceData, row: Any) -> dict[str, Any]:
-    """Returns an application (a row of intake's applications read model) as GET requests shows it."""
+    """Returns an application (a row of intake's applications read model, with stage_at: its latest
+    stage's moment in the timeline) as GET requests shows it."""
     service = Service(service_code(row.topic, row.type), row.topic, row.type)
     return {
         "service_request_id": row.application_number,
@@ -60,7 +61,7 @@ def request_entry(reference: ReferenceData, row: Any) -> dict[str, Any]:
         "agency_responsible": _agency(reference, row.institution),
         "service_notice": None,
         "requested_datetime": row.received_at,
-        "updated_datetime": row.updated_at,
+        "updated_datetime": row.stage_at,  # the latest line of servicerequestupdates says the same
         # The office's due moment; none while the clock is paused (information awaited) or once closed.
         "expected_datetime": None if row.clock_paused or row.stage in CLOSED_STAGES else row.due_at,
         "address": None,

@@ -37,6 +37,8 @@ MAX_RESULTS = 1000
 _UNENCODED_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 MAX_IDS = 100
 QUERY_MAX_LEN = 2000
+# The timeline's lines the updates feed shows: each moves a stage (notes stay the applicant's own).
+STAGE_LINE = timeline.c.event_type.not_in(sorted(NOTE_EVENT_TYPES))
 Fmt = Annotated[str, Path(description="xml or json", json_schema_extra={"enum": ["xml", "json"]})]
 Text = Annotated[str | None, Query()]
 
@@ -111,6 +113,18 @@ def _services_asked(reference: ReferenceData, value: str) -> list[Service]:
 
 def _too_long(*values: str | None) -> bool:
     return any(value is not None and len(value) > QUERY_MAX_LEN for value in values)
+
+
+def _requests() -> sa.Select[Any]:
+    """Returns the query of applications, each with stage_at: the moment of its latest stage as the
+    updates feed shows it (intake's own updated_at is when it read the event, a moment later, and a
+    deadline moves it too), so GET requests' updated_datetime and the feed tell one time."""
+    stage_at = (
+        sa.select(sa.func.max(timeline.c.occurred_at))
+        .where(timeline.c.application_number == applications.c.application_number, STAGE_LINE)
+        .scalar_subquery()
+    )
+    return sa.select(applications, stage_at.label("stage_at"))
 
 
 def open311_router(
@@ -193,7 +207,7 @@ def open311_router(
         )
         if _too_long(service_request_id, service_code, start_date, end_date, status):
             return errors(fmt, 400, [("QUERY_TOO_LONG", "Sorgu parametreleri çok uzun.")])
-        query = sa.select(applications)
+        query = _requests()
         if service_request_id:
             numbers = []
             for part in service_request_id.split(",")[:MAX_IDS]:
@@ -236,9 +250,7 @@ def open311_router(
             number = str(parse_application_number(service_request_id))
         except InvalidApplicationNumber:
             number = ""
-        rows = await _rows(
-            runtime, sa.select(applications).where(applications.c.application_number == number)
-        )
+        rows = await _rows(runtime, _requests().where(applications.c.application_number == number))
         if not rows:
             return errors(fmt, 404, [("REQUEST_NOT_FOUND", "Bu numarayla kayıtlı bir başvuru bulunamadı.")])
         return render(fmt, "service_requests", [request_entry(reference, rows[0])])
@@ -279,7 +291,7 @@ def open311_router(
             sa.select(timeline)
             .where(
                 timeline.c.occurred_at.between(begin, until),
-                timeline.c.event_type.not_in(sorted(NOTE_EVENT_TYPES)),
+                STAGE_LINE,
             )
             .order_by(timeline.c.occurred_at, timeline.c.source_event_id)
             .limit(MAX_RESULTS)

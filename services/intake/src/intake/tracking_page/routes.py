@@ -62,6 +62,14 @@ _templates = Environment(
 _STYLESHEET = resources.files("intake.tracking_page").joinpath("takip.css").read_text(encoding="utf-8")
 
 
+def html_page(
+    template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
+) -> Response:
+    """Returns one of the page's templates rendered, with the page's headers (no script, no cache)."""
+    body = _templates.get_template(template).render(**context)
+    return HTMLResponse(body, status_code=status, headers={**_HEADERS, **(headers or {})})
+
+
 @dataclass(frozen=True)
 class Failed:
     """A request the page could not record: which form, the Turkish message, the field at fault."""
@@ -92,15 +100,9 @@ def tracking_page_router(runtime: ServiceRuntime, limiter: FailureLimiter, signe
     """Returns the tracking page's routes (not in the OpenAPI document: HTML for people)."""
     router = APIRouter(prefix="/takip", include_in_schema=False)
 
-    def html(
-        template: str, status: int = 200, headers: dict[str, str] | None = None, **context: Any
-    ) -> Response:
-        body = _templates.get_template(template).render(**context)
-        return HTMLResponse(body, status_code=status, headers={**_HEADERS, **(headers or {})})
-
     def lookup_page(status: int, number: str = "", problem: str | None = None, **headers: str) -> Response:
         title = "Başvurunuzu takip edin" if problem is None else "Başvuru gösterilemedi"
-        return html("lookup.html", status, headers, title=title, number=number, problem=problem)
+        return html_page("lookup.html", status, headers, title=title, number=number, problem=problem)
 
     def refused(refusal: Refused, number: str) -> Response:
         headers = {} if refusal.retry_after_s is None else {"Retry-After": str(refusal.retry_after_s)}
@@ -117,7 +119,7 @@ def tracking_page_router(runtime: ServiceRuntime, limiter: FailureLimiter, signe
     ) -> Response:
         view = await tracked_view(runtime, found.row)
         forms = action_forms(view, signer, runtime.gateway.clock.now())
-        return html(
+        return html_page(
             "application.html",
             status,
             title=f"{'Hata: ' if failed else ''}Başvuru {view.application_number}",
