@@ -161,3 +161,15 @@ async def test_the_applicant_follows_and_answers_from_the_page_in_chromium(
     assert ANSWER not in shown and "Kars Belediyesi" not in shown
     assert citizen.statuses[-1] == 404
     assert 200 in citizen.statuses
+
+    # Typed by hand on a phone: /TAKIP leads to the form; an address not there is a Turkish page.
+    await page.goto(f"{citizen.base}/TAKIP")
+    assert page.url == f"{citizen.base}/takip"
+    assert "Başvurunuzu takip edin" in await citizen.check("6-typed-in-capitals")
+    answer = await page.goto(f"{citizen.base}/basvurum")
+    assert answer is not None and answer.status == 404
+    shown = await citizen.check("7-not-found")
+    assert "Sayfa bulunamadı" in shown
+    async with page.expect_navigation():
+        await page.get_by_role("link", name="Başvurunuzu takip edin").click()
+    assert page.url == f"{citizen.base}/takip"
