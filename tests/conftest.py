@@ -178,6 +178,7 @@ def system_running(
         for process in (*SERVICES, SMS_GATEWAY):
             patch.setenv(process.port_variable, str(ports[process.name]))
         patch.delenv("ACIKKAPI_SMS_BASE_URL", raising=False)
+        patch.delenv("ACIKKAPI_NOTIFIER_TRACKING_URL", raising=False)  # the stack's own tracking page
         patch.setenv("ACIKKAPI_PROMETHEUS", "on" if prometheus is not None else "off")
         for name, value in (prometheus or {}).items():
             patch.setenv(name, value)

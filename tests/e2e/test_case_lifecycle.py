@@ -132,6 +132,12 @@ async def test_a_case_goes_from_routing_through_information_and_a_return_to_conc
     await office.wait_for(CLOCKS, number, has("ClocksPaused"))
     asked = office.wait_for_sms_count(phone, 2)[-1]["msg"]
     assert "sokağın adını" in asked and number in asked
+    # The SMS give the local tracking page's address (`acikkapi dev up` sets it), the number pre-filled
+    # and never the code; the link opens the page with the number entered.
+    link = f"{running_system.url('intake')}/takip?numara={number}"
+    assert f"Yanıtınızı {link} adresinden başvuru numaranız ve {code} takip kodunuzla" in asked
+    opened = httpx.get(link, timeout=10)
+    assert opened.status_code == 200 and f'name="numara" type="text" value="{number}"' in opened.text
 
     supplied = office.applicant(number, code, "information", {"text": "Kazım Karabekir Caddesi, 12 numara."})
     assert supplied.status_code == 202, supplied.text
@@ -166,6 +172,7 @@ async def test_a_case_goes_from_routing_through_information_and_a_return_to_conc
     messages = office.wait_for_sms_count(phone, 3)
     concluded = messages[-1]["msg"]
     assert number in concluded and "sonuçlan" in concluded.lower()
+    assert f"Yanıtın tamamını {link} adresinden" in concluded
     await asyncio.sleep(2)  # nothing more is sent: one SMS per stage the applicant must know
     assert len(running_system.sms_to(phone)) == 3
 

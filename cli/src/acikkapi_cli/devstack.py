@@ -94,8 +94,16 @@ class DevStack:
             ),
             "ACIKKAPI_SMS_BASE_URL": os.environ.get("ACIKKAPI_SMS_BASE_URL", f"http://127.0.0.1:{sms_port}"),
             "ACIKKAPI_SMS_SIM_PORT": str(sms_port),
+            # The SMS name the local tracking page's address, unless another was configured.
+            "ACIKKAPI_NOTIFIER_TRACKING_URL": os.environ.get(
+                "ACIKKAPI_NOTIFIER_TRACKING_URL", self.tracking_url()
+            ),
             **self.clock,
         }
+
+    def tracking_url(self) -> str:
+        """Returns the address of the local intake's tracking page."""
+        return f"http://127.0.0.1:{self._process('intake').port()}/takip"
 
     def up(self, stop_requested: Callable[[], bool] = lambda: False) -> None:
         """Starts whatever is not running and returns once every service is ready, or as soon as a stop
@@ -172,6 +180,7 @@ class DevStack:
         lines = [f"  kafka         {self.bootstrap}"]
         for process in (*SERVICES, SMS_GATEWAY):
             lines.append(f"  {process.name:<13} http://127.0.0.1:{process.port()}")
+        lines.append(f"  tracking page {self.tracking_url()}")
         if self.prometheus.enabled():
             lines.append(f"  prometheus    {self.prometheus.url}")
         lines.append(f"  data, logs    {self.var}")

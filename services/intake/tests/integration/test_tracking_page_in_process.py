@@ -134,6 +134,13 @@ async def test_the_page_shows_the_timeline_in_turkish_with_the_forms_allowed(tra
     assert tracker.code not in str(answer.url)
 
 
+async def test_the_link_in_the_sms_pre_fills_the_number_and_asks_for_the_code(tracker: Tracker) -> None:
+    # The notifier's SMS link here with ?numara= (notifier/domain/tracking_address.py).
+    page = await tracker.client.get("/takip", params={"numara": tracker.number})
+    assert page.status_code == 200 and f'name="numara" type="text" value="{tracker.number}"' in page.text
+    assert re.search(r'<input id="takip_kodu"[^>]*value=', page.text) is None
+
+
 async def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(tracker: Tracker) -> None:
     wrong_code = await tracker.look_up(code="AAAA-BBBB-CCCC")
     year, sequence, _check = tracker.number.split("-")

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from acikkapi_shared.clock import Clock
@@ -29,6 +30,7 @@ from notifier.dispatcher import SmsDispatcher
 from notifier.domain.case import case_decider
 from notifier.domain.quiet_hours import QuietHours
 from notifier.domain.stage_table import load_stage_table
+from notifier.domain.tracking_address import TrackingAddress
 from notifier.entrypoints.consumers import CaseEvents
 from notifier.entrypoints.http import sms_router
 from notifier.projections import NotifierProjector
@@ -63,6 +65,28 @@ class SmsSettings(BaseSettings):
         return QuietHours.parse(self.quiet_hours_start, self.quiet_hours_end, self.quiet_hours_zone)
 
 
+class NotifierSettings(BaseSettings):
+    """The notifier's own settings (ACIKKAPI_NOTIFIER_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="ACIKKAPI_NOTIFIER_", extra="ignore")
+
+    # The tracking page's public address (intake's /takip behind the public name), written in the SMS
+    # that send the applicant there; empty: they name the page without an address. Checked at start
+    # (TrackingAddress.parse: http/https, GSM-7, short enough for every SMS's segment budget).
+    tracking_url: str = ""
+
+    @field_validator("tracking_url")
+    @classmethod
+    def _tracking_url_can_be_sent(cls, value: str) -> str:
+        if value:
+            TrackingAddress.parse(value)
+        return value
+
+    def tracking_address(self) -> TrackingAddress | None:
+        """Returns the tracking page's address, None when none is configured."""
+        return TrackingAddress.parse(self.tracking_url) if self.tracking_url else None
+
+
 def instance_id_of(settings: ServiceSettings) -> str:
     """Returns the id this instance leases SMS jobs under: its configured instance id (unique among
     running instances, as Kafka's static membership already needs), or one drawn per process."""
@@ -84,7 +108,8 @@ def build_runtime(
     dispatch=False leaves the SMS dispatcher and the delivery report poller out (a test builds its
     own with build_dispatcher and build_report_poller).
     """
-    cases = case_decider(reference or kars(), SmsSettings().quiet_hours())
+    address = NotifierSettings().tracking_address()
+    cases = case_decider(reference or kars(), SmsSettings().quiet_hours(), address)
     case_events = CaseEvents(cases, load_stage_table())
     translators: dict[str, MessageTranslator] = {
         settings.topics.events_of("intake"): case_events,

@@ -23,6 +23,7 @@ from notifier.domain.case import IDENTITY_HIDDEN, SMS_REFUSED, NoticeStage, Reco
 from notifier.domain.events import CaseContactRecorded, CaseDeadlineRecorded, SmsRequested, StageNoticed
 from notifier.domain.quiet_hours import ISTANBUL
 from notifier.domain.stage_table import load_stage_table
+from notifier.domain.tracking_address import TrackingAddress
 
 NUMBER = "2026-000001-N"
 PHONE = "+905321234567"
@@ -155,6 +156,20 @@ def test_every_stage_event_sends_its_template(event: EventPayload, template: str
     assert isinstance(told, SmsRequested)
     assert (told.template, told.trigger_event_id, told.phone) == (template, "router-event-5", PHONE)
     assert says in told.text and told.not_before is None  # noon: no quiet hours
+
+
+@pytest.mark.parametrize(("event", "template", "says"), STAGE_EVENTS, ids=[s[1] for s in STAGE_EVENTS])
+def test_with_the_tracking_page_address_the_sms_that_send_the_applicant_there_write_it(
+    event: EventPayload, template: str, says: str
+) -> None:
+    linking = case_decider(kars(), address=TrackingAddress.parse("https://acikkapi.kars.gov.tr/takip"))
+    history = [*decide_after(linking, NUMBER, [], CONTACT)]
+    history += decide_after(linking, NUMBER, history, DEADLINE)
+    told = decide_after(linking, NUMBER, history, notice(event, "router-event-5"))[1]
+    assert isinstance(told, SmsRequested) and says in told.text
+    link = f"acikkapi.kars.gov.tr/takip?numara={NUMBER} adresinden"
+    assert (link in told.text) == (template not in ("reopened", "withdrawn"))
+    assert "acikkapi.kars.gov.tr" not in sms(history)[0].text  # the registered SMS has no room for it
 
 
 def test_a_stage_before_the_registered_sms_waits_for_it_and_comes_after() -> None:

@@ -1,4 +1,5 @@
-"""Every stage's SMS reads as intended and stays within its segment budget."""
+"""Every stage's SMS reads as intended and stays within its segment budget, with the tracking page's
+address (the longest allowed, too) and without."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pytest
 from acikkapi_shared.reference import kars
 from notifier.domain import templates
 from notifier.domain.encoding import analyse
+from notifier.domain.tracking_address import MAX_SEPTETS, TrackingAddress
 
 NUMBER = "2026-12345678-X"  # the widest printed application number
 TRACKING_CODE = "K7QX-9M2D-WR4T"
@@ -26,39 +28,54 @@ def _names_by_length() -> list[str]:
 LONGEST = _names_by_length()[-1]
 _LONGEST_OUTCOME = max(templates.OUTCOMES, key=lambda outcome: analyse(templates.OUTCOMES[outcome]).units)
 SECOND_LONGEST = _names_by_length()[-2]
+KARS = TrackingAddress.parse("https://acikkapi.kars.gov.tr/takip")
+# The longest addresses the setting takes: one septet a character, and two (the Turkish shift's letters).
+LONGEST_ADDRESS = TrackingAddress.parse("https://kars.gov.tr/" + "a" * (MAX_SEPTETS - 12))
+LONGEST_TURKISH_ADDRESS = TrackingAddress.parse("https://kars.gov.tr/" + "ş" * ((MAX_SEPTETS - 12) // 2))
+ADDRESSES = [None, KARS, LONGEST_ADDRESS, LONGEST_TURKISH_ADDRESS]
+# The SMS that send the applicant to the tracking page.
+LINKED = {"routed", "transferred", "information_requested", "concluded", "request_refused"}
 
 
-def _all_stages(free_text: str) -> dict[str, str]:
+def _all_stages(
+    free_text: str,
+    address: TrackingAddress | None = None,
+    request: str = "INFORMATION",
+    institution: str = LONGEST,
+) -> dict[str, str]:
     return {
         "registered": templates.registered(
             application_number=NUMBER,
             tracking_code=TRACKING_CODE,
-            institution_name=LONGEST,
+            institution_name=institution,
             due=DUE,
         ),
         "rejected": templates.rejected(received=DUE, reason=free_text),
-        "routed": templates.routed(application_number=NUMBER, institution_name=LONGEST),
+        "routed": templates.routed(application_number=NUMBER, institution_name=institution, address=address),
         "transferred": templates.transferred(
             application_number=NUMBER,
-            from_institution_name=LONGEST,
+            from_institution_name=institution,
             to_institution_name=SECOND_LONGEST,
+            address=address,
         ),
         "information_requested": templates.information_requested(
             application_number=NUMBER,
             tracking_code=TRACKING_CODE,
-            institution_name=LONGEST,
+            institution_name=institution,
             question=free_text,
+            address=address,
         ),
         "concluded": templates.concluded(
             application_number=NUMBER,
             tracking_code=TRACKING_CODE,
-            institution_name=LONGEST,
+            institution_name=institution,
             outcome=_LONGEST_OUTCOME,
+            address=address,
         ),
-        "reopened": templates.reopened(application_number=NUMBER, institution_name=LONGEST, due=DUE),
-        "withdrawn": templates.withdrawn(application_number=NUMBER, institution_name=LONGEST),
+        "reopened": templates.reopened(application_number=NUMBER, institution_name=institution, due=DUE),
+        "withdrawn": templates.withdrawn(application_number=NUMBER, institution_name=institution),
         "request_refused": templates.request_refused(
-            application_number=NUMBER, tracking_code=TRACKING_CODE, request="INFORMATION"
+            application_number=NUMBER, tracking_code=TRACKING_CODE, request=request, address=address
         ),
     }
 
@@ -67,16 +84,25 @@ def test_every_stage_has_a_budget() -> None:
     assert set(_all_stages("x")) == set(templates.BUDGETS)
 
 
+@pytest.mark.parametrize("address", ADDRESSES, ids=lambda a: a.written[:24] if a else "none")
 @pytest.mark.parametrize("free_text", [LONG_REASON, "Kısa gerekçe.", "şikâyet " * 60])
 @pytest.mark.parametrize("stage", sorted(templates.BUDGETS))
-def test_longest_values_fit_the_stage_budget(stage: str, free_text: str) -> None:
-    text = _all_stages(free_text)[stage]
-    assert 1 <= analyse(text).segments <= templates.BUDGETS[stage]
+def test_longest_values_fit_the_stage_budget(
+    stage: str, free_text: str, address: TrackingAddress | None
+) -> None:
+    for request in [*templates.REQUESTS, "LATER"]:
+        text = _all_stages(free_text, address, request)[stage]
+        assert 1 <= analyse(text).segments <= templates.BUDGETS[stage]
+        if address is not None:
+            assert (f"{address.written} " in text or f"{address.written}?numara=" in text) == (
+                stage in LINKED
+            )
 
 
+@pytest.mark.parametrize("address", ADDRESSES, ids=lambda a: a.written[:24] if a else "none")
 @pytest.mark.parametrize("stage", sorted(templates.BUDGETS))
-def test_messages_use_gsm7_with_turkish_letters_not_ucs2(stage: str) -> None:
-    assert analyse(_all_stages(LONG_REASON)[stage]).encoding == "GSM7_TR"
+def test_messages_use_gsm7_with_turkish_letters_not_ucs2(stage: str, address: TrackingAddress | None) -> None:
+    assert analyse(_all_stages(LONG_REASON, address)[stage]).encoding == "GSM7_TR"
 
 
 @pytest.mark.parametrize("stage", sorted(templates.BUDGETS))
@@ -218,3 +244,84 @@ def test_signature_can_name_another_governorship() -> None:
 def test_fixed_text_over_budget_is_an_error_not_a_silent_overflow() -> None:
     with pytest.raises(ValueError, match="exceeds"):
         templates.rejected(received=DUE, reason="x", signature="9" * 400)
+
+
+def test_without_an_address_the_sms_name_the_page_only() -> None:
+    stages = _all_stages("Kısa gerekçe")
+    assert all(
+        "Başvuru numaranızla takip edebilirsiniz. Kars Valiliği" in stages[s]
+        for s in ("routed", "transferred")
+    )
+    assert all("adresinden" not in text and "/" not in text for text in stages.values())
+
+
+def test_with_the_address_the_sms_that_send_the_applicant_to_the_page_write_it() -> None:
+    stages = _all_stages("Tapu kaydınızın bir örneği", KARS, "OBJECTION", institution="Kars Belediyesi")
+    link = f"acikkapi.kars.gov.tr/takip?numara={NUMBER}"
+    assert stages["routed"] == (
+        f"Sayın başvuru sahibi, {NUMBER} numaralı başvurunuz incelenmek üzere ilgili kuruma iletilmiştir. "
+        f"İlgili kurum: Kars Belediyesi. Başvurunuzu {link} adresinden takip edebilirsiniz. Kars Valiliği"
+    )
+    transferred = templates.transferred(
+        application_number=NUMBER,
+        from_institution_name="Kars Belediyesi",
+        to_institution_name="Digor Belediyesi",
+        address=KARS,
+    )
+    assert f"Başvurunuzu {link} adresinden takip edebilirsiniz. Kars Valiliği" in transferred
+    assert (
+        f"Yanıtınızı {link} adresinden başvuru numaranız ve {TRACKING_CODE} takip kodunuzla iletebilirsiniz."
+        in stages["information_requested"]
+    )
+    assert (
+        f"Yanıtın tamamını {link} adresinden başvuru numaranız ve {TRACKING_CODE} takip kodunuzla "
+        "okuyabilirsiniz." in stages["concluded"]
+    )
+    assert (
+        f"Ayrıntıları {link} adresinden {TRACKING_CODE} takip kodunuzla görebilirsiniz."
+        in (stages["request_refused"])
+    )
+    # The others send the applicant nowhere: the same texts as without an address.
+    unlinked = _all_stages("Tapu kaydınızın bir örneği", None, "OBJECTION", institution="Kars Belediyesi")
+    assert {s: stages[s] for s in set(stages) - LINKED} == {s: unlinked[s] for s in set(stages) - LINKED}
+
+
+@pytest.mark.parametrize("address", ADDRESSES[1:], ids=lambda a: a.written[:24])
+def test_the_link_ends_at_a_blank_and_never_holds_the_tracking_code(address: TrackingAddress) -> None:
+    for stage, text in _all_stages("Kısa gerekçe", address, institution="Kars Belediyesi").items():
+        words = text.split(" ")
+        links = [(n, word) for n, word in enumerate(words) if word.startswith(address.written)]
+        assert len(links) == (stage in LINKED), stage
+        for n, link in links:
+            assert words[n + 1] == "adresinden" and TRACKING_CODE not in link
+
+
+def test_the_number_is_left_out_of_the_link_when_it_would_cost_a_segment() -> None:
+    text = templates.transferred(
+        application_number=NUMBER,
+        from_institution_name="Kars Belediyesi",
+        to_institution_name="Kars İl Sağlık Müdürlüğü",
+        address=KARS,
+    )
+    assert f"Başvurunuzu {KARS.written} adresinden" in text and "numara=" not in text
+    # It would fit the budget (3), but the SMS would cost a third segment for it.
+    with_number = text.replace(KARS.written, KARS.link(NUMBER))
+    assert (
+        analyse(text).segments == 2 and analyse(with_number).segments == 3 == templates.BUDGETS["transferred"]
+    )
+
+
+def test_a_question_cut_for_the_budget_goes_with_the_bare_address() -> None:
+    short = _all_stages("Okulun adını yazar mısınız?", KARS)["information_requested"]
+    assert f"{KARS.link(NUMBER)} adresinden" in short and "Okulun adını yazar mısınız? Bilgi" in short
+    cut = _all_stages(LONG_REASON, KARS)["information_requested"]
+    assert f"{KARS.written} adresinden" in cut and "numara=" not in cut and "... Bilgi iletilene" in cut
+    assert analyse(cut).segments == templates.BUDGETS["information_requested"]
+
+
+def test_an_sms_over_its_budget_even_without_the_address_goes_as_it_always_did() -> None:
+    # An institution the reference data does not know, named by the event at length.
+    unknown = "Kars " + "Uzun Adlı Kurum " * 20
+    linked = templates.routed(application_number=NUMBER, institution_name=unknown, address=KARS)
+    assert linked == templates.routed(application_number=NUMBER, institution_name=unknown)
+    assert analyse(linked).segments > templates.BUDGETS["routed"]

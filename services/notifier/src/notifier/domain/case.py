@@ -22,6 +22,7 @@ from notifier.domain.encoding import analyse
 from notifier.domain.events import CaseContactRecorded, CaseDeadlineRecorded, SmsRequested, StageNoticed
 from notifier.domain.quiet_hours import QuietHours
 from notifier.domain.stage_messages import CaseFacts, render
+from notifier.domain.tracking_address import TrackingAddress
 
 REGISTERED_TEMPLATE = "registered"
 # Intents recorded before triggers were: they stand for the one "registered" SMS of the case.
@@ -129,10 +130,11 @@ def _evolve(state: CaseNotifications, event: EventPayload) -> CaseNotifications:
 
 
 def case_decider(
-    reference: ReferenceData, quiet_hours: QuietHours | None = None
+    reference: ReferenceData, quiet_hours: QuietHours | None = None, address: TrackingAddress | None = None
 ) -> Decider[CaseNotifications, NotifierCommand]:
-    """Returns the notifier's case decider, naming institutions from this reference data and holding
-    non-urgent SMS in these quiet hours (default 22:00-08:00 Europe/Istanbul)."""
+    """Returns the notifier's case decider, naming institutions from this reference data, holding
+    non-urgent SMS in these quiet hours (default 22:00-08:00 Europe/Istanbul) and writing the tracking
+    page's address in the SMS that send the applicant there (none: they name the page only)."""
     quiet = quiet_hours or QuietHours()
 
     def sms_for(notice: Notice, state: CaseNotifications, at: datetime) -> EventPayload:
@@ -145,7 +147,7 @@ def case_decider(
                 reason=state.withheld_reason or SMS_REFUSED,
             )
         facts = CaseFacts(number, state.tracking_code or "", state.institution)
-        text = render(notice.template, dict(notice.parameters), facts, reference, at)
+        text = render(notice.template, dict(notice.parameters), facts, reference, at, address)
         encoding = analyse(text)
         return SmsRequested(
             application_number=number,

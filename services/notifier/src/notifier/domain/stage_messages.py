@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from acikkapi_shared.reference import ReferenceData
 from notifier.domain import templates
+from notifier.domain.tracking_address import TrackingAddress
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 # Said when the reference data does not know an institution's code (a later reference version).
@@ -36,6 +37,7 @@ class _Values:
     outcome: str
     request: str
     today: date | None = None  # the day the SMS is written (Istanbul)
+    address: TrackingAddress | None = None  # the tracking page's, when configured
 
     @property
     def due_day(self) -> date | None:
@@ -54,24 +56,27 @@ _RENDER: dict[str, Callable[[_Values], str]] = {
         due=v.due_day,
     ),
     "routed": lambda v: templates.routed(
-        application_number=v.case.application_number, institution_name=v.institution_name
+        application_number=v.case.application_number, institution_name=v.institution_name, address=v.address
     ),
     "transferred": lambda v: templates.transferred(
         application_number=v.case.application_number,
         from_institution_name=v.previous_institution_name,
         to_institution_name=v.institution_name,
+        address=v.address,
     ),
     "information_requested": lambda v: templates.information_requested(
         application_number=v.case.application_number,
         tracking_code=v.case.tracking_code,
         institution_name=v.institution_name,
         question=v.question,
+        address=v.address,
     ),
     "concluded": lambda v: templates.concluded(
         application_number=v.case.application_number,
         tracking_code=v.case.tracking_code,
         institution_name=v.institution_name,
         outcome=v.outcome,
+        address=v.address,
     ),
     "reopened": lambda v: templates.reopened(
         application_number=v.case.application_number, institution_name=v.institution_name, due=v.due_day
@@ -80,7 +85,10 @@ _RENDER: dict[str, Callable[[_Values], str]] = {
         application_number=v.case.application_number, institution_name=v.institution_name
     ),
     "request_refused": lambda v: templates.request_refused(
-        application_number=v.case.application_number, tracking_code=v.case.tracking_code, request=v.request
+        application_number=v.case.application_number,
+        tracking_code=v.case.tracking_code,
+        request=v.request,
+        address=v.address,
     ),
 }
 
@@ -113,9 +121,10 @@ def render(
     case: CaseFacts,
     reference: ReferenceData,
     at: datetime | None = None,
+    address: TrackingAddress | None = None,
 ) -> str:
-    """Returns the SMS text of a stage written at `at` (KeyError for a template the table could not
-    have named)."""
+    """Returns the SMS text of a stage written at `at`, sending the applicant to the tracking page at
+    this address when one is given (KeyError for a template the table could not have named)."""
 
     def name(code: str | None, fallback: str | None = None) -> str:
         institution = reference.institutions.get(code or "")
@@ -133,5 +142,6 @@ def render(
         outcome=parameters.get("outcome", ""),
         request=parameters.get("request", ""),
         today=None if at is None else due_day(at),
+        address=address,
     )
     return _RENDER[template](values)

@@ -4,14 +4,24 @@ Institution names are never given a suffix (Turkish vowel harmony would need the
 syllable): they stand alone after "İlgili kurum:" or before "tarafından". Free text (reasons,
 questions, results) is cut at a word with "..." so the message keeps its budget; "…" itself is
 not in the GSM alphabet and would switch the whole message to UCS-2.
+
+With the tracking page's address configured (TrackingAddress), the SMS that send the applicant to the
+page write it, followed by a blank (a phone would take a following full stop into the link), with the
+number pre-filled (?numara=) when that costs no segment more than the bare address and cuts no free
+text. An SMS too long even for the bare address (an institution name the reference data does not know)
+is written as without one; tracking_address.MAX_SEPTETS is chosen so that the bare address always fits
+with the longest names.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 from notifier.domain.encoding import analyse, gsm_free_text, prepare_text
+from notifier.domain.tracking_address import TrackingAddress
 
 DEFAULT_SIGNATURE = "Kars Valiliği"
 ELLIPSIS = "..."
@@ -48,7 +58,6 @@ OUTCOMES: dict[str, str] = {
 
 _GREETING = "Sayın başvuru sahibi,"
 _TRACKING_HINT = "Başvuru numaranızla takip edebilirsiniz."
-_TRACKING_PAGE = "Açık Kapı takip sayfasından başvuru numaranız ve {code} takip kodunuzla"
 
 
 def registered(
@@ -81,11 +90,22 @@ def rejected(*, received: date, reason: str, signature: str = DEFAULT_SIGNATURE)
     )
 
 
-def routed(*, application_number: str, institution_name: str, signature: str = DEFAULT_SIGNATURE) -> str:
+def routed(
+    *,
+    application_number: str,
+    institution_name: str,
+    signature: str = DEFAULT_SIGNATURE,
+    address: TrackingAddress | None = None,
+) -> str:
     """Returns the SMS telling which institution will examine the application."""
-    return _finish(
-        f"{_GREETING} {application_number} numaralı başvurunuz incelenmek üzere ilgili kuruma "
-        f"iletilmiştir. İlgili kurum: {institution_name}. {_TRACKING_HINT} {signature}"
+    return _linked(
+        lambda link: (
+            f"{_GREETING} {application_number} numaralı başvurunuz incelenmek üzere ilgili kuruma "
+            f"iletilmiştir. İlgili kurum: {institution_name}. {_hint(link)} {signature}"
+        ),
+        address,
+        application_number,
+        BUDGETS["routed"],
     )
 
 
@@ -95,12 +115,18 @@ def transferred(
     from_institution_name: str,
     to_institution_name: str,
     signature: str = DEFAULT_SIGNATURE,
+    address: TrackingAddress | None = None,
 ) -> str:
     """Returns the SMS telling that the application was forwarded to the competent institution."""
-    return _finish(
-        f"{_GREETING} {application_number} numaralı başvurunuz görev alanı gereği başka bir "
-        f"kuruma aktarılmıştır. Önceki kurum: {from_institution_name}. Yeni kurum: "
-        f"{to_institution_name}. {_TRACKING_HINT} {signature}"
+    return _linked(
+        lambda link: (
+            f"{_GREETING} {application_number} numaralı başvurunuz görev alanı gereği başka bir "
+            f"kuruma aktarılmıştır. Önceki kurum: {from_institution_name}. Yeni kurum: "
+            f"{to_institution_name}. {_hint(link)} {signature}"
+        ),
+        address,
+        application_number,
+        BUDGETS["transferred"],
     )
 
 
@@ -111,19 +137,20 @@ def information_requested(
     institution_name: str,
     question: str,
     signature: str = DEFAULT_SIGNATURE,
+    address: TrackingAddress | None = None,
 ) -> str:
     """Returns the SMS asking the applicant for information and how to answer (question cut to the
     budget)."""
-    page = _TRACKING_PAGE.format(code=tracking_code)
-    return _fit(
-        lambda cut: (
+
+    def build(link: str | None, cut: str) -> str:
+        return (
             f"{_GREETING} {application_number} numaralı başvurunuz için ek bilgi "
             f"gerekmektedir. İlgili kurum: {institution_name}. İstenen bilgi: {_sentence(cut)} "
-            f"Bilgi iletilene kadar süre durdurulmuştur. Yanıtınızı {page} iletebilirsiniz. {signature}"
-        ),
-        question,
-        BUDGETS["information_requested"],
-    )
+            f"Bilgi iletilene kadar süre durdurulmuştur. Yanıtınızı {_page(tracking_code, link)} "
+            f"iletebilirsiniz. {signature}"
+        )
+
+    return _fit_linked(build, address, application_number, question, BUDGETS["information_requested"])
 
 
 def concluded(
@@ -133,16 +160,22 @@ def concluded(
     institution_name: str,
     outcome: str,
     signature: str = DEFAULT_SIGNATURE,
+    address: TrackingAddress | None = None,
 ) -> str:
     """Returns the SMS telling the application was concluded, its outcome in short (none for an
     outcome it does not know) and where to read the full answer."""
     result = f" Sonuç: {OUTCOMES[outcome]}" if outcome in OUTCOMES else ""
-    page = _TRACKING_PAGE.format(code=tracking_code)
-    return _within(
-        f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuz sonuçlandırılmıştır. "
-        f"İlgili kurum: {institution_name}.{result} Yanıtın tamamını {page} okuyabilirsiniz. {signature}",
+    text = _linked(
+        lambda link: (
+            f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuz sonuçlandırılmıştır. "
+            f"İlgili kurum: {institution_name}.{result} Yanıtın tamamını {_page(tracking_code, link)} "
+            f"okuyabilirsiniz. {signature}"
+        ),
+        address,
+        application_number,
         BUDGETS["concluded"],
     )
+    return _within(text, BUDGETS["concluded"])
 
 
 def reopened(
@@ -164,16 +197,39 @@ def withdrawn(*, application_number: str, institution_name: str, signature: str 
 
 
 def request_refused(
-    *, application_number: str, tracking_code: str, request: str, signature: str = DEFAULT_SIGNATURE
+    *,
+    application_number: str,
+    tracking_code: str,
+    request: str,
+    signature: str = DEFAULT_SIGNATURE,
+    address: TrackingAddress | None = None,
 ) -> str:
     """Returns the SMS telling that a request of the applicant could not be acted on (the case had
     moved on since it was made), and where to see why."""
     what = REQUESTS.get(request, "isteğiniz")
-    return _finish(
-        f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuzla ilgili {what}, başvurunuzun "
-        f"bulunduğu aşamada işleme alınamamıştır. Ayrıntıları {tracking_code} takip kodunuzla "
-        f"görebilirsiniz. {signature}"
+    return _linked(
+        lambda link: (
+            f"{_GREETING} {application_number} numaralı Açık Kapı başvurunuzla ilgili {what}, "
+            f"başvurunuzun bulunduğu aşamada işleme alınamamıştır. Ayrıntıları "
+            f"{'' if link is None else f'{link} adresinden '}{tracking_code} takip kodunuzla "
+            f"görebilirsiniz. {signature}"
+        ),
+        address,
+        application_number,
+        BUDGETS["request_refused"],
     )
+
+
+def _hint(link: str | None) -> str:
+    """Returns the sentence telling where the application can be followed."""
+    return _TRACKING_HINT if link is None else f"Başvurunuzu {link} adresinden takip edebilirsiniz."
+
+
+def _page(tracking_code: str, link: str | None) -> str:
+    """Returns where and with what the applicant opens their application (the address, when known,
+    is the page's name: "Açık Kapı takip sayfasından" otherwise)."""
+    where = "Açık Kapı takip sayfasından" if link is None else f"{link} adresinden"
+    return f"{where} başvuru numaranız ve {tracking_code} takip kodunuzla"
 
 
 def _by(due: date | None) -> str:
@@ -210,10 +266,51 @@ def _within(text: str, budget: int) -> str:
     return finished
 
 
+def _linked(
+    build: Callable[[str | None], str], address: TrackingAddress | None, number: str, budget: int
+) -> str:
+    """Returns build(link) with the address of the tracking page: the number pre-filled when that costs
+    no segment more, bare otherwise; without it when none is configured or the bare one is over the
+    budget."""
+    if address is not None:
+        bare = _finish(build(address.link()))
+        if (segments := _segments(bare)) <= budget:
+            prefilled = _finish(build(address.link(number)))
+            return prefilled if _segments(prefilled) <= segments else bare
+    return _finish(build(None))
+
+
+def _fit_linked(
+    build: Callable[[str | None, str], str],
+    address: TrackingAddress | None,
+    number: str,
+    free_text: str,
+    budget: int,
+) -> str:
+    """Returns _fit's text with the address of the tracking page: the number pre-filled when the free
+    text stays whole with it at no segment more (it is worth less than the free text), else the bare
+    address with the free text cut to the budget; without it when none is configured or the fixed part
+    is over the budget with it."""
+    if address is not None:
+        bare, prefilled = partial(build, address.link()), partial(build, address.link(number))
+        whole = _free_text(free_text)
+        if _segments(prefilled(whole)) <= min(budget, _segments(bare(whole))):
+            return _finish(prefilled(whole))
+        with contextlib.suppress(ValueError):  # the fixed part is over the budget with the address
+            return _fit(bare, free_text, budget)
+    return _fit(partial(build, None), free_text, budget)
+
+
+def _free_text(free_text: str) -> str:
+    """Returns someone's free text as the SMS carries it whole (see gsm_free_text), its closing full
+    stop left to _sentence."""
+    return _finish(gsm_free_text(free_text)).rstrip(" .")
+
+
 def _fit(build: Callable[[str], str], free_text: str, budget: int) -> str:
     """Returns build(free_text), the free text cut at a word with "..." when over the budget (the free
     text kept to GSM-7 with the Turkish shift first: see gsm_free_text)."""
-    value = _finish(gsm_free_text(free_text)).rstrip(" .")
+    value = _free_text(free_text)
     if _segments(build(value)) <= budget:
         return _finish(build(value))
     # Segments only grow with the prefix length, so a binary search finds the longest that fits.
