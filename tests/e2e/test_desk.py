@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -98,6 +99,11 @@ async def test_a_halk_gunu_application_entered_at_the_desk_goes_the_whole_way(
     assert lines[1]["stage"] == "ROUTED"
     (report,) = [line for line in lines if line["sms"]]
     assert report["sms"] == {"template": "registered", "delivered": True} and report["stage"] == "ROUTED"
+    # Dated when the handset got it by the provider (the simulator: received + its delivery delay, to
+    # the second), not when the notifier polled the report.
+    delay_ms = httpx.get(f"{system.url('sms-gateway')}/_sim/delivery", timeout=5).json()["delay_ms"]
+    reached = datetime.fromtimestamp(sms["received_at"] + delay_ms / 1000, UTC).replace(microsecond=0)
+    assert datetime.fromisoformat(report["at"]) == reached
     assert phone.removeprefix("+90") not in str(lines)
 
     refused = httpx.post(

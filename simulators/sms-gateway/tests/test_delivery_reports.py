@@ -36,6 +36,7 @@ async def test_a_message_is_waiting_until_the_delay_then_delivered(
     client: httpx.AsyncClient, clock: Clock
 ) -> None:
     await client.post("/_sim/delivery", json={"delay_ms": 5000})
+    sent = clock.now
     jobid = await _send(client, "5321234567")
     [waiting] = (await _report(client, clock, jobids=[jobid])).json()["jobs"]
     assert (waiting["jobid"], waiting["number"], waiting["status"], waiting["deliveredDate"]) == (
@@ -48,8 +49,23 @@ async def test_a_message_is_waiting_until_the_delay_then_delivered(
     answer = (await _report(client, clock, jobids=[jobid])).json()
     assert answer["code"] == "00"
     [delivered] = answer["jobs"]
-    assert delivered["status"] == 1 and delivered["deliveredDate"] == _day(clock.now)
+    assert delivered["status"] == 1 and delivered["deliveredDate"] == _day(sent + 5)
     assert delivered["referansID"] == f"{jobid}-1"
+
+
+async def test_the_delivered_date_is_when_the_handset_got_it_not_when_the_report_is_asked(
+    client: httpx.AsyncClient, clock: Clock
+) -> None:
+    await client.post("/_sim/delivery", json={"delay_ms": 2000, "statuses": {"5321234568": 2}})
+    sent = clock.now
+    jobid = await _send(client, "5321234567", "5321234568")
+    clock.now += 47  # asked for well after the delivery, as a poller every 30 s does
+    rows = (await _report(client, clock, jobids=[jobid])).json()["jobs"]
+    assert [(row["status"], row["deliveredDate"]) for row in rows] == [(1, _day(sent + 2)), (2, "")]
+    clock.now += 3600  # and the same moment however late
+    later = await _report(client, clock, jobids=[jobid], startdate=_day(sent - 60))
+    [delivered, _] = later.json()["jobs"]
+    assert delivered["deliveredDate"] == _day(sent + 2)
 
 
 async def test_planned_failures_are_reported_per_number_of_a_job(

@@ -20,7 +20,13 @@ from acikkapi_shared.eventstore.projection import (
 )
 from acikkapi_shared.eventstore.schema import JsonDocument, UtcDateTime
 from intake.domain.duplicates import LikelyDuplicateFlagged
-from intake.domain.events import ApplicationStageChanged, DeadlineRecorded, StageRecorded, TimelineNoted
+from intake.domain.events import (
+    ApplicationStageChanged,
+    DeadlineRecorded,
+    StageRecorded,
+    TimelineNoted,
+    TimelineNoteMoved,
+)
 from intake.domain.meetings import MeetingApplicationLinked, MeetingRecorded
 from intake.domain.stages import REGISTERED_ENTRY, Stage
 
@@ -205,7 +211,7 @@ def deadline_recorded(note: DeadlineRecorded, event: EventEnvelope) -> list[Writ
 
 
 def noted(note: TimelineNoted, event: EventEnvelope) -> list[Write]:
-    """Returns the timeline line of an event that moves no stage, after the stage it happened in."""
+    """Returns the timeline line of an event that moves no stage, after the stage it belongs to."""
     values = {
         "source_event_id": note.source_event_id,
         "application_number": note.application_number,
@@ -224,6 +230,16 @@ def noted(note: TimelineNoted, event: EventEnvelope) -> list[Write]:
         "details": note.details or None,
     }
     return [Insert(timeline, values)]
+
+
+def note_moved(move: TimelineNoteMoved, event: EventEnvelope) -> list[Write]:
+    """Returns the note's line put under the line it belongs to."""
+    values = {
+        "source_version": move.position,
+        "stage": move.stage,
+        "institution": move.institution or SET_NULL,
+    }
+    return [Update(timeline, "source_event_id", move.source_event_id, values)]
 
 
 def meeting_recorded(meeting: MeetingRecorded, event: EventEnvelope) -> list[Write]:
@@ -275,6 +291,7 @@ class IntakeProjector(TableProjector):
             on(StageRecorded, stage_recorded),
             on(DeadlineRecorded, deadline_recorded),
             on(TimelineNoted, noted),
+            on(TimelineNoteMoved, note_moved),
             on(MeetingRecorded, meeting_recorded),
             on(MeetingApplicationLinked, meeting_linked),
             on(SubmissionRejected, rejected),

@@ -23,11 +23,18 @@ from acikkapi_shared.events.router import (
     CaseAcknowledged,
     CaseAnswered,
     CaseConcluded,
+    CaseReopened,
     CaseRouted,
     InformationRequested,
     InformationSupplied,
 )
-from acikkapi_shared.events.sla_monitor import ClocksPaused, ClocksResumed, DeadlineSet, DeadlinesRecomputed
+from acikkapi_shared.events.sla_monitor import (
+    ClocksPaused,
+    ClocksReopened,
+    ClocksResumed,
+    DeadlineSet,
+    DeadlinesRecomputed,
+)
 from acikkapi_shared.eventstore.replay import rebuild_projections
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.testing.fakes import RecordingPublisher
@@ -408,3 +415,144 @@ async def test_sms_delivery_reports_are_on_the_timeline_without_the_phone(applic
     assert datetime.fromisoformat(full["timeline"][-1]["deadline"]) == DUE
     assert "+90532" not in json.dumps(full) and "532 123" not in json.dumps(full)
     assert (await applicant.log()).count("TimelineNoted") == 2
+
+
+def sms_report(
+    number: str, trigger: EventEnvelope, *, read_at: datetime, delivered_at: datetime | None
+) -> EventEnvelope:
+    """The notifier's report of the SMS told of `trigger`, read from the provider at read_at (delivered
+    at delivered_at by the provider; None: undeliverable)."""
+    ids = {
+        "application_number": number,
+        "request_event_id": f"intent-{trigger.event_id}",
+        "provider_message_id": "77-1",
+        "template": trigger.type,
+        "trigger_event_id": str(trigger.event_id),
+    }
+    payload = (
+        SmsDelivered(**ids, delivered_at=delivered_at, status=1)
+        if delivered_at
+        else SmsDeliveryFailed(**ids, status=2, reason="timed out", error_code=None)
+    )
+    return upstream("notifier", payload, correlation_id=number, occurred_at=read_at)
+
+
+async def concluded_then_reopened(applicant: Applicant) -> dict[str, EventEnvelope]:
+    """Routes (with its deadline), answers, concludes and reopens the case (with its new clock)."""
+    number, case = applicant.number, Case(applicant.number)
+    routing = case.event("router", routed(number))
+    deadline = case.event(
+        "sla-monitor",
+        DeadlineSet(
+            application_number=number, institution=INSTITUTION, received_at=NOW, budget_days=7, due_at=DUE
+        ),
+        routing,
+    )
+    answered = case.event(
+        "router", CaseAnswered(application_number=number, institution=INSTITUTION, answer="Onarıldı.")
+    )
+    conclusion = CaseConcluded(
+        application_number=number, institution=INSTITUTION, outcome="RESOLVED", reasons="", answer="Onarıldı."
+    )
+    concluded = case.event("router", conclusion)
+    reopening = CaseReopened(
+        application_number=number, institution=INSTITUTION, objection="Yine.", reopenings=1
+    )
+    reopened = case.event("router", reopening)
+    clock = ClocksReopened(application_number=number, at=NOW, budget_days=7, due_at=RESUMED_DUE, cycle=2)
+    reclocked = case.event("sla-monitor", clock, reopened)
+    await applicant.feed_events("router", routing, answered, concluded, reopened)
+    await applicant.feed_events("sla-monitor", deadline, reclocked)
+    return {"deadline": deadline, "concluded": concluded, "reclocked": reclocked}
+
+
+async def test_an_sms_report_read_after_the_reopening_stays_with_its_stage_at_the_delivery_moment(
+    applicant: Applicant,
+) -> None:
+    events = await concluded_then_reopened(applicant)
+    number, late = applicant.number, events["reclocked"].occurred_at + timedelta(hours=1)
+    told = {name: events[name].occurred_at + timedelta(seconds=4) for name in ("deadline", "concluded")}
+    await applicant.feed_events(
+        "notifier",
+        # Read from the provider an hour after the reopening: the conclusion's SMS was delivered long before.
+        sms_report(number, events["concluded"], read_at=late, delivered_at=told["concluded"]),
+        sms_report(number, events["deadline"], read_at=late, delivered_at=told["deadline"]),
+        sms_report(number, events["reclocked"], read_at=late, delivered_at=None),
+    )
+    full = await applicant.status(**{"X-Tracking-Code": applicant.code})
+    lines = [(line["stage"], line["label"], datetime.fromisoformat(line["at"])) for line in full["timeline"]]
+    delivered, failed = (
+        "Size gönderilen SMS telefonunuza ulaştı",
+        "Size gönderilen SMS telefonunuza ulaştırılamadı",
+    )
+    assert [(stage, label) for stage, label, _ in lines] == [
+        ("REGISTERED", "Başvurunuz alındı ve kaydedildi"),
+        ("ROUTED", "Başvurunuz ilgili kuruma iletildi"),
+        ("ROUTED", delivered),  # the registered SMS: told of the deadline the routing set
+        ("IN_REVIEW", "Kurum başvurunuzu yanıtladı; yanıt Açık Kapı bürosunda inceleniyor"),
+        ("CONCLUDED", "Başvurunuz sonuçlandırıldı"),
+        ("CONCLUDED", delivered),
+        ("REOPENED", "İtirazınız üzerine başvurunuz yeniden açıldı"),
+        ("REOPENED", failed),
+    ]
+    assert [at for _, label, at in lines if label == delivered] == [told["deadline"], told["concluded"]]
+    assert lines[-1][2] == late  # no delivery moment for a failure: when the report was read
+    assert full["stage"] == "REOPENED" and full["timeline"][5]["institution"]["code"] == INSTITUTION
+
+
+async def test_a_report_that_comes_before_its_stage_is_moved_under_it_and_rebuilds_the_same(
+    applicant: Applicant,
+) -> None:
+    number, case = applicant.number, Case(applicant.number)
+    routing = case.event("router", routed(number))
+    concluded = case.event(
+        "router",
+        CaseConcluded(
+            application_number=number, institution=INSTITUTION, outcome="RESOLVED", reasons="", answer="."
+        ),
+    )
+    delivered_at = concluded.occurred_at + timedelta(seconds=3)
+    await applicant.feed_events("router", routing)
+    report = sms_report(
+        number, concluded, read_at=delivered_at + timedelta(seconds=30), delivered_at=delivered_at
+    )
+    await applicant.feed_events("notifier", report)  # the notifier's topic ahead of the router's
+    meanwhile = (await applicant.status(**{"X-Tracking-Code": applicant.code}))["timeline"]
+    assert [line["stage"] for line in meanwhile] == ["REGISTERED", "ROUTED", "ROUTED"]
+    await applicant.feed_events("router", concluded)
+    lines = (await applicant.status(**{"X-Tracking-Code": applicant.code}))["timeline"]
+    assert [(line["stage"], bool(line["sms"])) for line in lines] == [
+        ("REGISTERED", False),
+        ("ROUTED", False),
+        ("CONCLUDED", False),
+        ("CONCLUDED", True),
+    ]
+    assert datetime.fromisoformat(lines[-1]["at"]) == delivered_at
+
+    async def snapshot() -> list[tuple[Any, ...]]:
+        async with applicant.runtime.engine.connect() as connection:
+            return sorted(tuple(row) for row in await connection.execute(sa.select(timeline)))
+
+    live = await snapshot()
+    runtime = applicant.runtime
+    await rebuild_projections(runtime.engine, runtime.store, IntakeProjector())
+    assert await snapshot() == live
+    assert (await applicant.log()).count("TimelineNoteMoved") == 1
+
+
+async def test_a_delivery_dated_before_its_stage_by_the_providers_clock_still_follows_the_stage(
+    applicant: Applicant,
+) -> None:
+    # Netgsm dates a delivery to the second by its own clock: it may fall before the stage's moment.
+    events = await concluded_then_reopened(applicant)
+    concluded = events["concluded"]
+    early = concluded.occurred_at - timedelta(seconds=1)
+    report = sms_report(applicant.number, concluded, read_at=concluded.occurred_at, delivered_at=early)
+    await applicant.feed_events("notifier", report)
+    lines = (await applicant.status(**{"X-Tracking-Code": applicant.code}))["timeline"]
+    assert [(line["stage"], bool(line["sms"])) for line in lines[3:6]] == [
+        ("CONCLUDED", False),
+        ("CONCLUDED", True),
+        ("REOPENED", False),
+    ]
+    assert datetime.fromisoformat(lines[4]["at"]) == early

@@ -29,7 +29,13 @@ from intake.domain.application import (
     WithdrawApplication,
     applications,
 )
-from intake.domain.events import ApplicationStageChanged, DeadlineRecorded, StageRecorded, TimelineNoted
+from intake.domain.events import (
+    ApplicationStageChanged,
+    DeadlineRecorded,
+    StageRecorded,
+    TimelineNoted,
+    TimelineNoteMoved,
+)
 from intake.domain.stages import Stage
 
 NUMBER = "2026-000001-N"
@@ -402,3 +408,97 @@ def test_an_sms_report_is_noted_once_with_ids_and_codes_only() -> None:
     assert isinstance(note, TimelineNoted) and note.details == {"template": "registered", "status": 1}
     assert decide_after(applications, NUMBER, [*events, note], report) == []
     assert folded([*events, note]).stage == Stage.ROUTED
+
+
+# An SMS delivery report belongs to the stage its SMS was sent for (its trigger), dated when the
+# handset got it, whatever the case did since and whichever topic came first.
+
+
+def sms_report(event_id: str, trigger: str | None, at: datetime, delivered: bool = True) -> RecordNote:
+    kind, status = ("SmsDelivered", 1) if delivered else ("SmsDeliveryFailed", 2)
+    return RecordNote(event_id, kind, at, {"template": "concluded", "status": status}, trigger)
+
+
+def placed(note: EventPayload) -> tuple[int, str, str | None]:
+    assert isinstance(note, TimelineNoted | TimelineNoteMoved)
+    return note.position, note.stage, note.institution
+
+
+def test_a_report_after_the_reopening_stays_with_the_conclusion_its_sms_told() -> None:
+    stream = Stream()
+    stream.when(*HISTORIES[Stage.REOPENED])  # r6 concluded, then r7 reopened
+    delivered_at = AT + timedelta(hours=6, seconds=4)
+    (note,) = stream.when(sms_report("n1", CONCLUDED.source_event_id, delivered_at))
+    assert isinstance(note, TimelineNoted) and note.occurred_at == delivered_at
+    assert placed(note) == (6, Stage.CONCLUDED, INSTITUTION) and note.awaiting is None
+    assert stream.state.stage == Stage.REOPENED  # a note moves no stage
+    assert stream.when(sms_report("n1", CONCLUDED.source_event_id, delivered_at)) == []
+
+
+def test_the_registered_sms_report_goes_under_the_routing_its_deadline_followed() -> None:
+    stream = Stream()
+    stream.when(ROUTED, DEADLINE, ACKNOWLEDGED, ASKED)
+    (note,) = stream.when(sms_report("n1", DEADLINE.source_event_id, AT))
+    assert placed(note) == (1, Stage.ROUTED, INSTITUTION)
+
+
+def test_a_report_without_a_trigger_follows_the_stage_of_the_moment() -> None:
+    stream = Stream()  # reports recorded before the notifier named the trigger
+    stream.when(*HISTORIES[Stage.REOPENED])
+    (note,) = stream.when(sms_report("n1", None, AT))
+    assert placed(note) == (7, Stage.REOPENED, INSTITUTION) and note.awaiting is None
+
+
+def test_a_report_before_its_stage_is_moved_under_it_when_the_stage_comes() -> None:
+    stream = Stream()
+    stream.when(ROUTED, DEADLINE)
+    (note,) = stream.when(sms_report("n1", ASKED.source_event_id, AT + timedelta(hours=3, seconds=5)))
+    assert isinstance(note, TimelineNoted) and note.awaiting == ASKED.source_event_id
+    assert placed(note) == (1, Stage.ROUTED, INSTITUTION)  # meanwhile: after the stage of the moment
+    assert not any(isinstance(e, TimelineNoteMoved) for e in stream.when(ACKNOWLEDGED))
+    asked = stream.when(ASKED)
+    (moved,) = [e for e in asked if isinstance(e, TimelineNoteMoved)]
+    assert moved.source_event_id == "n1" and placed(moved) == (3, Stage.INFORMATION_REQUESTED, INSTITUTION)
+    assert not stream.state.awaiting and stream.state.places["n1"].position == 3
+    assert not any(
+        isinstance(e, TimelineNoteMoved) for e in stream.when(stage(8, "CaseAnswered", Stage.IN_REVIEW))
+    )
+
+
+@pytest.mark.parametrize("deadline_first", [True, False])
+def test_a_report_before_its_clock_event_goes_under_the_routing_whichever_comes_first(
+    deadline_first: bool,
+) -> None:
+    """The registered SMS is told of the deadline (sla-monitor); its line is the routing it followed."""
+    stream = Stream()
+    (note,) = stream.when(sms_report("n1", DEADLINE.source_event_id, AT))
+    assert placed(note) == (0, Stage.REGISTERED, None) and note.awaiting == DEADLINE.source_event_id
+    first, second = (DEADLINE, ROUTED) if deadline_first else (ROUTED, DEADLINE)
+    assert not any(isinstance(e, TimelineNoteMoved) for e in stream.when(first))
+    (moved,) = [e for e in stream.when(second) if isinstance(e, TimelineNoteMoved)]
+    assert placed(moved) == (1, Stage.ROUTED, INSTITUTION) and not stream.state.awaiting
+
+
+def test_a_report_whose_trigger_is_known_only_by_its_clock_event_waits_for_the_routing() -> None:
+    stream = Stream()
+    stream.when(DEADLINE)  # the routing has not come yet: the deadline told it (REGISTERED → ROUTED)
+    (note,) = stream.when(sms_report("n1", DEADLINE.source_event_id, AT))
+    assert isinstance(note, TimelineNoted) and note.awaiting == ROUTED.source_event_id
+    (moved,) = [e for e in stream.when(ROUTED) if isinstance(e, TimelineNoteMoved)]
+    assert placed(moved) == (1, Stage.ROUTED, INSTITUTION)
+
+
+def test_a_failed_report_is_placed_like_a_delivered_one() -> None:
+    stream = Stream()
+    stream.when(*HISTORIES[Stage.REOPENED])
+    (note,) = stream.when(sms_report("n1", CONCLUDED.source_event_id, AT, delivered=False))
+    assert isinstance(note, TimelineNoted) and note.event_type == "SmsDeliveryFailed"
+    assert placed(note) == (6, Stage.CONCLUDED, INSTITUTION)
+
+
+def test_a_report_of_a_clock_event_that_followed_no_stage_waits_for_nothing() -> None:
+    stream = Stream()
+    stream.when(ROUTED, clock(1, "DeadlineSet", None, DUE))
+    (note,) = stream.when(sms_report("n1", "s1", AT))
+    assert isinstance(note, TimelineNoted) and note.awaiting is None
+    assert placed(note) == (1, Stage.ROUTED, INSTITUTION) and not stream.state.awaiting

@@ -57,6 +57,9 @@ sms_outbox = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("failed_at", UtcDateTime, nullable=True),
     sa.Column("template", sa.String(40), nullable=True),
+    # The upstream event the SMS tells of (NULL for intents older than triggers): its delivery report
+    # names it, so intake shows the report under the stage the SMS was sent for.
+    sa.Column("trigger_event_id", sa.String(64), nullable=True),
     # Held until quiet hours end: not planned into a job before this moment.
     sa.Column("not_before", UtcDateTime, nullable=True),
     sa.Column("accepted_at", UtcDateTime, nullable=True),
@@ -103,6 +106,7 @@ def requested(intent: SmsRequested, event: EventEnvelope) -> list[Write]:
                 "last_error": None,
                 "failed_at": None,
                 "template": intent.template,
+                "trigger_event_id": intent.trigger_event_id,
                 "not_before": intent.not_before,
                 "accepted_at": None,
                 "report": None,
@@ -206,8 +210,9 @@ class NotifierProjector(TableProjector):
     """The SMS outbox and the provider jobs the dispatcher works from."""
 
     # 2: jobs (sms_jobs, sms_outbox.job_id); retries no longer on the outbox. 3: quiet hours
-    # (not_before) and delivery reports (template, accepted_at, report).
-    VERSION = "3"
+    # (not_before) and delivery reports (template, accepted_at, report). 4: the SMS's trigger, which
+    # its delivery report names.
+    VERSION = "4"
     metadata: ClassVar[sa.MetaData] = metadata
     rules: ClassVar[dict[str, WriteRule]] = dict(
         [
@@ -328,6 +333,7 @@ async def accepted_of_jobs(connection: AsyncConnection, job_ids: Sequence[str]) 
         outbox.provider_message_id,
         outbox.phone,
         outbox.template,
+        outbox.trigger_event_id,
         outbox.report,
     ).where(outbox.job_id.in_(list(job_ids)), outbox.status == "ACCEPTED")
     return list(await connection.execute(query))

@@ -111,6 +111,7 @@ class DeliveryReportPoller:
                 provider_message_id=str(row.provider_message_id),
                 number=str(row.phone)[-10:],
                 template=None if row.template is None else str(row.template),
+                trigger_event_id=None if row.trigger_event_id is None else str(row.trigger_event_id),
             )
             by_job.setdefault(str(row.job_id), []).append(sms)
             if row.report is None:
@@ -156,6 +157,7 @@ class DeliveryReportPoller:
                     status=row.status,
                     error_code=row.error_code,
                     delivered_at=row.delivered_at,
+                    trigger_event_id=sms.trigger_event_id,
                 )
                 stream = delivery_stream(sms.request_event_id)
                 decided = await commands.execute(

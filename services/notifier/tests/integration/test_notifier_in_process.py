@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -255,8 +255,67 @@ async def test_a_waiting_report_is_asked_again_and_a_row_of_an_unknown_job_is_re
             async with runtime.engine.connect() as connection:
                 types = [row.type for row in await connection.execute(sa.select(events.c.type))]
             delivered = next(e for e in await relayed(publisher, 2) if e.type == "SmsDelivered")
+            (message,) = SimulatorControl(url).messages()
     assert types.count("DeliveryReportUnmatched") == 1 and types.count("SmsDelivered") == 1
-    assert delivered.payload["delivered_at"] is not None
+    # When the handset got it by the provider (received + the 2 s delay, to the second), in UTC.
+    reached = datetime.fromtimestamp(message["received_at"] + 2, UTC).replace(microsecond=0)
+    assert datetime.fromisoformat(delivered.payload["delivered_at"]) == reached
+
+
+class ReportsOf:
+    """The provider's report rows for the SMS of one number: delivered at a moment, or failed."""
+
+    def __init__(self, number: str, delivered_at: datetime | None) -> None:
+        self.number, self.delivered_at = number, delivered_at
+
+    async def report(self, jobids: Sequence[str], *, start: datetime, stop: datetime) -> list[ReportRow]:
+        status = 2 if self.delivered_at is None else 1
+        return [ReportRow(jobid, self.number, status, None, self.delivered_at) for jobid in jobids]
+
+
+async def test_a_report_read_late_carries_the_providers_delivery_moment_and_the_sms_trigger(
+    tmp_path: Path,
+) -> None:
+    settings = settings_for("notifier", tmp_path)
+    clock, publisher, provider = ManualClock(NOW), RecordingPublisher(), FakeProvider()
+    runtime = build_runtime(
+        settings, clock=clock, provider=provider, record_publisher=publisher, dispatch=False
+    )
+    topics, feed = settings.topics, Feed()
+    failing = "2026-000002-N"
+    deadlines = {
+        n: upstream("sla-monitor", deadline_at(NOW, n), correlation_id=n, occurred_at=NOW)
+        for n in (NUMBER, failing)
+    }
+    facts = [
+        feed.event(
+            topics.events_of("intake"),
+            upstream("intake", registered_at(NOW, n, phone=p), correlation_id=n, occurred_at=NOW),
+        )
+        for n, p in ((NUMBER, PHONE), (failing, "+905329999999"))
+    ]
+    facts += [feed.event(topics.events_of("sla-monitor"), deadline) for deadline in deadlines.values()]
+    handset = NOW + timedelta(seconds=3)
+    async with running(runtime):
+        await runtime.processor.process(facts)
+        dispatcher = build_dispatcher(runtime, provider, instance_id="t")
+        while await dispatcher.dispatch_due():
+            pass
+        clock.advance(timedelta(seconds=40))  # the poll comes well after the handset got it
+        assert await build_report_poller(runtime, ReportsOf(PHONE[-10:], handset)).poll_once() == 1
+        assert await build_report_poller(runtime, ReportsOf("5329999999", None)).poll_once() == 1
+        published = [e for e in await relayed(publisher, 4) if e.type.startswith("SmsDeliver")]
+    reports = {e.correlation_id: e for e in published}
+    delivered, failed = reports[NUMBER], reports[failing]
+    assert (
+        delivered.type == "SmsDelivered"
+        and datetime.fromisoformat(delivered.payload["delivered_at"]) == handset
+    )
+    assert delivered.occurred_at == NOW + timedelta(seconds=40)  # read then; delivered before
+    assert failed.type == "SmsDeliveryFailed"
+    assert {n: e.payload["trigger_event_id"] for n, e in reports.items()} == {
+        n: str(deadline.event_id) for n, deadline in deadlines.items()
+    }
 
 
 async def test_a_rejected_submission_with_a_number_to_tell_is_answered_by_sms(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ ACCEPTED = [
 
 def report(status: int) -> RecordDeliveryReport:
     return RecordDeliveryReport(
-        NUMBER, "intent-1", "77-2", "registered", status, None, AT if status == 1 else None
+        NUMBER, "intent-1", "77-2", "registered", status, None, AT if status == 1 else None, "deadline-1"
     )
 
 
@@ -45,11 +45,12 @@ def row(jobid: str, number: str, status: int = 1) -> ReportRow:
 def test_a_delivered_report_is_recorded_once() -> None:
     (delivered,) = decide_after(deliveries, STREAM, ACCEPTED, report(1))
     assert isinstance(delivered, SmsDelivered)
-    assert (delivered.provider_message_id, delivered.template, delivered.delivered_at) == (
-        "77-2",
-        "registered",
-        AT,
-    )
+    assert (
+        delivered.provider_message_id,
+        delivered.template,
+        delivered.delivered_at,
+        delivered.trigger_event_id,
+    ) == ("77-2", "registered", AT, "deadline-1")
     assert decide_after(deliveries, STREAM, [*ACCEPTED, delivered], report(1)) == []
     assert (
         decide_after(deliveries, STREAM, [*ACCEPTED, delivered], report(3)) == []
@@ -59,6 +60,7 @@ def test_a_delivered_report_is_recorded_once() -> None:
 def test_an_undeliverable_report_says_why() -> None:
     (failed,) = decide_after(deliveries, STREAM, ACCEPTED, report(2))
     assert isinstance(failed, SmsDeliveryFailed) and failed.status == 2
+    assert failed.trigger_event_id == "deadline-1"  # the stage its SMS told of
     assert failed.reason.startswith("timed out")
 
 
@@ -94,3 +96,19 @@ def test_an_unmatched_row_is_recorded_once() -> None:
     (recorded,) = decide_after(unmatched_reports, "sms-report:88", [], command)
     assert isinstance(recorded, DeliveryReportUnmatched)
     assert decide_after(unmatched_reports, "sms-report:88", [recorded], command) == []
+
+
+def test_a_report_recorded_before_triggers_were_carried_still_reads() -> None:
+    stored = {
+        "application_number": NUMBER,
+        "request_event_id": "intent-1",
+        "provider_message_id": "77-2",
+        "template": "registered",
+        "delivered_at": "2026-06-01T09:00:00+00:00",
+        "status": 1,
+    }
+    old = SmsDelivered.from_payload(stored, 1)
+    assert (old.trigger_event_id, old.delivered_at) == (None, AT)
+    failed = {**stored, "status": 2, "reason": "timed out", "error_code": None}
+    del failed["delivered_at"]
+    assert SmsDeliveryFailed.from_payload(failed, 1).trigger_event_id is None

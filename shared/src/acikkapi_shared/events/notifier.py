@@ -43,11 +43,16 @@ class SmsWithheld(EventPayload):
 
 
 # Delivery reports: what the provider's report says became of an accepted SMS (the handset got it,
-# or the operator gave up). Ids and codes only: never the phone number.
+# or the operator gave up). Ids and codes only: never the phone number. The event is recorded when the
+# notifier reads the report (its occurred_at), which may be a poll interval or more after the fact.
+# trigger_event_id: the upstream event the SMS told of (SmsRequested's), so the report can be shown
+# with the stage the SMS was sent for whatever the case did since; added later, so reports recorded
+# before it (and an SMS whose intent predates triggers) read as None.
 
 
 class SmsDelivered(EventPayload):
-    """The provider reports the SMS delivered to the handset."""
+    """The provider reports the SMS delivered to the handset; delivered_at is when the handset got it
+    by the provider's report (None when the report gave no moment)."""
 
     TYPE = "SmsDelivered"
 
@@ -57,10 +62,15 @@ class SmsDelivered(EventPayload):
     template: str | None
     delivered_at: AwareDatetime | None
     status: int
+    trigger_event_id: str | None = None
 
 
 class SmsDeliveryFailed(EventPayload):
-    """The provider reports the SMS undeliverable for good (timed out, wrong number, refused, ...)."""
+    """The provider reports the SMS undeliverable for good (timed out, wrong number, refused, ...).
+
+    The report gives no moment for a failure: the event's own occurred_at (the report was read) is
+    the first moment it is known.
+    """
 
     TYPE = "SmsDeliveryFailed"
 
@@ -71,3 +81,4 @@ class SmsDeliveryFailed(EventPayload):
     status: int
     reason: str
     error_code: int | None
+    trigger_event_id: str | None = None

@@ -15,7 +15,9 @@ reached before the message expired), 3 wrong or restricted number, 4 not sent to
 
 Every accepted message reports 0 until the delivery delay has passed since it was received, then its
 number's planned status (1 unless the plan says otherwise): the plan is read when the report is
-asked for, so a test sets it before it sends.
+asked for, so a test sets it before it sends. A delivered message's `deliveredDate` is when the
+handset got it (received + the delay), as a real provider reports it, whenever the query comes;
+other statuses give it empty.
 """
 
 from __future__ import annotations
@@ -75,9 +77,13 @@ class DeliveryPlan:
 
     def status_of(self, message: MessageRecord, now: float) -> int:
         """Returns the status a report gives this message now."""
-        if now < message["received_at"] + self.delay_ms / 1000:
+        if now < self.reached_at(message):
             return WAITING
         return self.statuses.get(message["no"], DELIVERED)
+
+    def reached_at(self, message: MessageRecord) -> float:
+        """Returns when the message reaches the handset (unix seconds): received + the delay."""
+        return message["received_at"] + self.delay_ms / 1000
 
 
 def parse_delivery(document: Any, default_delay_ms: int) -> DeliveryPlan:
@@ -115,15 +121,19 @@ def _moment(text: Any) -> float:
     return datetime.strptime(text, DATE_FORMAT).replace(tzinfo=TURKEY).timestamp()
 
 
-def _row(message: MessageRecord, status: int, now: float) -> dict[str, Any]:
+def _row(message: MessageRecord, plan: DeliveryPlan, now: float) -> dict[str, Any]:
+    status = plan.status_of(message, now)
     delivered = status == DELIVERED
+    # The moment the handset got it, not the moment of the query: a report asked for a minute
+    # later still dates the delivery when it happened.
+    reached = datetime.fromtimestamp(plan.reached_at(message), TURKEY).strftime(DATE_FORMAT)
     return {
         "jobid": message["jobid"],
         "number": f"90{message['no']}",
         "status": status,
         "operator": 0,
         "msglen": max(1, -(-len(message["msg"]) // 149)),
-        "deliveredDate": datetime.fromtimestamp(now, TURKEY).strftime(DATE_FORMAT) if delivered else "",
+        "deliveredDate": reached if delivered else "",
         "errorCode": 0,  # the operator's own code: not simulated
         "referansID": message["id"],
     }
@@ -166,7 +176,7 @@ def answer_report(body: Any, messages: list[MessageRecord], plan: DeliveryPlan, 
         for message in messages
         if (wanted is None or message["jobid"] in wanted) and start <= message["received_at"] <= stop + 1
     ]
-    rows = [_row(message, plan.status_of(message, now), now) for message in selected]
+    rows = [_row(message, plan, now) for message in selected]
     rows = rows[page * size : (page + 1) * size]
     if not rows:
         return _error(NO_RECORDS)

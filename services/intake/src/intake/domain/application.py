@@ -31,10 +31,16 @@ from intake.domain.application_model import (
     SupplyInformation,
     WithdrawApplication,
 )
-from intake.domain.events import ApplicationStageChanged, DeadlineRecorded, StageRecorded, TimelineNoted
+from intake.domain.events import (
+    ApplicationStageChanged,
+    DeadlineRecorded,
+    StageRecorded,
+    TimelineNoted,
+    TimelineNoteMoved,
+)
 from intake.domain.stages import Stage
 from intake.domain.timeline import decide_deadline, decide_stage, evolve_timeline, unknown_application
-from intake.domain.timeline_notes import decide_note, evolve_note
+from intake.domain.timeline_notes import decide_note, evolve_moved, evolve_note
 
 __all__ = [
     "Application",
@@ -111,6 +117,8 @@ def _evolve(state: Application, event: EventPayload) -> Application:
         return evolve_timeline(state, event)
     if isinstance(event, TimelineNoted):
         return evolve_note(state, event)
+    if isinstance(event, TimelineNoteMoved):
+        return evolve_moved(state, event)
     if isinstance(event, ApplicantSuppliedInformation):
         return replace(state, supplied_request=event.request_number)
     if isinstance(event, ApplicantObjected):
@@ -132,6 +140,7 @@ applications: Decider[Application, ApplicationCommand] = Decider(
             StageRecorded,
             DeadlineRecorded,
             TimelineNoted,
+            TimelineNoteMoved,
             ApplicantSuppliedInformation,
             ApplicantObjected,
             ApplicantWithdrew,

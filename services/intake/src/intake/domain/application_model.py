@@ -55,12 +55,14 @@ class RecordDeadline:
 @dataclass(frozen=True)
 class RecordNote:
     """Put a line on the applicant's timeline that moves no stage (timeline_notes.py): a refused
-    request, an SMS delivery report. details: ids and codes only."""
+    request, an SMS delivery report. details: ids and codes only; trigger_event_id: the upstream event
+    whose stage the line belongs to (the one an SMS told of), None: the stage of the moment."""
 
     source_event_id: str
     event_type: str
     occurred_at: datetime
     details: Mapping[str, str | int | None]
+    trigger_event_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -97,12 +99,24 @@ class DueNote:
 
 
 @dataclass(frozen=True)
+class LinePlace:
+    """Where a line stands on the timeline: its position in the case's order, its stage, institution."""
+
+    position: int
+    stage: str
+    institution: str | None
+
+
+@dataclass(frozen=True)
 class Application:
     """One application as intake knows it: the applicant's current stage and its timeline's bookkeeping.
 
     router_version / clock_version: the highest case stream version applied from the router and
     from the sla-monitor; seen: the upstream event ids already on the timeline; dues_by_cause: the
-    due notes by the router event that caused them (a note may arrive before its stage).
+    due notes by the router event that caused them (a note may arrive before its stage). places:
+    where each stage line and note stands, by upstream event id; causes: the router event each
+    sla-monitor event followed (its line's); awaiting: the notes whose line is not on the timeline
+    yet, with the upstream event id of that line.
     """
 
     application_number: str
@@ -115,6 +129,9 @@ class Application:
     clock_version: int = 0
     seen: frozenset[str] = frozenset()
     dues_by_cause: Mapping[str, DueNote] = field(default_factory=dict)
+    places: Mapping[str, LinePlace] = field(default_factory=dict)
+    causes: Mapping[str, str] = field(default_factory=dict)
+    awaiting: Mapping[str, str] = field(default_factory=dict)
     open_request: int = 0  # the information request awaiting an answer (while INFORMATION_REQUESTED)
     supplied_request: int = 0  # the last request the applicant answered through intake
     conclusion_version: int = 0  # the router version of the latest conclusion

@@ -85,10 +85,14 @@ class TimelineNoted(EventPayload):
     (ApplicantRequestRefused), the office due moment was recomputed (DeadlinesRecomputed), an SMS was
     delivered or could not be (SmsDelivered, SmsDeliveryFailed).
 
-    position: where it goes in the case's order (the router version applied when it was noted, so it
-    follows the stage it happened in); stage and institution: the application's then; details: ids
-    and codes only (a request kind, a rejection's code and Turkish message, an SMS template, a
-    provider status), never the phone number nor the applicant's words.
+    position: where it goes in the case's order; stage and institution: the stage it belongs to. That
+    is the stage of trigger_event_id's line when it names one already on the timeline (the stage an
+    SMS was sent for, whatever the case did since), else the application's stage when it was noted
+    (the router version applied then, so it follows the stage it happened in). awaiting: the line it
+    belongs under was not on the timeline yet (topics arrive in no order between them): it stands after
+    the stage of the moment until that line comes (TimelineNoteMoved). details: ids and codes only (a
+    request kind, a rejection's code and Turkish message, an SMS template, a provider status), never
+    the phone number nor the applicant's words.
     """
 
     application_number: str
@@ -101,3 +105,17 @@ class TimelineNoted(EventPayload):
     details: dict[str, str | int | None] = Field(default_factory=dict)
     due_at: AwareDatetime | None = None
     clock_paused: bool = False
+    # Added with SMS reports under their own stage: notes recorded before read as None.
+    trigger_event_id: str | None = None
+    awaiting: str | None = None
+
+
+class TimelineNoteMoved(EventPayload):
+    """A note that came before the line it belongs under (an SMS's report before its stage reached
+    intake) is put under it, now that the line is on the timeline."""
+
+    application_number: str
+    source_event_id: str  # the note's
+    position: int
+    stage: str
+    institution: str | None

@@ -70,6 +70,8 @@ STAGE_OF_ROUTER_EVENT: dict[str, Stage] = {
     "CaseWithdrawn": Stage.WITHDRAWN,
     "CaseReopened": Stage.REOPENED,
 }
+# The kinds of line that open a stage on the timeline; any other line (a note) goes after its stage's.
+STAGE_ENTRIES = frozenset({REGISTERED_ENTRY, *STAGE_OF_ROUTER_EVENT})
 
 # A timeline line's Turkish text, by the kind of event that made it.
 ENTRY_LABELS_TR: dict[str, str] = {

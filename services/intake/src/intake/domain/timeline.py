@@ -5,7 +5,8 @@ but the two topics in no order between them, and a crash re-publishes. So each e
 its stream version in its own service's sequence of the case: one already seen (its event id)
 records nothing, one older than what was applied from its service is recorded as `late` and changes
 neither the stage nor the due moment, and a newer one moves them. The (private)
-ApplicationStageChanged carries the citizen-facing status whenever it changes.
+ApplicationStageChanged carries the citizen-facing status whenever it changes. A line recorded is
+also the place of the notes that came before it and belong under it (timeline_notes.py).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from dataclasses import replace
 from acikkapi_shared.decider import CommandRejected
 from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.reference import TRIAGE_INSTITUTION
-from intake.domain.application_model import Application, DueNote, RecordDeadline, RecordStage
+from intake.domain.application_model import Application, DueNote, LinePlace, RecordDeadline, RecordStage
 from intake.domain.events import ApplicationStageChanged, DeadlineRecorded, StageRecorded
 from intake.domain.stages import Stage
-from intake.domain.timeline_notes import DEADLINES_RECOMPUTED, recomputed
+from intake.domain.timeline_notes import DEADLINES_RECOMPUTED, moved_under, place_of, recomputed
 
 
 def unknown_application() -> CommandRejected:
@@ -56,10 +57,12 @@ def decide_stage(command: RecordStage, state: Application) -> Sequence[EventPayl
         clock_paused=due.clock_paused if due else False,
         late=late,
     )
+    place = LinePlace(command.source_version, command.stage, command.institution)
+    notes = moved_under(state, command.source_event_id, place)
     if late:
-        return [recorded]
+        return [recorded, *notes]
     moved = replace(state, stage=command.stage, institution=command.institution)
-    return [recorded, *_changed(state, moved, "router", command.source_event_id)]
+    return [recorded, *notes, *_changed(state, moved, "router", command.source_event_id)]
 
 
 def decide_deadline(command: RecordDeadline, state: Application) -> Sequence[EventPayload]:
@@ -78,8 +81,12 @@ def decide_deadline(command: RecordDeadline, state: Application) -> Sequence[Eve
         clock_paused=command.clock_paused,
         late=late,
     )
+    cause = command.cause_event_id
+    place = None if cause is None else place_of(state, cause)
+    # Notes awaiting this event go under the line of the router event it followed, once that is here.
+    notes = [] if place is None else moved_under(state, command.source_event_id, place)
     if late:
-        return [recorded]
+        return [recorded, *notes]
     moved = replace(
         state,
         due_at=command.due_at or state.due_at,
@@ -90,8 +97,8 @@ def decide_deadline(command: RecordDeadline, state: Application) -> Sequence[Eve
         stage = Stage.TRIAGE if command.institution == TRIAGE_INSTITUTION else Stage.ROUTED
         moved = replace(moved, stage=stage, institution=command.institution)
     # A recomputation (calendar or configuration changed) follows no stage: a line of its own.
-    notes = [recomputed(command, state)] if command.event_type == DEADLINES_RECOMPUTED else []
-    return [recorded, *notes, *_changed(state, moved, "sla-monitor", command.source_event_id)]
+    recomputation = [recomputed(command, state)] if command.event_type == DEADLINES_RECOMPUTED else []
+    return [recorded, *recomputation, *notes, *_changed(state, moved, "sla-monitor", command.source_event_id)]
 
 
 def _changed(state: Application, moved: Application, source: str, source_event_id: str) -> list[EventPayload]:
@@ -115,18 +122,43 @@ def _changed(state: Application, moved: Application, source: str, source_event_i
 def evolve_timeline(state: Application, event: StageRecorded | DeadlineRecorded) -> Application:
     """Returns the bookkeeping after a timeline event (the stage itself moves with
     ApplicationStageChanged)."""
+    # One replace() per event: folding a case's stream is on every command's path, and replace() of
+    # this many fields is most of its cost.
     seen = state.seen | {event.source_event_id}
     if isinstance(event, DeadlineRecorded):
-        dues = state.dues_by_cause
-        if event.cause_event_id is not None:
-            dues = {**dues, event.cause_event_id: DueNote(event.due_at, event.clock_paused)}
-        version = state.clock_version if event.late else event.source_version
-        return replace(state, seen=seen, dues_by_cause=dues, clock_version=version)
+        return _evolve_clock(state, event, seen)
+    place = LinePlace(event.source_version, event.stage, event.institution)
+    places = {**state.places, event.source_event_id: place}
     if event.late:
-        return replace(state, seen=seen)
-    moved = replace(state, seen=seen, router_version=event.source_version)
+        return replace(state, seen=seen, places=places)
+    open_request, conclusion_version = state.open_request, state.conclusion_version
     if event.stage == Stage.INFORMATION_REQUESTED and event.request_number is not None:
-        moved = replace(moved, open_request=event.request_number)
+        open_request = event.request_number
     if event.stage == Stage.CONCLUDED:
-        moved = replace(moved, conclusion_version=event.source_version)
-    return moved
+        conclusion_version = event.source_version
+    return replace(
+        state,
+        seen=seen,
+        places=places,
+        router_version=event.source_version,
+        open_request=open_request,
+        conclusion_version=conclusion_version,
+    )
+
+
+def _evolve_clock(state: Application, event: DeadlineRecorded, seen: frozenset[str]) -> Application:
+    """Returns the bookkeeping after an sla-monitor event: its due note by cause, and the router event
+    it followed, under whose line the notes awaiting it now wait."""
+    version = state.clock_version if event.late else event.source_version
+    cause = event.cause_event_id
+    if cause is None:
+        return replace(state, seen=seen, clock_version=version)
+    own = event.source_event_id
+    return replace(
+        state,
+        seen=seen,
+        clock_version=version,
+        dues_by_cause={**state.dues_by_cause, cause: DueNote(event.due_at, event.clock_paused)},
+        causes={**state.causes, own: cause},
+        awaiting={note: cause if line == own else line for note, line in state.awaiting.items()},
+    )

@@ -12,9 +12,13 @@ from acikkapi_shared.decider import fold
 from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.applicant_actions import allowed_actions
 from intake.domain.application import applications as application_decider
-from intake.domain.stages import INFORMATION_SENT_LABEL_TR, Stage
+from intake.domain.stages import INFORMATION_SENT_LABEL_TR, STAGE_ENTRIES, Stage
 from intake.entrypoints.timeline_view import ApplicationTimeline, full_timeline
 from intake.projections import timeline
+
+# A stage's own line first, then its notes by time: an SMS delivery is dated by the provider's clock
+# to the second, which can fall before the moment of the stage it was sent for.
+_NOTES_LAST = sa.case((timeline.c.event_type.in_(sorted(STAGE_ENTRIES)), 0), else_=1)
 
 
 async def tracked_view(runtime: ServiceRuntime, row: Any) -> ApplicationTimeline:
@@ -24,7 +28,7 @@ async def tracked_view(runtime: ServiceRuntime, row: Any) -> ApplicationTimeline
         query = (
             sa.select(timeline)
             .where(timeline.c.application_number == number)
-            .order_by(timeline.c.source_version, timeline.c.occurred_at)
+            .order_by(timeline.c.source_version, _NOTES_LAST, timeline.c.occurred_at)
         )
         lines = (await connection.execute(query)).all()
         recorded = await runtime.store.load_stream(connection, number)

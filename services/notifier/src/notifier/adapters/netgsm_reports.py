@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -103,10 +103,11 @@ def _row(item: dict[str, Any]) -> ReportRow | None:
 
 
 def _delivered_at(text: Any) -> datetime | None:
-    """Returns the delivery moment of a "dd.MM.yyyy HH:mm:ss" Turkish date, None when there is none."""
+    """Returns the moment (UTC) a "dd.MM.yyyy HH:mm:ss" Turkish date names: when the handset got the
+    SMS, by the provider; None when there is none (a row not delivered gives it empty)."""
     if not isinstance(text, str) or not text.strip():
         return None
     try:
-        return datetime.strptime(text.strip(), DATE_FORMAT).replace(tzinfo=TURKEY)
+        return datetime.strptime(text.strip(), DATE_FORMAT).replace(tzinfo=TURKEY).astimezone(UTC)
     except ValueError:
         return None

@@ -79,7 +79,11 @@ class RedriveSms:
 
 @dataclass(frozen=True)
 class RecordDeliveryReport:
-    """The provider's delivery report for the accepted SMS (no effect unless its status is final)."""
+    """The provider's delivery report for the accepted SMS (no effect unless its status is final).
+
+    delivered_at: when the handset got it, by the provider (its report's delivery date);
+    trigger_event_id: the upstream event the SMS told of.
+    """
 
     application_number: str
     request_event_id: str
@@ -88,6 +92,7 @@ class RecordDeliveryReport:
     status: int
     error_code: int | None
     delivered_at: datetime | None
+    trigger_event_id: str | None = None
 
 
 DeliveryCommand = (
@@ -169,6 +174,7 @@ def _reported(command: RecordDeliveryReport, state: Delivery) -> Sequence[EventP
         "provider_message_id": command.provider_message_id,
         "template": command.template,
         "status": command.status,
+        "trigger_event_id": command.trigger_event_id,
     }
     if command.status == DELIVERED:
         return [SmsDelivered(**ids, delivered_at=command.delivered_at)]

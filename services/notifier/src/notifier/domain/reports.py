@@ -59,6 +59,7 @@ class ReportedSms:
     provider_message_id: str
     number: str  # national 5XXXXXXXXX
     template: str | None
+    trigger_event_id: str | None = None  # the upstream event the SMS tells of
 
     @property
     def jobid(self) -> str:
