@@ -109,14 +109,24 @@ def install_validation_answers(
         assert isinstance(exc, StarletteHTTPException)
         if only_under is not None and not request.url.path.startswith(only_under):
             return await elsewhere(request, exc)
-        code, message = FRAMEWORK_REFUSALS.get(
-            exc.status_code, (f"HTTP_{exc.status_code}", INVALID_REQUEST_TR)
-        )
-        log.info("request_refused", route=route_template(request), status=exc.status_code, code=code)
-        return error_answer(exc.status_code, code, message, headers=exc.headers)
+        return framework_answer(request, exc)
 
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, framework)
+
+
+def framework_refusal(request: Request, exc: StarletteHTTPException) -> tuple[str, str]:
+    """Returns the stable code and Turkish message of one of the framework's refusals (a body that
+    cannot be read, an unknown path, a wrong method), logged as `request_refused`."""
+    code, message = FRAMEWORK_REFUSALS.get(exc.status_code, (f"HTTP_{exc.status_code}", INVALID_REQUEST_TR))
+    log.info("request_refused", route=route_template(request), status=exc.status_code, code=code)
+    return code, message
+
+
+def framework_answer(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Returns the error answer of one of the framework's refusals (405 keeps its Allow header)."""
+    code, message = framework_refusal(request, exc)
+    return error_answer(exc.status_code, code, message, headers=exc.headers)
 
 
 def validation_answer(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -3,7 +3,6 @@ relay publishes to a recording publisher; upstream events are fed to the process
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,15 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.staff.identity import Role
 from acikkapi_shared.staff.local import LocalIssuer, StaffUser
-from acikkapi_shared.testing import free_port
 from acikkapi_shared.testing.fakes import RecordingPublisher
 from acikkapi_shared.testing.in_process import Feed, settings_for
+from acikkapi_shared.testing.served import served
 from intake.app import build_app
 from intake.open311.keys import issue
 
@@ -50,19 +48,8 @@ async def served_intake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Asyn
     staff.add_user(StaffUser("mehmet", "Mehmet Çelik", (Role.INSTITUTION_OFFICER,), "IL_OZEL_IDARE"))
     monkeypatch.setenv("ACIKKAPI_STAFF_JWKS_FILE", str(staff.jwks_path))
     app = build_app(settings_for("intake", tmp_path), clock=clock, record_publisher=RecordingPublisher())
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False, lifespan="on")
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.02)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
-            yield Served(app.state.runtime, client, base_url, api_key, clock, Feed(), staff)
-    finally:
-        server.should_exit = True
-        await task
+    async with (
+        served(app, lifespan="on") as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+    ):
+        yield Served(app.state.runtime, client, base_url, api_key, clock, Feed(), staff)

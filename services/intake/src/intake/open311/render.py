@@ -14,7 +14,11 @@ from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
+from fastapi import Request
 from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from acikkapi_shared.http_errors import framework_refusal
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
@@ -94,3 +98,14 @@ def errors(fmt: str, status: int, problems: Sequence[tuple[str, str]]) -> Respon
     `description`; each description starts with a stable code ("DATE_INVALID start_date: …")."""
     document = [{"code": status, "description": f"{code} {text}"} for code, text in problems]
     return render(fmt, "errors", document, status)
+
+
+def framework_errors(request: Request, exc: StarletteHTTPException) -> Response:
+    """Returns the specification's error answer to one of the framework's refusals under Open311 (an
+    unknown path 404 NOT_FOUND, a wrong method 405 METHOD_NOT_ALLOWED with its Allow header), in the
+    format the path asks for: JSON for `.json`, else XML (as for a format that is neither)."""
+    code, message = framework_refusal(request, exc)
+    fmt = "json" if request.url.path.endswith(".json") else "xml"
+    answer = errors(fmt, exc.status_code, [(code, message)])
+    answer.headers.update(exc.headers or {})
+    return answer

@@ -1,22 +1,25 @@
 """What a citizen's browser finds at intake's other addresses: the bare host and /takip however it was
 typed (/TAKIP, /Takip, /takip/) lead to the tracking page, and an address that is not there is a short
-Turkish page (404) linking to it. API clients keep their JSON answers: any path under API_PREFIXES,
-and any request whose Accept header does not put HTML first (*/*, application/json, none).
+Turkish page (404) linking to it. API clients keep their machine answers: any path under API_PREFIXES
+(Open311's in its own `errors` shape), and any request whose Accept header does not put HTML first
+(*/*, application/json, none), in the one error shape.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from acikkapi_shared.http_errors import framework_answer
 from acikkapi_shared.turkish import search_key
+from intake.open311.render import framework_errors
 from intake.tracking_page.routes import html_page
 
 TRACKING_PATH = "/takip"
-# The APIs' paths: their unknown addresses keep the JSON answer whatever the client accepts.
-API_PREFIXES = ("/api/", "/open311/")
+# The APIs' paths: their unknown addresses keep the machine answer whatever the client accepts.
+OPEN311_PREFIX = "/open311/"
+API_PREFIXES = ("/api/", OPEN311_PREFIX)
 # JSON as media ranges name it, the most specific first (RFC 9110 §12.5.1: that one's quality counts).
 _JSON_RANGES = ("application/json", "application/*", "*/*")
 
@@ -80,15 +83,17 @@ def front_door_router() -> APIRouter:
 
 async def refused_elsewhere(request: Request, exc: StarletteHTTPException) -> Response:
     """Answers the framework's refusals outside the staff and citizen JSON API (/api/v1/): /takip
-    however typed redirects to it (308), a browser's unknown address outside the APIs gets the Turkish
-    404 page, anything else FastAPI's own JSON answer, as before."""
+    however typed redirects to it (308), Open311 answers in its own `errors` shape, a browser's unknown
+    address outside the APIs gets the Turkish 404 page, anything else the one error shape."""
     path = request.url.path
     if exc.status_code == 404 and is_tracking_path(path):
         return _to_tracking_page(request, 308)
+    if path.startswith(OPEN311_PREFIX):
+        return framework_errors(request, exc)
     if (
         exc.status_code == 404
         and not path.startswith(API_PREFIXES)
         and prefers_html(request.headers.get("accept", ""))
     ):
         return html_page("not_found.html", 404, title="Sayfa bulunamadı")
-    return await http_exception_handler(request, exc)
+    return framework_answer(request, exc)
