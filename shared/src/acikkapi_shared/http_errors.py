@@ -3,7 +3,8 @@ API: `{"error": {"code": <stable code>, "message": <Turkish, for people>, "field
 for 400, 401, 403, 404, 409 and 422 alike.
 
 A body that does not validate is 422 `INVALID_REQUEST` naming the first field at fault, one that cannot
-be read at all (not UTF-8, nested too deep) 400 `BODY_UNREADABLE`, a missing `Idempotency-Key` 400
+be read at all (not UTF-8, nested too deep) 400 `BODY_UNREADABLE` (after the gate's refusal, if
+one is installed: a staff route's 401/403), a missing `Idempotency-Key` 400
 `IDEMPOTENCY_KEY_REQUIRED`; each is logged with the route's path template, the
 field and the kind of problem only, never the input (it may be an applicant's words) nor a path's values
 (an application number is personal data).
@@ -84,6 +85,23 @@ def route_template(request: Request) -> str:
     return path if isinstance(path, str) else "?"
 
 
+# Answers a request whose body the framework could not read, before that refusal; None: no answer.
+BodyGate = Callable[[Request], Awaitable[Response | None]]
+_BODY_GATE = "body_gate"
+
+
+def gate_unreadable_bodies(app: FastAPI, gate: BodyGate) -> None:
+    """Makes the gate answer first when the framework could not read a request's body (400
+    BODY_UNREADABLE): FastAPI reads and parses the body before it runs the route's dependencies, so a
+    refusal they would give (a staff token's 401 or 403) is the gate's to give, not the body's."""
+    setattr(app.state, _BODY_GATE, gate)
+
+
+async def _gated(request: Request) -> Response | None:
+    gate: BodyGate | None = getattr(request.app.state, _BODY_GATE, None)
+    return None if gate is None else await gate(request)
+
+
 def install_validation_answers(
     app: FastAPI,
     *,
@@ -97,8 +115,10 @@ def install_validation_answers(
     elsewhere: answers the framework's refusals outside only_under (by default FastAPI's own).
     """
 
-    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+    async def invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if _unreadable(exc) and (answer := await _gated(request)) is not None:
+            return answer
         if only_under is not None and not request.url.path.startswith(only_under):
             return await request_validation_exception_handler(request, exc)
         return validation_answer(request, exc)
@@ -107,6 +127,8 @@ def install_validation_answers(
         # FastAPI's own refusals: a body that is not UTF-8 JSON (or nested too deep) is a 400 with
         # {"detail": ...}, an unknown path a 404, a wrong method a 405. The routes raise none themselves.
         assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and (answer := await _gated(request)) is not None:
+            return answer
         if only_under is not None and not request.url.path.startswith(only_under):
             return await elsewhere(request, exc)
         return framework_answer(request, exc)
@@ -127,6 +149,12 @@ def framework_answer(request: Request, exc: StarletteHTTPException) -> JSONRespo
     """Returns the error answer of one of the framework's refusals (405 keeps its Allow header)."""
     code, message = framework_refusal(request, exc)
     return error_answer(exc.status_code, code, message, headers=exc.headers)
+
+
+def _unreadable(exc: RequestValidationError) -> bool:
+    """Tells whether the body was not JSON at all: the one validation failure raised before the
+    route's dependencies run (a body that is JSON is validated after them)."""
+    return any(problem.get("type") == "json_invalid" for problem in exc.errors())
 
 
 def validation_answer(request: Request, exc: RequestValidationError) -> JSONResponse:

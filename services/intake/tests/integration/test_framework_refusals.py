@@ -1,6 +1,7 @@
 """intake's framework refusals over real HTTP: an unknown path (404) or a wrong method (405) answers in
 the one error shape, under /open311/ in the specification's `errors` shape in the path's format, and a
-browser outside the APIs keeps the Turkish page and the /takip redirects."""
+browser outside the APIs keeps the Turkish page and the /takip redirects; a desk write whose body cannot
+be read is refused for its token (401, 403) before the body is looked at."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from acikkapi_shared.http_errors import FRAMEWORK_REFUSALS
+from acikkapi_shared.staff.identity import Role
+from acikkapi_shared.staff.local import StaffUser
+from acikkapi_shared.testing.served import UNREADABLE_BODIES
 
 API_CLIENTS = [{"Accept": "*/*"}, {"Accept": "application/json"}, {}]
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+DESK = "/api/v1/desk/applications"
 
 
 def expected(status: int) -> str:
@@ -66,3 +71,27 @@ async def test_a_browser_keeps_the_turkish_page_and_the_redirects_but_not_under_
     assert (redirected.status_code, redirected.headers["location"]) == (308, "/takip")
     api = await client.get("/api/xyz", headers=BROWSER)
     assert api.status_code == 404 and api.json()["error"]["code"] == "NOT_FOUND"
+
+
+@pytest.mark.parametrize("raw", UNREADABLE_BODIES.values(), ids=UNREADABLE_BODIES.keys())
+async def test_a_desk_write_with_an_unreadable_body_is_refused_for_its_token_first(
+    served_intake: Any, raw: bytes
+) -> None:
+    served_intake.staff.add_user(StaffUser("can", "Can Demir", (Role.AUDITOR,)))
+    headers = {"Content-Type": "application/json", "Idempotency-Key": "k-1"}
+
+    async def post(subject: str | None) -> Any:
+        token = (
+            {} if subject is None else {"Authorization": f"Bearer {served_intake.staff.issue_token(subject)}"}
+        )
+        return await served_intake.client.post(DESK, content=raw, headers={**headers, **token})
+
+    missing = await post(None)
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "missing", missing.text
+    assert missing.headers["www-authenticate"] == "Bearer"
+    auditor = await post("can")
+    assert auditor.status_code == 403 and auditor.json()["error"]["code"] == "read_only", auditor.text
+    other_role = await post("mehmet")
+    assert other_role.status_code == 403 and other_role.json()["error"]["code"] == "role_required"
+    officer = await post("ayse")  # a valid token: the body's own answer, as before
+    assert officer.status_code == 400 and officer.json()["error"]["code"] == "BODY_UNREADABLE"

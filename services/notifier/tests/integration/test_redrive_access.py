@@ -14,6 +14,7 @@ import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
 from structlog.testing import capture_logs
 
 from acikkapi_shared.clock import ManualClock
@@ -23,6 +24,7 @@ from acikkapi_shared.staff.local import LocalIssuer, StaffUser
 from acikkapi_shared.staff.tokens import TokenValidator
 from acikkapi_shared.testing.fakes import RecordingPublisher
 from acikkapi_shared.testing.in_process import running, settings_for
+from acikkapi_shared.testing.served import UNREADABLE_BODIES, served
 from notifier.app import build_runtime, http_app
 
 T0 = datetime(2026, 5, 22, 11, 0, tzinfo=UTC)
@@ -47,7 +49,7 @@ def issuer(tmp_path: Path, clock: ManualClock) -> LocalIssuer:
 
 
 @pytest.fixture
-async def client(tmp_path: Path, clock: ManualClock, issuer: LocalIssuer) -> AsyncIterator[httpx.AsyncClient]:
+async def app(tmp_path: Path, clock: ManualClock, issuer: LocalIssuer) -> AsyncIterator[FastAPI]:
     runtime = build_runtime(
         settings_for("notifier", tmp_path), clock=clock, record_publisher=RecordingPublisher(), dispatch=False
     )
@@ -55,11 +57,20 @@ async def client(tmp_path: Path, clock: ManualClock, issuer: LocalIssuer) -> Asy
         FileKeySet(issuer.jwks_path), issuer="acikkapi-local", audience="acikkapi", clock=runtime.clock
     )
     async with running(runtime):
-        app = http_app(runtime, staff_tokens=validator)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://notifier"
-        ) as http:
-            yield http
+        yield http_app(runtime, staff_tokens=validator)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://notifier") as http:
+        yield http
+
+
+@pytest.fixture
+async def served_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The notifier over real HTTP."""
+    async with served(app) as base_url, httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        yield http
 
 
 async def redrive(client: httpx.AsyncClient, token: str | None, key: str = "k-1") -> httpx.Response:
@@ -181,3 +192,27 @@ async def test_every_refusal_of_the_redrive_has_the_one_error_shape(
     # An empty selection is the redrive's own 422, in the same shape.
     empty = await client.post(REDRIVE, json={}, headers={**token, "Idempotency-Key": "e"})
     assert empty.status_code == 422 and empty.json()["error"]["code"] == "REDRIVE_SELECTION_REQUIRED"
+
+
+@pytest.mark.parametrize("raw", UNREADABLE_BODIES.values(), ids=UNREADABLE_BODIES.keys())
+async def test_a_redrive_with_an_unreadable_body_is_refused_for_its_token_first(
+    served_client: httpx.AsyncClient, issuer: LocalIssuer, raw: bytes
+) -> None:
+    async def post(subject: str | None) -> httpx.Response:
+        headers = {"Content-Type": "application/json", "Idempotency-Key": "k-1"}
+        if subject is not None:
+            headers["Authorization"] = f"Bearer {issuer.issue_token(subject)}"
+        return await served_client.post(REDRIVE, content=raw, headers=headers)
+
+    with capture_logs() as logs:
+        missing = await post(None)
+        auditor = await post("can")
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "missing", missing.text
+    assert missing.headers["WWW-Authenticate"] == "Bearer"
+    assert auditor.status_code == 403 and auditor.json()["error"]["code"] == "read_only", auditor.text
+    refused = [(line["status"], line["code"]) for line in logs if line["event"] == "staff_access_refused"]
+    assert refused == [(401, "missing"), (403, "read_only")]
+    assert {line["route"] for line in logs if line["event"] == "staff_access_refused"} == {REDRIVE}
+    assert not [line for line in logs if line["event"] in {"request_invalid", "request_refused"}]
+    officer = await post("ayse")  # the role's caller is told of the body, as before
+    assert officer.status_code == 400 and officer.json()["error"]["code"] == "BODY_UNREADABLE"

@@ -27,6 +27,7 @@ from acikkapi_shared.staff.local import LocalIssuer, StaffUser
 from acikkapi_shared.staff.tokens import TokenValidator
 from acikkapi_shared.testing.fakes import RecordingPublisher
 from acikkapi_shared.testing.in_process import Feed, running, settings_for, upstream
+from acikkapi_shared.testing.served import served
 from router.app import build_runtime, http_app
 
 NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)
@@ -154,16 +155,24 @@ async def api(
 
 @contextlib.asynccontextmanager
 async def staff_api(
-    settings: ServiceSettings, clock: ManualClock, issuer: LocalIssuer, codec: PayloadCodec | None = None
+    settings: ServiceSettings,
+    clock: ManualClock,
+    issuer: LocalIssuer,
+    codec: PayloadCodec | None = None,
+    *,
+    over_http: bool = False,
 ) -> AsyncIterator[StaffApi]:
-    """Runs the router built by its composition root (with this payload codec) and its staff API."""
+    """Runs the router built by its composition root (with this payload codec) and its staff API,
+    called over ASGI or (over_http) served by uvicorn on a free port."""
     runtime = build_runtime(settings, clock=clock, record_publisher=RecordingPublisher(), codec=codec)
     validator = TokenValidator(
         FileKeySet(issuer.jwks_path), issuer="acikkapi-local", audience="acikkapi", clock=runtime.clock
     )
-    async with running(runtime):
+    async with running(runtime), contextlib.AsyncExitStack() as stack:
         app = http_app(runtime, staff_tokens=validator)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://router"
-        ) as http:
+        if over_http:
+            http = httpx.AsyncClient(base_url=await stack.enter_async_context(served(app)), timeout=10)
+        else:
+            http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://router")
+        async with http:
             yield StaffApi(runtime, http, issuer, clock, Feed())

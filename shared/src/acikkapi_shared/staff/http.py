@@ -9,18 +9,24 @@ read_only, any other without the roles as role_required. Each refusal is logged 
 `staff_access_refused` with its code, the method, the route's path template and the roles it needed:
 never the token, the subject, a name or the path's values (an application number is personal data).
 The answer has the one error shape of acikkapi_shared.http_errors: `{"error": {"code", "message",
-"field": null}}`.
+"field": null}}`. These checks come before the body: FastAPI parses a JSON body before it runs the
+dependencies, so a body it cannot read has the route's staff checks run first (install() makes them
+the gate of acikkapi_shared.http_errors' unreadable-body answer); a caller they admit gets the 400.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import cast
+from weakref import WeakSet
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
-from acikkapi_shared.http_errors import error_answer, route_template
+from acikkapi_shared.http_errors import error_answer, gate_unreadable_bodies, route_template
 from acikkapi_shared.staff.identity import Forbidden, Role, StaffIdentity, require_roles
 from acikkapi_shared.staff.tokens import AuthFailure, TokenValidator, Unauthenticated
 
@@ -29,6 +35,10 @@ log = structlog.get_logger(__name__)
 _STATE = "staff_tokens"
 # The methods that change nothing (RFC 9110 §9.2.1); a staff request with any other is a write.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+StaffCheck = Callable[[Request], Awaitable["StaffIdentity"]]
+# The dependencies that check a staff token (staff_identity and each of requires'), to run them first
+# when the framework could not read a request's body.
+_CHECKS: WeakSet[StaffCheck] = WeakSet()
 
 
 class StaffAccessRefused(Exception):
@@ -45,6 +55,7 @@ def install(app: FastAPI, validator: TokenValidator) -> None:
     setattr(app.state, _STATE, validator)
     app.add_exception_handler(StaffAccessRefused, _refused)
     app.add_exception_handler(Forbidden, _forbidden)
+    gate_unreadable_bodies(app, _refused_before_body)
 
 
 async def staff_identity(request: Request) -> StaffIdentity:
@@ -52,7 +63,10 @@ async def staff_identity(request: Request) -> StaffIdentity:
     return await _authenticate(request, ())
 
 
-def requires(*roles: Role) -> Callable[[Request], Awaitable[StaffIdentity]]:
+_CHECKS.add(staff_identity)
+
+
+def requires(*roles: Role) -> StaffCheck:
     """A dependency: the caller's identity when it holds at least one of the roles; 401, else 403
     (read_only for the auditor's write, role_required otherwise)."""
     if not roles:
@@ -66,7 +80,30 @@ def requires(*roles: Role) -> Callable[[Request], Awaitable[StaffIdentity]]:
             raise StaffAccessRefused(refused, roles) from None
         return identity
 
+    _CHECKS.add(identity_with_role)
     return identity_with_role
+
+
+async def _refused_before_body(request: Request) -> JSONResponse | None:
+    """The refusal the route's staff checks give (401, 403), else None. FastAPI reads the body before
+    it runs a route's dependencies: a body it cannot read must not tell a caller without the right
+    token more than the token's refusal (nor be answered before it)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return None
+    for check in _staff_checks(route.dependant):
+        try:
+            await check(request)
+        except StaffAccessRefused as refused:
+            return await _refused(request, refused)
+    return None
+
+
+def _staff_checks(dependant: Dependant) -> Iterator[StaffCheck]:
+    for dependency in dependant.dependencies:
+        if dependency.call in _CHECKS:
+            yield cast(StaffCheck, dependency.call)
+        yield from _staff_checks(dependency)
 
 
 async def _authenticate(request: Request, roles: tuple[Role, ...]) -> StaffIdentity:

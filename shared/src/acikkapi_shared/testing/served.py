@@ -1,4 +1,5 @@
-"""An app served over real HTTP for a test: uvicorn on a free port of 127.0.0.1."""
+"""An app served over real HTTP for a test (uvicorn on a free port of 127.0.0.1), and JSON bodies the
+framework cannot read."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from acikkapi_shared.testing.infra import free_port
+
+# Bodies sent as application/json that FastAPI refuses before any dependency runs (400 BODY_UNREADABLE).
+UNREADABLE_BODIES = {"not json": b"{not json", "nested too deep": b"[" * 100_000 + b"]" * 100_000}
 
 
 @asynccontextmanager
