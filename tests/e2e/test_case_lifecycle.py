@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -280,3 +281,92 @@ async def test_a_triage_case_is_routed_by_hand_by_the_office_and_the_applicant_t
     told = office.wait_for_sms_count(phone, 2)[-1]["msg"]
     assert "SGK Kars Sosyal Güvenlik İl Müdürlüğü" in told
     running_system.status_when(number, code, lambda t: "SGK" in json.dumps(t))
+
+
+def until(read: Callable[[], dict[str, Any]], shows: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """Returns what read gives once it shows what is expected (fails after 30 s)."""
+    deadline = time.monotonic() + 30
+    while not shows(found := read()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"never showed what was expected: {found}")
+        time.sleep(0.2)
+    return found
+
+
+def due(moment: str | None) -> datetime | None:
+    return None if moment is None else datetime.fromisoformat(moment)
+
+
+async def test_a_case_routed_by_hand_while_information_is_awaited_runs_its_clocks_again(
+    running_system: RunningSystem, portal: AIOKafkaProducer, office: Office
+) -> None:
+    # Received a minute ago: its clocks have days to run, so on time until they stop.
+    received = (datetime.now(UTC) - timedelta(minutes=1)).isoformat(timespec="seconds")
+    number, code, _phone = await registered(running_system, portal, submitted_at=received)
+    municipality = office.token("kars-belediye-5", Role.INSTITUTION_OFFICER, institution="BELEDIYE_KARS")
+    environment = office.token("cevre-1", Role.INSTITUTION_OFFICER, institution="CEVRE")
+    routing = office.token("acikkapi-officer-3", Role.OFFICE_OFFICER)
+    assert office.command(municipality, number, "acknowledge", {}).status_code == 200
+    asked = {"question": "Hangi sokakta olduğunu yazar mısınız?"}
+    assert office.command(municipality, number, "request-information", asked).status_code == 200
+    await office.wait_for(CLOCKS, number, has("ClocksPaused"))
+
+    # The office moves it before the applicant answers: that request is over, the clocks run again.
+    by_hand = {"institution": "CEVRE", "reason": "Konu çevre ve şehircilik müdürlüğünün görev alanında."}
+    assert office.command(routing, number, "route-by-hand", by_hand).status_code == 200
+    late = office.applicant(number, code, "information", {"text": "Gazi Ahmet Muhtar Paşa Caddesi."})
+    assert late.status_code in (202, 409), late.text  # refused here or by the router: nothing is asked
+    await office.wait_for(CLOCKS, number, has("ClocksPaused", "ClocksResumed"))
+    resumed = await resumptions(office, number)
+    status = running_system.status_when(
+        number, code, lambda s: s["stage"] == "ROUTED" and due(s["deadline"]) == resumed[0]["office_due_at"]
+    )
+    assert status["deadline_paused"] is False
+    moved = until(lambda: office.case(environment, number).json(), lambda c: c["sla_state"] == "on_time")
+    assert moved["stage"] == "ROUTED" and due(moved["institution_due_at"]) == resumed[0]["institution_due_at"]
+    until(lambda: open311(running_system, number), lambda r: bool(r.get("expected_datetime")))
+
+    # The new institution asks again: the clocks stop, and run once the applicant answers.
+    assert office.command(environment, number, "acknowledge", {}).status_code == 200
+    again = {"question": "Atığın ne zamandan beri orada olduğunu yazar mısınız?"}
+    assert office.command(environment, number, "request-information", again).status_code == 200
+    await office.wait_for(CLOCKS, number, has("ClocksPaused", "ClocksPaused"))
+    running_system.status_when(number, code, lambda s: s["deadline_paused"] and s["deadline"] is None)
+    until(lambda: office.case(environment, number).json(), lambda c: c["sla_state"] == "paused")
+    answered = office.applicant(number, code, "information", {"text": "İki haftadır orada duruyor."})
+    assert answered.status_code == 202, answered.text
+    await office.wait_for(
+        CLOCKS, number, has("ClocksPaused", "ClocksPaused", "ClocksResumed", "ClocksResumed")
+    )
+    resumed = await resumptions(office, number)
+    assert [r["request_number"] for r in resumed] == [1, 2]
+    status = running_system.status_when(
+        number,
+        code,
+        lambda s: s["stage"] == "IN_PROGRESS" and due(s["deadline"]) == resumed[1]["office_due_at"],
+    )
+    assert status["deadline_paused"] is False
+    running = until(lambda: office.case(environment, number).json(), lambda c: c["sla_state"] == "on_time")
+    assert running["stage"] == "ACKNOWLEDGED"
+    until(lambda: open311(running_system, number), lambda r: bool(r.get("expected_datetime")))
+
+
+async def resumptions(office: Office, number: str) -> list[dict[str, Any]]:
+    """Returns the sla-monitor's ClocksResumed of the case: request number and due moments."""
+    found = [e["payload"] for e in await office.events(CLOCKS, number) if e["type"] == "ClocksResumed"]
+    return [
+        {
+            "request_number": payload["request_number"],
+            "office_due_at": due(payload["office_due_at"]),
+            "institution_due_at": due(payload["institution_due_at"]),
+        }
+        for payload in found
+    ]
+
+
+def open311(system: RunningSystem, number: str) -> dict[str, Any]:
+    """Returns the application as Open311 shows it."""
+    answer = httpx.get(f"{system.url('intake')}/open311/v2/requests/{number}.json", timeout=5)
+    assert answer.status_code == 200, answer.text
+    requests: list[dict[str, Any]] = answer.json()
+    return requests[0]

@@ -251,3 +251,68 @@ def test_pausing_never_brings_a_due_moment_forward_and_it_is_always_a_business_d
         due = due_moment(clock, calendar)
         assert due is not None and due >= unpaused and calendar.is_business_day(istanbul_date(due))
     assert fold(clocks, NUMBER, events) == state  # replaying the same events gives the same clocks
+
+
+# A case re-routed by hand or transferred while information is asked of the applicant (pause_ends.py):
+# the request is over, both clocks run from the move, and a later request pauses them again.
+ASKED = run(STARTED, PauseClocks(at(18), 1))  # received Tuesday 17 March, asked Wednesday 18
+MOVED = run(ASKED, ChangeInstitution("CEVRE", at(19)))  # re-routed by hand (or transferred) on 19
+
+
+def test_a_move_while_information_is_awaited_ends_the_request_and_both_clocks_run_from_it() -> None:
+    moved, ended = MOVED[len(ASKED) :]
+    assert isinstance(moved, InstitutionDeadlineSet) and isinstance(ended, ClocksResumed)
+    assert (ended.at, ended.request_number) == (at(19), 1)
+    # CEVRE from the 19th: 23-27 March (the 20th a holiday). The office: 18 and 19 touched by the
+    # pause, its seven days 23-27, 30, 31 March.
+    assert ended.institution_due_at == moved.due_at == end(27)
+    assert ended.office_due_at == end(31)
+    state = state_of(MOVED)
+    assert state.paused_for is None and state.office_due_at == end(31) and state.institution_due_at == end(27)
+    assert next_timer(state, calendar) is not None  # it can warn and breach again
+
+
+def _asked_again_and_answered(moved: list[EventPayload]) -> list[EventPayload]:
+    """The new institution asks on Tuesday 24 March (request 2); the applicant answers on the 26th."""
+    asked = run(moved, PauseClocks(at(24), 2))
+    assert isinstance(asked[-1], ClocksPaused) and asked[-1].request_number == 2
+    answered = run(asked, ResumeClocks(at(26), 2))
+    resumed = answered[-1]
+    assert isinstance(resumed, ClocksResumed) and resumed.request_number == 2
+    # 23 used, 24-26 paused: the office's six left 27, 30, 31 March, 1-3 April; CEVRE's four 27, 30,
+    # 31 March, 1 April.
+    assert (resumed.office_due_at, resumed.institution_due_at) == (end(3, 4), end(1, 4))
+    return answered
+
+
+def test_after_a_move_a_new_request_pauses_the_clocks_and_its_answer_resumes_them() -> None:
+    answered = _asked_again_and_answered(MOVED)
+    fired = decide_after(clocks, NUMBER, answered, FireDueTimers(at(2, 4, hour=1)))
+    assert [(event.clock, event.due_at) for event in fired if isinstance(event, DeadlineBreached)] == [
+        ("institution", end(1, 4))
+    ]
+
+
+def test_a_case_an_older_log_left_paused_after_a_move_runs_from_the_move_at_its_next_stage() -> None:
+    # What the sla-monitor recorded before a move ended the pause: the new clock alone (it started
+    # stopped), with no timer scheduled.
+    legacy = [*ASKED, MOVED[len(ASKED)].model_copy(update={"next_timer_at": None})]
+    assert isinstance(legacy[-1], InstitutionDeadlineSet)
+    assert state_of(legacy).paused_for == 1
+    repaired = decide_after(clocks, NUMBER, legacy, PauseClocks(at(24), 2))
+    assert [type(event) for event in repaired] == [ClocksResumed, ClocksPaused]
+    assert (repaired[0].at, repaired[0].request_number) == (at(19), 1)  # type: ignore[attr-defined]
+    fixed = _asked_again_and_answered(legacy)
+    assert state_of(fixed).office == state_of(_asked_again_and_answered(MOVED)).office
+    closed = decide_after(clocks, NUMBER, legacy, CloseClocks(at(31), "CONCLUDED"))
+    assert [type(event) for event in closed] == [ClocksResumed, ClocksClosed]
+
+
+def test_a_withdrawal_or_conclusion_while_information_is_awaited_stops_the_clocks_for_good() -> None:
+    for reason in ("WITHDRAWN", "CONCLUDED"):
+        events = run(ASKED, CloseClocks(at(19), reason))
+        assert isinstance(events[-1], ClocksClosed) and events[-1].reason == reason
+        state = state_of(events)
+        assert state.closed and state.paused_for is None and next_timer(state, calendar) is None
+        assert decide_after(clocks, NUMBER, events, ResumeClocks(at(20), 1)) == []
+        assert decide_after(clocks, NUMBER, events, ChangeInstitution("CEVRE", at(20))) == []

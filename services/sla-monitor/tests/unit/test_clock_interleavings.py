@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from acikkapi_shared.decider import CommandRejected, fold
 from acikkapi_shared.events.base import EventPayload
+from acikkapi_shared.events.sla_monitor import ClocksPaused, ClocksResumed, InstitutionDeadlineSet
 from sla_monitor.domain.calendar import BusinessCalendar, CalendarSettings, istanbul_date
 from sla_monitor.domain.case_clocks import case_clocks_decider, next_timer
 from sla_monitor.domain.clock import Pause, SlaClock, due_moment, running_business_days
@@ -130,13 +131,29 @@ def at(day: int, month: int, hour: int = 10) -> datetime:
     return datetime(2026, month, day, hour, 0, tzinfo=ISTANBUL)
 
 
-def test_a_transfer_while_information_is_awaited_starts_the_new_institution_clock_stopped() -> None:
-    events, _ = play([("pause", 24), ("transfer", 24)])  # asked Thursday 21 May, transferred Friday 22
+def test_a_move_while_information_is_awaited_ends_the_pause_and_a_new_request_pauses_again() -> None:
+    # Asked Thursday 21 May; moved Friday 22 (re-routed by hand or transferred): the request is over.
+    events, _ = play([("pause", 24), ("transfer", 24)])
+    moved, ended = events[-2:]
+    assert isinstance(moved, InstitutionDeadlineSet) and isinstance(ended, ClocksResumed)
+    assert (ended.at, ended.request_number) == (at(22, 5, hour=9), 2)
+    # SAGLIK: 3 days from Friday 22 May over Kurban Bayramı (27-30 May, the arife 26th a business
+    # day): 25, 26 May and 1 June. The office, received on the 20th, used none (21 and 22 touched by
+    # the pause): all seven from the move, 25, 26 May and 1-5 June.
+    assert ended.institution_due_at == moved.due_at == datetime(2026, 6, 1, 23, 59, 59, tzinfo=ISTANBUL)
+    assert ended.office_due_at == datetime(2026, 6, 5, 23, 59, 59, tzinfo=ISTANBUL)
     state = fold(clocks, NUMBER, events)
-    assert state.institution_clock is not None and state.institution_clock.is_paused
-    resumed = clocks.decide(ResumeClocks(at(1, 6), 2), state)  # supplied Monday 1 June, after the bayram
-    institution_due = getattr(resumed[0], "institution_due_at", None)
-    assert institution_due == datetime(2026, 6, 4, 23, 59, 59, tzinfo=ISTANBUL)  # SAGLIK: 3 days from 1 June
+    assert state.paused_for is None and next_timer(state, calendar) is not None
+    # The new institution asks (request 3) on Monday 25 May; the applicant answers on Monday 1 June.
+    asked = clocks.decide(PauseClocks(at(25, 5), 3), state)
+    assert [type(event) for event in asked] == [ClocksPaused]
+    events += asked
+    answered = clocks.decide(ResumeClocks(at(1, 6), 3), fold(clocks, NUMBER, events))
+    assert [type(event) for event in answered] == [ClocksResumed]
+    # 25 May to 1 June inside the pause: SAGLIK 2, 3, 4 June.
+    due = getattr(answered[0], "institution_due_at", None)
+    assert due == datetime(2026, 6, 4, 23, 59, 59, tzinfo=ISTANBUL)
+    assert fold(clocks, NUMBER, [*events, *answered]).paused_for is None
 
 
 def test_an_answer_returned_while_information_is_awaited_runs_on_only_once_it_is_supplied() -> None:

@@ -10,7 +10,8 @@ What each stage does to them (the README's table says the same):
 - the institution answers: its clock stops; the office returns the answer: it runs on with what was
   left (the days in review do not count);
 - a transfer or re-routing by hand: a new institution clock with a full budget (a new generation);
-  the office's clock runs on;
+  the office's clock runs on; one made while information is awaited ends that request's pause, both
+  clocks run from the move (pause_ends.py);
 - conclusion or withdrawal: both stop for good; a reopening: a new office clock with a full budget
   from the reopening and a new institution clock.
 - a new configuration (calendar or budgets, configuration.py): RecomputeDeadlines gives an open case's
@@ -59,6 +60,7 @@ from sla_monitor.domain.clock_commands import (
     StopInstitutionClock,
 )
 from sla_monitor.domain.configuration import DEFAULT_INSTITUTION_BUDGET_DAYS, ClockConfiguration
+from sla_monitor.domain.pause_ends import moved_while_paused, resumed
 from sla_monitor.domain.recompute import recomputed
 from sla_monitor.domain.timers import Timer, TimerPolicy, timers_of
 
@@ -101,7 +103,8 @@ def _institution_started(
     state: CaseClocks, institution: str, clock: SlaClock, due_at: datetime, *, generation: int
 ) -> CaseClocks:
     waiting = state.paused_for is not None and not state.closed
-    if waiting:  # transferred while the applicant's information is awaited: it starts stopped
+    if waiting:  # moved while paused: it starts stopped, and the decider's ClocksResumed that follows
+        # (or, in an older log, ends the pause before the next stage: pause_ends.py) starts it
         clock = clock.paused(clock.received_at)
     return replace(
         state,
@@ -309,9 +312,13 @@ def case_clocks_decider(
                 return []  # already computed with it: a restart or a redelivery changes nothing
             event = recomputed(state, command.at, config_version, calendar, budget_days, institution_budget)
             return [event]
+        moved_at = moved_while_paused(state)
+        if moved_at is not None and state.paused_for is not None:  # an older log: end it at the move
+            ended = resumed(state, calendar, moved_at, state.paused_for)
+            return [ended, *decide_events(command, _evolve(state, ended))]
         number = state.application_number
         if isinstance(command, ChangeInstitution):
-            return [institution_clock(state, command.institution, command.at)]
+            return move(command, state)
         if isinstance(command, PauseClocks):
             if state.paused_for is not None:
                 return []
@@ -327,19 +334,7 @@ def case_clocks_decider(
             if state.paused_for != command.request_number:
                 return []
             # The due moments once the pause ends now (clock.due_moment_as_of).
-            institution = state.institution_clock
-            institution_due = None
-            if institution is not None and not state.answered:
-                institution_due = due_moment_as_of(institution, calendar, command.at)
-            return [
-                ClocksResumed(
-                    application_number=number,
-                    at=command.at,
-                    request_number=command.request_number,
-                    office_due_at=due_moment_as_of(_office(state), calendar, command.at),
-                    institution_due_at=institution_due,
-                )
-            ]
+            return [resumed(state, calendar, command.at, command.request_number)]
         if isinstance(command, StopInstitutionClock):
             if state.answered or state.institution_clock is None:
                 return []
@@ -376,6 +371,13 @@ def case_clocks_decider(
                 )
             ]
         raise AssertionError(f"unhandled command {type(command).__name__}")
+
+    def move(command: ChangeInstitution, state: CaseClocks) -> list[EventPayload]:
+        moved = institution_clock(state, command.institution, command.at)
+        if state.paused_for is None:
+            return [moved]
+        # The case left INFORMATION_REQUESTED (pause_ends.py): both clocks run again from the move.
+        return [moved, resumed(_evolve(state, moved), calendar, command.at, state.paused_for)]
 
     def reopen(command: ReopenClocks, state: CaseClocks) -> list[EventPayload]:
         if not state.closed:
