@@ -413,6 +413,9 @@ async def test_sms_delivery_reports_are_on_the_timeline_without_the_phone(applic
         ),
     ]
     assert datetime.fromisoformat(full["timeline"][-1]["deadline"]) == DUE
+    # Updated when the case last changed stage (as Open311's updated_datetime): not by a note, and not
+    # at the moment intake read the event.
+    assert full["updated_at"] == full["timeline"][1]["at"]
     assert "+90532" not in json.dumps(full) and "532 123" not in json.dumps(full)
     assert (await applicant.log()).count("TimelineNoted") == 2
 

@@ -19,6 +19,7 @@ from intake.domain.stages import (
     entry_label,
     stage_label,
 )
+from intake.entrypoints.timeline_notes import NOTE_EVENT_TYPES
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 
@@ -123,9 +124,17 @@ def full_timeline(row: Any, lines: Sequence[Any]) -> ApplicationTimeline:
         **summary(row).model_dump(),
         institution=institution_view(row.institution),
         received_at=istanbul_at(row.received_at),
-        updated_at=istanbul_at(row.updated_at),
+        updated_at=istanbul_at(stage_moment(row, lines)),
         timeline=entries(lines),
     )
+
+
+def stage_moment(row: Any, lines: Sequence[Any]) -> datetime:
+    """Returns the moment of the application's latest stage on its timeline (Open311's updated_datetime
+    tells the same): not a note's (an SMS report), and not when intake read the event."""
+    stages: list[datetime] = [line.occurred_at for line in lines if line.event_type not in NOTE_EVENT_TYPES]
+    latest: datetime = max(stages, default=row.received_at)
+    return latest
 
 
 # event type -> the field of a line its text is shown in
