@@ -11,7 +11,11 @@ It issues itself an API key in the stack's keys file (`<var>/data/open311-api-ke
    p50/p90/p99/max;
 2. latency at a fixed rate: --rate POSTs a second for --seconds, each sent at its scheduled moment
    whatever the answers before it (open loop), latency counted from that moment (queueing included):
-   the achieved rate and p50/p90/p99/max.
+   the achieved rate and p50/p90/p99/max. It starts once the system has caught up with phase 1 (every
+   service's consumer lag, every relay's unpublished events and the notifier's SMS outbox at 0 on
+   their /metrics, twice in a row), so it measures the rate it offers, not the tail of the burst
+   before it: phase 1's 1,000 applications are still being routed, timed and texted for a few
+   seconds after their POSTs are answered. --no-settle starts it at once (what stops 17-22 measured).
 Every POST is a new applicant (its own mobile number) with its own Idempotency-Key; exit code 1 if any
 answer was not a 200.
 """
@@ -25,11 +29,13 @@ import math
 import os
 import sys
 import time
+import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from acikkapi_shared.ports import SERVICE_PORTS, port_variable
 from intake.open311.keys import KEYS_FILE_NAME, issue
 
 TEXT = "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, belediyeyi aradık ama kimse ilgilenmiyor."
@@ -189,6 +195,42 @@ async def at_rate(poster: Poster, rate: float, seconds: float) -> dict[str, Any]
     return summary(latencies, failed, time.perf_counter() - began)
 
 
+# What is still to be done after a burst, as each service's /metrics says it.
+BACKLOG_GAUGES = ("acikkapi_consumer_lag_records", "acikkapi_relay_lag_events", "acikkapi_sms_outbox_pending")
+
+
+def backlog(metrics_text: str) -> float:
+    """Returns the sum of the backlog gauges in a /metrics page (Prometheus text format)."""
+    total = 0.0
+    for line in metrics_text.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name in BACKLOG_GAUGES:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def stack_backlog() -> float:
+    """Returns what every service of the stack has still to do (ports as the stack's environment)."""
+    total = 0.0
+    for service, default in SERVICE_PORTS.items():
+        port = os.environ.get(port_variable(service), str(default))
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+            total += backlog(answer.read().decode("utf-8"))
+    return total
+
+
+async def settle(limit_s: float) -> float:
+    """Waits until the stack has no backlog in two polls in a row; returns how long that took."""
+    began = time.perf_counter()
+    calm = 0
+    while calm < 2:
+        if time.perf_counter() - began > limit_s:
+            raise SystemExit(f"the stack still had a backlog after {limit_s:.0f} s")
+        calm = calm + 1 if await asyncio.to_thread(stack_backlog) == 0 else 0
+        await asyncio.sleep(0.25)
+    return round(time.perf_counter() - began, 2)
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -202,19 +244,25 @@ async def main() -> int:
     parser.add_argument("--rate", type=float, default=150.0, help="POSTs a second of the fixed-rate phase")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--no-settle", action="store_true", help="start the fixed rate at once, not after the backlog"
+    )
+    parser.add_argument("--settle-timeout", type=float, default=120.0)
     arguments = parser.parse_args()
     api_key = issue(arguments.keys_file, "bench-open311")
     poster = Poster(Pool(arguments.url), api_key)
     await asyncio.gather(*(poster.post() for _ in range(20)))  # warm-up: connections, caches
-    results = {
+    results: dict[str, dict[str, Any]] = {
         "throughput": {
             "concurrency": arguments.concurrency,
             **await throughput(poster, arguments.requests, arguments.concurrency),
         },
-        "fixed_rate": {
-            "rate": arguments.rate,
-            **await at_rate(poster, arguments.rate, arguments.seconds),
-        },
+    }
+    settled = None if arguments.no_settle else await settle(arguments.settle_timeout)
+    results["fixed_rate"] = {
+        "rate": arguments.rate,
+        "settled_after_s": settled,
+        **await at_rate(poster, arguments.rate, arguments.seconds),
     }
     if arguments.json:
         print(json.dumps(results))
