@@ -14,8 +14,9 @@ It issues itself an API key in the stack's keys file (`<var>/data/open311-api-ke
    the achieved rate and p50/p90/p99/max. It starts once the system has caught up with phase 1 (every
    service's consumer lag, every relay's unpublished events and the notifier's SMS outbox at 0 on
    their /metrics, twice in a row), so it measures the rate it offers, not the tail of the burst
-   before it: phase 1's 1,000 applications are still being routed, timed and texted for a few
-   seconds after their POSTs are answered. --no-settle starts it at once (what stops 17-22 measured).
+   before it: phase 1's 1,000 applications are still being routed, timed and texted for a second
+   or two after their POSTs are answered (0.9-1.6 s measured, bench/README.md). --no-settle starts
+   it at once (what stops 17-22 measured).
 Every POST is a new applicant (its own mobile number) with its own Idempotency-Key; exit code 1 if any
 answer was not a 200.
 """
