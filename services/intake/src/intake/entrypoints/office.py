@@ -4,15 +4,17 @@ earlier one of the same applicant, for staff with a bearer token (office roles a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Security
 from pydantic import BaseModel
 
+from acikkapi_shared.http_errors import ERROR_RESPONSES
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
+from intake.entrypoints.desk import bearer
 from intake.entrypoints.timeline_view import istanbul_at
 from intake.projections import likely_duplicates
 
@@ -31,7 +33,11 @@ class LikelyDuplicate(BaseModel):
 
 def office_router(runtime: ServiceRuntime) -> APIRouter:
     """Returns the office's read-only routes of intake."""
-    router = APIRouter(prefix="/api/v1/office", tags=["office"])
+    # The bearer scheme is read by the staff check itself; declared here so OpenAPI shows it.
+    responses: dict[int | str, dict[str, Any]] = {s: ERROR_RESPONSES[s] for s in (401, 403, 422)}
+    router = APIRouter(
+        prefix="/api/v1/office", tags=["office"], responses=responses, dependencies=[Security(bearer)]
+    )
 
     @router.get("/duplicates", response_model=list[LikelyDuplicate])
     async def duplicates(
