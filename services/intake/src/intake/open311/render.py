@@ -105,6 +105,11 @@ def errors(fmt: str, status: int, problems: Sequence[tuple[str, str]]) -> Respon
     return render(fmt, "errors", document, status)
 
 
+def jurisdiction_unknown(fmt: str, ours: str) -> Response:
+    """Returns the answer to a jurisdiction_id that is not this endpoint's."""
+    return errors(fmt, 404, [("JURISDICTION_UNKNOWN", f"jurisdiction_id: {ours} olmalı.")])
+
+
 def framework_errors(request: Request, exc: StarletteHTTPException) -> Response:
     """Returns the specification's error answer to one of the framework's refusals under Open311 (an
     unknown path 404 NOT_FOUND, a wrong method 405 METHOD_NOT_ALLOWED with its Allow header), in the
