@@ -99,6 +99,17 @@ def test_hiding_the_identity_and_refusing_sms_are_optional_wishes_defaulting_to_
     assert problems_of(raw) == {"applicant.sms_refused": "FIELD_INVALID"}
 
 
+def test_an_unreadable_wish_is_told_in_plain_turkish_not_by_its_field_name() -> None:
+    raw = portal_payload()
+    raw["applicant"].update(identity_hidden="evet", sms_refused="belki")
+    with pytest.raises(SubmissionInvalid) as caught:
+        validate_submission(raw, now=NOW)
+    assert [p.message_tr for p in caught.value.problems] == [
+        "Kimliğin gizli tutulması isteği alanı hatalı. Lütfen kontrol edin.",
+        "Kısa mesaj (SMS) almak istememe tercihi alanı hatalı. Lütfen kontrol edin.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("applicant", "phone"),
     [

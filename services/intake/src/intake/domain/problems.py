@@ -12,6 +12,8 @@ FIELD_LABELS_TR: dict[str, str] = {
     "applicant.name": "Ad soyad",
     "applicant.phone": "Cep telefonu numarası",
     "applicant.tckn": "T.C. Kimlik Numarası",
+    "applicant.identity_hidden": "Kimliğin gizli tutulması isteği",
+    "applicant.sms_refused": "Kısa mesaj (SMS) almak istememe tercihi",
     "topic": "Başvuru konusu",
     "type": "Başvuru türü",
     "district": "İlçe",

@@ -20,19 +20,20 @@ from acikkapi_shared.gateway import KEY_REUSED_TR, GatewayRun, IdempotencyKeyReu
 from acikkapi_shared.reference import ReferenceData
 from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.numbers import TokenBytes, new_tracking_code
-from intake.domain.submission import SubmissionInvalid, ValidSubmission, validate_submission
+from intake.domain.submission import ValidSubmission
 from intake.open311.batcher import RunBatcher
-from intake.open311.catalogue import find_service
 from intake.open311.keys import ApiKeys
 from intake.open311.posting import (
     FORM_MAX_BYTES,
+    FORM_MAX_FIELDS,
+    FormInvalid,
     FormUnreadable,
     first,
     parse_form,
-    problem_descriptions,
-    submission_document,
+    read_submission,
+    same_jurisdiction,
 )
-from intake.open311.render import errors, render
+from intake.open311.render import errors, jurisdiction_unknown, render
 from intake.registration import applicant_history_streams, register_submission
 
 KEY_MAX_LEN = 200
@@ -40,11 +41,17 @@ NOTICE_TR = (
     "Başvurunuz alındı. Başvuru numarası ve takip kodu, başvuru sahibinin cep telefonuna kısa mesajla "
     "(SMS) gönderilir."
 )
+# An applicant who hid their identity (or refused SMS) gets no SMS at all: the token is the way to the
+# tracking code, as for the portal (GET /api/v1/submissions/{token} of intake).
+NO_SMS_NOTICE_TR = (
+    "Başvurunuz alındı. Bu başvuru için başvuru sahibine kısa mesaj (SMS) gönderilmez. Başvuru "
+    "numarası bu yanıttadır; takip kodu /api/v1/submissions/{token} adresinden öğrenilebilir."
+)
 API_KEY_TR = "api_key eksik ya da geçersiz; başvuru kaydedilemedi."
 FORM_TR = (
     "İstek gövdesi okunamadı: application/x-www-form-urlencoded biçiminde, UTF-8 ve en fazla 64 KiB olmalı."
 )
-SERVICE_TR = "service_code: Bu hizmet kodu tanınmadı. Hizmetlerin listesi için GET services kullanın."
+FORM_UNREADABLE_TR = {"FORM_TOO_MANY_FIELDS": f"Formda en fazla {FORM_MAX_FIELDS} alan olabilir."}
 KEY_TR = f"Idempotency-Key / client_token en fazla {KEY_MAX_LEN} karakter olabilir."
 REFUSED_TR = "Başvuru şu anda kaydedilemedi. Lütfen daha sonra yeniden deneyin."
 
@@ -116,27 +123,21 @@ class Poster:
         try:
             form = parse_form(await _bounded_body(request))
         except FormUnreadable as unreadable:
-            return errors(fmt, 400, [(str(unreadable), FORM_TR)])
+            code = str(unreadable)
+            return errors(fmt, 400, [(code, FORM_UNREADABLE_TR.get(code, FORM_TR))])
         integrator = self.keys.integrator_of(first(form, "api_key") or "")
         if integrator is None:
             return errors(fmt, 403, [("API_KEY_INVALID", API_KEY_TR)])
-        jurisdiction = first(form, "jurisdiction_id")
-        if jurisdiction and jurisdiction != self.jurisdiction:
-            return errors(
-                fmt, 404, [("JURISDICTION_UNKNOWN", f"jurisdiction_id: {self.jurisdiction} olmalı.")]
-            )
-        service = find_service(self.reference, first(form, "service_code") or "")
-        if service is None:
-            return errors(fmt, 400, [("SERVICE_CODE_UNKNOWN", SERVICE_TR)])
+        if not same_jurisdiction(first(form, "jurisdiction_id"), self.jurisdiction):
+            return jurisdiction_unknown(fmt, self.jurisdiction)
         client_key = request.headers.get("idempotency-key") or first(form, "client_token") or ""
         if len(client_key) > KEY_MAX_LEN:
             return errors(fmt, 400, [("IDEMPOTENCY_KEY_TOO_LONG", KEY_TR)])
         now = self.runtime.gateway.clock.now()
-        document = submission_document(form, service, submission_id=str(uuid.uuid4()), now=now)
         try:
-            submission = validate_submission(document, now=now, reference=self.reference)
-        except SubmissionInvalid as invalid:
-            return errors(fmt, 400, problem_descriptions(invalid.problems))
+            submission = read_submission(form, self.reference, submission_id=str(uuid.uuid4()), now=now)
+        except FormInvalid as invalid:
+            return errors(fmt, 400, invalid.problems)
         # Without a key every POST is a new request (the duplicate check flags a resent one).
         key = f"open311:{integrator}:{client_key or uuid.uuid4()}"
         context = CommandContext(
@@ -163,10 +164,12 @@ class Poster:
         if outcome.rejection is not None or registered is None:
             code = outcome.rejection.code if outcome.rejection else "NOT_REGISTERED"
             return errors(fmt, 503, [(code, REFUSED_TR)])
+        token = registered.payload["submission_id"]
+        silent = submission.identity_hidden or submission.sms_refused
         answer = {
             "service_request_id": registered.payload["application_number"],
-            "token": registered.payload["submission_id"],
-            "service_notice": NOTICE_TR,
+            "token": token,
+            "service_notice": NO_SMS_NOTICE_TR.format(token=token) if silent else NOTICE_TR,
             "account_id": None,
         }
         return render(fmt, "service_requests", [answer])

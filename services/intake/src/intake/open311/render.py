@@ -8,6 +8,7 @@ null in JSON). In JSON a list document is the bare array, as the specification's
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,10 @@ from acikkapi_shared.http_errors import framework_refusal
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 FORMATS = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
+# What XML 1.0 forbids in text (its Char production): C0 controls other than tab, newline and carriage
+# return, surrogates, U+FFFE and U+FFFF. ElementTree writes them as they are, and the document is then
+# not well-formed: each is replaced by U+FFFD.
+NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # wrapper element -> the name of each of its children
 ITEM_NAMES: dict[str, str] = {
@@ -75,7 +80,7 @@ def _fill(element: ET.Element, name: str, value: Any) -> None:
         for item in value:
             _append(element, child, item)
     else:
-        element.text = _scalar(value)
+        element.text = NOT_XML_CHAR.sub("\ufffd", _scalar(value))
 
 
 def to_xml(root: str, document: Any) -> bytes:
@@ -98,6 +103,11 @@ def errors(fmt: str, status: int, problems: Sequence[tuple[str, str]]) -> Respon
     `description`; each description starts with a stable code ("DATE_INVALID start_date: …")."""
     document = [{"code": status, "description": f"{code} {text}"} for code, text in problems]
     return render(fmt, "errors", document, status)
+
+
+def jurisdiction_unknown(fmt: str, ours: str) -> Response:
+    """Returns the answer to a jurisdiction_id that is not this endpoint's."""
+    return errors(fmt, 404, [("JURISDICTION_UNKNOWN", f"jurisdiction_id: {ours} olmalı.")])
 
 
 def framework_errors(request: Request, exc: StarletteHTTPException) -> Response:

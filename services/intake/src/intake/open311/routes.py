@@ -20,7 +20,8 @@ from intake.domain.stages import CLOSED_STAGES
 from intake.entrypoints.timeline_notes import NOTE_EVENT_TYPES
 from intake.open311.catalogue import Service, definition, find_service, service_entry, services
 from intake.open311.post import FORM_OPENAPI, Poster
-from intake.open311.render import FORMATS, errors, render
+from intake.open311.posting import same_jurisdiction
+from intake.open311.render import FORMATS, errors, jurisdiction_unknown, render
 from intake.open311.requests_view import request_entry, update_entry
 from intake.projections import applications, submissions, timeline
 
@@ -37,6 +38,7 @@ MAX_RESULTS = 1000
 _UNENCODED_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 MAX_IDS = 100
 QUERY_MAX_LEN = 2000
+IDS_TOO_MANY_TR = f"service_request_id: En fazla {MAX_IDS} başvuru numarası sorulabilir."
 # The timeline's lines the updates feed shows: each moves a stage (notes stay the applicant's own).
 STAGE_LINE = timeline.c.event_type.not_in(sorted(NOTE_EVENT_TYPES))
 Fmt = Annotated[str, Path(description="xml or json", json_schema_extra={"enum": ["xml", "json"]})]
@@ -140,8 +142,8 @@ def open311_router(
         """Returns the answer to a format other than xml/json or another jurisdiction, else None."""
         if fmt not in FORMATS:
             return wrong_format()
-        if jurisdiction_id and jurisdiction_id != jurisdiction:
-            return errors(fmt, 404, [("JURISDICTION_UNKNOWN", f"jurisdiction_id: {jurisdiction} olmalı.")])
+        if not same_jurisdiction(jurisdiction_id, jurisdiction):
+            return jurisdiction_unknown(fmt, jurisdiction)
         return None
 
     @router.get("/discovery.{fmt}")
@@ -209,8 +211,11 @@ def open311_router(
             return errors(fmt, 400, [("QUERY_TOO_LONG", "Sorgu parametreleri çok uzun.")])
         query = _requests()
         if service_request_id:
+            parts = [part for part in service_request_id.split(",") if part.strip()]
+            if len(parts) > MAX_IDS:
+                return errors(fmt, 400, [("SERVICE_REQUEST_ID_TOO_MANY", IDS_TOO_MANY_TR)])
             numbers = []
-            for part in service_request_id.split(",")[:MAX_IDS]:
+            for part in parts:
                 try:
                     numbers.append(str(parse_application_number(part.strip())))
                 except InvalidApplicationNumber:
