@@ -372,3 +372,26 @@ async def test_concurrent_posts_read_their_applicants_histories_with_the_batch_n
     )
     assert [answer.status_code for answer in answers] == [200] * 6
     assert [s for s in one_by_one if s.startswith("applicant:")] == []  # prefetched with the run batch
+
+
+async def test_the_openapi_documents_the_answers_open311_gives_not_the_framework_422(
+    served_intake: Any,
+) -> None:
+    paths = (await served_intake.client.get("/openapi.json")).json()["paths"]
+    operations = [
+        operation
+        for path, item in paths.items()
+        if path.startswith("/open311/")
+        for operation in item.values()
+    ]
+    assert len(operations) == 8
+    for operation in operations:
+        responses = operation["responses"]
+        assert "422" not in responses
+        assert {"200", "400", "404"} <= set(responses)
+        errors = responses["400"]["content"]
+        assert set(errors) == {"application/json", "text/xml"}
+        assert errors["application/json"]["schema"]["items"]["required"] == ["code", "description"]
+    # A value the framework would refuse with 422 is answered in the specification's shape.
+    answer = await served_intake.client.get("/open311/v2/requests.json", params={"start_date": "x"})
+    assert answer.status_code == 400 and answer.json()[0]["code"] == 400

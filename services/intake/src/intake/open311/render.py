@@ -98,6 +98,38 @@ def render(fmt: str, root: str, document: Mapping[str, Any] | Sequence[Any], sta
     return Response(to_xml(root, document), status_code=status, media_type=FORMATS["xml"])
 
 
+_ERRORS_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "integer", "description": "The HTTP status."},
+            "description": {"type": "string", "description": "A stable code, then a Turkish text."},
+        },
+        "required": ["code", "description"],
+    },
+}
+_ERRORS_CONTENT = {
+    "application/json": {"schema": _ERRORS_SCHEMA},
+    "text/xml": {"schema": {"type": "string", "description": "<errors><error><code/><description/>"}},
+}
+# For the Open311 routes' `responses=`: what they answer, in the path's format (never FastAPI's 422
+# HTTPValidationError, which the router's handlers turn into these). Listing 4XX keeps that one out.
+OPENAPI_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/xml": {"schema": {"type": "string"}}}, "description": "In the path's format."},
+    **{
+        status: {"description": description, "content": _ERRORS_CONTENT}
+        for status, description in (
+            (400, "A value cannot be used: each failing field named (the specification's errors)."),
+            (403, "POST without a valid api_key."),
+            (404, "Unknown request, token, service, format or jurisdiction."),
+            (409, "The Idempotency-Key or client_token was used for another request."),
+            ("4XX", "Any other refusal, in the same shape."),
+        )
+    },
+}
+
+
 def errors(fmt: str, status: int, problems: Sequence[tuple[str, str]]) -> Response:
     """Returns the specification's error answer: `errors`/`error` with `code` (the HTTP status) and
     `description`; each description starts with a stable code ("DATE_INVALID start_date: …")."""

@@ -21,7 +21,7 @@ from intake.entrypoints.timeline_notes import NOTE_EVENT_TYPES
 from intake.open311.catalogue import Service, definition, find_service, service_entry, services
 from intake.open311.post import FORM_OPENAPI, Poster
 from intake.open311.posting import same_jurisdiction
-from intake.open311.render import FORMATS, errors, jurisdiction_unknown, render
+from intake.open311.render import FORMATS, OPENAPI_RESPONSES, errors, jurisdiction_unknown, render
 from intake.open311.requests_view import request_entry, update_entry
 from intake.projections import applications, submissions, timeline
 
@@ -133,7 +133,7 @@ def open311_router(
     runtime: ServiceRuntime, poster: Poster, *, reference: ReferenceData, base_url: str, jurisdiction: str
 ) -> APIRouter:
     """Returns the Open311 routes."""
-    router = APIRouter(prefix=PREFIX, tags=["open311"])
+    router = APIRouter(prefix=PREFIX, tags=["open311"], responses=OPENAPI_RESPONSES)
 
     def wrong_format() -> Response:
         return errors("xml", 404, [("FORMAT_UNKNOWN", "Biçim .xml ya da .json olmalı.")])
