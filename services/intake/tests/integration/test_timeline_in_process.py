@@ -277,6 +277,9 @@ async def test_after_the_conclusion_the_answer_shows_and_the_applicant_may_objec
         "Talebiniz karşılandı",
     )
     assert "answer" not in [k for k, v in full["timeline"][-2].items() if v]  # not before it is approved
+    # Nothing is due once concluded, on its line as at the top; the lines before keep what held then.
+    assert (full["deadline"], last["deadline"], last["deadline_paused"]) == (None, None, False)
+    assert datetime.fromisoformat(full["timeline"][-2]["deadline"]) == RESUMED_DUE
     supplied_line = full["timeline"][4]
     assert supplied_line["information"] == "No 5" and not supplied_line["deadline_paused"]
     assert datetime.fromisoformat(supplied_line["deadline"]) == RESUMED_DUE
