@@ -285,6 +285,12 @@ async def test_after_the_conclusion_the_answer_shows_and_the_applicant_may_objec
     assert datetime.fromisoformat(supplied_line["deadline"]) == RESUMED_DUE
     withdraw = await applicant.act("withdrawal", {}, key="w1")
     assert withdraw.status_code == 409 and withdraw.json()["error"]["code"] == "WITHDRAWAL_NOT_ALLOWED"
+    late = await applicant.act("information", {"text": "No 7"}, key="i1")
+    assert late.status_code == 409 and late.json()["error"] == {
+        "code": "APPLICATION_CONCLUDED",
+        "message": "Başvurunuz sonuçlandırıldı; artık bilgi gönderilemez.",
+        "field": None,
+    }
     objection = await applicant.act("objection", {"reason": "Su yine kesildi."}, key="o1")
     assert objection.status_code == 202 and objection.json()["action"] == "objection"
     assert "ApplicantObjected" in await applicant.log()
