@@ -26,6 +26,7 @@ from intake.entrypoints.desk import desk_router
 from intake.entrypoints.desk_meetings import meetings_router
 from intake.entrypoints.http import status_router
 from intake.entrypoints.office import office_router
+from intake.entrypoints.private_answers import PrivateAnswers
 from intake.entrypoints.upstream import clock_changes, router_stages, sms_reports
 from intake.open311.wiring import open311_routes
 from intake.projections import IntakeProjector
@@ -84,6 +85,8 @@ def build_app(
     """
     runtime = build_runtime(settings, clock=clock, token_bytes=token_bytes, record_publisher=record_publisher)
     app = create_http_app(runtime, title="Açık Kapı intake")
+    # Its answers carry tracking codes and applicants' data: never cached, never a referrer.
+    app.add_middleware(PrivateAnswers)
     tracking = TrackingSettings()
     limiter = tracking.limiter()  # one per process: the API's and the page's failures count together
     app.include_router(status_router(runtime, limiter))

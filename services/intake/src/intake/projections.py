@@ -53,6 +53,8 @@ applications = sa.Table(
 # One row per line of an applicant's timeline, ordered by source_version (the case's own sequence in
 # the router; 0 for the registration). due_at / clock_paused: what the sla-monitor said about the
 # office due moment after this stage (neither: nothing said, the line before still holds).
+# occurred_at: the stage's own moment (a desk entry's receipt may be days back); recorded_at: when
+# intake recorded the line, what Open311's servicerequestupdates selects by.
 timeline = sa.Table(
     "timeline",
     metadata,
@@ -62,6 +64,7 @@ timeline = sa.Table(
     sa.Column("event_type", sa.String(60), nullable=False),
     sa.Column("stage", sa.String(40), nullable=False),
     sa.Column("occurred_at", UtcDateTime, nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False, index=True),
     sa.Column("institution", sa.String(60), nullable=True),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("outcome", sa.String(40), nullable=True),
@@ -142,6 +145,7 @@ def registered(application: ApplicationRegistered, event: EventEnvelope) -> list
                 "event_type": REGISTERED_ENTRY,
                 "stage": Stage.REGISTERED.value,
                 "occurred_at": application.received_at,
+                "recorded_at": event.recorded_at,
                 "institution": None,
                 "text": "",
                 "outcome": None,
@@ -198,7 +202,7 @@ def stage_recorded(line: StageRecorded, event: EventEnvelope) -> list[Write]:
             "late",
         }
     )
-    return [Insert(timeline, {**values, "details": None})]
+    return [Insert(timeline, {**values, "recorded_at": event.recorded_at, "details": None})]
 
 
 def deadline_recorded(note: DeadlineRecorded, event: EventEnvelope) -> list[Write]:
@@ -219,6 +223,7 @@ def noted(note: TimelineNoted, event: EventEnvelope) -> list[Write]:
         "event_type": note.event_type,
         "stage": note.stage,
         "occurred_at": note.occurred_at,
+        "recorded_at": event.recorded_at,
         "institution": note.institution,
         "text": "",
         "outcome": None,
@@ -281,8 +286,9 @@ def duplicate_flagged(flag: LikelyDuplicateFlagged, event: EventEnvelope) -> lis
 class IntakeProjector(TableProjector):
     """Intake's read models: applications' status and timeline, submissions' outcome."""
 
-    # 2: the timeline, and clock_paused on applications; 3: notes, meetings; 4: duplicates
-    VERSION: ClassVar[str] = "4"
+    # 2: the timeline, and clock_paused on applications; 3: notes, meetings; 4: duplicates;
+    # 5: the timeline's recorded_at
+    VERSION: ClassVar[str] = "5"
     metadata: ClassVar[sa.MetaData] = metadata
     rules: ClassVar[dict[str, WriteRule]] = dict(
         [

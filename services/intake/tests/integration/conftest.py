@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from intake.app import build_app
 from intake.open311.keys import issue
 
 OPEN311_NOW = datetime(2026, 5, 22, 11, 0, 5, tzinfo=UTC)
+OPEN311_TEXT = "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, belediyeyi aradık ama kimse ilgilenmiyor."
 
 
 @dataclass
@@ -35,6 +37,24 @@ class Served:
     clock: ManualClock
     feed: Feed
     staff: LocalIssuer  # users: ayse (office officer), mehmet (institution officer)
+
+    async def open311_request(self, **changes: str) -> dict[str, Any]:
+        """Posts a valid Open311 request (with the form's fields changed) and returns the answer's
+        request: service_request_id (the application number) and token (the submission id)."""
+        form = {
+            "api_key": self.api_key,
+            "service_code": "YEREL_YONETIMLER-SIKAYET",
+            "first_name": "Ayşe",
+            "last_name": "Yılmaz",
+            "phone": "+905321234567",
+            "attribute[DISTRICT]": "MERKEZ",
+            "description": OPEN311_TEXT,
+            **changes,
+        }
+        answer = await self.client.post("/open311/v2/requests.json", data=form)
+        assert answer.status_code == 200, answer.text
+        request: dict[str, Any] = answer.json()[0]
+        return request
 
 
 @pytest.fixture

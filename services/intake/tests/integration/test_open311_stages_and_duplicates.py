@@ -32,26 +32,8 @@ UPDATE_CHILDREN = [
 TEXT = "Yusufpaşa Mahallesi'nde iki gündür içme suyu kesik, belediyeyi aradık ama kimse ilgilenmiyor."
 
 
-def open311_form(key: str, **changes: str) -> dict[str, str]:
-    values = {
-        "api_key": key,
-        "service_code": "YEREL_YONETIMLER-SIKAYET",
-        "first_name": "Ayşe",
-        "last_name": "Yılmaz",
-        "phone": "+905321234567",
-        "attribute[DISTRICT]": "MERKEZ",
-        "description": TEXT,
-    }
-    values.update(changes)
-    return values
-
-
 async def register(served: Any, **changes: str) -> str:
-    answer = await served.client.post(
-        "/open311/v2/requests.json", data=open311_form(served.api_key, **changes)
-    )
-    assert answer.status_code == 200, answer.text
-    number: str = answer.json()[0]["service_request_id"]
+    number: str = (await served.open311_request(**{"description": TEXT, **changes}))["service_request_id"]
     return number
 
 

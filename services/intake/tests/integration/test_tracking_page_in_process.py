@@ -21,6 +21,7 @@ from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.events.notifier import SmsDelivered
 from acikkapi_shared.events.router import CaseConcluded
+from acikkapi_shared.events.sla_monitor import ClocksResumed
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.testing.case_events import information_requested
 from acikkapi_shared.testing.fakes import RecordingPublisher
@@ -274,6 +275,14 @@ async def test_a_withdrawal_needs_its_confirmation_and_a_text_problem_is_shown_o
 
 async def test_once_concluded_the_page_shows_the_answer_and_the_objection_form(tracker: Tracker) -> None:
     await tracker.ask()
+    resumed = ClocksResumed(  # the information came (by phone): the office clock runs again
+        application_number=tracker.number,
+        at=NOW,
+        request_number=1,
+        office_due_at=DUE,
+        institution_due_at=None,
+    )
+    await tracker.router_says(resumed, "sla-monitor")
     await tracker.router_says(
         CaseConcluded(
             application_number=tracker.number,
@@ -288,6 +297,8 @@ async def test_once_concluded_the_page_shows_the_answer_and_the_objection_form(t
     assert "Sonuç Talebiniz karşılandı Kalorifer kazanı 3 Haziran'da onarıldı." in shown
     assert set(forms(page)) == {"/takip/itiraz"}
     assert "Sonuçlandırılması gereken tarih 5 Haziran" not in shown  # nothing is due once concluded
+    (concluded,) = [item for item in re.findall(r"<li>(.*?)</li>", page, re.S) if "sonuçlandırıldı" in item]
+    assert "Sonuçlandırılması gereken tarih" not in concluded and "Süre durduruldu" not in concluded
     objection = {**forms(page)["/takip/itiraz"], "metin": "Sınıflar hâlâ soğuk."}
     done = await tracker.client.post("/takip/itiraz", data=objection)
     assert "İtirazınız alındı" in text_of(done.text) and forms(done.text) == {}

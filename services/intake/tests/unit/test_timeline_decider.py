@@ -233,6 +233,7 @@ HISTORIES: dict[str, list[ApplicationCommand]] = {
     Stage.REOPENED: [ROUTED, ACKNOWLEDGED, ANSWERED, CONCLUDED, REOPENED],
     Stage.WITHDRAWN: [ROUTED, stage(2, "CaseWithdrawn", Stage.WITHDRAWN)],
 }
+CLOSED_FOR_INFORMATION = {Stage.CONCLUDED: "APPLICATION_CONCLUDED", Stage.WITHDRAWN: "APPLICATION_WITHDRAWN"}
 ACTIONS: dict[str, tuple[ApplicationCommand, type[EventPayload], frozenset[str]]] = {
     "information": (
         SupplyInformation("Kazım Karabekir Caddesi No 5"),
@@ -264,10 +265,23 @@ def test_each_request_is_accepted_only_in_its_stages(at: str, action: str) -> No
     else:
         with pytest.raises(CommandRejected) as refused:
             stream.when(command)
-        answered = stream.state.supplied_request > 0  # information sent before: said so, in any stage
-        expected = "INFORMATION_ALREADY_SUPPLIED" if answered else "INFORMATION_NOT_REQUESTED"
+        answered = stream.state.supplied_request > 0  # information sent before: said so, while open
+        expected = CLOSED_FOR_INFORMATION.get(at) or (
+            "INFORMATION_ALREADY_SUPPLIED" if answered else "INFORMATION_NOT_REQUESTED"
+        )
         assert refused.value.code.endswith("NOT_ALLOWED") or refused.value.code == expected
         assert refused.value.message_tr
+
+
+@pytest.mark.parametrize("closing", [CONCLUDED, stage(6, "CaseWithdrawn", Stage.WITHDRAWN)])
+def test_information_sent_once_the_case_is_closed_is_told_that_it_is_closed(closing: RecordStage) -> None:
+    # Supplied earlier, then concluded (or withdrawn): "it will be passed on" would be untrue.
+    stream = Stream()
+    stream.when(*HISTORIES[Stage.INFORMATION_REQUESTED], SupplyInformation("Adres"), SUPPLIED, closing)
+    with pytest.raises(CommandRejected) as refused:
+        stream.when(SupplyInformation("Adres, bir daha"))
+    assert refused.value.code == CLOSED_FOR_INFORMATION[closing.stage]
+    assert refused.value.message_tr.endswith("artık bilgi gönderilemez.")
 
 
 def test_supplied_information_answers_the_open_request_with_clean_text() -> None:

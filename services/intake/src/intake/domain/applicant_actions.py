@@ -63,7 +63,17 @@ def _allow_withdrawal(state: Application) -> None:
         )
 
 
+# Information cannot be sent once the case is closed: said so, whatever was asked or sent before.
+_CLOSED_FOR_INFORMATION: dict[str, tuple[str, str]] = {
+    Stage.CONCLUDED: ("APPLICATION_CONCLUDED", "Başvurunuz sonuçlandırıldı; artık bilgi gönderilemez."),
+    Stage.WITHDRAWN: ("APPLICATION_WITHDRAWN", "Başvurunuz geri çekildi; artık bilgi gönderilemez."),
+}
+
+
 def _allow_information(state: Application) -> None:
+    closed = _CLOSED_FOR_INFORMATION.get(state.stage or "")
+    if closed is not None:
+        raise CommandRejected(*closed)
     # Answered already (a second tab, a stale page): said so, whether or not the institution has moved
     # on since; "nothing was asked" would contradict the question the applicant has just read.
     if state.open_request > 0 and state.supplied_request >= state.open_request:

@@ -42,22 +42,24 @@ ACCEPTED_TR = {
 }
 
 
+# A text left out or null is an empty one: the decider answers 422 FIELD_MISSING naming the field, in
+# Turkish, as for a blank text (not the framework's generic INVALID_REQUEST).
 class InformationBody(BaseModel):
-    """The information the institution asked for."""
+    """The information the institution asked for (required)."""
 
-    text: str
+    text: str | None = None
 
 
 class ObjectionBody(BaseModel):
-    """Why the applicant objects to the conclusion."""
+    """Why the applicant objects to the conclusion (required)."""
 
-    reason: str
+    reason: str | None = None
 
 
 class WithdrawalBody(BaseModel):
     """Why the applicant withdraws (optional)."""
 
-    reason: str = ""
+    reason: str | None = None
 
 
 class ActionAccepted(BaseModel):
@@ -160,24 +162,26 @@ def actions_router(runtime: ServiceRuntime, limiter: FailureLimiter) -> APIRoute
 
     @router.post("/{number}/information", status_code=202, response_model=ActionAccepted)
     async def supply_information(
-        request: Request, number: str, body: InformationBody, headers: Headers
+        request: Request, number: str, headers: Headers, body: InformationBody | None = None
     ) -> Any:
         """The information the institution asked for (only while it is asked for)."""
-        return await act(request, number, headers, "information", SupplyInformation(body.text))
+        text = _given(body.text if body else None)
+        return await act(request, number, headers, "information", SupplyInformation(text))
 
     @router.post("/{number}/objection", status_code=202, response_model=ActionAccepted)
     async def object_to_conclusion(
-        request: Request, number: str, body: ObjectionBody, headers: Headers
+        request: Request, number: str, headers: Headers, body: ObjectionBody | None = None
     ) -> Any:
         """An objection to the conclusion (only once concluded)."""
-        return await act(request, number, headers, "objection", ObjectToConclusion(body.reason))
+        reason = _given(body.reason if body else None)
+        return await act(request, number, headers, "objection", ObjectToConclusion(reason))
 
     @router.post("/{number}/withdrawal", status_code=202, response_model=ActionAccepted)
     async def withdraw(
         request: Request, number: str, headers: Headers, body: WithdrawalBody | None = None
     ) -> Any:
         """Withdraw the application (only while it is open)."""
-        reason = body.reason if body else ""
+        reason = _given(body.reason if body else None)
         return await act(request, number, headers, "withdrawal", WithdrawApplication(reason))
 
     return router
@@ -187,6 +191,11 @@ def client_address(request: Request) -> str:
     """Returns the address the failure limiter counts the request's client by (the TCP peer: behind a
     reverse proxy, that proxy; see README)."""
     return request.client.host if request.client else "unknown"
+
+
+def _given(text: str | None) -> str:
+    """Returns the text of a body, "" when it was left out or null."""
+    return "" if text is None else text
 
 
 def _fingerprint(action: str, command: ApplicantAction) -> str:

@@ -149,7 +149,8 @@ _TEXT_FIELD = {
 
 def entries(lines: Sequence[Any]) -> list[TimelineEntry]:
     """Returns the timeline's lines; a line the sla-monitor said nothing about keeps the due moment of
-    the line before it."""
+    the line before it. A line of a concluded or withdrawn stage shows none: nothing was due any more
+    (the lines before it keep what held then)."""
     shown: list[TimelineEntry] = []
     due: datetime | None = None
     paused = False
@@ -164,6 +165,7 @@ def entries(lines: Sequence[Any]) -> list[TimelineEntry]:
             details["outcome"] = line.outcome
             details["outcome_label"] = OUTCOME_LABELS_TR.get(line.outcome, line.outcome)
             details["reasons"] = line.reasons or None
+        closed = line.stage in CLOSED_STAGES
         label = entry_label(line.event_type, line.stage)
         noted = _noted(line.event_type, line.details or {})
         if isinstance(noted, RefusalView):
@@ -178,8 +180,8 @@ def entries(lines: Sequence[Any]) -> list[TimelineEntry]:
                 label=label,
                 at=istanbul_at(line.occurred_at),
                 institution=institution_view(line.institution),
-                deadline=None if paused else istanbul(due),
-                deadline_paused=paused,
+                deadline=None if paused or closed else istanbul(due),
+                deadline_paused=paused and not closed,
                 request_number=line.request_number,
                 **details,
             )

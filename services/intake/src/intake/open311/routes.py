@@ -281,7 +281,7 @@ def open311_router(
     async def request_updates(
         fmt: Fmt, start_date: Text = None, end_date: Text = None, jurisdiction_id: Text = None
     ) -> Response:
-        """Extension: every stage reached in the range (default: the last day), oldest first. Lines
+        """Extension: every stage recorded in the range (default: the last day), oldest first. Lines
         that move no stage (SMS delivery reports, refused requests) are the applicant's own: they stay on
         the tracking page, or the public feed would tell whose identity is hidden (they get no SMS)."""
         if answer := refused(fmt, jurisdiction_id):
@@ -292,13 +292,13 @@ def open311_router(
             begin, until = window(start_date, end_date, runtime.gateway.clock.now(), UPDATES_DEFAULT_SPAN)
         except BadQuery as bad:
             return errors(fmt, 400, [(bad.code, bad.description)])
+        # By the moment intake recorded each line, from start_date up to (not including) end_date: a
+        # client polling with advancing windows sees every update once, a back-dated one too (a desk
+        # entry's registration, dated its receipt days before); each still shows its stage's moment.
         query = (
             sa.select(timeline)
-            .where(
-                timeline.c.occurred_at.between(begin, until),
-                STAGE_LINE,
-            )
-            .order_by(timeline.c.occurred_at, timeline.c.source_event_id)
+            .where(timeline.c.recorded_at >= begin, timeline.c.recorded_at < until, STAGE_LINE)
+            .order_by(timeline.c.recorded_at, timeline.c.occurred_at, timeline.c.source_event_id)
             .limit(MAX_RESULTS)
         )
         rows = await _rows(runtime, query)

@@ -26,6 +26,7 @@ from intake.domain.application_model import (
 )
 from intake.entrypoints.access import Access, Attempt, Refused, look_up_tracked
 from intake.entrypoints.applicant_actions import client_address, perform
+from intake.entrypoints.private_answers import PRIVATE_HEADERS
 from intake.entrypoints.tracked_view import tracked_view
 from intake.tracking_page.forms import MAX_FORM_BYTES, FormSigner, FormTooLarge, parse_form
 from intake.tracking_page.limiter import FailureLimiter
@@ -48,8 +49,7 @@ _HEADERS = {
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    **PRIVATE_HEADERS,
     "X-Content-Type-Options": "nosniff",
 }
 
