@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.responses import JSONResponse
 
-from acikkapi_shared.http_errors import error_answer
+from acikkapi_shared.http_errors import ErrorAnswer, error_answer
 from acikkapi_shared.runtime import ServiceRuntime
 from intake.domain.numbers import (
     InvalidApplicationNumber,
@@ -33,6 +33,18 @@ NOT_FOUND_TR = (
     "Bu numara ve takip koduyla kayıtlı bir başvuru bulunamadı. Lütfen numarayı ve SMS ile gönderilen "
     "takip kodunu kontrol edin."
 )
+# For the citizen routes' `responses=`: every refusal is the one error shape, {"error": {code, message,
+# field}}; OpenAPI would otherwise show FastAPI's 422 HTTPValidationError, which they never answer.
+CITIZEN_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorAnswer, "description": description}
+    for status, description in (
+        (400, "A number that cannot be one, or a body that cannot be read."),
+        (404, "No application with this number and tracking code (one answer for either wrong)."),
+        (409, "The application's stage does not allow it (codes name why)."),
+        (422, "A field to correct, named (FIELD_MISSING, TEXT_TOO_LONG, …)."),
+        (429, "Too many failed look-ups: wait for Retry-After."),
+    )
+}
 TOO_MANY_TR = (
     "Çok sayıda hatalı deneme yapıldı. Güvenliğiniz için sorgulama geçici olarak durduruldu; "
     "lütfen {minutes} dakika sonra yeniden deneyin."

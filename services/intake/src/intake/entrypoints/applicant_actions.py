@@ -28,7 +28,14 @@ from intake.domain.application import (
     applications,
 )
 from intake.domain.application_model import ApplicantAction
-from intake.entrypoints.access import Access, Attempt, error, find_tracked, presented_code
+from intake.entrypoints.access import (
+    CITIZEN_RESPONSES,
+    Access,
+    Attempt,
+    error,
+    find_tracked,
+    presented_code,
+)
 from intake.tracking_page.limiter import FailureLimiter
 
 APPLICANT_ACTOR = "applicant:tracking-code"
@@ -138,7 +145,7 @@ async def perform(
 
 def actions_router(runtime: ServiceRuntime, limiter: FailureLimiter) -> APIRouter:
     """Returns the applicant's request routes, writing through intake's command gateway."""
-    router = APIRouter(prefix="/api/v1/applications", tags=["citizens"])
+    router = APIRouter(prefix="/api/v1/applications", tags=["citizens"], responses=CITIZEN_RESPONSES)
 
     async def act(
         request: Request, number: str, headers: RequestHeaders, action: str, command: ApplicantAction

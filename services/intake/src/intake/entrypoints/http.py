@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Header, Query, Request
 
 from acikkapi_shared.runtime import ServiceRuntime
-from intake.entrypoints.access import Access, Attempt, error, find, presented_code
+from intake.entrypoints.access import CITIZEN_RESPONSES, Access, Attempt, error, find, presented_code
 from intake.entrypoints.applicant_actions import client_address
 from intake.entrypoints.timeline_view import ApplicationSummary, ApplicationTimeline, summary
 from intake.entrypoints.tracked_view import tracked_view
@@ -23,7 +23,7 @@ SUBMISSION_ID_INVALID_TR = "Gönderim kimliği geçersiz."
 
 def status_router(runtime: ServiceRuntime, limiter: FailureLimiter) -> APIRouter:
     """Returns the read-only routes of the citizen API."""
-    router = APIRouter(prefix="/api/v1", tags=["citizens"])
+    router = APIRouter(prefix="/api/v1", tags=["citizens"], responses=CITIZEN_RESPONSES)
 
     @router.get("/applications/{number}", response_model=ApplicationTimeline | ApplicationSummary)
     async def application_status(
