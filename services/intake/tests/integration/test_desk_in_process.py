@@ -173,6 +173,21 @@ async def test_every_problem_of_a_desk_application_is_named_and_nothing_recorded
     assert "ApplicationRegistered" not in await desk.log()
 
 
+async def test_a_back_dated_desk_entry_is_the_earlier_of_its_likely_duplicate_pair(desk: Desk) -> None:
+    applicant = {**APPLICANT, "tckn": "10000000146"}  # two keys of one applicant: one link all the same
+    today = await desk.enter(application("PHONE", applicant=applicant), key="k-1")
+    reworded = "İki gündür Yusufpaşa Mahallesi'nde içme suyu kesik; belediyeyi aradık, kimse ilgilenmiyor!"
+    received_before = application(
+        "DESK", applicant=applicant, text=reworded, received_at="2026-05-19T10:00:00+03:00"
+    )
+    back_dated = await desk.enter(received_before, key="k-2")  # registered second, received first
+    assert today.status_code == back_dated.status_code == 201, back_dated.text
+    shown = await desk.get("/api/v1/office/duplicates")
+    assert [(d["application_number"], d["earlier_application_number"]) for d in shown.json()] == [
+        (today.json()["application_number"], back_dated.json()["application_number"])
+    ]
+
+
 async def test_a_halk_gunu_meeting_links_its_applications_and_the_figures_come_from_the_log(
     desk: Desk,
 ) -> None:
