@@ -56,5 +56,6 @@ async def register_submission(
         noted = await commands.execute(applicant_histories, stream, note, correlation_id=number, actor=actor)
         flag = first_of(noted, LikelyDuplicateFlagged)
         if flag is not None:
-            flagged = flagged | {flag.earlier_application_number}
+            pair = {flag.application_number, flag.earlier_application_number}
+            flagged = flagged | (pair - {number})
     return number

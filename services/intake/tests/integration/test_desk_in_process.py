@@ -4,6 +4,7 @@ from the log; every refusal in the one error shape (on SQLite and on PostgreSQL;
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +48,11 @@ def application(channel: str, **fields: Any) -> dict[str, Any]:
         "text": WATER,
     }
     return {**body, **fields}
+
+
+def problems_of(answer: httpx.Response) -> list[tuple[str, str]]:
+    """Returns the (field, code) of each problem of a 422 in the one error shape."""
+    return [(p["field"], p["code"]) for p in answer.json()["error"]["problems"]]
 
 
 @dataclass
@@ -173,6 +179,105 @@ async def test_every_problem_of_a_desk_application_is_named_and_nothing_recorded
     assert "ApplicationRegistered" not in await desk.log()
 
 
+async def test_the_desk_takes_address_location_and_attachments_checked_as_on_every_channel(
+    desk: Desk,
+) -> None:
+    tester = application(
+        "DESK",
+        address="a",
+        location={"lat": 41.0, "long": 29.0},  # Istanbul
+        attachments=["ftp://x", "javascript:alert(1)"],
+    )
+    refused = await desk.enter(tester)
+    assert refused.status_code == 422, refused.text
+    assert problems_of(refused) == [
+        ("address", "TEXT_TOO_SHORT"),
+        ("location", "LOCATION_OUTSIDE_KARS"),
+        ("attachments", "ATTACHMENT_URL_INVALID"),
+    ]
+    six = [f"https://foto.example/{index}.jpg" for index in range(6)]
+    too_many = await desk.enter(application("PHONE", location="Kars", attachments=six), key="k-2")
+    assert problems_of(too_many) == [
+        ("location", "LOCATION_INVALID"),
+        ("attachments", "ATTACHMENTS_TOO_MANY"),
+    ]
+    placed = application(
+        "DESK",
+        address="  Yusufpaşa Mah.  Kanal Sk. 12 ",
+        location={"lat": "40.6013", "long": 43.0975},
+        attachments=["https://foto.example/su.jpg"],
+    )
+    entered = await desk.enter(placed, key="k-3")
+    assert entered.status_code == 201, entered.text
+    assert "ApplicationRegistered" in await desk.log()
+    (registered,) = [e for e in await relayed(desk.publisher, 1) if e.type == "ApplicationRegistered"]
+    assert registered.payload["application_number"] == entered.json()["application_number"]
+    assert (registered.payload["address"], registered.payload["attachments"]) == (
+        "Yusufpaşa Mah. Kanal Sk. 12",
+        ["https://foto.example/su.jpg"],
+    )
+    assert registered.payload["location"] == {"lat": 40.6013, "long": 43.0975}
+
+
+async def test_a_key_that_is_no_field_of_the_desk_is_refused_by_name(desk: Desk) -> None:
+    body = application("DESK", adres="Kars", applicant={**APPLICANT, "tc": "10000000146"}, topic="NOPE")
+    refused = await desk.enter(body)
+    assert refused.status_code == 422
+    assert problems_of(refused) == [
+        ("topic", "TOPIC_UNKNOWN"),
+        ("adres", "FIELD_UNKNOWN"),
+        ("applicant.tc", "FIELD_UNKNOWN"),
+    ]
+    unknown = refused.json()["error"]["problems"][1]["message"]
+    assert unknown == "Tanınmayan alan: adres. Bu alan kabul edilmiyor; lütfen alan adını kontrol edin."
+    assert "ApplicationRegistered" not in await desk.log()
+
+
+async def test_a_halk_gunu_entry_names_its_meeting_with_every_other_problem(desk: Desk) -> None:
+    landline = {"name": "Ayşe Yılmaz", "phone": "0312 123 45 67"}
+    unknown_meeting = application(
+        "HALK_GUNU", meeting_id="0b9d3c1e-6a52-4f7e-9a51-2f0c8e7d4b10", applicant=landline, topic="NOPE"
+    )
+    refused = await desk.enter(unknown_meeting)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "APPLICATION_INVALID"
+    assert problems_of(refused) == [
+        ("applicant.phone", "PHONE_NOT_MOBILE"),
+        ("topic", "TOPIC_UNKNOWN"),
+        ("meeting_id", "MEETING_NOT_FOUND"),
+    ]
+    meeting_id = (await desk.meeting(MEETING)).json()["meeting_id"]
+    early = application(
+        "HALK_GUNU", meeting_id=meeting_id, topic="NOPE", received_at="2026-05-19T16:00:00+03:00"
+    )
+    refused_early = await desk.enter(early, key="k-2")
+    assert problems_of(refused_early) == [
+        ("topic", "TOPIC_UNKNOWN"),
+        ("received_at", "RECEIVED_BEFORE_MEETING"),
+    ]
+    for edge in ("9999-12-31T23:00:00+00:00", "0001-01-01T00:30:00+05:00"):  # not in Istanbul's range
+        at_edge = await desk.enter({**early, "received_at": edge}, key=f"k-{edge}")
+        assert problems_of(at_edge) == [
+            ("received_at", "SUBMITTED_AT_OUT_OF_RANGE"),
+            ("topic", "TOPIC_UNKNOWN"),
+        ]
+    assert "ApplicationRegistered" not in await desk.log()
+
+
+async def test_a_back_dated_desk_entry_is_the_earlier_of_its_likely_duplicate_pair(desk: Desk) -> None:
+    applicant = {**APPLICANT, "tckn": "10000000146"}  # two keys of one applicant: one link all the same
+    today = await desk.enter(application("PHONE", applicant=applicant), key="k-1")
+    reworded = "İki gündür Yusufpaşa Mahallesi'nde içme suyu kesik; belediyeyi aradık, kimse ilgilenmiyor!"
+    received_before = application(
+        "DESK", applicant=applicant, text=reworded, received_at="2026-05-19T10:00:00+03:00"
+    )
+    back_dated = await desk.enter(received_before, key="k-2")  # registered second, received first
+    assert today.status_code == back_dated.status_code == 201, back_dated.text
+    shown = await desk.get("/api/v1/office/duplicates")
+    assert [(d["application_number"], d["earlier_application_number"]) for d in shown.json()] == [
+        (today.json()["application_number"], back_dated.json()["application_number"])
+    ]
+
+
 async def test_a_halk_gunu_meeting_links_its_applications_and_the_figures_come_from_the_log(
     desk: Desk,
 ) -> None:
@@ -192,15 +297,11 @@ async def test_a_halk_gunu_meeting_links_its_applications_and_the_figures_come_f
         application("HALK_GUNU", meeting_id=meeting_id, received_at="2026-05-19T16:00:00+03:00"), key="h-e"
     )
     assert early.status_code == 422, early.text  # received the day before the meeting was held
-    assert (early.json()["error"]["code"], early.json()["error"]["field"]) == (
-        "RECEIVED_BEFORE_MEETING",
-        "received_at",
-    )
+    assert problems_of(early) == [("received_at", "RECEIVED_BEFORE_MEETING")]
     unknown = await desk.enter(
         application("HALK_GUNU", meeting_id="0b9d3c1e-6a52-4f7e-9a51-2f0c8e7d4b10"), key="h-x"
     )
-    assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "meeting_id"
-    assert unknown.json()["error"]["code"] == "MEETING_NOT_FOUND"
+    assert unknown.status_code == 422 and problems_of(unknown) == [("meeting_id", "MEETING_NOT_FOUND")]
     figures = await desk.get("/api/v1/desk/meetings", subject="denetci", year=2026)
     assert figures.status_code == 200
     assert {k: v for k, v in figures.json().items() if k != "items"} == {
@@ -230,22 +331,75 @@ async def test_a_halk_gunu_meeting_links_its_applications_and_the_figures_come_f
     assert after == before and len(after[1]) == 3
 
 
+async def test_a_meeting_is_recorded_once_whoever_records_it_under_whatever_key(desk: Desk) -> None:
+    first = await desk.meeting(MEETING, subject="ofis", key="hg-1")
+    assert first.status_code == 201, first.text
+    meeting_id = first.json()["meeting_id"]
+    again = await desk.meeting(MEETING, subject="sef", key="hg-1")  # the supervisor, the same key
+    assert again.status_code == 409, again.text
+    assert again.json()["error"]["code"] == "MEETING_ALREADY_RECORDED"
+    assert again.json()["error"]["meeting_id"] == meeting_id and again.json()["error"]["field"] is None
+    retyped = {**MEETING, "chair": "VALİ  AHMET YILMAZ", "place": " kars valiliği", "attendee_count": 22}
+    other_key = await desk.meeting(retyped, subject="ofis", key="hg-2")
+    assert other_key.status_code == 409 and other_key.json()["error"]["meeting_id"] == meeting_id
+    assert (await desk.meeting(MEETING, subject="ofis", key="hg-1")).json()["replayed"]  # a retry
+    # Two writers at once: one meeting.
+    elsewhere = {**MEETING, "place": "Sarıkamış Kaymakamlığı"}
+    racing = await asyncio.gather(
+        desk.meeting(elsewhere, subject="ofis", key="hg-3"),
+        desk.meeting(elsewhere, subject="sef", key="hg-3"),
+    )
+    assert sorted(answer.status_code for answer in racing) == [201, 409]
+    assert (await desk.log()).count("MeetingRecorded") == 2
+    figures = (await desk.get("/api/v1/desk/meetings", year=2026)).json()
+    assert (figures["meetings"], figures["attendees"]) == (2, 42)
+
+
 async def test_a_meeting_must_be_plausible(desk: Desk) -> None:
     future = await desk.meeting({**MEETING, "held_on": "2026-05-23"})
-    assert future.status_code == 422 and future.json()["error"]["field"] == "held_on"
+    assert future.status_code == 422 and problems_of(future) == [("held_on", "HELD_ON_OUT_OF_RANGE")]
     nobody = await desk.meeting({**MEETING, "attendee_count": 0}, key="m-2")
-    assert nobody.json()["error"]["code"] == "ATTENDEES_OUT_OF_RANGE"
+    assert problems_of(nobody) == [("attendee_count", "ATTENDEES_OUT_OF_RANGE")]
     blank = await desk.meeting({**MEETING, "chair": " \u200b "}, key="m-3")
     assert blank.json()["error"] == {
-        "code": "FIELD_MISSING",
-        "message": "Toplantı başkanı alanı boş bırakılamaz.",
+        "code": "MEETING_INVALID",
+        "message": "Toplantı kaydedilemedi; lütfen işaretlenen alanları düzeltin.",
         "field": "chair",
+        "problems": [
+            {"code": "FIELD_MISSING", "field": "chair", "message": "Toplantı başkanı alanı boş bırakılamaz."}
+        ],
     }
     not_a_number = await desk.meeting({**MEETING, "attendee_count": True}, key="m-5")
-    assert not_a_number.status_code == 422 and not_a_number.json()["error"]["field"] == "attendee_count"
+    assert problems_of(not_a_number) == [("attendee_count", "ATTENDEES_NOT_INTEGER")]
     not_a_date = await desk.meeting({**MEETING, "held_on": "yarın"}, key="m-4")
-    assert not_a_date.status_code == 422 and not_a_date.json()["error"]["code"] == "INVALID_REQUEST"
-    assert not_a_date.json()["error"]["field"] == "held_on"
+    assert not_a_date.status_code == 422 and problems_of(not_a_date) == [("held_on", "HELD_ON_INVALID")]
+    assert "MeetingRecorded" not in await desk.log()
+
+
+async def test_every_field_of_a_meeting_at_fault_is_named_in_one_answer(desk: Desk) -> None:
+    nothing = await desk.meeting({})
+    assert nothing.status_code == 422 and nothing.json()["error"]["code"] == "MEETING_INVALID"
+    assert problems_of(nothing) == [
+        ("held_on", "FIELD_MISSING"),
+        ("chair", "FIELD_MISSING"),
+        ("place", "FIELD_MISSING"),
+        ("attendee_count", "FIELD_MISSING"),
+    ]
+    body = {"held_on": "2026-12-01T10:00:00+03:00", "chair": "", "place": "K", "attendee_count": 10001}
+    several = await desk.meeting(body, key="m-2")
+    assert problems_of(several) == [
+        ("held_on", "HELD_ON_INVALID"),
+        ("chair", "FIELD_MISSING"),
+        ("place", "TEXT_TOO_SHORT"),
+        ("attendee_count", "ATTENDEES_OUT_OF_RANGE"),
+    ]
+    both_names = await desk.meeting({**MEETING, "chair": "", "place": "", "yer": "Kars"}, key="m-3")
+    assert problems_of(both_names) == [
+        ("chair", "FIELD_MISSING"),
+        ("place", "FIELD_MISSING"),
+        ("yer", "FIELD_UNKNOWN"),
+    ]
+    assert all(p["message"] for p in both_names.json()["error"]["problems"])
     assert "MeetingRecorded" not in await desk.log()
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from acikkapi_shared.decider import CommandRejected
 from acikkapi_shared.testing.in_process import decide_after
+from intake.domain.meeting_fields import meeting_id_of, read_meeting
 from intake.domain.meetings import (
     LinkApplication,
     MeetingApplicationLinked,
@@ -18,6 +19,7 @@ from intake.domain.meetings import (
     meeting_stream,
     meetings,
 )
+from intake.domain.problems import SubmissionInvalid
 
 STREAM = meeting_stream("0d7a4c1e-93b2-4f6e-8a15-5b3c2e7f9a60")
 NOW = datetime(2026, 5, 22, 21, 30, tzinfo=UTC)  # 23 May 00:30 in Istanbul
@@ -98,3 +100,41 @@ def test_the_desk_takes_its_own_channels_and_halk_gunu_with_its_meeting(
     channel: str | None, with_meeting: bool, codes: list[str]
 ) -> None:
     assert [p.code for p in desk_problems(channel, with_meeting)] == codes
+
+
+def test_every_field_of_a_meeting_at_fault_is_named_at_once() -> None:
+    with pytest.raises(SubmissionInvalid) as nothing:
+        read_meeting({"salon": "B"}, NOW)
+    assert [(p.field, p.code) for p in nothing.value.problems] == [
+        ("held_on", "FIELD_MISSING"),
+        ("chair", "FIELD_MISSING"),
+        ("place", "FIELD_MISSING"),
+        ("attendee_count", "FIELD_MISSING"),
+        ("salon", "FIELD_UNKNOWN"),
+    ]
+    wrong = {"held_on": "2026-W21-3", "chair": 7, "place": "K", "attendee_count": 21.0}
+    with pytest.raises(SubmissionInvalid) as shapes:
+        read_meeting(wrong, NOW)
+    assert [p.code for p in shapes.value.problems] == [
+        "HELD_ON_INVALID",
+        "FIELD_NOT_TEXT",
+        "TEXT_TOO_SHORT",
+        "ATTENDEES_NOT_INTEGER",
+    ]
+    assert all(p.message_tr for p in shapes.value.problems)
+
+
+def test_the_same_day_chair_and_place_are_the_same_meeting_however_typed() -> None:
+    typed = read_meeting(
+        {
+            "held_on": "2026-05-20",
+            "chair": "Vali Ahmet Yılmaz",
+            "place": "Kars Valiliği",
+            "attendee_count": 21,
+        },
+        NOW,
+    )
+    retyped = record(chair="VALİ  AHMET YILMAZ", place="kars valiligi ", attendee_count=22)
+    assert meeting_id_of(typed) == meeting_id_of(retyped)
+    assert meeting_id_of(typed) != meeting_id_of(record(held_on=date(2026, 5, 21)))
+    assert meeting_id_of(typed) != meeting_id_of(record(place="Sarıkamış Kaymakamlığı"))

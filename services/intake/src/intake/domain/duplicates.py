@@ -1,6 +1,7 @@
 """Likely duplicates: the same applicant (mobile number or TC Kimlik No) with a very similar text within
-7 days, on any channel. Such an application is registered as any other and flagged with a link to the
-earlier one (LikelyDuplicateFlagged), for the office to look at; nothing is merged.
+7 days, on any channel. Such an application is registered as any other and the pair is flagged, the
+later received linked to the earlier received (LikelyDuplicateFlagged), whichever was registered first,
+for the office to look at; nothing is merged.
 
 Each applicant key has its own history stream (`applicant:<kind>:<digest>`, the digest a SHA-256 of
 the key so that stream ids name no number), holding the applications of the last 7 days with their
@@ -42,7 +43,9 @@ class ApplicationNoted(EventPayload):
 
 
 class LikelyDuplicateFlagged(EventPayload):
-    """The application resembles an earlier one of the same applicant (a link, never a merge)."""
+    """The application resembles one of the same applicant received before it (a link, never a merge):
+    application_number is the later received of the two, earlier_application_number the earlier (by
+    received_at, the same moment by number), whichever was registered first."""
 
     application_number: str
     earlier_application_number: str
@@ -58,7 +61,7 @@ class LikelyDuplicateFlagged(EventPayload):
 class NoteApplication:
     """Note an application in its applicant's history; flag it if it resembles an earlier one.
 
-    already_flagged: earlier applications another key of the same applicant already linked it to.
+    already_flagged: applications another key of the same applicant already linked it to.
     """
 
     application_number: str
@@ -111,13 +114,21 @@ def _decide(command: NoteApplication, state: ApplicantHistory) -> Sequence[Event
             best = (score, earlier)
     if best is None:
         return [noted]
+    # Registered now is not received later: a desk entry may be back-dated before one already noted.
+    this = Noted(command.application_number, command.received_at, command.text)
+    earlier, later = sorted((this, best[1]), key=_received_order)
     flag = LikelyDuplicateFlagged(
-        application_number=command.application_number,
-        earlier_application_number=best[1].application_number,
+        application_number=later.application_number,
+        earlier_application_number=earlier.application_number,
         matched_on=command.matched_on,
         similarity=round(best[0], 1),
     )
     return [noted, flag]
+
+
+def _received_order(noted: Noted) -> tuple[datetime, str]:
+    """Orders applications by when they were received, then (the same moment) by number."""
+    return noted.received_at, noted.application_number
 
 
 def _evolve(state: ApplicantHistory, event: EventPayload) -> ApplicantHistory:

@@ -2,8 +2,9 @@
 count), with the applications received there linked to them, so that "5 meetings, 102 citizens" is
 counted from the log. And which channels the desk enters applications for.
 
-A meeting is the stream `meeting:<id>`: RecordMeeting once, then LinkApplication once per application
-(a second link of the same application records nothing).
+A meeting is the stream `meeting:<id>`, its id derived from its day, chair and place (meeting_fields.py):
+RecordMeeting once (the same meeting again is MEETING_ALREADY_RECORDED), then LinkApplication once per
+application (a second link of the same application records nothing).
 """
 
 from __future__ import annotations
@@ -11,22 +12,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime
 
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
-from intake.domain.problems import FieldInvalid, ValidationProblem
-from intake.domain.validation import normalise_text
+from intake.domain.meeting_fields import ISTANBUL, MEETING_FIELDS, RecordMeeting, read_meeting
+from intake.domain.problems import SubmissionInvalid, ValidationProblem
 
 # The channels office staff enter applications for (the portal and the mobile app send their own).
 DESK_CHANNELS = frozenset({"DESK", "PHONE", "EMAIL", "HALK_GUNU"})
 MEETING_CHANNEL = "HALK_GUNU"
-EARLIEST_MEETING = date(2018, 1, 1)  # the office's first year
-ATTENDEES_MAX = 10_000
-NAME_MAX_LEN = 200
-ISTANBUL = ZoneInfo("Europe/Istanbul")
+MEETING_NOT_FOUND_TR = "Bu numarayla kayıtlı bir Halk Günü toplantısı yok."
+MEETING_ALREADY_RECORDED_TR = (
+    "Bu Halk Günü toplantısı (aynı gün, aynı başkan ve aynı yer) zaten kaydedilmiş; yeniden kaydedilemez."
+)
 
 DESK_PROBLEMS_TR: dict[str, str] = {
     "CHANNEL_NOT_DESK": (
@@ -58,17 +58,6 @@ def desk_problems(channel: str | None, with_meeting: bool) -> list[ValidationPro
 
 def _problem(code: str, field: str) -> ValidationProblem:
     return ValidationProblem(code=code, field=field, message_tr=DESK_PROBLEMS_TR[code])
-
-
-@dataclass(frozen=True)
-class RecordMeeting:
-    """Record a Halk Günü meeting; recorded_at: now (a meeting cannot be held after today, Istanbul)."""
-
-    held_on: date
-    chair: str
-    place: str
-    attendee_count: int
-    recorded_at: datetime
 
 
 @dataclass(frozen=True)
@@ -115,57 +104,46 @@ class Meeting:
 
 def _record(command: RecordMeeting, state: Meeting) -> MeetingRecorded:
     if state.recorded:
-        raise CommandRejected("MEETING_ALREADY_RECORDED", "Bu toplantı zaten kaydedildi.")
-    today = command.recorded_at.astimezone(ISTANBUL).date()
-    if not EARLIEST_MEETING <= command.held_on <= today:
-        raise CommandRejected(
-            "HELD_ON_OUT_OF_RANGE",
-            "Toplantı tarihi 2018 ile bugün arasında olmalıdır.",
-            field="held_on",
-        )
-    if not 1 <= command.attendee_count <= ATTENDEES_MAX:
-        raise CommandRejected(
-            "ATTENDEES_OUT_OF_RANGE",
-            f"Katılımcı sayısı 1 ile {ATTENDEES_MAX} arasında olmalıdır.",
-            field="attendee_count",
-        )
+        raise CommandRejected("MEETING_ALREADY_RECORDED", MEETING_ALREADY_RECORDED_TR)
+    fields = {name: getattr(command, name) for name in MEETING_FIELDS}
+    try:
+        meeting = read_meeting(fields, command.recorded_at)
+    except SubmissionInvalid as invalid:
+        first = invalid.problems[0]
+        raise CommandRejected(first.code, first.message_tr, field=first.field) from None
     return MeetingRecorded(
         meeting_id=state.stream_id.removeprefix("meeting:"),
-        held_on=command.held_on,
-        chair=_name(command.chair, "chair"),
-        place=_name(command.place, "place"),
-        attendee_count=command.attendee_count,
-        recorded_at=command.recorded_at,
+        held_on=meeting.held_on,
+        chair=meeting.chair,
+        place=meeting.place,
+        attendee_count=meeting.attendee_count,
+        recorded_at=meeting.recorded_at,
     )
 
 
-def _name(value: str, field: str) -> str:
-    try:
-        return normalise_text(value, field=field, min_len=2, max_len=NAME_MAX_LEN)
-    except FieldInvalid as invalid:
-        raise CommandRejected(invalid.problem.code, invalid.problem.message_tr, field=field) from None
-
-
-def _decide(command: MeetingCommand, state: Meeting) -> Sequence[EventPayload]:
-    if isinstance(command, RecordMeeting):
-        return [_record(command, state)]
+def check_link(state: Meeting, received_at: datetime | None) -> None:
+    """Raises CommandRejected unless an application received at received_at (None: not known) can be
+    linked to the meeting: MEETING_NOT_FOUND (not recorded), RECEIVED_BEFORE_MEETING."""
     if not state.recorded:
-        raise CommandRejected(
-            "MEETING_NOT_FOUND", "Bu numarayla kayıtlı bir Halk Günü toplantısı yok.", field="meeting_id"
-        )
-    if command.application_number in state.linked:
-        return []
-    received = command.received_at
+        raise CommandRejected("MEETING_NOT_FOUND", MEETING_NOT_FOUND_TR, field="meeting_id")
     if (
-        received is not None
+        received_at is not None
         and state.held_on is not None
-        and received.astimezone(ISTANBUL).date() < state.held_on
+        and received_at.astimezone(ISTANBUL).date() < state.held_on
     ):
         raise CommandRejected(
             "RECEIVED_BEFORE_MEETING",
             "Halk Günü başvurusu, toplantının yapıldığı günden önce alınmış olamaz.",
             field="received_at",
         )
+
+
+def _decide(command: MeetingCommand, state: Meeting) -> Sequence[EventPayload]:
+    if isinstance(command, RecordMeeting):
+        return [_record(command, state)]
+    if command.application_number in state.linked:
+        return []
+    check_link(state, command.received_at)
     meeting_id = state.stream_id.removeprefix("meeting:")
     return [MeetingApplicationLinked(meeting_id=meeting_id, application_number=command.application_number)]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 FIELD_LABELS_TR: dict[str, str] = {
     "submission_id": "Başvuru kimliği",
@@ -28,7 +30,13 @@ FIELD_LABELS_TR: dict[str, str] = {
     "chair": "Toplantı başkanı",
     "place": "Toplantı yeri",
     "meeting_id": "Halk Günü toplantısı",
+    "held_on": "Toplantı tarihi",
+    "attendee_count": "Katılımcı sayısı",
 }
+
+# A body with unknown keys gets a problem for each of the first few, its name cut short (it is input).
+UNKNOWN_FIELDS_SHOWN = 10
+FIELD_NAME_SHOWN_MAX = 64
 
 # Messages for codes whose wording does not depend on the field.
 FIXED_MESSAGES_TR: dict[str, str] = {
@@ -105,6 +113,16 @@ class FieldInvalid(SubmissionInvalid):
         return self.problems[0]
 
 
+def unknown_fields(
+    document: Mapping[Any, object], known: Collection[str], *, prefix: str = ""
+) -> list[ValidationProblem]:
+    """Returns FIELD_UNKNOWN for the keys of document that are not known, named `<prefix><key>` (the
+    first UNKNOWN_FIELDS_SHOWN in order of name, each name cut to FIELD_NAME_SHOWN_MAX characters)."""
+    unknown = sorted(str(key) for key in document if key not in known)
+    shown = unknown[:UNKNOWN_FIELDS_SHOWN]
+    return [problem("FIELD_UNKNOWN", f"{prefix}{name[:FIELD_NAME_SHOWN_MAX]}") for name in shown]
+
+
 def field_label(field: str) -> str:
     """Returns the Turkish label of a field, or the field name when it has none."""
     return FIELD_LABELS_TR.get(field, field)
@@ -132,6 +150,8 @@ def _message(code: str, field: str, min_len: int, max_len: int) -> str:
         return f"{label} en fazla {max_len} karakter olabilir."
     if code == "FIELD_NOT_LIST":
         return f"{label} liste olarak gönderilmelidir."
+    if code == "FIELD_UNKNOWN":
+        return f"Tanınmayan alan: {field}. Bu alan kabul edilmiyor; lütfen alan adını kontrol edin."
     if code == "ATTACHMENTS_TOO_MANY":
         return f"En fazla {max_len} ek gönderilebilir."
     return f"{label} alanı hatalı. Lütfen kontrol edin."

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -19,9 +19,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Header, Security
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from acikkapi_shared.commands import CommandContext, CommandRunner
+from acikkapi_shared.decider import CommandRejected, fold
 from acikkapi_shared.gateway import (
     KEY_MISSING_TR,
     KEY_REUSED_TR,
@@ -34,11 +35,22 @@ from acikkapi_shared.reference import kars
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
-from intake.domain.meetings import LinkApplication, desk_problems, meeting_stream, meetings
+from intake.domain.meeting_fields import ISTANBUL
+from intake.domain.meetings import (
+    LinkApplication,
+    Meeting,
+    check_link,
+    desk_problems,
+    meeting_stream,
+    meetings,
+)
 from intake.domain.numbers import TokenBytes, new_tracking_code
-from intake.domain.problems import FieldInvalid, SubmissionInvalid, ValidationProblem
+from intake.domain.place import ATTACHMENTS_MAX
+from intake.domain.problems import FieldInvalid, SubmissionInvalid, ValidationProblem, unknown_fields
 from intake.domain.reference_codes import resolve_code
-from intake.domain.submission import ValidSubmission, validate_submission
+from intake.domain.submission import ApplicantV1, ValidSubmission, validate_submission
+from intake.entrypoints.consumers import SUBSTANCE
+from intake.entrypoints.desk_problems import InvalidRequest, invalid_answer
 from intake.registration import register_submission
 
 # Who enters applications and records meetings: the office's officers and their supervisors.
@@ -91,14 +103,23 @@ class DeskApplicationBody(BaseModel):
     """An application as the desk enters it: the portal's fields, the channel, and the meeting it was
     received at (Halk Günü only). received_at defaults to now. Checked by the validation module."""
 
-    model_config = ConfigDict(extra="ignore")
+    # Another key is refused (FIELD_UNKNOWN, among the other problems), not ignored: it is read here so
+    # that every problem is named in one answer, and documented as not allowed.
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": False})
 
     channel: Any = None  # DESK, PHONE, EMAIL or HALK_GUNU
-    applicant: Any = None  # {name, phone, tckn?, identity_hidden?, sms_refused?}
+    applicant: Any = None  # {name, phone, tckn?, identity_hidden?, sms_refused?}, nothing else
     topic: Any = None
     type: Any = None
     district: Any = None
     text: Any = None
+    address: Annotated[Any, Field(description="Optional: 3-300 characters.")] = None
+    location: Annotated[
+        Any, Field(description='Optional: {"lat": …, "long": …} in decimal degrees, inside Kars.')
+    ] = None
+    attachments: Annotated[
+        Any, Field(description=f"Optional: at most {ATTACHMENTS_MAX} absolute http/https URLs.")
+    ] = None
     received_at: Any = None  # ISO 8601 with an offset
     meeting_id: Any = None
 
@@ -113,28 +134,9 @@ class DeskApplicationAnswer(BaseModel):
     replayed: bool
 
 
-class ProblemView(BaseModel):
-    code: str
-    field: str
-    message: str
-
-
-class InvalidDetail(BaseModel):
-    code: str
-    message: str
-    field: str | None
-    problems: list[ProblemView]
-
-
-class InvalidApplication(BaseModel):
-    """422: the one error shape, with every problem of the application listed."""
-
-    error: InvalidDetail
-
-
 DESK_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
-    422: {"model": InvalidApplication | ErrorAnswer, "description": "Fields to correct, each named."},
+    422: {"model": InvalidRequest | ErrorAnswer, "description": "Fields to correct, each named."},
 }
 
 
@@ -152,32 +154,16 @@ def desk_router(runtime: ServiceRuntime, token_bytes: TokenBytes, max_receipt_ag
         context = call.context("desk", runtime.gateway.clock.now())
         now, key = context.occurred_at, str(context.idempotency_key)
         meeting_id = _meeting_id(body.meeting_id)
-        given_fields = {
-            "channel": body.channel,
-            "applicant": body.applicant,
-            "topic": body.topic,
-            "type": body.type,
-            "district": body.district,
-            "text": body.text,
-        }
-        raw = {
-            "submission_id": str(uuid.uuid5(_KEYS, key)),
-            "submitted_at": body.received_at if body.received_at is not None else now.isoformat(),
-            # A field left out (or null) is missing, as on the portal: FIELD_MISSING, not FIELD_NOT_TEXT.
-            **{name: value for name, value in given_fields.items() if value is not None},
-        }
         problems: list[ValidationProblem] = []
         submission: ValidSubmission | None = None
         try:
-            submission = validate_submission(raw, now=now, max_age=max_receipt_age)
+            submission = validate_submission(_raw(body, key, now), now=now, max_age=max_receipt_age)
         except SubmissionInvalid as invalid:
             problems.extend(invalid.problems)
-        given = body.meeting_id not in (None, "")
-        problems.extend(desk_problems(_channel(body.channel), given))
-        if given and meeting_id is None and all(p.field != "meeting_id" for p in problems):
-            problems.append(_meeting_unknown())
+        problems.extend(await _meeting_problems(runtime, body, meeting_id, now))
+        problems.extend(_unknown_fields(body))
         if problems or submission is None:
-            return _invalid(problems)
+            return invalid_answer("APPLICATION_INVALID", INVALID_TR, problems)
         valid = submission
 
         async def register(commands: CommandRunner) -> None:
@@ -194,8 +180,12 @@ def desk_router(runtime: ServiceRuntime, token_bytes: TokenBytes, max_receipt_ag
             )
         except IdempotencyKeyReused:
             return error_answer(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)
-        if outcome.rejection is not None:
-            return refused(outcome.rejection)
+        rejection = outcome.rejection
+        if rejection is not None and rejection.field:  # the meeting's own decision, in the same shape
+            found = ValidationProblem(rejection.code, rejection.field, rejection.message_tr)
+            return invalid_answer("APPLICATION_INVALID", INVALID_TR, [found])
+        if rejection is not None:
+            return refused(rejection)
         return JSONResponse(_answer(outcome, meeting_id).model_dump(), status_code=201)
 
     return router
@@ -222,12 +212,65 @@ def _meeting_id(value: object) -> str | None:
         return None
 
 
-def _meeting_unknown() -> ValidationProblem:
-    return ValidationProblem(
-        code="MEETING_NOT_FOUND",
-        field="meeting_id",
-        message_tr="Bu numarayla kayıtlı bir Halk Günü toplantısı yok.",
-    )
+def _raw(body: DeskApplicationBody, key: str, now: datetime) -> dict[str, Any]:
+    """Returns the body as the portal's validation module reads a submission."""
+    given = {name: getattr(body, name) for name in SUBSTANCE}  # the portal's fields, as they came
+    return {
+        "submission_id": str(uuid.uuid5(_KEYS, key)),
+        "submitted_at": body.received_at if body.received_at is not None else now.isoformat(),
+        # A field left out (or null) is missing, as on the portal: FIELD_MISSING, not FIELD_NOT_TEXT.
+        **{name: value for name, value in given.items() if value is not None},
+    }
+
+
+def _unknown_fields(body: DeskApplicationBody) -> list[ValidationProblem]:
+    """Returns FIELD_UNKNOWN for each key that is no field of the desk's body or of its applicant."""
+    found = unknown_fields(body.model_extra or {}, ())
+    if isinstance(body.applicant, Mapping):
+        found += unknown_fields(body.applicant, ApplicantV1.model_fields, prefix="applicant.")
+    return found
+
+
+async def _meeting_problems(
+    runtime: ServiceRuntime, body: DeskApplicationBody, meeting_id: str | None, now: datetime
+) -> list[ValidationProblem]:
+    """Returns what is wrong with the channel and the meeting: the meeting is looked up in the log and
+    asked, as the link will ask it, whether it takes an application received then."""
+    given = body.meeting_id not in (None, "")
+    problems = desk_problems(_channel(body.channel), given)
+    if not given or any(p.field == "meeting_id" for p in problems):
+        return problems
+    if meeting_id is None:  # it cannot be a meeting's id: no meeting is recorded under it
+        state = meetings.initial(meeting_stream(""))
+    else:
+        state = await _folded(runtime, meeting_stream(meeting_id))
+    try:
+        check_link(state, _received_moment(body.received_at, now))
+    except CommandRejected as rejected:
+        problems.append(ValidationProblem(rejected.code, rejected.field or "meeting_id", rejected.message_tr))
+    return problems
+
+
+async def _folded(runtime: ServiceRuntime, stream: str) -> Meeting:
+    async with runtime.read_engine.connect() as connection:
+        recorded = await runtime.store.load_stream(connection, stream)
+    decoded = [meetings.events.decode(e.type, e.schema_version, e.payload) for e in recorded]
+    return fold(meetings, stream, decoded)
+
+
+def _received_moment(value: object, now: datetime) -> datetime | None:
+    """Returns the moment of receipt given (now when none), None when it cannot be read (the validation
+    module names that)."""
+    if value is None:
+        return now
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+        # In Istanbul, as the meeting's day is: a moment at datetime's edge cannot be put there.
+        return moment.astimezone(ISTANBUL) if moment.utcoffset() is not None else None
+    except (ValueError, OverflowError):
+        return None
 
 
 def _channel(value: object) -> str | None:
@@ -236,36 +279,6 @@ def _channel(value: object) -> str | None:
         return resolve_code(value, field="channel", reference=kars()) if isinstance(value, str) else None
     except FieldInvalid:
         return None
-
-
-# The portal's words for its submitted_at ask the citizen to send the form again; the desk's staff typed
-# the moment of receipt themselves.
-RECEIVED_AT_TR = {
-    "SUBMITTED_AT_INVALID": (
-        "Alınma zamanı okunamadı: ISO 8601 biçiminde yazılmalıdır (örneğin 2026-05-20T14:30:00+03:00)."
-    ),
-    "SUBMITTED_AT_NO_OFFSET": "Alınma zamanında saat dilimi eksik (örneğin +03:00).",
-    "SUBMITTED_AT_OUT_OF_RANGE": "Alınma zamanı çok eski ya da ileri bir tarih olamaz.",
-}
-
-
-def _invalid(problems: Sequence[ValidationProblem]) -> JSONResponse:
-    """Returns the 422 listing every problem (submitted_at is the desk's received_at)."""
-    shown = [
-        ProblemView(
-            code=p.code,
-            field="received_at" if p.field == "submitted_at" else p.field,
-            message=RECEIVED_AT_TR.get(p.code, p.message_tr) if p.field == "submitted_at" else p.message_tr,
-        )
-        for p in problems
-    ]
-    detail = InvalidDetail(
-        code="APPLICATION_INVALID",
-        message=INVALID_TR,
-        field=shown[0].field if shown else None,
-        problems=shown,
-    )
-    return JSONResponse(InvalidApplication(error=detail).model_dump(), status_code=422)
 
 
 def _fingerprint(body: DeskApplicationBody) -> str:

@@ -1,4 +1,5 @@
-"""Halk Günü meetings at the desk API: POST /api/v1/desk/meetings records one (Idempotency-Key),
+"""Halk Günü meetings at the desk API: POST /api/v1/desk/meetings records one (Idempotency-Key; the
+same day, chair and place recorded already, under any key: 409 MEETING_ALREADY_RECORDED naming it),
 GET /api/v1/desk/meetings?year= reports them with the figures counted from the log (meetings,
 citizens who attended, applications received), GET /api/v1/desk/meetings/{id} one with its
 applications' numbers."""
@@ -6,38 +7,56 @@ applications' numbers."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from datetime import date
 from typing import Annotated, Any
 
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Path, Query, Security
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from acikkapi_shared.gateway import KEY_REUSED_TR, IdempotencyKeyReused
-from acikkapi_shared.http_errors import ERROR_RESPONSES, error_answer
+from acikkapi_shared.http_errors import ERROR_RESPONSES, ErrorAnswer, ErrorDetail, error_answer
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
-from intake.domain.meetings import RecordMeeting, meeting_stream, meetings
+from intake.domain.meeting_fields import ATTENDEES_MAX, NAME_MAX_LEN, meeting_id_of, read_meeting
+from intake.domain.meetings import MEETING_NOT_FOUND_TR, meeting_stream, meetings
+from intake.domain.problems import SubmissionInvalid, ValidationProblem
 from intake.entrypoints.desk import DeskCaller, bearer, key_required, refused
+from intake.entrypoints.desk_problems import InvalidRequest, invalid_answer
 from intake.projections import meeting_applications
 from intake.projections import meetings as meeting_rows
 
 # Who reads the meetings and their figures: the office, its supervisors and the auditors.
 DESK_READERS = (Role.OFFICE_OFFICER, Role.OFFICE_REVIEWER, Role.SUPERVISOR, Role.AUDITOR)
-MEETING_NOT_FOUND_TR = "Bu numarayla kayıtlı bir Halk Günü toplantısı yok."
-_IDS = uuid.UUID("0d7a4c1e-93b2-4f6e-8a15-5b3c2e7f9a60")  # namespace of meeting ids
+MEETING_INVALID_TR = "Toplantı kaydedilemedi; lütfen işaretlenen alanları düzeltin."
 
 
 class MeetingBody(BaseModel):
-    """A Halk Günü meeting: its date, who chaired it, where, how many citizens attended."""
+    """A Halk Günü meeting: its date, who chaired it, where, how many citizens attended. All four are
+    required; each is checked by domain/meeting_fields.py, which names every one at fault (and any
+    other key: FIELD_UNKNOWN) in one answer."""
 
-    held_on: date
-    chair: Annotated[str, Field(max_length=2000)]
-    place: Annotated[str, Field(max_length=2000)]
-    attendee_count: StrictInt  # a JSON integer: true is not one attendee
+    model_config = ConfigDict(extra="allow", json_schema_extra={"additionalProperties": False})
+
+    held_on: Annotated[Any, Field(json_schema_extra={"type": "string", "format": "date"})] = None
+    chair: Annotated[Any, Field(json_schema_extra={"type": "string", "maxLength": NAME_MAX_LEN})] = None
+    place: Annotated[Any, Field(json_schema_extra={"type": "string", "maxLength": NAME_MAX_LEN})] = None
+    # A JSON integer: true is not one attendee.
+    attendee_count: Annotated[
+        Any, Field(json_schema_extra={"type": "integer", "minimum": 1, "maximum": ATTENDEES_MAX})
+    ] = None
+
+
+class MeetingConflictDetail(ErrorDetail):
+    meeting_id: str  # the meeting already recorded
+
+
+class MeetingConflict(BaseModel):
+    """409 MEETING_ALREADY_RECORDED: the meeting of that day, chair and place is recorded already."""
+
+    error: MeetingConflictDetail
 
 
 class MeetingView(BaseModel):
@@ -76,16 +95,25 @@ def meetings_router(runtime: ServiceRuntime) -> APIRouter:
         dependencies=[Security(bearer)],
     )
 
-    @router.post("", status_code=201, response_model=MeetingAnswer)
+    @router.post(
+        "",
+        status_code=201,
+        response_model=MeetingAnswer,
+        responses={
+            409: {"model": MeetingConflict | ErrorAnswer, "description": ERROR_RESPONSES[409]["description"]},
+            422: {"model": InvalidRequest | ErrorAnswer, "description": "Fields to correct, each named."},
+        },
+    )
     async def record_meeting(body: MeetingBody, call: DeskCaller) -> Any:
         """Records a Halk Günü meeting; its id links the applications received there."""
         if not call.idempotency_key:
             return key_required()
         context = call.context("desk-meeting", runtime.gateway.clock.now())
-        meeting_id = str(uuid.uuid5(_IDS, str(context.idempotency_key)))
-        command = RecordMeeting(
-            body.held_on, body.chair, body.place, body.attendee_count, context.occurred_at
-        )
+        try:
+            command = read_meeting(body.model_dump(), context.occurred_at)
+        except SubmissionInvalid as invalid:
+            return invalid_answer("MEETING_INVALID", MEETING_INVALID_TR, invalid.problems)
+        meeting_id = meeting_id_of(command)  # the same meeting, whoever records it, is one stream
         fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
         try:
             outcome = await runtime.gateway.handle(
@@ -93,9 +121,16 @@ def meetings_router(runtime: ServiceRuntime) -> APIRouter:
             )
         except IdempotencyKeyReused:
             return error_answer(409, "IDEMPOTENCY_KEY_REUSED", KEY_REUSED_TR)
-        if outcome.rejection is not None:
-            return refused(outcome.rejection)
+        rejection = outcome.rejection
+        if rejection is not None and rejection.code == "MEETING_ALREADY_RECORDED":
+            return _already_recorded(meeting_id, rejection.message_tr)
+        if rejection is not None and rejection.field:  # the decider's own check, in the same shape
+            found = ValidationProblem(rejection.code, rejection.field, rejection.message_tr)
+            return invalid_answer("MEETING_INVALID", MEETING_INVALID_TR, [found])
+        if rejection is not None:
+            return refused(rejection)
         (recorded,) = [event.payload for event in outcome.events]
+        meeting_id = recorded["meeting_id"]  # a replay's: recorded under a key-derived id before
         answer = MeetingAnswer(
             meeting_id=meeting_id,
             held_on=recorded["held_on"],
@@ -173,6 +208,11 @@ async def _meetings(
         )
         for row in rows
     ]
+
+
+def _already_recorded(meeting_id: str, message_tr: str) -> JSONResponse:
+    detail = MeetingConflictDetail(code="MEETING_ALREADY_RECORDED", message=message_tr, meeting_id=meeting_id)
+    return JSONResponse(MeetingConflict(error=detail).model_dump(), status_code=409)
 
 
 async def _count(runtime: ServiceRuntime, meeting_id: str) -> int:
