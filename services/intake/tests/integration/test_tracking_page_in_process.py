@@ -273,6 +273,19 @@ async def test_a_withdrawal_needs_its_confirmation_and_a_text_problem_is_shown_o
     assert (await tracker.log()).count("ApplicantWithdrew") == 1
 
 
+async def test_a_form_refused_for_its_text_may_be_sent_again_corrected(tracker: Tracker) -> None:
+    # The refused form's key was not used up: the browser's Back, then the corrected form sent again.
+    await tracker.ask()
+    form = forms((await tracker.look_up()).text)["/takip/bilgi"]
+    empty = await tracker.client.post("/takip/bilgi", data={**form, "metin": " "})
+    assert empty.status_code == 422 and "boş bırakılamaz" in text_of(empty.text)
+    corrected = await tracker.client.post("/takip/bilgi", data={**form, "metin": "Kars Atatürk İlkokulu"})
+    assert corrected.status_code == 200, text_of(corrected.text)
+    assert "Gönderdiğiniz bilgi alındı; kuruma iletilecek." in text_of(corrected.text)
+    assert "Bu form daha önce gönderildi" not in text_of(corrected.text)
+    assert (await tracker.log()).count("ApplicantSuppliedInformation") == 1
+
+
 async def test_once_concluded_the_page_shows_the_answer_and_the_objection_form(tracker: Tracker) -> None:
     await tracker.ask()
     resumed = ClocksResumed(  # the information came (by phone): the office clock runs again
