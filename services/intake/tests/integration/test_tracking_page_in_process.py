@@ -142,6 +142,18 @@ async def test_the_link_in_the_sms_pre_fills_the_number_and_asks_for_the_code(tr
     assert re.search(r'<input id="takip_kodu"[^>]*value=', page.text) is None
 
 
+async def test_the_page_asks_for_the_code_however_it_was_given(tracker: Tracker) -> None:
+    # Not every applicant gets an SMS (identity hidden, SMS refused): the desk hands the code over and
+    # Open311 clients read it from the submission's status. The page and its 404 say both ways.
+    given = "SMS ile ya da başvurunuzu yaparken size verilen"
+    page = text_of((await tracker.client.get("/takip")).text)
+    assert "Başvuru numaranızı ve size SMS ile ya da başvurunuzu yaparken verilen takip kodunu" in page
+    assert f"Takip kodu {given} kod. Örnek:" in page
+    wrong = text_of((await tracker.look_up(code="AAAA-BBBB-CCCC")).text)
+    assert "numarayı ve size SMS ile ya da başvurunuzu yaparken verilen takip kodunu kontrol edin." in wrong
+    assert "SMS ile gönderilen" not in page + wrong
+
+
 async def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(tracker: Tracker) -> None:
     wrong_code = await tracker.look_up(code="AAAA-BBBB-CCCC")
     year, sequence, _check = tracker.number.split("-")
