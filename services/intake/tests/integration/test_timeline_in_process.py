@@ -248,6 +248,31 @@ async def test_a_text_problem_is_422_and_a_stage_refusal_409_in_turkish(applican
     assert "sonuçlanmış" in early.json()["error"]["message"]
 
 
+async def test_a_text_to_correct_leaves_the_key_free_and_a_stage_refusal_keeps_it(
+    applicant: Applicant,
+) -> None:
+    # 422: nothing recorded, so the corrected body goes through under the same key (as at the desk and
+    # on Open311), and its replay answers as before.
+    long = await applicant.act("withdrawal", {"reason": "x" * 4001}, key="wd-1")
+    assert long.status_code == 422 and long.json()["error"]["code"] == "TEXT_TOO_LONG"
+    corrected = await applicant.act("withdrawal", {"reason": "Vazgeçtim."}, key="wd-1")
+    assert corrected.status_code == 202, corrected.text
+    again = await applicant.act("withdrawal", {"reason": "Vazgeçtim."}, key="wd-1")
+    assert (again.status_code, again.json()["replayed"]) == (202, True)
+    invalid_again = await applicant.act("withdrawal", {"reason": "x" * 4001}, key="wd-1")
+    assert invalid_again.status_code == 422  # checked before the key, as the desk does
+    # 409: the stage's answer is recorded with its key (nothing else is): the same again for a retry,
+    # the key with another body IDEMPOTENCY_KEY_REUSED, as the desk's and Open311's refusals.
+    early = await applicant.act("objection", {"reason": "Kabul etmiyorum."}, key="ob-1")
+    assert early.json()["error"]["code"] == "WITHDRAWAL_REQUESTED"
+    retried = await applicant.act("objection", {"reason": "Kabul etmiyorum."}, key="ob-1")
+    assert (retried.status_code, retried.json()) == (409, early.json())
+    other = await applicant.act("objection", {"reason": "Başka bir gerekçe."}, key="ob-1")
+    assert other.status_code == 409 and other.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert (await applicant.log()).count("ApplicantWithdrew") == 1
+    assert "ApplicantObjected" not in await applicant.log()
+
+
 async def test_after_the_conclusion_the_answer_shows_and_the_applicant_may_object(
     applicant: Applicant,
 ) -> None:

@@ -142,6 +142,18 @@ async def test_the_link_in_the_sms_pre_fills_the_number_and_asks_for_the_code(tr
     assert re.search(r'<input id="takip_kodu"[^>]*value=', page.text) is None
 
 
+async def test_the_page_asks_for_the_code_however_it_was_given(tracker: Tracker) -> None:
+    # Not every applicant gets an SMS (identity hidden, SMS refused): the desk hands the code over and
+    # Open311 clients read it from the submission's status. The page and its 404 say both ways.
+    given = "SMS ile ya da başvurunuzu yaparken size verilen"
+    page = text_of((await tracker.client.get("/takip")).text)
+    assert "Başvuru numaranızı ve size SMS ile ya da başvurunuzu yaparken verilen takip kodunu" in page
+    assert f"Takip kodu {given} kod. Örnek:" in page
+    wrong = text_of((await tracker.look_up(code="AAAA-BBBB-CCCC")).text)
+    assert "numarayı ve size SMS ile ya da başvurunuzu yaparken verilen takip kodunu kontrol edin." in wrong
+    assert "SMS ile gönderilen" not in page + wrong
+
+
 async def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(tracker: Tracker) -> None:
     wrong_code = await tracker.look_up(code="AAAA-BBBB-CCCC")
     year, sequence, _check = tracker.number.split("-")
@@ -271,6 +283,19 @@ async def test_a_withdrawal_needs_its_confirmation_and_a_text_problem_is_shown_o
     assert done.status_code == 200 and "Başvurunuzu geri çekme isteğiniz alındı." in text_of(done.text)
     assert forms(done.text) == {}  # nothing more to ask once a withdrawal is on its way
     assert (await tracker.log()).count("ApplicantWithdrew") == 1
+
+
+async def test_a_form_refused_for_its_text_may_be_sent_again_corrected(tracker: Tracker) -> None:
+    # The refused form's key was not used up: the browser's Back, then the corrected form sent again.
+    await tracker.ask()
+    form = forms((await tracker.look_up()).text)["/takip/bilgi"]
+    empty = await tracker.client.post("/takip/bilgi", data={**form, "metin": " "})
+    assert empty.status_code == 422 and "boş bırakılamaz" in text_of(empty.text)
+    corrected = await tracker.client.post("/takip/bilgi", data={**form, "metin": "Kars Atatürk İlkokulu"})
+    assert corrected.status_code == 200, text_of(corrected.text)
+    assert "Gönderdiğiniz bilgi alındı; kuruma iletilecek." in text_of(corrected.text)
+    assert "Bu form daha önce gönderildi" not in text_of(corrected.text)
+    assert (await tracker.log()).count("ApplicantSuppliedInformation") == 1
 
 
 async def test_once_concluded_the_page_shows_the_answer_and_the_objection_form(tracker: Tracker) -> None:

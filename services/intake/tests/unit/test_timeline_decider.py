@@ -347,6 +347,24 @@ def test_after_a_withdrawal_the_applicant_can_ask_nothing_more() -> None:
     assert refused.value.code == "WITHDRAWAL_REQUESTED"
 
 
+def test_information_once_the_router_withdrew_the_case_the_applicant_asked_to_withdraw() -> None:
+    # Pending (the router has not withdrawn the case yet): WITHDRAWAL_REQUESTED; once the case is
+    # WITHDRAWN, information is told the case is withdrawn, as for any closed case.
+    stream = Stream()
+    stream.when(*HISTORIES[Stage.INFORMATION_REQUESTED], WithdrawApplication("Sorun çözüldü."))
+    stream.when(stage(4, "CaseWithdrawn", Stage.WITHDRAWN))
+    assert (stream.state.stage, stream.state.withdrawal_requested) == (Stage.WITHDRAWN, True)
+    with pytest.raises(CommandRejected) as refused:
+        stream.when(SupplyInformation("Adres"))
+    assert (refused.value.code, refused.value.message_tr) == (
+        "APPLICATION_WITHDRAWN",
+        "Başvurunuz geri çekildi; artık bilgi gönderilemez.",
+    )
+    with pytest.raises(CommandRejected) as objected:
+        stream.when(ObjectToConclusion("Kabul etmiyorum."))
+    assert objected.value.code == "WITHDRAWAL_REQUESTED"
+
+
 # Lines that move no stage (timeline_notes.py): a request the router refused, a recomputed deadline,
 # an SMS delivery report.
 

@@ -35,21 +35,32 @@ def decide_action(command: ApplicantAction, state: Application) -> Sequence[Even
     number = state.application_number
     if isinstance(command, WithdrawApplication):
         _allow_withdrawal(state)
-        reason = _text(command.reason, "withdrawal_reason", "reason", required=False)
-        return [ApplicantWithdrew(application_number=number, reason=reason)]
+        return [ApplicantWithdrew(application_number=number, reason=action_text(command))]
+    if isinstance(command, SupplyInformation):
+        # A closed case says so first, whoever closed it: a withdrawal the applicant asked for and
+        # the router carried out is APPLICATION_WITHDRAWN, not the pending WITHDRAWAL_REQUESTED.
+        _refuse_closed(state)
     if state.withdrawal_requested:
         raise CommandRejected("WITHDRAWAL_REQUESTED", "Başvurunuzu geri çektiniz; bu işlem yapılamaz.")
     if isinstance(command, SupplyInformation):
         _allow_information(state)
-        text = _text(command.text, "information_text", "text", required=True)
         return [
             ApplicantSuppliedInformation(
-                application_number=number, request_number=state.open_request, text=text
+                application_number=number, request_number=state.open_request, text=action_text(command)
             )
         ]
     _allow_objection(state)
-    reason = _text(command.reason, "objection_reason", "reason", required=True)
-    return [ApplicantObjected(application_number=number, reason=reason)]
+    return [ApplicantObjected(application_number=number, reason=action_text(command))]
+
+
+def action_text(command: ApplicantAction) -> str:
+    """Returns the request's text NFC-normalised and cleaned, or rejects it (CommandRejected naming the
+    field, whatever the stage): the citizen API checks it before it records anything."""
+    if isinstance(command, WithdrawApplication):
+        return _text(command.reason, "withdrawal_reason", "reason", required=False)
+    if isinstance(command, SupplyInformation):
+        return _text(command.text, "information_text", "text", required=True)
+    return _text(command.reason, "objection_reason", "reason", required=True)
 
 
 def _allow_withdrawal(state: Application) -> None:
@@ -70,10 +81,14 @@ _CLOSED_FOR_INFORMATION: dict[str, tuple[str, str]] = {
 }
 
 
-def _allow_information(state: Application) -> None:
+def _refuse_closed(state: Application) -> None:
     closed = _CLOSED_FOR_INFORMATION.get(state.stage or "")
     if closed is not None:
         raise CommandRejected(*closed)
+
+
+def _allow_information(state: Application) -> None:
+    _refuse_closed(state)
     # Answered already (a second tab, a stale page): said so, whether or not the institution has moved
     # on since; "nothing was asked" would contradict the question the applicant has just read.
     if state.open_request > 0 and state.supplied_request >= state.open_request:

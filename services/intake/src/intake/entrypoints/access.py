@@ -1,5 +1,6 @@
 """How an applicant reaches an application: its number, and for anything more than its stage, the
-tracking code sent by SMS (header X-Tracking-Code or query tracking_code, or the tracking page's form).
+tracking code (sent by SMS, or given when applying: at the desk, from the submission's status;
+header X-Tracking-Code or query tracking_code, or the tracking page's form).
 
 Numbers are sequential and their check character can be computed, so a wrong number and a wrong
 code get one answer (404, the same body), and codes are compared in constant time. Every look-up
@@ -29,9 +30,10 @@ from intake.domain.numbers import (
 from intake.projections import applications
 from intake.tracking_page.limiter import FailureLimiter
 
+# Not only by SMS: a hidden identity or a refused SMS gets the code at the desk or from the submission.
 NOT_FOUND_TR = (
-    "Bu numara ve takip koduyla kayıtlı bir başvuru bulunamadı. Lütfen numarayı ve SMS ile gönderilen "
-    "takip kodunu kontrol edin."
+    "Bu numara ve takip koduyla kayıtlı bir başvuru bulunamadı. Lütfen numarayı ve size SMS ile ya da "
+    "başvurunuzu yaparken verilen takip kodunu kontrol edin."
 )
 # For the citizen routes' `responses=`: every refusal is the one error shape, {"error": {code, message,
 # field}}; OpenAPI would otherwise show FastAPI's 422 HTTPValidationError, which they never answer.

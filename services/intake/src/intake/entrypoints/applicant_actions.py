@@ -19,8 +19,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from acikkapi_shared.commands import CommandContext
+from acikkapi_shared.decider import CommandRejected
 from acikkapi_shared.gateway import KEY_MISSING_TR, KEY_REUSED_TR, IdempotencyKeyReused
 from acikkapi_shared.runtime import ServiceRuntime
+from intake.domain.applicant_actions import action_text
 from intake.domain.application import (
     ObjectToConclusion,
     SupplyInformation,
@@ -39,7 +41,8 @@ from intake.entrypoints.access import (
 from intake.tracking_page.limiter import FailureLimiter
 
 APPLICANT_ACTOR = "applicant:tracking-code"
-# Refusals about the text itself (422); every other refusal is about the stage (409).
+# Refusals about the text itself (422; perform checks it before the gateway, but a key recorded with
+# one before that still replays it); every other refusal is about the stage (409).
 _TEXT_CODES = frozenset({"FIELD_MISSING", "FIELD_NOT_TEXT", "TEXT_TOO_SHORT", "TEXT_TOO_LONG"})
 
 ACCEPTED_TR = {
@@ -120,7 +123,16 @@ async def perform(
     request_id: str | None,
 ) -> ActionAnswer:
     """Runs the applicant's request on a tracked application through intake's command gateway, once
-    per key (the API and the tracking page both come here)."""
+    per key (the API and the tracking page both come here).
+
+    A text to correct is refused (422) before the gateway, as the desk and Open311 check their fields:
+    nothing is recorded, so the key (the page's form) stays free for the corrected request. What the
+    stage refuses (409) is the decider's answer, recorded with the key like the desk's and Open311's
+    refusals: a retry with the key gets it again, the key with another body IDEMPOTENCY_KEY_REUSED."""
+    try:
+        action_text(command)
+    except CommandRejected as invalid:
+        return ActionAnswer(422, invalid.code, invalid.message_tr, invalid.field)
     canonical = str(found.row.application_number)
     context = CommandContext(
         occurred_at=runtime.gateway.clock.now(),
