@@ -1,6 +1,7 @@
 """Open311 answers to forms and queries an outside tester found mishandled: repeated fields, characters
-XML cannot carry, too many ids, the jurisdiction's casing, a missing service code hiding the form's
-other problems, internal field names in messages, too many fields and the notice of a hidden identity."""
+XML cannot carry, too many ids, the jurisdiction's casing and trailing dot, a missing service code hiding
+the form's other problems, internal field names in messages, too many fields and the notice of a hidden
+identity."""
 
 from __future__ import annotations
 
@@ -123,7 +124,9 @@ async def test_more_than_100_ids_are_refused_not_cut(served_intake: Any) -> None
     assert [r["service_request_id"] for r in listed.json()] == [registered["service_request_id"]]
 
 
-@pytest.mark.parametrize("given", ["KARS.GOV.TR", "Kars.Gov.Tr", " kars.gov.tr ", "kars.gov.tr"])
+@pytest.mark.parametrize(
+    "given", ["KARS.GOV.TR", "Kars.Gov.Tr", " kars.gov.tr ", "kars.gov.tr", "kars.gov.tr.", " KARS.GOV.TR. "]
+)
 async def test_the_jurisdiction_is_a_domain_name_in_any_casing(served_intake: Any, given: str) -> None:
     get = served_intake.client.get
     asked = {"jurisdiction_id": given}
@@ -137,8 +140,9 @@ async def test_the_jurisdiction_is_a_domain_name_in_any_casing(served_intake: An
     for path in (f"requests/{number}.json", f"tokens/{token}.json", "servicerequestupdates.json"):
         answer = await get(f"/open311/v2/{path}", params=asked)
         assert answer.status_code == 200, (path, answer.text)
-    other = await get("/open311/v2/services.json", params={"jurisdiction_id": "KARS.GOV.TR.EXAMPLE"})
-    assert other.status_code == 404
+    for other in ("KARS.GOV.TR.EXAMPLE", "kars.gov.tr..", ".kars.gov.tr"):
+        answer = await get("/open311/v2/services.json", params={"jurisdiction_id": other})
+        assert answer.status_code == 404, other
 
 
 @pytest.mark.parametrize(

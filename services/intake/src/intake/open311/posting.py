@@ -95,9 +95,14 @@ def repeated_fields(form: Sequence[tuple[str, str]]) -> list[str]:
 
 
 def same_jurisdiction(given: str | None, ours: str) -> bool:
-    """Returns whether a jurisdiction_id names ours: absent or blank does; a domain name's casing and
-    surrounding blanks do not count."""
-    return not given or not given.strip() or given.strip().lower() == ours.strip().lower()
+    """Returns whether a jurisdiction_id names ours: absent or blank does; a domain name's casing,
+    surrounding blanks and the one trailing dot of its fully qualified form do not count."""
+    return not given or not given.strip() or _domain_name(given) == _domain_name(ours)
+
+
+def _domain_name(value: str) -> str:
+    name = value.strip().lower()
+    return name.removesuffix(".")
 
 
 def read_submission(
