@@ -1,7 +1,7 @@
 """Open311 answers to forms and queries an outside tester found mishandled: repeated fields, characters
-XML cannot carry, too many ids, the jurisdiction's casing and trailing dot, a missing service code hiding
-the form's other problems, internal field names in messages, too many fields and the notice of a hidden
-identity."""
+XML cannot carry, a blank service code read as no filter, too many ids, the jurisdiction's casing and
+trailing dot, a missing service code hiding the form's other problems, internal field names in messages,
+too many fields and the notice of a hidden identity."""
 
 from __future__ import annotations
 
@@ -108,6 +108,25 @@ async def test_an_xml_answer_is_well_formed_whatever_the_query_holds(served_inta
     root = ET.fromstring(answer.content)  # raises on a character XML 1.0 forbids
     assert root.tag == "errors"
     assert root.findtext("error/description", "").startswith("SERVICE_CODE_UNKNOWN")
+
+
+@pytest.mark.parametrize("value", ["\x85", " ", "\t\u2028", ",", "YEREL_YONETIMLER-SIKAYET,\x85"])
+async def test_a_service_code_of_blanks_only_is_refused_not_read_as_no_filter(
+    served_intake: Any, value: str
+) -> None:
+    answer = await served_intake.client.get(
+        f"/open311/v2/requests.json?service_code={quote(value.encode(), safe=',')}"
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()[0]["description"].startswith("SERVICE_CODE_UNKNOWN service_code: Hizmet kodu boş")
+
+
+async def test_an_empty_service_code_is_no_filter(served_intake: Any) -> None:
+    (registered,) = (await post_pairs(served_intake, base_form(served_intake.api_key))).json()
+    for query in ("service_code=", "service_code=&service_code=", "service_code=YEREL_YONETIMLER-SIKAYET,"):
+        answer = await served_intake.client.get(f"/open311/v2/requests.json?{query}")
+        assert answer.status_code == 200, (query, answer.text)
+        assert [r["service_request_id"] for r in answer.json()] == [registered["service_request_id"]]
 
 
 async def test_more_than_100_ids_are_refused_not_cut(served_intake: Any) -> None:
