@@ -1,7 +1,8 @@
 """Open311 answers to forms and queries an outside tester found mishandled: repeated fields, characters
 XML cannot carry, a blank service code read as no filter, too many ids, the jurisdiction's casing and
 trailing dot, a missing service code hiding the form's other problems, internal field names in messages,
-too many fields and the notice of a hidden identity."""
+a location's problem blamed on the wrong coordinate, too many fields, the notice of a hidden identity and
+the refusal of its landline promising an SMS."""
 
 from __future__ import annotations
 
@@ -206,6 +207,43 @@ async def test_attribute_messages_name_no_internal_field(served_intake: Any) -> 
         "FIELD_INVALID attribute[IDENTITY_HIDDEN]: "
         "Kimliğin gizli tutulması isteği true ya da false olmalıdır."
     )
+
+
+@pytest.mark.parametrize(
+    ("place", "expected"),
+    [
+        ({"lat": "40.6", "long": "41.0"}, [("LOCATION_OUTSIDE_KARS", "long")]),  # west of Kars
+        ({"lat": "38.0", "long": "43.0"}, [("LOCATION_OUTSIDE_KARS", "lat")]),  # south of Kars
+        ({"lat": "39.9", "long": "32.85"}, [("LOCATION_OUTSIDE_KARS", "long")]),  # Ankara's longitude
+        ({"lat": "41.0", "long": "29.0"}, [("LOCATION_OUTSIDE_KARS", "long")]),  # Istanbul
+        (
+            {"lat": "52.5", "long": "13.4"},
+            [("LOCATION_OUTSIDE_KARS", "lat"), ("LOCATION_OUTSIDE_KARS", "long")],
+        ),
+        ({"lat": "40.6", "long": "abc"}, [("LOCATION_INVALID", "long")]),
+        ({"lat": "40.6", "long": ""}, [("LOCATION_INVALID", "long")]),  # `long` sent without a value
+        ({"lat": "abc", "long": "43.0"}, [("LOCATION_INVALID", "lat")]),
+        ({"long": "43.0"}, [("LOCATION_INVALID", "lat")]),  # lat left out
+        ({"lat": "x", "long": "y"}, [("LOCATION_INVALID", "lat"), ("LOCATION_INVALID", "long")]),
+    ],
+)
+async def test_a_locations_problem_names_the_coordinate_at_fault(
+    served_intake: Any, place: dict[str, str], expected: list[tuple[str, str]]
+) -> None:
+    form = [*base_form(served_intake.api_key), *place.items()]
+    assert codes_and_fields(await post_pairs(served_intake, form)) == expected
+
+
+async def test_a_hidden_identitys_landline_is_refused_without_promising_an_sms(served_intake: Any) -> None:
+    form = replaced(base_form(served_intake.api_key), "phone", "04742123456")
+    hidden = await post_pairs(served_intake, [*form, ("attribute[IDENTITY_HIDDEN]", "true")])
+    assert codes_and_fields(hidden) == [("PHONE_NOT_MOBILE", "phone")]
+    description = hidden.json()[0]["description"]
+    assert "ulaşabilmemiz için" in description and "gönderilmez" in description, description
+    assert "gönderebilmemiz" not in description
+    shown = (await post_pairs(served_intake, form)).json()[0]["description"]
+    assert "kısa mesaj (SMS) gönderebilmemiz için" in shown
+    assert await registered_count(served_intake) == 0
 
 
 async def test_too_many_fields_have_their_own_code_naming_the_limit(served_intake: Any) -> None:
