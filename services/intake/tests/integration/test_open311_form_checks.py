@@ -1,6 +1,8 @@
 """Open311 answers to forms and queries an outside tester found mishandled: repeated fields, characters
-XML cannot carry, too many ids, the jurisdiction's casing, a missing service code hiding the form's
-other problems, internal field names in messages, too many fields and the notice of a hidden identity."""
+XML cannot carry, a blank service code read as no filter, too many ids, the jurisdiction's casing and
+trailing dot, a missing service code hiding the form's other problems, internal field names in messages,
+a location's problem blamed on the wrong coordinate, too many fields, the notice of a hidden identity and
+the refusal of its landline promising an SMS."""
 
 from __future__ import annotations
 
@@ -109,6 +111,25 @@ async def test_an_xml_answer_is_well_formed_whatever_the_query_holds(served_inta
     assert root.findtext("error/description", "").startswith("SERVICE_CODE_UNKNOWN")
 
 
+@pytest.mark.parametrize("value", ["\x85", " ", "\t\u2028", ",", "YEREL_YONETIMLER-SIKAYET,\x85"])
+async def test_a_service_code_of_blanks_only_is_refused_not_read_as_no_filter(
+    served_intake: Any, value: str
+) -> None:
+    answer = await served_intake.client.get(
+        f"/open311/v2/requests.json?service_code={quote(value.encode(), safe=',')}"
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()[0]["description"].startswith("SERVICE_CODE_UNKNOWN service_code: Hizmet kodu boş")
+
+
+async def test_an_empty_service_code_is_no_filter(served_intake: Any) -> None:
+    (registered,) = (await post_pairs(served_intake, base_form(served_intake.api_key))).json()
+    for query in ("service_code=", "service_code=&service_code=", "service_code=YEREL_YONETIMLER-SIKAYET,"):
+        answer = await served_intake.client.get(f"/open311/v2/requests.json?{query}")
+        assert answer.status_code == 200, (query, answer.text)
+        assert [r["service_request_id"] for r in answer.json()] == [registered["service_request_id"]]
+
+
 async def test_more_than_100_ids_are_refused_not_cut(served_intake: Any) -> None:
     (registered,) = (await post_pairs(served_intake, base_form(served_intake.api_key))).json()
     unknown = [f"2026-{n:06d}-X" for n in range(500, 600)]
@@ -123,7 +144,9 @@ async def test_more_than_100_ids_are_refused_not_cut(served_intake: Any) -> None
     assert [r["service_request_id"] for r in listed.json()] == [registered["service_request_id"]]
 
 
-@pytest.mark.parametrize("given", ["KARS.GOV.TR", "Kars.Gov.Tr", " kars.gov.tr ", "kars.gov.tr"])
+@pytest.mark.parametrize(
+    "given", ["KARS.GOV.TR", "Kars.Gov.Tr", " kars.gov.tr ", "kars.gov.tr", "kars.gov.tr.", " KARS.GOV.TR. "]
+)
 async def test_the_jurisdiction_is_a_domain_name_in_any_casing(served_intake: Any, given: str) -> None:
     get = served_intake.client.get
     asked = {"jurisdiction_id": given}
@@ -137,8 +160,9 @@ async def test_the_jurisdiction_is_a_domain_name_in_any_casing(served_intake: An
     for path in (f"requests/{number}.json", f"tokens/{token}.json", "servicerequestupdates.json"):
         answer = await get(f"/open311/v2/{path}", params=asked)
         assert answer.status_code == 200, (path, answer.text)
-    other = await get("/open311/v2/services.json", params={"jurisdiction_id": "KARS.GOV.TR.EXAMPLE"})
-    assert other.status_code == 404
+    for other in ("KARS.GOV.TR.EXAMPLE", "kars.gov.tr..", ".kars.gov.tr"):
+        answer = await get("/open311/v2/services.json", params={"jurisdiction_id": other})
+        assert answer.status_code == 404, other
 
 
 @pytest.mark.parametrize(
@@ -183,6 +207,43 @@ async def test_attribute_messages_name_no_internal_field(served_intake: Any) -> 
         "FIELD_INVALID attribute[IDENTITY_HIDDEN]: "
         "Kimliğin gizli tutulması isteği true ya da false olmalıdır."
     )
+
+
+@pytest.mark.parametrize(
+    ("place", "expected"),
+    [
+        ({"lat": "40.6", "long": "41.0"}, [("LOCATION_OUTSIDE_KARS", "long")]),  # west of Kars
+        ({"lat": "38.0", "long": "43.0"}, [("LOCATION_OUTSIDE_KARS", "lat")]),  # south of Kars
+        ({"lat": "39.9", "long": "32.85"}, [("LOCATION_OUTSIDE_KARS", "long")]),  # Ankara's longitude
+        ({"lat": "41.0", "long": "29.0"}, [("LOCATION_OUTSIDE_KARS", "long")]),  # Istanbul
+        (
+            {"lat": "52.5", "long": "13.4"},
+            [("LOCATION_OUTSIDE_KARS", "lat"), ("LOCATION_OUTSIDE_KARS", "long")],
+        ),
+        ({"lat": "40.6", "long": "abc"}, [("LOCATION_INVALID", "long")]),
+        ({"lat": "40.6", "long": ""}, [("LOCATION_INVALID", "long")]),  # `long` sent without a value
+        ({"lat": "abc", "long": "43.0"}, [("LOCATION_INVALID", "lat")]),
+        ({"long": "43.0"}, [("LOCATION_INVALID", "lat")]),  # lat left out
+        ({"lat": "x", "long": "y"}, [("LOCATION_INVALID", "lat"), ("LOCATION_INVALID", "long")]),
+    ],
+)
+async def test_a_locations_problem_names_the_coordinate_at_fault(
+    served_intake: Any, place: dict[str, str], expected: list[tuple[str, str]]
+) -> None:
+    form = [*base_form(served_intake.api_key), *place.items()]
+    assert codes_and_fields(await post_pairs(served_intake, form)) == expected
+
+
+async def test_a_hidden_identitys_landline_is_refused_without_promising_an_sms(served_intake: Any) -> None:
+    form = replaced(base_form(served_intake.api_key), "phone", "04742123456")
+    hidden = await post_pairs(served_intake, [*form, ("attribute[IDENTITY_HIDDEN]", "true")])
+    assert codes_and_fields(hidden) == [("PHONE_NOT_MOBILE", "phone")]
+    description = hidden.json()[0]["description"]
+    assert "ulaşabilmemiz için" in description and "gönderilmez" in description, description
+    assert "gönderebilmemiz" not in description
+    shown = (await post_pairs(served_intake, form)).json()[0]["description"]
+    assert "kısa mesaj (SMS) gönderebilmemiz için" in shown
+    assert await registered_count(served_intake) == 0
 
 
 async def test_too_many_fields_have_their_own_code_naming_the_limit(served_intake: Any) -> None:

@@ -111,6 +111,25 @@ def test_an_unreadable_wish_is_told_in_plain_turkish_not_by_its_field_name() -> 
 
 
 @pytest.mark.parametrize(
+    "wish",
+    [{"identity_hidden": True}, {"sms_refused": True}, {"identity_hidden": False, "sms_refused": True}],
+)
+def test_a_landline_is_refused_without_promising_an_sms_to_who_gets_none(wish: dict[str, bool]) -> None:
+    raw = portal_payload()
+    raw["applicant"].update(phone="0474 212 34 56", **wish)
+    with pytest.raises(SubmissionInvalid) as caught:
+        validate_submission(raw, now=NOW)
+    (refused,) = caught.value.problems
+    assert (refused.field, refused.code) == ("applicant.phone", "PHONE_NOT_MOBILE")
+    assert "ulaşabilmemiz için" in refused.message_tr and "gönderilmez" in refused.message_tr
+    assert "gönderebilmemiz" not in refused.message_tr
+    raw["applicant"].update(identity_hidden=False, sms_refused=False)
+    with pytest.raises(SubmissionInvalid) as wanted:
+        validate_submission(raw, now=NOW)
+    assert "SMS) gönderebilmemiz için" in wanted.value.problems[0].message_tr
+
+
+@pytest.mark.parametrize(
     ("applicant", "phone"),
     [
         ({"name": "", "phone": "0532 123 45 67"}, "+905321234567"),  # the rest may be wrong

@@ -15,6 +15,7 @@ from intake.domain.place import (
     ATTACHMENTS_MAX,
     KARS_BOX,
     attachment_url,
+    coordinates_at_fault,
     validate_attachments,
     validate_location,
 )
@@ -80,6 +81,20 @@ def test_a_location_is_inside_the_box_or_refused(lat: float, long: float) -> Non
         assert invalid.codes[0] in ("LOCATION_INVALID", "LOCATION_OUTSIDE_KARS")
         return
     assert KARS_BOX.south <= point.lat <= KARS_BOX.north and KARS_BOX.west <= point.long <= KARS_BOX.east
+
+
+coordinates = st.none() | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=8)
+
+
+@given(coordinates, coordinates)
+def test_a_refused_location_names_a_coordinate_at_fault_and_an_accepted_one_none(lat: Any, long: Any) -> None:
+    faults = coordinates_at_fault(lat, long)
+    try:
+        validate_location(lat, long)
+    except SubmissionInvalid:
+        assert faults and set(faults) <= {"lat", "long"}
+        return
+    assert faults == ()
 
 
 @given(

@@ -20,6 +20,7 @@ __all__ = [
     "ATTACHMENT_URL_MAX_LEN",
     "KARS_BOX",
     "GeoPoint",
+    "coordinates_at_fault",
     "inside_kars",
     "validate_address",
     "validate_attachments",
@@ -44,7 +45,15 @@ class Box:
 
     def contains(self, lat: float, long: float) -> bool:
         """Returns True when the point lies in the box."""
-        return self.south <= lat <= self.north and self.west <= long <= self.east
+        return self.holds_lat(lat) and self.holds_long(long)
+
+    def holds_lat(self, lat: float) -> bool:
+        """Returns True when the latitude lies between the box's south and north edges."""
+        return self.south <= lat <= self.north
+
+    def holds_long(self, long: float) -> bool:
+        """Returns True when the longitude lies between the box's west and east edges."""
+        return self.west <= long <= self.east
 
 
 # The province of Kars (districts from Arpaçay in the north to Kağızman in the south, Sarıkamış in the
@@ -91,6 +100,24 @@ def validate_location(lat: object, long: object, *, field: str = "location") -> 
     if not inside_kars(point.lat, point.long):
         raise FieldInvalid(problem("LOCATION_OUTSIDE_KARS", field))
     return point
+
+
+def coordinates_at_fault(lat: object, long: object) -> tuple[str, ...]:
+    """Returns which of "lat" and "long" validate_location refuses the point for: each that is missing or
+    cannot be read; when both can, each outside Kars on its own axis (the box's south-north edges for
+    lat, west-east for long: one of them at least for a point outside). () for a point inside Kars."""
+    lat_read, long_read = _readable(lat, 90.0), _readable(long, 180.0)
+    if lat_read is None or long_read is None:
+        return tuple(name for name, number in (("lat", lat_read), ("long", long_read)) if number is None)
+    inside = (("lat", KARS_BOX.holds_lat(lat_read)), ("long", KARS_BOX.holds_long(long_read)))
+    return tuple(name for name, holds in inside if not holds)
+
+
+def _readable(value: object, limit: float) -> float | None:
+    try:
+        return _coordinate(value, "location", limit)
+    except FieldInvalid:
+        return None
 
 
 def validate_address(value: str, *, field: str = "address") -> str:

@@ -77,6 +77,16 @@ FIXED_MESSAGES_TR: dict[str, str] = {
 }
 
 
+# What an applicant who hid their identity or refused SMS is told instead: they get no SMS, so nothing
+# may promise one (the office must still be able to call them back: the mobile number stays required).
+NO_SMS_MESSAGES_TR: dict[str, str] = {
+    "PHONE_NOT_MOBILE": (
+        "Bu numara bir cep telefonu numarası değil. Başvuru sahibine ulaşabilmemiz için bir cep telefonu "
+        "numarası gereklidir; kimliği gizli başvurularda ve SMS istemeyenlere kısa mesaj gönderilmez."
+    ),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class ValidationProblem:
     """One reason a submission cannot be accepted."""
@@ -128,9 +138,13 @@ def field_label(field: str) -> str:
     return FIELD_LABELS_TR.get(field, field)
 
 
-def problem(code: str, field: str, *, min_len: int = 0, max_len: int = 0) -> ValidationProblem:
-    """Returns the problem with this code for this field, with its Turkish message."""
-    message_tr = _message(code, field, min_len, max_len)
+def problem(
+    code: str, field: str, *, min_len: int = 0, max_len: int = 0, sms_wanted: bool = True
+) -> ValidationProblem:
+    """Returns the problem with this code for this field, with its Turkish message (for an applicant who
+    wants no SMS, one that promises none)."""
+    no_sms = None if sms_wanted else NO_SMS_MESSAGES_TR.get(code)
+    message_tr = no_sms or _message(code, field, min_len, max_len)
     return ValidationProblem(code=code, field=field, message_tr=message_tr)
 
 

@@ -136,12 +136,13 @@ def validate_submission(
     values, problems = _read_fields(raw)
     ref = reference if reference is not None else kars()
     earliest = max(EARLIEST_RECEIPT, now - max_age)
+    sms_wanted = not _refuses_sms(raw.get("applicant"))
     checks: dict[str, Callable[[str], object]] = {
         "submission_id": _submission_id,
         "submitted_at": lambda v: _submitted_at(v, earliest, now + RECEIPT_MAX_SKEW),
         "channel": lambda v: resolve_code(v, field="channel", reference=ref),
         "applicant.name": normalise_name,
-        "applicant.phone": normalise_mobile,
+        "applicant.phone": lambda v: normalise_mobile(v, sms_wanted=sms_wanted),
         "applicant.tckn": validate_tckn,
         "topic": lambda v: resolve_code(v, field="topic", reference=ref),
         "type": lambda v: resolve_code(v, field="type", reference=ref),
@@ -227,16 +228,21 @@ def reply_phone(raw: object) -> str | None:
     unless it is a valid Turkish mobile and the applicant neither hid their identity nor refused SMS
     (a wish that cannot be read counts as refusing)."""
     applicant = raw.get("applicant") if isinstance(raw, Mapping) else None
-    if not isinstance(applicant, Mapping):
+    if not isinstance(applicant, Mapping) or _refuses_sms(applicant):
         return None
-    for wish in ("identity_hidden", "sms_refused"):
-        if applicant.get(wish, False) is not False:
-            return None
     phone = applicant.get("phone")
     try:
         return normalise_mobile(str(phone)) if isinstance(phone, str | int) else None
     except FieldInvalid:
         return None
+
+
+def _refuses_sms(applicant: object) -> bool:
+    """Returns whether the applicant hid their identity or refused SMS: they get none (a wish that cannot
+    be read counts as refusing)."""
+    if not isinstance(applicant, Mapping):
+        return False
+    return any(applicant.get(wish, False) is not False for wish in ("identity_hidden", "sms_refused"))
 
 
 def _read_fields(

@@ -85,15 +85,18 @@ def _tckn_shape_ok(value: str) -> bool:
     return len(value) == 11 and set(value) <= _ASCII_DIGITS and value[0] != "0"
 
 
-def normalise_mobile(value: str, *, field: str = "applicant.phone") -> str:
+def normalise_mobile(value: str, *, field: str = "applicant.phone", sms_wanted: bool = True) -> str:
     """Returns a Turkish mobile number in E.164 (+905XXXXXXXXX); raises FieldInvalid otherwise. Control
-    and format characters (a zero-width space copied along with the number) are dropped first, as in text."""
+    and format characters (a zero-width space copied along with the number) are dropped first, as in text.
+
+    A mobile number is required even of an applicant who hid their identity or refused SMS (sms_wanted
+    False): the office must be able to reach them. Their messages then promise no SMS."""
     candidate = clean_text(value) if isinstance(value, str) else ""
     if not candidate:
         raise FieldInvalid(problem("FIELD_MISSING", field))
     e164, code = _mobile_e164(candidate)
     if e164 is None:
-        raise FieldInvalid(problem(code or "PHONE_INVALID", field))
+        raise FieldInvalid(problem(code or "PHONE_INVALID", field, sms_wanted=sms_wanted))
     return e164
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from acikkapi_shared.reference import ReferenceData
+from intake.domain.place import coordinates_at_fault
 from intake.domain.problems import ValidationProblem
 from intake.domain.submission import SubmissionInvalid, ValidSubmission, validate_submission
 from intake.open311.catalogue import DISTRICT, IDENTITY_HIDDEN, TCKN, Service, find_service
@@ -29,9 +30,10 @@ FORM_FIELD_OF = {
     "type": "service_code",
     "text": "description",
     "address": "address_string",
-    "location": "lat",
     "attachments": "media_url",
 }
+# The portal contract's one location is two form fields: a problem of it names the one(s) at fault.
+LOCATION = "location"
 # Open311's own wording where the shared message would not tell an integrator what to send.
 FORM_MESSAGES_TR = {
     ("FIELD_INVALID", "applicant.identity_hidden"): (
@@ -95,9 +97,14 @@ def repeated_fields(form: Sequence[tuple[str, str]]) -> list[str]:
 
 
 def same_jurisdiction(given: str | None, ours: str) -> bool:
-    """Returns whether a jurisdiction_id names ours: absent or blank does; a domain name's casing and
-    surrounding blanks do not count."""
-    return not given or not given.strip() or given.strip().lower() == ours.strip().lower()
+    """Returns whether a jurisdiction_id names ours: absent or blank does; a domain name's casing,
+    surrounding blanks and the one trailing dot of its fully qualified form do not count."""
+    return not given or not given.strip() or _domain_name(given) == _domain_name(ours)
+
+
+def _domain_name(value: str) -> str:
+    name = value.strip().lower()
+    return name.removesuffix(".")
 
 
 def read_submission(
@@ -120,7 +127,7 @@ def read_submission(
         submission = validate_submission(document, now=now, reference=reference)
     except SubmissionInvalid as invalid:
         kept = [p for p in invalid.problems if FORM_FIELD_OF.get(p.field, p.field) not in unchecked]
-        raise FormInvalid([*problems, *problem_descriptions(kept)]) from None
+        raise FormInvalid([*problems, *problem_descriptions(kept, form)]) from None
     if problems:
         raise FormInvalid(problems)
     return submission
@@ -162,12 +169,19 @@ def submission_document(
     }
 
 
-def problem_descriptions(problems: Sequence[ValidationProblem]) -> list[tuple[str, str]]:
-    """Returns each problem as (stable code, "<form field>: <Turkish message>")."""
+def problem_descriptions(
+    problems: Sequence[ValidationProblem], form: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """Returns each problem as (stable code, "<form field>: <Turkish message>"); the location's once for
+    each of lat and long at fault (a value missing or unreadable, else outside Kars on its axis)."""
     return [
-        (
-            p.code,
-            f"{FORM_FIELD_OF.get(p.field, p.field)}: {FORM_MESSAGES_TR.get((p.code, p.field), p.message_tr)}",
-        )
+        (p.code, f"{name}: {FORM_MESSAGES_TR.get((p.code, p.field), p.message_tr)}")
         for p in problems
+        for name in _form_fields(p.field, form)
     ]
+
+
+def _form_fields(field: str, form: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    if field == LOCATION:
+        return coordinates_at_fault(first(form, "lat"), first(form, "long")) or ("lat", "long")
+    return (FORM_FIELD_OF.get(field, field),)

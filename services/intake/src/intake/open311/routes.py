@@ -38,6 +38,11 @@ MAX_RESULTS = 1000
 _UNENCODED_PLUS = re.compile(r"(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 MAX_IDS = 100
 QUERY_MAX_LEN = 2000
+SERVICE_CODE_BLANK_TR = (
+    "service_code: Hizmet kodu boş ya da yalnızca boşluk veya görünmeyen karakterlerden oluşamaz. Tüm "
+    "hizmetler için service_code'u göndermeyin ya da boş bırakın; hizmetlerin listesi için GET services "
+    "kullanın."
+)
 IDS_TOO_MANY_TR = f"service_request_id: En fazla {MAX_IDS} başvuru numarası sorulabilir."
 # The timeline's lines the updates feed shows: each moves a stage (notes stay the applicant's own).
 STAGE_LINE = timeline.c.event_type.not_in(sorted(NOTE_EVENT_TYPES))
@@ -99,14 +104,18 @@ def _statuses(value: str | None) -> set[str]:
 
 def _joined(request: Request, name: str) -> str | None:
     """Returns a query parameter's values joined by commas: the specification's lists are comma
-    delimited, and a parameter sent twice means both values, not the last one."""
-    values = request.query_params.getlist(name)
+    delimited, and a parameter sent twice means both values, not the last one (an empty one, none)."""
+    values = [value for value in request.query_params.getlist(name) if value]
     return ",".join(values) if values else None
 
 
 def _services_asked(reference: ReferenceData, value: str) -> list[Service]:
-    """Returns the services of a comma-delimited service_code; BadQuery naming any code not known."""
-    codes = [code.strip() for code in value.split(",") if code.strip()]
+    """Returns the services of a comma-delimited service_code (empty: every service); BadQuery naming
+    any code not known, or for a code of blanks or invisible characters only (never read as no filter)."""
+    items = [item for item in value.split(",") if item]  # a trailing comma is no code
+    codes = [item.strip() for item in items]
+    if value and not (codes and all(codes)):
+        raise BadQuery("SERVICE_CODE_UNKNOWN", SERVICE_CODE_BLANK_TR)
     unknown = [code for code in codes if find_service(reference, code) is None]
     if unknown:
         raise BadQuery("SERVICE_CODE_UNKNOWN", f"service_code tanınmadı: {', '.join(unknown[:5])}")
