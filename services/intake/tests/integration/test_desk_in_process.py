@@ -5,6 +5,7 @@ from the log; every refusal in the one error shape (on SQLite and on PostgreSQL;
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -456,3 +457,79 @@ async def test_the_auditor_writing_at_the_desk_is_read_only_another_role_role_re
     assert institution_entering.json()["error"]["code"] == "role_required"
     assert (await desk.get("/api/v1/desk/meetings", subject="denetci")).status_code == 200  # it reads
     assert "ApplicationRegistered" not in await desk.log() and "MeetingRecorded" not in await desk.log()
+
+
+async def test_a_key_given_twice_is_refused_by_its_path_not_guessed(desk: Desk) -> None:
+    headers = {**desk.headers("ofis", "k-twice"), "Content-Type": "application/json"}
+    body = json.dumps(application("DESK")).removesuffix("}")
+    twice = body.replace('"phone": "0532 123 45 67"', '"phone": "0535 444 55 66", "phone": "0535 444 55 67"')
+    twice += ', "text": "Su kesintisi var, lütfen yardım edin."}'  # text given twice
+    refused = await desk.http.post("/api/v1/desk/applications", content=twice.encode(), headers=headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "APPLICATION_INVALID"
+    assert problems_of(refused) == [("applicant.phone", "FIELD_REPEATED"), ("text", "FIELD_REPEATED")]
+    assert refused.json()["error"]["problems"][0]["message"] == (
+        "Cep telefonu numarası alanı birden fazla kez gönderildi; her alan yalnızca bir kez gönderilebilir."
+    )
+    meeting = json.dumps(MEETING).replace('"chair": ', '"chair": "Vali Yardımcısı", "chair": ')
+    refused_meeting = await desk.http.post(
+        "/api/v1/desk/meetings", content=meeting.encode(), headers={**headers, "Idempotency-Key": "m-1"}
+    )
+    assert refused_meeting.status_code == 422 and refused_meeting.json()["error"]["code"] == "MEETING_INVALID"
+    assert problems_of(refused_meeting) == [("chair", "FIELD_REPEATED")]
+    assert not {"ApplicationRegistered", "MeetingRecorded"} & set(await desk.log())
+    # The bodies are still documented by their models.
+    schema = (await desk.http.get("/openapi.json")).json()
+    for path, model in (("applications", "DeskApplicationBody"), ("meetings", "MeetingBody")):
+        content = schema["paths"][f"/api/v1/desk/{path}"]["post"]["requestBody"]["content"]
+        assert content["application/json"]["schema"] == {"$ref": f"#/components/schemas/{model}"}
+
+
+async def test_a_key_that_is_no_field_of_the_location_is_refused_by_name(desk: Desk) -> None:
+    location = {"lat": 40.6, "long": 43.1, "accuracy": 12, "alt": 1768}
+    refused = await desk.enter(application("DESK", location=location))
+    assert refused.status_code == 422, refused.text
+    assert problems_of(refused) == [("location.accuracy", "FIELD_UNKNOWN"), ("location.alt", "FIELD_UNKNOWN")]
+    assert "ApplicationRegistered" not in await desk.log()
+
+
+async def test_a_meeting_id_is_the_same_in_any_casing(desk: Desk) -> None:
+    meeting_id = (await desk.meeting(MEETING)).json()["meeting_id"]
+    entered = await desk.enter(application("HALK_GUNU", meeting_id=meeting_id.upper()))
+    assert entered.status_code == 201 and entered.json()["meeting_id"] == meeting_id
+    for typed in (meeting_id.upper(), f" {meeting_id.upper()} "):
+        detail = await desk.get(f"/api/v1/desk/meetings/{typed}")
+        assert detail.status_code == 200, detail.text
+        assert detail.json()["meeting_id"] == meeting_id
+        assert detail.json()["application_numbers"] == [entered.json()["application_number"]]
+
+
+async def test_punctuation_does_not_make_another_meeting(desk: Desk) -> None:
+    meeting_id = (await desk.meeting(MEETING)).json()["meeting_id"]
+    for index, chair in enumerate(("Vali Ahmet Yılmaz.", "Vali, Ahmet Yılmaz", "Vali Ahmet Yılmaz (Vali)")):
+        again = await desk.meeting({**MEETING, "chair": chair}, key=f"m-{index + 2}")
+        if index < 2:
+            assert again.status_code == 409, again.text
+            assert again.json()["error"]["meeting_id"] == meeting_id
+    assert again.status_code == 201  # another word is another chair
+    assert (await desk.log()).count("MeetingRecorded") == 2
+
+
+async def test_a_blank_moment_of_receipt_is_now_and_its_limit_is_told(desk: Desk) -> None:
+    for index, blank in enumerate(("", "  ")):
+        entered = await desk.enter(application("PHONE", received_at=blank), key=f"k-{index}")
+        assert entered.status_code == 201, entered.text
+    published = [e for e in await relayed(desk.publisher, 2) if e.type == "ApplicationRegistered"]
+    assert [e.payload["received_at"] for e in published] == [NOW.isoformat().replace("+00:00", "Z")] * 2
+    old = await desk.enter(application("PHONE", received_at="2026-01-02T10:00:00+03:00"), key="k-old")
+    assert old.json()["error"]["problems"] == [
+        {
+            "code": "SUBMITTED_AT_OUT_OF_RANGE",
+            "field": "received_at",
+            "message": "Alınma zamanı 30 günden daha eski ya da ileri bir tarih olamaz.",
+        }
+    ]
+    not_text = await desk.enter(application("PHONE", received_at=["dün"]), key="k-5")
+    assert not_text.json()["error"]["problems"][0]["message"] == (
+        "Alınma zamanı alanı metin olarak gönderilmelidir."
+    )

@@ -9,7 +9,7 @@ import pytest
 
 from acikkapi_shared.decider import CommandRejected
 from acikkapi_shared.testing.in_process import decide_after
-from intake.domain.meeting_fields import meeting_id_of, read_meeting
+from intake.domain.meeting_fields import canonical_meeting_id, meeting_id_of, read_meeting
 from intake.domain.meetings import (
     LinkApplication,
     MeetingApplicationLinked,
@@ -138,3 +138,25 @@ def test_the_same_day_chair_and_place_are_the_same_meeting_however_typed() -> No
     assert meeting_id_of(typed) == meeting_id_of(retyped)
     assert meeting_id_of(typed) != meeting_id_of(record(held_on=date(2026, 5, 21)))
     assert meeting_id_of(typed) != meeting_id_of(record(place="Sarıkamış Kaymakamlığı"))
+
+
+def test_punctuation_does_not_make_another_meeting() -> None:
+    plain = record(chair="Vali Ahmet Yılmaz", place="Kars Valiliği")
+    for chair, place in (
+        ("Vali Ahmet Yılmaz.", "Kars Valiliği"),
+        ("Vali, Ahmet Yılmaz", "Kars Valiliği;"),
+        ("Vali - Ahmet Yılmaz", "“Kars Valiliği”"),
+    ):
+        assert meeting_id_of(record(chair=chair, place=place)) == meeting_id_of(plain), (chair, place)
+    assert meeting_id_of(record(chair="Vali Ahmet Yılmaz", place="Kars Valiliği 2")) != meeting_id_of(plain)
+
+
+def test_a_name_of_letters_and_blanks_keeps_the_id_it_had_before_punctuation_was_set_aside() -> None:
+    # The id meeting_id_of gave this meeting when the identity rule came (commit 4c3ae50).
+    assert meeting_id_of(record()) == "bbd7ae11-bfa8-5c89-b494-84a5f99d2623"
+
+
+def test_a_meeting_id_is_read_in_any_casing() -> None:
+    given = "0D7A4C1E-93B2-4F6E-8A15-5B3C2E7F9A60"
+    assert canonical_meeting_id(f" {given} ") == given.lower()
+    assert canonical_meeting_id("nope") is None and canonical_meeting_id(7) is None

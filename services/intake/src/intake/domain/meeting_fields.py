@@ -72,10 +72,30 @@ def read_meeting(raw: Mapping[str, Any], recorded_at: datetime) -> RecordMeeting
 
 
 def meeting_id_of(meeting: RecordMeeting) -> str:
-    """Returns the id of the meeting held on its day, chaired by its chair at its place (case, accents
-    and blanks aside): the same meeting always gets the same id."""
-    names = (" ".join(search_key(name).split()) for name in (meeting.chair, meeting.place))
+    """Returns the id of the meeting held on its day, chaired by its chair at its place (case, accents,
+    blanks and punctuation aside): the same meeting always gets the same id."""
+    names = (identity_key(name) for name in (meeting.chair, meeting.place))
     return str(uuid.uuid5(_IDS, "\n".join((meeting.held_on.isoformat(), *names))))
+
+
+def identity_key(name: str) -> str:
+    """Returns what of a chair's or place's name tells one meeting from another: its letters and digits
+    in Turkish lower case without accents, any run of other characters (blanks, punctuation, symbols)
+    one space between words ("Vali Ahmet Yılmaz." and "VALİ AHMET YILMAZ" are "vali ahmet yilmaz").
+    A name of letters, digits and blanks only keys as before punctuation was set aside."""
+    words = "".join(ch if ch.isalnum() else " " for ch in search_key(name))
+    return " ".join(words.split())
+
+
+def canonical_meeting_id(value: object) -> str | None:
+    """Returns a meeting id in its one written form (a UUID's: lower case, hyphenated), however it was
+    typed (any casing, surrounding blanks); None when it cannot be a meeting's id."""
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        return None
 
 
 def _checked(problems: list[ValidationProblem], read: Any) -> object:

@@ -19,6 +19,7 @@ __all__ = [
     "ATTACHMENTS_MAX",
     "ATTACHMENT_URL_MAX_LEN",
     "KARS_BOX",
+    "LOCATION_KEYS",
     "GeoPoint",
     "coordinates_at_fault",
     "inside_kars",
@@ -32,6 +33,7 @@ ADDRESS_MAX_LEN = 300
 ATTACHMENTS_MAX = 5
 ATTACHMENT_URL_MAX_LEN = 2000
 _COORDINATE_MAX_RAW_LEN = 32
+LOCATION_KEYS = ("lat", "long")  # a location's keys in a document; any other is no field
 
 
 @dataclass(frozen=True, slots=True)

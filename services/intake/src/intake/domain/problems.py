@@ -22,6 +22,8 @@ FIELD_LABELS_TR: dict[str, str] = {
     "text": "Başvuru metni",
     "address": "Adres",
     "location": "Konum",
+    "location.lat": "Konumun enlemi",
+    "location.long": "Konumun boylamı",
     "attachments": "Ekler",
     "information_text": "Gönderdiğiniz bilgi",
     "objection_reason": "İtiraz gerekçesi",
@@ -30,6 +32,7 @@ FIELD_LABELS_TR: dict[str, str] = {
     "chair": "Toplantı başkanı",
     "place": "Toplantı yeri",
     "meeting_id": "Halk Günü toplantısı",
+    "received_at": "Alınma zamanı",
     "held_on": "Toplantı tarihi",
     "attendee_count": "Katılımcı sayısı",
 }

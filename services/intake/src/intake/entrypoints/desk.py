@@ -35,7 +35,7 @@ from acikkapi_shared.reference import kars
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
-from intake.domain.meeting_fields import ISTANBUL
+from intake.domain.meeting_fields import ISTANBUL, canonical_meeting_id
 from intake.domain.meetings import (
     LinkApplication,
     Meeting,
@@ -45,12 +45,13 @@ from intake.domain.meetings import (
     meetings,
 )
 from intake.domain.numbers import TokenBytes, new_tracking_code
-from intake.domain.place import ATTACHMENTS_MAX
+from intake.domain.place import ATTACHMENTS_MAX, LOCATION_KEYS
 from intake.domain.problems import FieldInvalid, SubmissionInvalid, ValidationProblem, unknown_fields
 from intake.domain.reference_codes import resolve_code
 from intake.domain.submission import ApplicantV1, ValidSubmission, validate_submission
 from intake.entrypoints.consumers import SUBSTANCE
-from intake.entrypoints.desk_problems import InvalidRequest, invalid_answer
+from intake.entrypoints.desk_problems import InvalidRequest, as_received_at, invalid_answer
+from intake.entrypoints.json_body import RepeatedKeys
 from intake.registration import register_submission
 
 # Who enters applications and records meetings: the office's officers and their supervisors.
@@ -147,19 +148,21 @@ def desk_router(runtime: ServiceRuntime, token_bytes: TokenBytes, max_receipt_ag
     )
 
     @router.post("/applications", status_code=201, response_model=DeskApplicationAnswer)
-    async def enter_application(body: Annotated[DeskApplicationBody, Body()], call: DeskCaller) -> Any:
+    async def enter_application(
+        body: Annotated[DeskApplicationBody, Body()], call: DeskCaller, repeated: RepeatedKeys
+    ) -> Any:
         """Registers an application received at the desk, by phone, by e-mail or at a Halk Günü."""
         if not call.idempotency_key:
             return key_required()
         context = call.context("desk", runtime.gateway.clock.now())
         now, key = context.occurred_at, str(context.idempotency_key)
-        meeting_id = _meeting_id(body.meeting_id)
-        problems: list[ValidationProblem] = []
+        meeting_id = canonical_meeting_id(body.meeting_id)
+        problems: list[ValidationProblem] = list(repeated)  # a value to guess is refused first
         submission: ValidSubmission | None = None
         try:
             submission = validate_submission(_raw(body, key, now), now=now, max_age=max_receipt_age)
         except SubmissionInvalid as invalid:
-            problems.extend(invalid.problems)
+            problems.extend(as_received_at(invalid.problems, max_receipt_age))
         problems.extend(await _meeting_problems(runtime, body, meeting_id, now))
         problems.extend(_unknown_fields(body))
         if problems or submission is None:
@@ -202,32 +205,33 @@ def _answer(outcome: CommandOutcome, meeting_id: str | None) -> DeskApplicationA
     )
 
 
-def _meeting_id(value: object) -> str | None:
-    """Returns the canonical meeting id, or None when there is none or it cannot be one."""
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    try:
-        return str(uuid.UUID(value.strip()))
-    except ValueError:
-        return None
-
-
 def _raw(body: DeskApplicationBody, key: str, now: datetime) -> dict[str, Any]:
     """Returns the body as the portal's validation module reads a submission."""
     given = {name: getattr(body, name) for name in SUBSTANCE}  # the portal's fields, as they came
+    received_at = _received_at(body)
     return {
         "submission_id": str(uuid.uuid5(_KEYS, key)),
-        "submitted_at": body.received_at if body.received_at is not None else now.isoformat(),
+        "submitted_at": received_at if received_at is not None else now.isoformat(),
         # A field left out (or null) is missing, as on the portal: FIELD_MISSING, not FIELD_NOT_TEXT.
         **{name: value for name, value in given.items() if value is not None},
     }
 
 
+def _received_at(body: DeskApplicationBody) -> object:
+    """Returns the moment of receipt as given; None when not given: left out, null or blank (it is
+    optional at the desk: now)."""
+    given = body.received_at
+    return None if given is None or (isinstance(given, str) and not given.strip()) else given
+
+
 def _unknown_fields(body: DeskApplicationBody) -> list[ValidationProblem]:
-    """Returns FIELD_UNKNOWN for each key that is no field of the desk's body or of its applicant."""
+    """Returns FIELD_UNKNOWN for each key that is no field of the desk's body, of its applicant or of
+    its location."""
     found = unknown_fields(body.model_extra or {}, ())
     if isinstance(body.applicant, Mapping):
         found += unknown_fields(body.applicant, ApplicantV1.model_fields, prefix="applicant.")
+    if isinstance(body.location, Mapping):
+        found += unknown_fields(body.location, LOCATION_KEYS, prefix="location.")
     return found
 
 
@@ -245,7 +249,7 @@ async def _meeting_problems(
     else:
         state = await _folded(runtime, meeting_stream(meeting_id))
     try:
-        check_link(state, _received_moment(body.received_at, now))
+        check_link(state, _received_moment(_received_at(body), now))
     except CommandRejected as rejected:
         problems.append(ValidationProblem(rejected.code, rejected.field or "meeting_id", rejected.message_tr))
     return problems

@@ -20,11 +20,18 @@ from acikkapi_shared.http_errors import ERROR_RESPONSES, ErrorAnswer, ErrorDetai
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
-from intake.domain.meeting_fields import ATTENDEES_MAX, NAME_MAX_LEN, meeting_id_of, read_meeting
+from intake.domain.meeting_fields import (
+    ATTENDEES_MAX,
+    NAME_MAX_LEN,
+    canonical_meeting_id,
+    meeting_id_of,
+    read_meeting,
+)
 from intake.domain.meetings import MEETING_NOT_FOUND_TR, meeting_stream, meetings
 from intake.domain.problems import SubmissionInvalid, ValidationProblem
 from intake.entrypoints.desk import DeskCaller, bearer, key_required, refused
 from intake.entrypoints.desk_problems import InvalidRequest, invalid_answer
+from intake.entrypoints.json_body import RepeatedKeys
 from intake.projections import meeting_applications
 from intake.projections import meetings as meeting_rows
 
@@ -104,15 +111,18 @@ def meetings_router(runtime: ServiceRuntime) -> APIRouter:
             422: {"model": InvalidRequest | ErrorAnswer, "description": "Fields to correct, each named."},
         },
     )
-    async def record_meeting(body: MeetingBody, call: DeskCaller) -> Any:
+    async def record_meeting(body: MeetingBody, call: DeskCaller, repeated: RepeatedKeys) -> Any:
         """Records a Halk Günü meeting; its id links the applications received there."""
         if not call.idempotency_key:
             return key_required()
         context = call.context("desk-meeting", runtime.gateway.clock.now())
+        problems = list(repeated)  # a value to guess is refused first
         try:
             command = read_meeting(body.model_dump(), context.occurred_at)
         except SubmissionInvalid as invalid:
-            return invalid_answer("MEETING_INVALID", MEETING_INVALID_TR, invalid.problems)
+            problems.extend(invalid.problems)
+        if problems:
+            return invalid_answer("MEETING_INVALID", MEETING_INVALID_TR, problems)
         meeting_id = meeting_id_of(command)  # the same meeting, whoever records it, is one stream
         fingerprint = hashlib.sha256(body.model_dump_json().encode()).hexdigest()
         try:
@@ -162,10 +172,12 @@ def meetings_router(runtime: ServiceRuntime) -> APIRouter:
         meeting_id: Annotated[str, Path(max_length=64)],
         _staff: Annotated[StaffIdentity, Depends(requires(*DESK_READERS))],
     ) -> Any:
-        """One meeting and the numbers of the applications received at it."""
-        found = await _meetings(runtime, None, meeting_id)
+        """One meeting and the numbers of the applications received at it (its id in any casing)."""
+        canonical = canonical_meeting_id(meeting_id)
+        found = [] if canonical is None else await _meetings(runtime, None, canonical)
         if not found:
             return error_answer(404, "MEETING_NOT_FOUND", MEETING_NOT_FOUND_TR)
+        meeting_id = found[0].meeting_id
         async with runtime.read_engine.connect() as connection:
             query = (
                 sa.select(meeting_applications.c.application_number)
