@@ -268,3 +268,13 @@ async def test_a_hidden_identitys_notice_says_where_the_tracking_code_is(served_
     shown = replaced(shown, "phone", "0533 111 22 33")
     (told,) = (await post_pairs(served_intake, shown)).json()
     assert told["service_notice"].endswith("cep telefonuna kısa mesajla (SMS) gönderilir.")
+
+
+@pytest.mark.parametrize("status", ["%C2%85", "%20", "open,%C2%85"])
+async def test_a_status_of_blanks_only_is_refused_not_read_as_no_filter(
+    served_intake: Any, status: str
+) -> None:
+    answer = await served_intake.client.get(f"/open311/v2/requests.json?status={status}")
+    assert answer.status_code == 400, answer.text
+    assert answer.json()[0]["description"].startswith("STATUS_UNKNOWN")
+    assert (await served_intake.client.get("/open311/v2/requests.json?status=")).status_code == 200

@@ -96,7 +96,9 @@ def window(
 
 
 def _statuses(value: str | None) -> set[str]:
-    asked = {part.strip().lower() for part in (value or "").split(",") if part.strip()}
+    """Returns the statuses asked for (empty: either); a part of blanks or invisible characters only
+    is unknown, never read as no filter (as for service_code)."""
+    asked = {part.strip().lower() for part in (value or "").split(",") if part}
     if not asked <= {"open", "closed"}:
         raise BadQuery("STATUS_UNKNOWN", "status: open, closed ya da ikisi (virgülle) olmalı.")
     return asked
