@@ -273,6 +273,21 @@ async def test_a_text_to_correct_leaves_the_key_free_and_a_stage_refusal_keeps_i
     assert "ApplicantObjected" not in await applicant.log()
 
 
+async def test_a_reason_given_twice_is_refused_naming_it_not_guessed(applicant: Applicant) -> None:
+    headers = {"X-Tracking-Code": applicant.code, "Idempotency-Key": "wd-twice"}
+    twice = b'{"reason": "Vazge\xc3\xa7tim.", "reason": "Sorunum \xc3\xa7\xc3\xb6z\xc3\xbcld\xc3\xbc."}'
+    refused = await applicant.client.post(
+        f"/api/v1/applications/{applicant.number}/withdrawal",
+        content=twice,
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["error"]["code"], refused.json()["error"]["field"]) == ("FIELD_REPEATED", "reason")
+    assert "ApplicantWithdrew" not in await applicant.log()
+    once = await applicant.act("withdrawal", {"reason": "Vazgeçtim."}, key="wd-twice")
+    assert once.status_code == 202, once.text  # nothing was recorded under the key
+
+
 async def test_after_the_conclusion_the_answer_shows_and_the_applicant_may_object(
     applicant: Applicant,
 ) -> None:

@@ -38,6 +38,7 @@ from intake.entrypoints.access import (
     find_tracked,
     presented_code,
 )
+from intake.entrypoints.json_body import repeated_problems
 from intake.tracking_page.limiter import FailureLimiter
 
 APPLICANT_ACTOR = "applicant:tracking-code"
@@ -168,6 +169,9 @@ def actions_router(runtime: ServiceRuntime, limiter: FailureLimiter) -> APIRoute
             return found
         if not headers.idempotency_key:
             return error(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR)
+        # {"text": "…", "text": "…"} is read keeping the last: refused as on the desk, not guessed.
+        for repeated in repeated_problems(await request.body())[:1]:
+            return error(422, repeated.code, repeated.message_tr, repeated.field)
         done = await perform(runtime, found, action, command, headers.idempotency_key, headers.request_id)
         if done.code is not None:
             return error(done.status, done.code, done.message_tr, done.field)
