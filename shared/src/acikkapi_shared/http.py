@@ -10,7 +10,7 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from acikkapi_shared.http_head import HeadAsGet
+from acikkapi_shared.http_protocol import HeadAsGet, TrimmedHeaders
 from acikkapi_shared.observability import metrics as shared_metrics
 from acikkapi_shared.observability.http_metrics import HttpMetricsMiddleware
 from acikkapi_shared.runtime import ServiceRuntime
@@ -45,6 +45,7 @@ def create_http_app(runtime: ServiceRuntime, *, title: str, version: str = "0.1.
     """Returns the service's FastAPI app; its lifespan runs the whole service."""
     app = FastAPI(title=title, version=version, lifespan=runtime.lifespan())
     app.add_middleware(HeadAsGet)  # innermost: the metrics and logs still see HEAD
+    app.add_middleware(TrimmedHeaders)
     app.add_middleware(HttpMetricsMiddleware, service=runtime.name)
     shared_metrics.BUILD_INFO.labels(runtime.name).info(
         {"version": _package_version(runtime.name), "python": platform.python_version()}

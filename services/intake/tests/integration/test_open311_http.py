@@ -4,7 +4,9 @@ specification's element names) and JSON, the errors shape, the api_key and the i
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
+from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
 import httpx
@@ -277,6 +279,35 @@ async def test_a_retried_post_with_the_same_key_is_the_same_application(served_i
     )
     assert json_of(other_body, 409)[0]["description"].startswith("IDEMPOTENCY_KEY_REUSED")
     assert await registered_count(served_intake) == 2
+
+
+async def raw_post(base_url: str, path: str, body: bytes, key: bytes) -> Any:
+    """POSTs over a socket of its own: httpx (h11) refuses to send a header value with blanks around
+    it, which curl and other clients send."""
+    url = httpx.URL(base_url)
+    reader, writer = await asyncio.open_connection(url.host, url.port)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {url.host}\r\nConnection: close\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\n"
+    ).encode()
+    writer.write(head + b"Idempotency-Key:" + key + b"\r\n\r\n" + body)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    status, _, rest = answer.partition(b"\r\n")
+    assert status.startswith(b"HTTP/1.1 200"), answer
+    return json.loads(rest.partition(b"\r\n\r\n")[2])
+
+
+async def test_a_key_with_blanks_around_it_is_the_same_key(served_intake: Any) -> None:
+    # RFC 9110 §5.5: the blanks around a field value are not part of it (a client's "tk1 " is "tk1").
+    body = urlencode(form(served_intake.api_key)).encode()
+    path = "/open311/v2/requests.json"
+    first = await raw_post(served_intake.base_url, path, body, b" tk1")
+    for sent in (b"tk1 ", b"tk1\t", b" tk1 \t"):
+        assert await raw_post(served_intake.base_url, path, body, sent) == first, sent
+    assert await registered_count(served_intake) == 1
 
 
 async def test_concurrent_posts_with_one_key_register_once(served_intake: Any) -> None:

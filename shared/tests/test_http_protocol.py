@@ -1,14 +1,15 @@
-"""HEAD is answered on every GET route, as the GET without its body (RFC 9110 §9.1)."""
+"""HEAD is answered on every GET route, as the GET without its body (RFC 9110 §9.1), and header values
+come without the blanks around them (§5.5)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 import httpx
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
-from acikkapi_shared.http_head import HeadAsGet
+from acikkapi_shared.http_protocol import HeadAsGet, TrimmedHeaders
 
 
 def app_with_head() -> FastAPI:
@@ -48,3 +49,20 @@ async def test_head_answers_the_get_status_and_headers_without_the_body() -> Non
         assert (await client.head("/missing")).status_code == 404
         refused = await client.head("/only-post")
         assert refused.status_code == 405 and refused.headers["allow"] == "POST"
+
+
+async def test_header_values_come_without_the_blanks_around_them() -> None:
+    app = FastAPI()
+    app.add_middleware(TrimmedHeaders)
+
+    @app.get("/key")
+    async def key(idempotency_key: str = Header()) -> dict[str, str]:
+        return {"key": idempotency_key}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for sent in ("tk1", "tk1 ", "tk1\t", " tk1", "\t tk1 \t"):
+            answer = await client.get("/key", headers={"Idempotency-Key": sent})
+            assert answer.json() == {"key": "tk1"}, repr(sent)
+        inner = await client.get("/key", headers={"Idempotency-Key": "a b"})
+        assert inner.json() == {"key": "a b"}  # only the ends
