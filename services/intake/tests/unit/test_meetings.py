@@ -160,3 +160,15 @@ def test_a_meeting_id_is_read_in_any_casing() -> None:
     given = "0D7A4C1E-93B2-4F6E-8A15-5B3C2E7F9A60"
     assert canonical_meeting_id(f" {given} ") == given.lower()
     assert canonical_meeting_id("nope") is None and canonical_meeting_id(7) is None
+
+
+@pytest.mark.parametrize(
+    ("chair", "place"), [("...", "Kars"), ("!!!", "Kars"), ("Vali", "🙂🙂🙂"), ("— —", "??")]
+)
+def test_a_chair_or_place_without_a_letter_or_digit_names_nobody(chair: str, place: str) -> None:
+    meeting = {"held_on": "2026-05-20", "chair": chair, "place": place, "attendee_count": 3}
+    with pytest.raises(SubmissionInvalid) as refused:
+        read_meeting(meeting, NOW)
+    assert {p.code for p in refused.value.problems} == {"NAME_WITHOUT_LETTERS"}
+    assert all(p.message_tr.startswith("Bu alan en az bir harf") for p in refused.value.problems)
+    read_meeting({**meeting, "chair": "Vali 2.", "place": "Kars"}, NOW)  # one letter or digit is enough

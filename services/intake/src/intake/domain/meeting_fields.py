@@ -40,6 +40,7 @@ MEETING_PROBLEMS_TR: dict[str, str] = {
     "HELD_ON_OUT_OF_RANGE": "Toplantı tarihi 2018 ile bugün arasında olmalıdır.",
     "ATTENDEES_NOT_INTEGER": "Katılımcı sayısı tam sayı olarak yazılmalıdır (örneğin 21).",
     "ATTENDEES_OUT_OF_RANGE": f"Katılımcı sayısı 1 ile {ATTENDEES_MAX} arasında olmalıdır.",
+    "NAME_WITHOUT_LETTERS": "Bu alan en az bir harf ya da rakam içermelidir.",
 }
 
 
@@ -139,7 +140,10 @@ def _name(value: object, field: str) -> str:
         raise FieldInvalid(problem("FIELD_MISSING", field))
     if not isinstance(value, str):
         raise FieldInvalid(problem("FIELD_NOT_TEXT", field))
-    return normalise_text(value, field=field, min_len=2, max_len=NAME_MAX_LEN)
+    name = normalise_text(value, field=field, min_len=2, max_len=NAME_MAX_LEN)
+    if not identity_key(name):  # "...", "🙂🙂": names nobody, and every such name would be one meeting
+        raise _meeting_problem("NAME_WITHOUT_LETTERS", field)
+    return name
 
 
 def _attendees(value: object) -> int:
