@@ -23,6 +23,16 @@ async def test_serves_over_real_http_with_configured_credentials() -> None:
     assert refused.json()["code"] == "30"
 
 
+async def test_every_get_address_answers_head_without_a_body() -> None:
+    with running_simulator(SimulatorSettings()) as base_url:
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            for path in ("/healthz", "/_sim/messages", "/_sim/stats"):
+                head = await client.head(path)
+                got = await client.get(path)
+                assert (head.status_code, head.content) == (200, b""), path
+                assert head.headers["content-type"] == got.headers["content-type"], path
+
+
 def test_options_default_to_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACIKKAPI_SMS_SIM_PORT", "9025")
     monkeypatch.setenv("ACIKKAPI_SMS_SIM_STORE", "/tmp/x.jsonl")

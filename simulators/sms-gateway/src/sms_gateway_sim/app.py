@@ -84,7 +84,7 @@ def create_app(
         answer = handle_report(request.headers.get("authorization"), await request.body(), state, clock())
         return JSONResponse(answer.body, status_code=answer.status)
 
-    @app.get("/_sim/delivery")
+    @app.api_route("/_sim/delivery", methods=["GET", "HEAD"])
     async def show_delivery() -> JSONResponse:
         return JSONResponse(state.delivery.as_dict())
 
@@ -101,11 +101,11 @@ def create_app(
         state.delivery = DeliveryPlan(delay_ms=state.settings.delivery_delay_ms)
         return JSONResponse(state.delivery.as_dict())
 
-    @app.get("/_sim/messages")
+    @app.api_route("/_sim/messages", methods=["GET", "HEAD"])
     async def list_messages(no: str | None = None, since: str | None = None) -> JSONResponse:
         return _selected(state.store.select, no, since)
 
-    @app.get("/_sim/requests")
+    @app.api_route("/_sim/requests", methods=["GET", "HEAD"])
     async def list_requests(no: str | None = None, since: str | None = None) -> JSONResponse:
         return _selected(state.requests.select, no, since)
 
@@ -114,11 +114,11 @@ def create_app(
         state.clear()
         return {"cleared": True}
 
-    @app.get("/_sim/stats")
+    @app.api_route("/_sim/stats", methods=["GET", "HEAD"])
     async def stats() -> JSONResponse:
         return JSONResponse(state.stats())
 
-    @app.get("/_sim/faults")
+    @app.api_route("/_sim/faults", methods=["GET", "HEAD"])
     async def show_faults() -> JSONResponse:
         return JSONResponse(state.faults.as_dict())
 
@@ -139,7 +139,7 @@ def create_app(
         state.faults = FaultPlan()
         return JSONResponse(state.faults.as_dict())
 
-    @app.get("/healthz")
+    @app.api_route("/healthz", methods=["GET", "HEAD"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
