@@ -283,6 +283,7 @@ async def test_a_reason_given_twice_is_refused_naming_it_not_guessed(applicant: 
     )
     assert refused.status_code == 422, refused.text
     assert (refused.json()["error"]["code"], refused.json()["error"]["field"]) == ("FIELD_REPEATED", "reason")
+    assert refused.json()["error"]["message"].startswith("Geri çekme gerekçesi alanı birden fazla kez")
     assert "ApplicantWithdrew" not in await applicant.log()
     once = await applicant.act("withdrawal", {"reason": "Vazgeçtim."}, key="wd-twice")
     assert once.status_code == 202, once.text  # nothing was recorded under the key

@@ -30,6 +30,7 @@ from intake.domain.application import (
     applications,
 )
 from intake.domain.application_model import ApplicantAction
+from intake.domain.problems import FIELD_LABELS_TR
 from intake.entrypoints.access import (
     CITIZEN_RESPONSES,
     Access,
@@ -38,7 +39,7 @@ from intake.entrypoints.access import (
     find_tracked,
     presented_code,
 )
-from intake.entrypoints.json_body import repeated_problems
+from intake.entrypoints.json_body import REPEATED_TR, repeated_problems
 from intake.tracking_page.limiter import FailureLimiter
 
 APPLICANT_ACTOR = "applicant:tracking-code"
@@ -171,7 +172,9 @@ def actions_router(runtime: ServiceRuntime, limiter: FailureLimiter) -> APIRoute
             return error(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR)
         # {"text": "…", "text": "…"} is read keeping the last: refused as on the desk, not guessed.
         for repeated in repeated_problems(await request.body())[:1]:
-            return error(422, repeated.code, repeated.message_tr, repeated.field)
+            label = FIELD_LABELS_TR.get(f"{action}_{repeated.field}")  # "Geri çekme gerekçesi", not "reason"
+            message = REPEATED_TR.format(label=label) if label else repeated.message_tr
+            return error(422, repeated.code, message, repeated.field)
         done = await perform(runtime, found, action, command, headers.idempotency_key, headers.request_id)
         if done.code is not None:
             return error(done.status, done.code, done.message_tr, done.field)
