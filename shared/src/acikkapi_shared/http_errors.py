@@ -5,9 +5,9 @@ for 400, 401, 403, 404, 409 and 422 alike.
 A body that does not validate is 422 `INVALID_REQUEST` naming the first field at fault, one that cannot
 be read at all (not UTF-8, nested too deep) 400 `BODY_UNREADABLE` (after the gate's refusal, if
 one is installed: a staff route's 401/403), a missing `Idempotency-Key` 400
-`IDEMPOTENCY_KEY_REQUIRED`; each is logged with the route's path template, the
-field and the kind of problem only, never the input (it may be an applicant's words) nor a path's values
-(an application number is personal data).
+`IDEMPOTENCY_KEY_REQUIRED`, one over 200 characters 400 `IDEMPOTENCY_KEY_TOO_LONG`; each is logged
+with the route's path template, the field and the kind of problem only, never the input (it may
+be an applicant's words) nor a path's values (an application number is personal data).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from acikkapi_shared.gateway import KEY_MISSING_TR
 log = structlog.get_logger(__name__)
 
 INVALID_REQUEST_TR = "İstek geçersiz; lütfen alanları kontrol edin."
+KEY_MAX_LEN = 200  # what the routes declare: Header(max_length=200)
+KEY_TOO_LONG_TR = "Idempotency-Key en fazla {limit} karakter olabilir."
 # The framework's refusals (status -> stable code, Turkish message).
 FRAMEWORK_REFUSALS = {
     400: ("BODY_UNREADABLE", "İstek gövdesi okunamadı: UTF-8 kodlamasıyla geçerli bir JSON olmalı."),
@@ -167,6 +169,13 @@ def validation_answer(request: Request, exc: RequestValidationError) -> JSONResp
                 "request_invalid", route=route_template(request), field="Idempotency-Key", kind="missing"
             )
             return error_answer(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR, "Idempotency-Key")
+        if location == ("header", "idempotency-key") and problem.get("type") == "string_too_long":
+            log.info(
+                "request_invalid", route=route_template(request), field="Idempotency-Key", kind="too_long"
+            )
+            limit = (problem.get("ctx") or {}).get("max_length", KEY_MAX_LEN)
+            message = KEY_TOO_LONG_TR.format(limit=limit)
+            return error_answer(400, "IDEMPOTENCY_KEY_TOO_LONG", message, "Idempotency-Key")
         if problem.get("type") == "json_invalid":  # not JSON at all: its "field" would be a character offset
             log.info("request_invalid", route=route_template(request), field=None, kind="json_invalid")
             code, message = FRAMEWORK_REFUSALS[400]

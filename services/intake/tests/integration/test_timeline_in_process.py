@@ -273,6 +273,24 @@ async def test_a_text_to_correct_leaves_the_key_free_and_a_stage_refusal_keeps_i
     assert "ApplicantObjected" not in await applicant.log()
 
 
+async def test_a_key_missing_or_too_long_is_named_as_on_every_api(applicant: Applicant) -> None:
+    missing = await applicant.act("withdrawal", {"reason": "Vazgeçtim."}, key=None)
+    assert missing.status_code == 400
+    assert missing.json()["error"] | {"message": ""} == {
+        "code": "IDEMPOTENCY_KEY_REQUIRED",
+        "field": "Idempotency-Key",
+        "message": "",
+    }
+    long = await applicant.act("withdrawal", {"reason": "Vazgeçtim."}, key="k" * 201)
+    assert long.status_code == 400, long.text
+    assert long.json()["error"] == {
+        "code": "IDEMPOTENCY_KEY_TOO_LONG",
+        "message": "Idempotency-Key en fazla 200 karakter olabilir.",
+        "field": "Idempotency-Key",
+    }
+    assert "ApplicantWithdrew" not in await applicant.log()
+
+
 async def test_a_reason_given_twice_is_refused_naming_it_not_guessed(applicant: Applicant) -> None:
     headers = {"X-Tracking-Code": applicant.code, "Idempotency-Key": "wd-twice"}
     twice = b'{"reason": "Vazge\xc3\xa7tim.", "reason": "Sorunum \xc3\xa7\xc3\xb6z\xc3\xbcld\xc3\xbc."}'

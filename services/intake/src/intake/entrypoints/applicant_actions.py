@@ -169,7 +169,7 @@ def actions_router(runtime: ServiceRuntime, limiter: FailureLimiter) -> APIRoute
         if isinstance(found, JSONResponse):
             return found
         if not headers.idempotency_key:
-            return error(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR)
+            return error(400, "IDEMPOTENCY_KEY_REQUIRED", KEY_MISSING_TR, "Idempotency-Key")
         # {"text": "…", "text": "…"} is read keeping the last: refused as on the desk, not guessed.
         for repeated in repeated_problems(await request.body())[:1]:
             label = FIELD_LABELS_TR.get(f"{action}_{repeated.field}")  # "Geri çekme gerekçesi", not "reason"
