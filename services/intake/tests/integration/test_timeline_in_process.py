@@ -291,6 +291,13 @@ async def test_a_key_missing_or_too_long_is_named_as_on_every_api(applicant: App
     assert "ApplicantWithdrew" not in await applicant.log()
 
 
+async def test_an_unknown_key_is_named_not_ignored(applicant: Applicant) -> None:
+    refused = await applicant.act("withdrawal", {"reason": "Vazgeçtim.", "extra": 1}, key="wd-extra")
+    assert refused.status_code == 422, refused.text
+    assert (refused.json()["error"]["code"], refused.json()["error"]["field"]) == ("INVALID_REQUEST", "extra")
+    assert "ApplicantWithdrew" not in await applicant.log()
+
+
 async def test_a_reason_given_twice_is_refused_naming_it_not_guessed(applicant: Applicant) -> None:
     headers = {"X-Tracking-Code": applicant.code, "Idempotency-Key": "wd-twice"}
     twice = b'{"reason": "Vazge\xc3\xa7tim.", "reason": "Sorunum \xc3\xa7\xc3\xb6z\xc3\xbcld\xc3\xbc."}'

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from acikkapi_shared.commands import CommandContext
 from acikkapi_shared.decider import CommandRejected
@@ -56,19 +56,25 @@ ACCEPTED_TR = {
 
 # A text left out or null is an empty one: the decider answers 422 FIELD_MISSING naming the field, in
 # Turkish, as for a blank text (not the framework's generic INVALID_REQUEST).
-class InformationBody(BaseModel):
+class _ApplicantBody(BaseModel):
+    """A body of the applicant's requests: an unknown key is named (422 INVALID_REQUEST), never ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class InformationBody(_ApplicantBody):
     """The information the institution asked for (required)."""
 
     text: str | None = None
 
 
-class ObjectionBody(BaseModel):
+class ObjectionBody(_ApplicantBody):
     """Why the applicant objects to the conclusion (required)."""
 
     reason: str | None = None
 
 
-class WithdrawalBody(BaseModel):
+class WithdrawalBody(_ApplicantBody):
     """Why the applicant withdraws (optional)."""
 
     reason: str | None = None
