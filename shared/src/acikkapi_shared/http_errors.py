@@ -5,9 +5,11 @@ for 400, 401, 403, 404, 409 and 422 alike.
 A body that does not validate is 422 `INVALID_REQUEST` naming the first field at fault, one that cannot
 be read at all (not UTF-8, nested too deep) 400 `BODY_UNREADABLE` (after the gate's refusal, if
 one is installed: a staff route's 401/403), a missing `Idempotency-Key` 400
-`IDEMPOTENCY_KEY_REQUIRED`, one over 200 characters 400 `IDEMPOTENCY_KEY_TOO_LONG`; each is logged
-with the route's path template, the field and the kind of problem only, never the input (it may
-be an applicant's words) nor a path's values (an application number is personal data).
+`IDEMPOTENCY_KEY_REQUIRED`, one over 200 characters 400 `IDEMPOTENCY_KEY_TOO_LONG`, one with a key
+given twice in an object 422 `FIELD_REPEATED` naming the first such key's path (a route or router that
+takes `Depends(refuse_repeated_keys)`; after the gate's refusal too); each is logged with the route's
+path template, the field and the kind of problem only, never the input (it may be an applicant's
+words) nor a path's values (an application number is personal data).
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from acikkapi_shared.gateway import KEY_MISSING_TR
+from acikkapi_shared.json_keys import repeated_keys
 
 log = structlog.get_logger(__name__)
 
 INVALID_REQUEST_TR = "İstek geçersiz; lütfen alanları kontrol edin."
 KEY_MAX_LEN = 200  # what the routes declare: Header(max_length=200)
 KEY_TOO_LONG_TR = "Idempotency-Key en fazla {limit} karakter olabilir."
+REPEATED_KEY_TR = "İstekte bir alan birden fazla kez gönderildi; her alan yalnızca bir kez gönderilebilir."
+# A repeated key's path is input: the answer and the log show this much of it.
+FIELD_SHOWN_MAX = 64
 # The framework's refusals (status -> stable code, Turkish message).
 FRAMEWORK_REFUSALS = {
     400: ("BODY_UNREADABLE", "İstek gövdesi okunamadı: UTF-8 kodlamasıyla geçerli bir JSON olmalı."),
@@ -104,14 +110,31 @@ async def _gated(request: Request) -> Response | None:
     return None if gate is None else await gate(request)
 
 
+class RepeatedKey(Exception):
+    """The request's JSON body gives a key twice in one object (path: the first such key's)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+async def refuse_repeated_keys(request: Request) -> None:
+    """A dependency (of a route or a router): raises RepeatedKey when the JSON body repeats a key, which
+    Python would read keeping the last value in silence. It reads the bytes the request has cached
+    (FastAPI read them already for the body model); install_validation_answers answers it."""
+    if found := repeated_keys(await request.body()):
+        raise RepeatedKey(found[0][:FIELD_SHOWN_MAX])
+
+
 def install_validation_answers(
     app: FastAPI,
     *,
     only_under: tuple[str, ...] | None = None,
     elsewhere: Callable[[Request, StarletteHTTPException], Awaitable[Response]] = http_exception_handler,
 ) -> None:
-    """Makes request validation failures (400 for a missing key) and the framework's own refusals
-    (a body that cannot be read, an unknown path, a wrong method) answer in the error shape.
+    """Makes request validation failures (400 for a missing key), a repeated key (refuse_repeated_keys)
+    and the framework's own refusals (a body that cannot be read, an unknown path, a wrong method)
+    answer in the error shape.
 
     only_under: path prefixes it applies to (others keep FastAPI's answer); None: every route.
     elsewhere: answers the framework's refusals outside only_under (by default FastAPI's own).
@@ -135,8 +158,17 @@ def install_validation_answers(
             return await elsewhere(request, exc)
         return framework_answer(request, exc)
 
+    async def repeated(request: Request, exc: Exception) -> Response:
+        # A router's dependency runs before its routes' own (the staff checks): theirs answer first.
+        assert isinstance(exc, RepeatedKey)
+        if (answer := await _gated(request)) is not None:
+            return answer
+        log.info("request_invalid", route=route_template(request), field=exc.path, kind="repeated")
+        return error_answer(422, "FIELD_REPEATED", REPEATED_KEY_TR, exc.path)
+
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, framework)
+    app.add_exception_handler(RepeatedKey, repeated)
 
 
 def framework_refusal(request: Request, exc: StarletteHTTPException) -> tuple[str, str]:

@@ -216,3 +216,34 @@ async def test_a_redrive_with_an_unreadable_body_is_refused_for_its_token_first(
     assert not [line for line in logs if line["event"] in {"request_invalid", "request_refused"}]
     officer = await post("ayse")  # the role's caller is told of the body, as before
     assert officer.status_code == 400 and officer.json()["error"]["code"] == "BODY_UNREADABLE"
+
+
+async def test_a_redrive_body_with_a_repeated_or_unknown_key_is_refused_after_the_token(
+    served_client: httpx.AsyncClient, issuer: LocalIssuer
+) -> None:
+    async def post(subject: str | None, raw: bytes) -> httpx.Response:
+        headers = {"Content-Type": "application/json", "Idempotency-Key": "k-1"}
+        if subject is not None:
+            headers["Authorization"] = f"Bearer {issuer.issue_token(subject)}"
+        return await served_client.post(REDRIVE, content=raw, headers=headers)
+
+    since = T0.isoformat()
+    repeated = f'{{"failed_since": "{since}", "failed_since": "{since}"}}'.encode()
+    assert (await post(None, repeated)).json()["error"]["code"] == "missing"
+    assert (await post("can", repeated)).json()["error"]["code"] == "read_only"
+    answer = await post("ayse", repeated)
+    assert answer.status_code == 422, answer.text
+    assert answer.json() == {
+        "error": {
+            "code": "FIELD_REPEATED",
+            "message": "İstekte bir alan birden fazla kez gönderildi; "
+            "her alan yalnızca bir kez gönderilebilir.",
+            "field": "failed_since",
+        }
+    }
+    unknown = await post("ayse", f'{{"failed_since": "{since}", "bogus": 1}}'.encode())
+    assert unknown.status_code == 422, unknown.text
+    assert (unknown.json()["error"]["code"], unknown.json()["error"]["field"]) == ("INVALID_REQUEST", "bogus")
+    # Neither used the key: the body given once, without the unknown key, gets the first answer.
+    accepted = await post("ayse", f'{{"failed_since": "{since}"}}'.encode())
+    assert accepted.status_code == 200 and accepted.json()["replayed"] is False, accepted.text

@@ -1,7 +1,8 @@
 """The notifier's operations API: re-drive failed SMS (POST /api/v1/sms/redrive, Idempotency-Key).
 
 Staff only: a bearer token of an office officer or a supervisor (acikkapi_shared.staff); the re-drive is
-recorded under the caller's subject.
+recorded under the caller's subject. A body with an unknown key is a 422 INVALID_REQUEST naming it, one
+that gives a key twice a 422 FIELD_REPEATED (after the token's checks), as the router's commands.
 """
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from acikkapi_shared.gateway import KEY_MISSING_TR, KEY_REUSED_TR, CommandGateway, IdempotencyKeyReused
-from acikkapi_shared.http_errors import ERROR_RESPONSES, error_answer
+from acikkapi_shared.http_errors import ERROR_RESPONSES, error_answer, refuse_repeated_keys
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
 from notifier.redrive import RedriveSelection, redrive, redriven_ids
@@ -24,7 +25,10 @@ REDRIVE_ROLES = (Role.OFFICE_OFFICER, Role.SUPERVISOR)
 
 
 class RedriveRequest(BaseModel):
-    """Which failed SMS to send again: these intents (SmsRequested event ids) and/or those failed since."""
+    """Which failed SMS to send again: these intents (SmsRequested event ids) and/or those failed since.
+    Unknown fields are refused (422 naming them), not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
 
     request_event_ids: Annotated[list[str], Field(max_length=10_000)] | None = None
     failed_since: AwareDatetime | None = None
@@ -40,7 +44,13 @@ class RedriveAnswer(BaseModel):
 
 def sms_router(gateway: CommandGateway) -> APIRouter:
     """Returns the SMS operations routes, writing through the service's command gateway."""
-    router = APIRouter(prefix="/api/v1/sms", tags=["operations"], responses=ERROR_RESPONSES)
+    # A key given twice in the body is refused (FIELD_REPEATED, after the staff checks).
+    router = APIRouter(
+        prefix="/api/v1/sms",
+        tags=["operations"],
+        responses=ERROR_RESPONSES,
+        dependencies=[Depends(refuse_repeated_keys)],
+    )
 
     @router.post("/redrive", response_model=RedriveAnswer)
     async def redrive_failed(

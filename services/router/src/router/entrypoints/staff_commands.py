@@ -5,7 +5,9 @@ one member of staff's key never answers another's), the event metadata naming th
 `staff:<subject>` and the X-Request-Id. The roles a command needs are checked first (403); then, in
 the transaction that decides, whether the case exists and the caller may act on its institution:
 an institution officer's command on another institution's case is a 404 like an unknown number, so
-a number tells nobody that a case exists elsewhere, and nothing is recorded for it.
+a number tells nobody that a case exists elsewhere, and nothing is recorded for it. A body that gives
+a key twice is a 422 FIELD_REPEATED (once the token and roles are checked), one with an unknown key a
+422 INVALID_REQUEST naming it; neither records anything or uses the Idempotency-Key.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pydantic import AwareDatetime, BaseModel
 from acikkapi_shared.commands import CommandContext, CommandRunner, command_name
 from acikkapi_shared.decider import Decider
 from acikkapi_shared.gateway import KEY_REUSED_TR, CommandGateway, CommandOutcome, IdempotencyKeyReused
-from acikkapi_shared.http_errors import route_template
+from acikkapi_shared.http_errors import refuse_repeated_keys, route_template
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import StaffIdentity, may_act_on
 from router.domain.case import Case
@@ -199,7 +201,10 @@ def _endpoint(runner: CaseCommands, spec: CommandSpec) -> Callable[..., Awaitabl
 def command_router(gateway: CommandGateway, cases: Decider[Case, CaseCommand]) -> APIRouter:
     """Returns the command routes, writing through the service's command gateway."""
     runner = CaseCommands(gateway, cases)
-    router = APIRouter(prefix="/api/v1/cases", tags=["case commands"], dependencies=[Security(bearer)])
+    # A key given twice in the body is refused (FIELD_REPEATED, after the staff checks), never read as
+    # its last value.
+    guards = [Security(bearer), Depends(refuse_repeated_keys)]
+    router = APIRouter(prefix="/api/v1/cases", tags=["case commands"], dependencies=guards)
     for spec in COMMANDS:
         router.add_api_route(
             f"/{{number}}/{spec.name}",
