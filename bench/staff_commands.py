@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 from http_bench import Tally, child_server, main, run_clients
 
+from acikkapi_shared.application_numbers import format_application_number
 from acikkapi_shared.events.intake import Applicant, ApplicationRegistered
 from acikkapi_shared.observability.logging import configure_logging
 from acikkapi_shared.staff.identity import Role
@@ -42,7 +43,7 @@ STEPS = (
 
 
 def number_of(index: int) -> str:
-    return f"2026-{index + 1:06d}-N"
+    return format_application_number(2026, index + 1)  # the staff routes check the check character
 
 
 def issuer_in(directory: Path) -> LocalIssuer:

@@ -37,6 +37,32 @@ async def register(served: Any, **changes: str) -> str:
     return number
 
 
+async def office_reads_numbers_as_typed(
+    served: Any, office: dict[str, str], earlier: str, later: str
+) -> None:
+    """The office's filter reads a number as the citizen API does (case, blanks), and refuses one that
+    cannot be a number (400, the citizen API's codes) instead of answering "no duplicates"."""
+    for typed in (earlier.lower(), f" {earlier.replace('-', ' ').lower()} ", earlier.replace("-", "")):
+        shown = await served.client.get(
+            "/api/v1/office/duplicates", params={"application_number": typed}, headers=office
+        )
+        assert shown.status_code == 200, (typed, shown.text)
+        assert [d["earlier_application_number"] for d in shown.json()] == [earlier], typed
+    wrong_check = earlier[:-1] + ("B" if earlier[-1] != "B" else "C")
+    for typed, code in (
+        (wrong_check, "APPLICATION_NUMBER_CHECK_FAILED"),
+        ("garbage", "APPLICATION_NUMBER_MALFORMED"),
+        (later + "0", "APPLICATION_NUMBER_MALFORMED"),
+    ):
+        refused = await served.client.get(
+            "/api/v1/office/duplicates", params={"application_number": typed}, headers=office
+        )
+        assert refused.status_code == 400, (typed, refused.text)
+        assert refused.json()["error"]["code"] == code
+        assert refused.json()["error"]["field"] == "application_number"
+        assert refused.json()["error"]["message"].startswith("Başvuru numarası")
+
+
 async def feed(served: Any, service: str, *events: EventEnvelope) -> None:
     topic = served.runtime.settings.topics.events_of(service)
     await served.runtime.processor.process([served.feed.event(topic, event) for event in events])
@@ -213,6 +239,7 @@ async def test_a_similar_application_of_the_same_applicant_is_flagged_across_cha
         "/api/v1/office/duplicates", params={"application_number": earlier}, headers=office
     )
     assert len(one.json()) == 1
+    await office_reads_numbers_as_typed(served_intake, office, earlier, later)
     institution = {"Authorization": f"Bearer {served_intake.staff.issue_token('mehmet')}"}
     assert (
         await served_intake.client.get("/api/v1/office/duplicates", headers=institution)

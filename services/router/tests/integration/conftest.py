@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from acikkapi_shared.application_numbers import format_application_number
 from acikkapi_shared.clock import ManualClock
 from acikkapi_shared.events.base import EventPayload
 from acikkapi_shared.events.envelope import EventEnvelope
@@ -45,8 +46,9 @@ USERS = [
 
 
 def number_of(sequence: int) -> str:
-    """Returns an application number (the check character is not the router's concern)."""
-    return f"2026-{sequence:06d}-N"
+    """Returns the application number of this sequence in 2026 (its check character right: the staff
+    routes refuse one that cannot be a number)."""
+    return format_application_number(2026, sequence)
 
 
 @dataclass

@@ -6,6 +6,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# Read by acikkapi_shared (the router reads application numbers too); importable from here as before.
+from acikkapi_shared.application_numbers import InvalidIdentifier as InvalidIdentifier
+
 FIELD_LABELS_TR: dict[str, str] = {
     "submission_id": "Başvuru kimliği",
     "submitted_at": "Gönderim zamanı",
@@ -172,12 +175,3 @@ def _message(code: str, field: str, min_len: int, max_len: int) -> str:
     if code == "ATTACHMENTS_TOO_MANY":
         return f"En fazla {max_len} ek gönderilebilir."
     return f"{label} alanı hatalı. Lütfen kontrol edin."
-
-
-class InvalidIdentifier(ValueError):
-    """Raised when an application number or tracking code typed by a person cannot be read."""
-
-    def __init__(self, code: str, message_tr: str) -> None:
-        super().__init__(f"{code}: {message_tr}")
-        self.code = code
-        self.message_tr = message_tr

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from intake.domain.problems import InvalidIdentifier
+from acikkapi_shared.application_numbers import InvalidIdentifier
 
 TokenBytes = Callable[[int], bytes]
 

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Security
 from pydantic import BaseModel
 
-from acikkapi_shared.http_errors import ERROR_RESPONSES
+from acikkapi_shared.application_numbers import InvalidApplicationNumber, parse_application_number
+from acikkapi_shared.http_errors import ERROR_RESPONSES, error_answer
 from acikkapi_shared.runtime import ServiceRuntime
 from acikkapi_shared.staff.http import requires
 from acikkapi_shared.staff.identity import Role, StaffIdentity
@@ -34,7 +35,7 @@ class LikelyDuplicate(BaseModel):
 def office_router(runtime: ServiceRuntime) -> APIRouter:
     """Returns the office's read-only routes of intake."""
     # The bearer scheme is read by the staff check itself; declared here so OpenAPI shows it.
-    responses: dict[int | str, dict[str, Any]] = {s: ERROR_RESPONSES[s] for s in (401, 403, 422)}
+    responses: dict[int | str, dict[str, Any]] = {s: ERROR_RESPONSES[s] for s in (400, 401, 403, 422)}
     router = APIRouter(
         prefix="/api/v1/office", tags=["office"], responses=responses, dependencies=[Security(bearer)]
     )
@@ -42,17 +43,22 @@ def office_router(runtime: ServiceRuntime) -> APIRouter:
     @router.get("/duplicates", response_model=list[LikelyDuplicate])
     async def duplicates(
         _staff: Annotated[StaffIdentity, Depends(requires(*READERS))],
-        application_number: Annotated[str | None, Query(max_length=40)] = None,
+        application_number: Annotated[str | None, Query(max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    ) -> list[LikelyDuplicate]:
-        """The latest flags first; application_number: those of one application (either side)."""
+    ) -> Any:
+        """The latest flags first; application_number: those of one application (either side), read as
+        the citizen API reads it (any case, blanks and dashes); one that cannot be a number is a 400."""
         query = sa.select(likely_duplicates)
         if application_number:
+            try:
+                number = str(parse_application_number(application_number))
+            except InvalidApplicationNumber as invalid:
+                return error_answer(400, invalid.code, invalid.message_tr, "application_number")
             table = likely_duplicates.c
             query = query.where(
                 sa.or_(
-                    table.application_number == application_number,
-                    table.earlier_application_number == application_number,
+                    table.application_number == number,
+                    table.earlier_application_number == number,
                 )
             )
         query = query.order_by(likely_duplicates.c.flagged_at.desc()).limit(limit)

@@ -36,7 +36,7 @@ from router.domain.case_rules import Stage
 from router.entrypoints.command_bodies import COMMANDS, CommandSpec
 from router.entrypoints.http_common import (
     ERROR_RESPONSES,
-    ApplicationNumber,
+    CaseNumber,
     ErrorAnswer,
     bearer,
     case_not_found,
@@ -70,7 +70,11 @@ class CommandAnswer(BaseModel):
 
 COMMAND_RESPONSES: dict[int | str, dict[str, object]] = {
     **ERROR_RESPONSES,
-    400: {"model": ErrorAnswer, "description": "The Idempotency-Key header is missing."},
+    400: {
+        "model": ErrorAnswer,
+        "description": "The Idempotency-Key header is missing, or the number cannot be one "
+        "(APPLICATION_NUMBER_MALFORMED, APPLICATION_NUMBER_CHECK_FAILED).",
+    },
     409: {"model": ErrorAnswer, "description": "Not in this stage (ILLEGAL_TRANSITION…), or the key reused."},
 }
 
@@ -170,10 +174,10 @@ def _endpoint(runner: CaseCommands, spec: CommandSpec) -> Callable[..., Awaitabl
     body_annotation: Any = spec.body if spec.body.model_fields else spec.body | None
     parameters = [
         inspect.Parameter("request", keyword, annotation=Request),
-        inspect.Parameter("number", keyword, annotation=ApplicationNumber),
         inspect.Parameter(
             "staff", keyword, annotation=Annotated[StaffIdentity, Depends(requires(*spec.roles))]
         ),
+        inspect.Parameter("number", keyword, annotation=CaseNumber),  # after the token's check
         inspect.Parameter(
             "idempotency_key",
             keyword,

@@ -25,7 +25,7 @@ from acikkapi_shared.staff.identity import Forbidden, ForbiddenCode, Role, Staff
 from router.domain.case_rules import Stage
 from router.domain.deadlines import SlaState
 from router.entrypoints.history import HistoryItem, visible_history
-from router.entrypoints.http_common import ERROR_RESPONSES, ApplicationNumber, bearer, case_not_found, error
+from router.entrypoints.http_common import ERROR_RESPONSES, CaseNumber, bearer, case_not_found, error
 from router.entrypoints.petition import PetitionView, petition_view
 from router.queries import CaseFilter, Cursor, InvalidCursor, case_row, list_cases, open_counts
 
@@ -220,8 +220,8 @@ def views_router(
     @router.get("/cases/{number}", tags=["inbox"], response_model=CaseDetail)
     async def case_detail(
         request: Request,
-        number: ApplicationNumber,
         staff: AnyStaff,
+        number: CaseNumber,
     ) -> Any:
         """The case, where it stands, the petition to answer and its full history in the router."""
         async with read_engine.connect() as connection:
