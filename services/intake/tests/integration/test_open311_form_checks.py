@@ -71,7 +71,7 @@ async def registered_count(served: Any) -> int:
     [
         ("description", "Bambaşka bir metin, ikinci kez gönderilmiş."),
         ("phone", "0533 111 22 33"),
-        ("attribute[DISTRICT]", "XXX"),
+        ("attribute[DISTRICT]", "OLMAYAN_ILCE"),
         ("service_code", "EGITIM-ISTEK"),
         ("first_name", "Ayşe"),  # the same value twice is still a form that says two things
     ],
@@ -85,7 +85,7 @@ async def test_a_repeated_field_is_refused_and_named(served_intake: Any, name: s
 
 async def test_every_repeated_field_is_named_with_the_forms_other_problems(served_intake: Any) -> None:
     form = replaced(base_form(served_intake.api_key), "phone", LANDLINE)
-    form += [("description", "ikinci"), ("attribute[DISTRICT]", "XXX"), ("description", "üçüncü")]
+    form += [("description", "ikinci"), ("attribute[DISTRICT]", "OLMAYAN_ILCE"), ("description", "üçüncü")]
     assert codes_and_fields(await post_pairs(served_intake, form)) == [
         ("FIELD_REPEATED", "description"),
         ("FIELD_REPEATED", "attribute[DISTRICT]"),
