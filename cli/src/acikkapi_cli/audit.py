@@ -17,13 +17,13 @@ from sqlalchemy.exc import OperationalError
 
 from acikkapi_cli.services import service_settings
 from acikkapi_shared.access_log import log_personal_data_access
+from acikkapi_shared.application_numbers import InvalidApplicationNumber, parse_application_number
 from acikkapi_shared.clock import SystemClock
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.topics import SERVICES
 from acikkapi_shared.eventstore.database import create_engine
 from acikkapi_shared.eventstore.schema import events as events_table
 from acikkapi_shared.eventstore.store import SqlAlchemyEventStore
-from intake.domain.numbers import InvalidApplicationNumber, parse_application_number
 from intake.domain.validation import mask_phone, mask_tckn
 
 

@@ -19,7 +19,7 @@ from acikkapi_shared.staff import http as staff_http
 from acikkapi_shared.staff.settings import build_validator
 from acikkapi_shared.staff.tokens import TokenValidator
 from intake import metrics
-from intake.domain.numbers import TokenBytes
+from intake.domain.tracking_code import TokenBytes
 from intake.entrypoints.applicant_actions import actions_router
 from intake.entrypoints.consumers import PortalSubmissions
 from intake.entrypoints.desk import desk_router

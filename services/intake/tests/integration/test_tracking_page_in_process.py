@@ -158,7 +158,7 @@ async def test_a_wrong_code_and_an_unknown_number_get_the_same_answer(tracker: T
     wrong_code = await tracker.look_up(code="AAAA-BBBB-CCCC")
     year, sequence, _check = tracker.number.split("-")
     # Another well-formed number (its check character computed) that was never issued.
-    from intake.domain.numbers import ApplicationNumber
+    from acikkapi_shared.application_numbers import ApplicationNumber
 
     unknown = str(ApplicationNumber(int(year), int(sequence) + 7))
     unknown_number = await tracker.look_up(number=unknown)
@@ -187,7 +187,7 @@ async def test_repeated_failures_are_refused_for_the_number_on_the_page_and_the_
 
 
 async def test_repeated_failures_are_refused_per_client_whatever_the_number(tracker: Tracker) -> None:
-    from intake.domain.numbers import ApplicationNumber
+    from acikkapi_shared.application_numbers import ApplicationNumber
 
     for sequence in range(100, 120):  # 20 different numbers, none failing 10 times
         await tracker.look_up(number=str(ApplicationNumber(2026, sequence)), code="AAAA-BBBB-CCCC")

@@ -8,14 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.domain.check_character import (
-    CHECK_ALPHABET,
-    MODULUS,
-    RADIX,
-    check_character,
-    is_consistent,
-)
-from intake.domain.numbers import (
+from acikkapi_shared.application_numbers import (
     SEQUENCE_MAX,
     YEAR_MAX,
     YEAR_MIN,
@@ -24,6 +17,7 @@ from intake.domain.numbers import (
     format_application_number,
     parse_application_number,
 )
+from acikkapi_shared.check_character import CHECK_ALPHABET, MODULUS, RADIX, check_character, is_consistent
 
 years = st.integers(YEAR_MIN, YEAR_MAX)
 sequences = st.integers(1, SEQUENCE_MAX)

@@ -8,12 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.domain.numbers import (
+from intake.domain.tracking_code import (
+    CROCKFORD_ALPHABET,
+    TRACKING_CODE_BITS,
     InvalidTrackingCode,
     new_tracking_code,
     normalise_tracking_code,
 )
-from intake.domain.tracking_code import CROCKFORD_ALPHABET, TRACKING_CODE_BITS
 
 eight_bytes = st.binary(min_size=8, max_size=8)
 

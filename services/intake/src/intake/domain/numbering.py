@@ -11,10 +11,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from acikkapi_shared.application_numbers import (
+    SEQUENCE_MAX,
+    format_application_number,
+    parse_application_number,
+)
 from acikkapi_shared.decider import CommandRejected, Decider
 from acikkapi_shared.events.base import EventPayload, EventTypes
 from intake.domain.events import ApplicationNumberIssued
-from intake.domain.numbers import SEQUENCE_MAX, format_application_number, parse_application_number
 
 ISTANBUL = ZoneInfo("Europe/Istanbul")
 

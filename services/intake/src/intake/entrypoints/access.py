@@ -19,14 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.responses import JSONResponse
 
+from acikkapi_shared.application_numbers import InvalidApplicationNumber, parse_application_number
 from acikkapi_shared.http_errors import ErrorAnswer, error_answer
 from acikkapi_shared.runtime import ServiceRuntime
-from intake.domain.numbers import (
-    InvalidApplicationNumber,
-    InvalidTrackingCode,
-    normalise_tracking_code,
-    parse_application_number,
-)
+from intake.domain.tracking_code import InvalidTrackingCode, normalise_tracking_code
 from intake.projections import applications
 from intake.tracking_page.limiter import FailureLimiter
 

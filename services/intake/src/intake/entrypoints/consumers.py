@@ -13,10 +13,10 @@ from datetime import timedelta
 from acikkapi_shared.commands import CommandRunner
 from acikkapi_shared.messaging.inbound import InboundMessage, PoisonMessage
 from acikkapi_shared.messaging.retry import is_database_error
-from intake.domain.numbers import TokenBytes, new_tracking_code
 from intake.domain.problems import FieldInvalid, SubmissionInvalid, ValidationProblem, problem
 from intake.domain.rejection import RejectSubmission, rejection_stream, rejections
 from intake.domain.submission import RECEIPT_MAX_AGE, reply_phone, validate_submission
+from intake.domain.tracking_code import TokenBytes, new_tracking_code
 from intake.domain.validation import normalise_mobile, validate_tckn
 from intake.registration import applicant_history_streams, register_submission
 

@@ -44,11 +44,11 @@ from intake.domain.meetings import (
     meeting_stream,
     meetings,
 )
-from intake.domain.numbers import TokenBytes, new_tracking_code
 from intake.domain.place import ATTACHMENTS_MAX, LOCATION_KEYS
 from intake.domain.problems import FieldInvalid, SubmissionInvalid, ValidationProblem, unknown_fields
 from intake.domain.reference_codes import resolve_code
 from intake.domain.submission import ApplicantV1, ValidSubmission, validate_submission
+from intake.domain.tracking_code import TokenBytes, new_tracking_code
 from intake.entrypoints.consumers import SUBSTANCE
 from intake.entrypoints.desk_problems import InvalidRequest, as_received_at, invalid_answer
 from intake.entrypoints.json_body import RepeatedKeys

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from acikkapi_shared.application_numbers import InvalidApplicationNumber, parse_application_number
 from acikkapi_shared.events.envelope import EventEnvelope
 from acikkapi_shared.events.notifier import SmsDelivered, SmsDeliveryFailed
 from acikkapi_shared.events.router import ApplicantRequestRefused
 from intake.domain.application_model import RecordNote
-from intake.domain.numbers import InvalidApplicationNumber, parse_application_number
 
 SMS_REPORT_TYPES = frozenset({SmsDelivered.TYPE, SmsDeliveryFailed.TYPE})
 # Every upstream event that becomes a note: a line of the applicant's own timeline, not a stage.

@@ -19,8 +19,8 @@ from acikkapi_shared.commands import CommandContext, CommandRunner
 from acikkapi_shared.gateway import KEY_REUSED_TR, GatewayRun, IdempotencyKeyReused
 from acikkapi_shared.reference import ReferenceData
 from acikkapi_shared.runtime import ServiceRuntime
-from intake.domain.numbers import TokenBytes, new_tracking_code
 from intake.domain.submission import ValidSubmission
+from intake.domain.tracking_code import TokenBytes, new_tracking_code
 from intake.open311.batcher import RunBatcher
 from intake.open311.keys import ApiKeys
 from intake.open311.posting import (

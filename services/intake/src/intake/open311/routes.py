@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from acikkapi_shared.application_numbers import InvalidApplicationNumber, parse_application_number
 from acikkapi_shared.reference import ReferenceData
 from acikkapi_shared.runtime import ServiceRuntime
-from intake.domain.numbers import InvalidApplicationNumber, parse_application_number
 from intake.domain.stages import CLOSED_STAGES
 from intake.entrypoints.timeline_notes import NOTE_EVENT_TYPES
 from intake.open311.catalogue import Service, definition, find_service, service_entry, services

@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from acikkapi_shared.reference import kars
 from acikkapi_shared.runtime import ServiceRuntime
-from intake.domain.numbers import TokenBytes
+from intake.domain.tracking_code import TokenBytes
 from intake.open311.batcher import RunBatcher
 from intake.open311.keys import KEYS_FILE_NAME, ApiKeys
 from intake.open311.post import Poster
